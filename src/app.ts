@@ -1,0 +1,74 @@
+// buildApp(config): the whole service as one Fastify instance, used by server.ts and by the tests.
+// Order: infrastructure plugins (each opens and closes its own connections) → routes → errors.
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Ajv } from 'ajv'
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Config } from './config.ts'
+import { AppError, sendError, toAppError } from './errors.ts'
+import { identifierFormats } from './services/identifiers.ts'
+import metricsPlugin from './plugins/metrics.ts'
+import postgresPlugin from './plugins/postgres.ts'
+import redisPlugin from './plugins/redis.ts'
+import authPlugin from './plugins/auth.ts'
+import healthPlugin from './plugins/health.ts'
+import apiV1Routes from './routes/api/v1/index.ts'
+import { openApiInfo } from './routes/openapi-info.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+// HAProxy makes the request id (unique-id-header X-Request-Id); anything else is replaced, so a
+// client cannot inject arbitrary text into our logs.
+const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
+
+function addIdentifierFormats(ajv: Ajv): Ajv {
+  for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate })
+  return ajv
+}
+
+export async function buildApp(config: Config, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    logger: options.logger ?? { level: config.logLevel, base: { node: config.nodeName } },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    // Above HAProxy's idle reuse of server connections, so the proxy never reuses a socket we close.
+    keepAliveTimeout: 72_000,
+    requestTimeout: config.writeDeadlineMs + 10_000,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+      plugins: [addIdentifierFormats],
+    },
+  })
+  app.decorate('config', config)
+  // Set before any route: routes keep the error handler of the context they were registered in.
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new AppError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  )
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error as Error)
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendError(request, reply, appError)
+  })
+
+  await app.register(swagger, { openapi: openApiInfo })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(metricsPlugin)
+  await app.register(postgresPlugin, { config })
+  await app.register(healthPlugin)
+  await app.register(authPlugin, { config })
+  await app.register(redisPlugin, { config })
+  await app.register(apiV1Routes, { prefix: '/api/v1' })
+
+  return app
+}

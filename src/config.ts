@@ -1,0 +1,134 @@
+// The only reader of process.env. Every key has a doc string, a format, a default and its variable,
+// so `node src/commands/config-command.ts` style tooling and docs/operations can list them.
+
+export interface Config {
+  nodeName: string
+  host: string
+  port: number
+  logLevel: string
+  /** Primary through HAProxy's Patroni-checked port (writes, and reads that must be fresh). */
+  databaseUrl: string
+  /** Replicas through HAProxy's `/replica` port; null sends every read to the primary. */
+  databaseReplicaUrl: string | null
+  databasePoolMax: number
+  /** Schema to work in (search_path); null for the default. Tests use one schema per test file. */
+  databaseSchema: string | null
+  /** Reads from a replica only while its replay lag stays within this bound. */
+  replicaMaxLagMs: number
+  /** How long a write may wait for a primary during failover before the client sees 503. */
+  writeDeadlineMs: number
+  queryTimeoutMs: number
+  connectTimeoutMs: number
+  /** `host:port,host:port,...` of Redis Sentinels; empty with redisUrl empty disables Redis. */
+  redisSentinels: Array<{ host: string; port: number }>
+  redisMasterName: string
+  redisUrl: string | null
+  /** HS256 shared secret; used when no public key or JWKS is configured. */
+  jwtSecret: string | null
+  /** PEM file of an RS256 public key, or a JWKS file (JSON with "keys"). */
+  jwtPublicKeyFile: string | null
+  jwtIssuer: string
+  jwtAudience: string
+  bodyLimitBytes: number
+  /** Proxy addresses trusted for X-Forwarded-For (HAProxy's). */
+  trustProxy: string | boolean
+  /** Readiness answers 503 this long before the server closes, so HAProxy (inter × fall) stops sending. */
+  shutdownDrainMs: number
+  idempotencyTtlHours: number
+  /** Start pg-boss workers on this node. */
+  queueEnabled: boolean
+  /** Where outbox events are delivered (the wider customs system); null keeps them queued. */
+  outboxEndpoint: string | null
+}
+
+type Env = Record<string, string | undefined>
+
+class ConfigError extends Error {}
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name]
+  return v === undefined || v === '' ? fallback : v
+}
+
+function optional(env: Env, name: string): string | null {
+  const v = env[name]
+  return v === undefined || v === '' ? null : v
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${raw}: expected an integer from ${min} to ${max}`)
+  }
+  return n
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes'].includes(raw)) return true
+  if (['0', 'false', 'no'].includes(raw)) return false
+  throw new ConfigError(`${name}=${raw}: expected true or false`)
+}
+
+function hostPorts(env: Env, name: string): Array<{ host: string; port: number }> {
+  const raw = optional(env, name)
+  if (raw === null) return []
+  return raw.split(',').map((item) => {
+    const [host, port] = item.trim().split(':')
+    const n = Number(port)
+    if (!host || !Number.isInteger(n)) throw new ConfigError(`${name}: "${item}" is not host:port`)
+    return { host, port: n }
+  })
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Config = {
+    nodeName: str(env, 'NODE_NAME', 'app'),
+    host: str(env, 'HOST', '127.0.0.1'),
+    port: int(env, 'PORT', 3000, 0, 65535),
+    logLevel: str(env, 'LOG_LEVEL', 'info'),
+    databaseUrl: str(env, 'DATABASE_URL', 'postgres://tqdt:tqdt@127.0.0.1:5432/tqdt'),
+    databaseReplicaUrl: optional(env, 'DATABASE_REPLICA_URL'),
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
+    databaseSchema: optional(env, 'DATABASE_SCHEMA'),
+    replicaMaxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 2000, 0, 3_600_000),
+    // 35 s: Patroni's measured write stall is 20–22 s here (ttl 20); HAProxy's server timeout is
+    // set above this so the proxy never cuts a request that is still riding through.
+    writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 35_000, 1000, 600_000),
+    queryTimeoutMs: int(env, 'QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+    connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 2000, 100, 60_000),
+    redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),
+    redisMasterName: str(env, 'REDIS_MASTER_NAME', 'tqdt'),
+    redisUrl: optional(env, 'REDIS_URL'),
+    jwtSecret: optional(env, 'JWT_SECRET'),
+    jwtPublicKeyFile: optional(env, 'JWT_PUBLIC_KEY_FILE'),
+    jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
+    jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+    trustProxy: str(env, 'TRUST_PROXY', '127.0.0.1'),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 3000, 0, 60_000),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 24, 24 * 30),
+    queueEnabled: bool(env, 'QUEUE_ENABLED', true),
+    outboxEndpoint: optional(env, 'OUTBOX_ENDPOINT'),
+    ...overrides,
+  }
+  if (!config.jwtSecret && !config.jwtPublicKeyFile) {
+    throw new ConfigError('set JWT_SECRET (HS256) or JWT_PUBLIC_KEY_FILE (RS256 PEM or JWKS file)')
+  }
+  return config
+}
+
+export { ConfigError }
+
+/** What the command-line tools need: the database and the token settings, without the server's keys. */
+export function loadCommandConfig(env: Env = process.env) {
+  return {
+    databaseUrl: str(env, 'DATABASE_URL', 'postgres://tqdt:tqdt@127.0.0.1:5432/tqdt'),
+    jwtSecret: optional(env, 'JWT_SECRET'),
+    jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
+    jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
+  }
+}

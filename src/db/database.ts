@@ -1,0 +1,133 @@
+// The one executor every repository runs through. It owns the failover behaviour of the service:
+// writes ride through a primary failover (wait, bounded by a deadline, then retry) instead of
+// failing, and reads prefer a replica so they do not stall while there is no primary.
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg'
+import { databaseUnavailable } from '../errors.ts'
+import { isFailoverError, isRetryableTransactionError } from './failover-errors.ts'
+
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>
+}
+
+export interface DatabaseEvents {
+  /** A failover-class error was met; the work will be retried. */
+  onRetry?: (kind: 'read' | 'write', err: unknown, attempt: number) => void
+  /** A write gave up at its deadline. */
+  onGiveUp?: (err: unknown) => void
+  /** An error on an idle or checked-out connection (logged, never fatal). */
+  onConnectionError?: (err: unknown) => void
+}
+
+export interface WriteOptions {
+  /**
+   * True when running the work again after an unknown COMMIT outcome cannot double its effect
+   * (it checks an idempotency key or a natural key first). A failure before COMMIT was sent is
+   * always retried: the server rolled it back.
+   */
+  idempotent: boolean
+  deadlineMs?: number
+}
+
+export class CommitOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super('The connection was lost while COMMIT was in flight; the outcome is unknown', { cause })
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export class Database {
+  readonly primary: Pool
+  readonly replica: Pool | null
+  private readonly writeDeadlineMs: number
+  private readonly events: DatabaseEvents
+
+  constructor(primary: Pool, replica: Pool | null, writeDeadlineMs: number, events: DatabaseEvents = {}) {
+    this.primary = primary
+    this.replica = replica
+    this.writeDeadlineMs = writeDeadlineMs
+    this.events = events
+    // An idle pooled client that errors emits on the pool; without a listener Node exits (pg#2386).
+    primary.on('error', (err) => this.events.onConnectionError?.(err))
+    replica?.on('error', (err) => this.events.onConnectionError?.(err))
+  }
+
+  /** Runs fn in one transaction on the primary, retrying through a failover until the deadline. */
+  async write<T>(fn: (tx: Queryable) => Promise<T>, options: WriteOptions): Promise<T> {
+    const deadline = Date.now() + (options.deadlineMs ?? this.writeDeadlineMs)
+    for (let attempt = 1; ; attempt++) {
+      let commitSent = false
+      try {
+        return await this.withClient(this.primary, async (client) => {
+          await client.query('BEGIN')
+          let result: T
+          try {
+            result = await fn(client)
+          } catch (err) {
+            if (!isFailoverError(err)) await client.query('ROLLBACK').catch(() => undefined)
+            throw err
+          }
+          commitSent = true
+          await client.query('COMMIT')
+          return result
+        })
+      } catch (err) {
+        const retryable = isFailoverError(err) || isRetryableTransactionError(err)
+        if (!retryable) throw err
+        if (commitSent && isFailoverError(err) && !options.idempotent) throw new CommitOutcomeUnknownError(err)
+        if (Date.now() + 250 >= deadline) {
+          this.events.onGiveUp?.(err)
+          throw databaseUnavailable(5)
+        }
+        this.events.onRetry?.('write', err, attempt)
+        await sleep(Math.min(250 * attempt, 1000, Math.max(0, deadline - Date.now())))
+      }
+    }
+  }
+
+  /** A read that must see the latest commit: the primary, and a replica only when there is no primary. */
+  async readFresh<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.withClient(this.primary, fn)
+    } catch (err) {
+      if (!this.replica || !isFailoverError(err)) throw err
+      this.events.onRetry?.('read', err, 1)
+      return this.withClient(this.replica, fn)
+    }
+  }
+
+  /** A read that may be slightly stale (lists, searches): a replica first, the primary if none answers. */
+  async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    if (!this.replica) return this.withClient(this.primary, fn)
+    try {
+      return await this.withClient(this.replica, fn)
+    } catch (err) {
+      if (!isFailoverError(err)) throw err
+      this.events.onRetry?.('read', err, 1)
+      return this.withClient(this.primary, fn)
+    }
+  }
+
+  private async withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    // A checked-out client has no pool listener; its socket error would crash the process (pg#3202).
+    const onError = (err: unknown) => this.events.onConnectionError?.(err)
+    client.on('error', onError)
+    let broken: unknown = undefined
+    try {
+      return await fn(client)
+    } catch (err) {
+      // A failover-class error leaves the connection unusable (or pointed at a demoted primary,
+      // or with a hung query after query_timeout): destroy it instead of returning it to the pool.
+      if (isFailoverError(err)) broken = err
+      throw err
+    } finally {
+      client.removeListener('error', onError)
+      client.release(broken ? (broken as Error) : undefined)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.primary.end(), this.replica?.end()])
+  }
+}

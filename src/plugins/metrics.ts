@@ -1,0 +1,50 @@
+// prom-client registry of this app instance (not the global one: tests build several apps) and the
+// HTTP metrics. Other plugins add their own metrics to `app.metrics.registry`.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { registry: Registry }
+  }
+}
+
+// Buckets around the SLO (p99 < 50 ms for the officer workload) and the failover ride-through
+// (writes may wait up to the 35 s deadline).
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 40]
+
+async function metricsPlugin(app: FastifyInstance) {
+  const registry = new Registry()
+  registry.setDefaultLabels({ node: app.config.nodeName })
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 })
+  const requests = new Counter({
+    name: 'tqdt_http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'tqdt_http_request_duration_seconds',
+    help: 'HTTP request latency by route template and method',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  })
+  app.decorate('metrics', { registry })
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template, never the raw URL: label cardinality stays bounded.
+    const route = request.routeOptions.url ?? 'unmatched'
+    if (route.startsWith('/metrics')) return
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) })
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+
+  app.get('/metrics', { schema: { hide: true }, config: { public: true }, logLevel: 'warn' }, async (_req, reply) => {
+    reply.header('content-type', registry.contentType)
+    return registry.metrics()
+  })
+}
+
+export default fp(metricsPlugin, { name: 'metrics' })

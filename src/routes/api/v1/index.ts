@@ -1,0 +1,13 @@
+// /api/v1: one folder per resource, mirroring the URL.
+import type { FastifyInstance } from 'fastify'
+import handoverRoutes from './handovers/index.ts'
+import gateRoutes from './gate-confirmations/index.ts'
+import declarationRoutes from './declarations/index.ts'
+import auditRoutes from './audit/index.ts'
+
+export default async function apiV1Routes(app: FastifyInstance) {
+  await app.register(handoverRoutes, { prefix: '/handovers' })
+  await app.register(gateRoutes, { prefix: '/gate' })
+  await app.register(declarationRoutes, { prefix: '/paper-declarations' })
+  await app.register(auditRoutes, { prefix: '/audit' })
+}

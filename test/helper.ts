@@ -1,0 +1,89 @@
+// Shared by the integration tests: a real PostgreSQL (TEST_DATABASE_URL, set by the test command to
+// the cluster's primary through HAProxy), a fresh schema per test file instead of truncating tables,
+// and tokens for officers of any office and role.
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { Test } from 'tap'
+import { buildApp } from '../src/app.ts'
+import { loadConfig, type Config } from '../src/config.ts'
+import { runMigrations } from '../src/db/migration-runner.ts'
+import { signToken, type Actor, type Role } from '../src/services/jwt-service.ts'
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256'
+
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the tests through `npm test`')
+  return url
+}
+
+/** Creates schema t_<random> with every migration applied; dropped at the end of the test. */
+export async function createTestSchema(t: Test): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const client = new pg.Client({ connectionString: testDatabaseUrl() })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`)
+    await client.query(`SET search_path TO ${schema}`)
+    await runMigrations(client)
+  } finally {
+    await client.end()
+  }
+  t.teardown(async () => {
+    const c = new pg.Client({ connectionString: testDatabaseUrl() })
+    await c.connect()
+    await c.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined)
+    await c.end()
+  })
+  return schema
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  schema: string
+  /** A bearer token for an officer; defaults: officer role at office 02CI. */
+  token(actor?: Partial<Actor>): string
+  /** app.inject with a bearer token for the given actor. */
+  as(actor: Partial<Actor> | string, options: InjectOptions): ReturnType<FastifyInstance['inject']>
+  /** Runs SQL in the test's schema. */
+  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+}
+
+export function actorOf(partial: Partial<Actor> = {}): Actor {
+  const office = partial.office ?? '02CI'
+  const role: Role = partial.role ?? 'officer'
+  return { officerId: partial.officerId ?? `${office}-${role}`, name: partial.name ?? `Officer ${office}`, office, role }
+}
+
+export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const schema = await createTestSchema(t)
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: testDatabaseUrl(),
+      databaseReplicaUrl: process.env.TEST_DATABASE_REPLICA_URL || null,
+      databaseSchema: schema,
+      jwtSecret: TEST_JWT_SECRET,
+      queueEnabled: false,
+      logLevel: 'silent',
+      writeDeadlineMs: 5000,
+      ...overrides,
+    },
+  )
+  const app = await buildApp(config, { logger: false })
+  await app.ready()
+  t.teardown(() => app.close())
+  const token = (actor: Partial<Actor> = {}) =>
+    signToken(actorOf(actor), TEST_JWT_SECRET, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 3600 })
+  return {
+    app,
+    schema,
+    token,
+    as(actor, options) {
+      const a = typeof actor === 'string' ? { office: actor } : actor
+      return app.inject({ ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${token(a)}` } })
+    },
+    sql: (text, values) => app.db.primary.query(text, values as unknown[]),
+  }
+}

@@ -1,0 +1,40 @@
+import t from 'tap'
+import { buildTestApp } from '../helper.ts'
+
+t.test('health endpoints answer without a token', async (t) => {
+  const { app } = await buildTestApp(t)
+  t.equal((await app.inject({ url: '/health/live' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200)
+  const deps = (await app.inject({ url: '/health/deps' })).json()
+  t.equal(deps.database.primary.role, 'primary')
+  app.draining = true
+  t.equal((await app.inject({ url: '/health/ready' })).statusCode, 503, 'draining makes readiness fail')
+})
+
+t.test('authentication: 401 codes are distinct', async (t) => {
+  const { app, token } = await buildTestApp(t)
+  const none = await app.inject({ url: '/api/v1/audit/verify' })
+  t.equal(none.statusCode, 401)
+  t.equal(none.json().code, 'AUTH_REQUIRED')
+  t.ok(none.json().requestId)
+  const basic = await app.inject({ url: '/api/v1/audit/verify', headers: { authorization: 'Basic abc' } })
+  t.equal(basic.json().code, 'AUTH_SCHEME_UNSUPPORTED')
+  const bad = await app.inject({ url: '/api/v1/audit/verify', headers: { authorization: 'Bearer a.b.c' } })
+  t.equal(bad.json().code, 'TOKEN_MALFORMED')
+  const forged = token().slice(0, -3) + 'AAA'
+  const sig = await app.inject({ url: '/api/v1/audit/verify', headers: { authorization: `Bearer ${forged}` } })
+  t.equal(sig.json().code, 'TOKEN_SIGNATURE_INVALID')
+  const officer = await app.inject({ url: '/api/v1/audit/verify', headers: { authorization: `Bearer ${token()}` } })
+  t.equal(officer.statusCode, 403)
+  t.equal(officer.json().code, 'ROLE_FORBIDDEN')
+  const sup = await app.inject({ url: '/api/v1/audit/verify', headers: { authorization: `Bearer ${token({ role: 'supervisor' })}` } })
+  t.equal(sup.statusCode, 200)
+  t.equal(sup.json().ok, true)
+})
+
+t.test('unknown routes answer 404 with a code', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ url: '/nope' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().code, 'ROUTE_NOT_FOUND')
+})
