@@ -1,0 +1,163 @@
+// The one description of the cluster's hosts. Every config file, the launcher, the status table and
+// the chaos drills read hosts, roles, addresses and ports from here, so a host moves in one place.
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const DEFAULT_INVENTORY = resolve(REPO_ROOT, 'infra/inventory/local.json')
+
+export type Role =
+  | 'haproxy'
+  | 'etcd'
+  | 'postgres'
+  | 'redis'
+  | 'sentinel'
+  | 'app'
+  | 'prometheus'
+  | 'postgres-exporter'
+  | 'redis-exporter'
+
+/** Port keys a host must declare for each role it has. */
+export const ROLE_PORTS: Record<Role, readonly string[]> = {
+  haproxy: ['http', 'pgPrimary', 'pgReplica', 'stats'],
+  etcd: ['etcdClient', 'etcdPeer'],
+  postgres: ['postgres', 'patroni'],
+  redis: ['redis'],
+  sentinel: ['sentinel'],
+  app: ['app'],
+  prometheus: ['prometheus'],
+  'postgres-exporter': ['postgresExporter'],
+  'redis-exporter': ['redisExporter'],
+}
+
+export interface Host {
+  name: string
+  address: string
+  roles: Role[]
+  ports: Record<string, number>
+  /** For exporters on their own host: the host they scrape. Defaults to the host itself. */
+  monitors?: string
+  /** Data centre / site, for layouts that span sites (informational and used as a label). */
+  site?: string
+}
+
+export interface ClusterSettings {
+  /** Patroni scope, etcd key prefix and HAProxy/Prometheus label. */
+  scope: string
+  database: string
+  databaseUser: string
+  postgresBinDir: string
+  redisMasterName: string
+  redisInitialPrimary: string
+  /** Bound for HAProxy's replica check (Patroni `GET /replica?lag=`): a replica further behind gets no reads. */
+  replicaMaxLag: string
+  /** Network allowed in pg_hba (scram) and trusted by the services. */
+  trustedNetwork: string
+  /** Relative paths are taken from the repository root. */
+  paths: {
+    app: string
+    data: string
+    run: string
+    logs: string
+    secrets: string
+    prometheusRules: string
+  }
+  /** Patroni watchdog mode: off | automatic | required (see docs/architecture.md). */
+  watchdog: 'off' | 'automatic' | 'required'
+}
+
+export interface Inventory {
+  name: string
+  description: string
+  cluster: ClusterSettings
+  hosts: Host[]
+  /** Absolute path of the file this was read from. */
+  file: string
+}
+
+export class InventoryError extends Error {}
+
+export function loadInventory(file: string = process.env.TQDT_INVENTORY || DEFAULT_INVENTORY): Inventory {
+  const path = isAbsolute(file) ? file : resolve(REPO_ROOT, file)
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new InventoryError(`cannot read inventory ${path}: ${(err as Error).message}`)
+  }
+  const inventory = { ...(raw as Omit<Inventory, 'file'>), file: path }
+  validateInventory(inventory)
+  return inventory
+}
+
+export function validateInventory(inv: Inventory): void {
+  const problems: string[] = []
+  const names = new Set<string>()
+  const endpoints = new Set<string>()
+  if (!inv.cluster || !Array.isArray(inv.hosts)) throw new InventoryError(`${inv.file}: needs "cluster" and "hosts"`)
+  for (const host of inv.hosts) {
+    const where = `host ${host.name ?? '(unnamed)'}`
+    if (!/^[a-z][a-z0-9-]*$/.test(host.name ?? '')) problems.push(`${where}: name must match [a-z][a-z0-9-]*`)
+    if (names.has(host.name)) problems.push(`${where}: duplicate name`)
+    names.add(host.name)
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host.address ?? '')) problems.push(`${where}: address must be an IPv4 address`)
+    if (!Array.isArray(host.roles) || host.roles.length === 0) problems.push(`${where}: needs at least one role`)
+    for (const role of host.roles ?? []) {
+      const needed = ROLE_PORTS[role]
+      if (!needed) {
+        problems.push(`${where}: unknown role "${role}" (known: ${Object.keys(ROLE_PORTS).join(', ')})`)
+        continue
+      }
+      for (const key of needed) {
+        if (!Number.isInteger(host.ports?.[key])) problems.push(`${where}: role ${role} needs ports.${key}`)
+      }
+    }
+    for (const [key, port] of Object.entries(host.ports ?? {})) {
+      const endpoint = `${host.address}:${port}`
+      if (endpoints.has(endpoint)) problems.push(`${where}: ports.${key} ${endpoint} is used twice`)
+      endpoints.add(endpoint)
+    }
+  }
+  for (const host of inv.hosts) {
+    if (host.monitors !== undefined && !names.has(host.monitors)) {
+      problems.push(`host ${host.name}: monitors unknown host ${host.monitors}`)
+    }
+  }
+  const count = (role: Role) => inv.hosts.filter((h) => h.roles?.includes(role)).length
+  for (const role of ['haproxy', 'etcd', 'postgres', 'app'] as const) {
+    if (count(role) === 0) problems.push(`no host has role ${role}`)
+  }
+  if (count('etcd') % 2 === 0) problems.push(`etcd needs an odd number of members, has ${count('etcd')}`)
+  if (count('sentinel') > 0 && count('sentinel') < 3) problems.push('Sentinel needs at least 3 members for quorum 2')
+  const initial = inv.hosts.find((h) => h.name === inv.cluster.redisInitialPrimary)
+  if (count('redis') > 0 && !initial?.roles.includes('redis')) {
+    problems.push(`cluster.redisInitialPrimary "${inv.cluster.redisInitialPrimary}" is not a redis host`)
+  }
+  if (problems.length > 0) throw new InventoryError(`${inv.file}:\n  ${problems.join('\n  ')}`)
+}
+
+export function hostsWithRole(inv: Inventory, role: Role): Host[] {
+  return inv.hosts.filter((h) => h.roles.includes(role))
+}
+
+export function hostByName(inv: Inventory, name: string): Host {
+  const host = inv.hosts.find((h) => h.name === name)
+  if (!host) throw new InventoryError(`no host "${name}" in ${inv.file} (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`)
+  return host
+}
+
+/** The host an exporter scrapes. */
+export function monitoredHost(inv: Inventory, host: Host): Host {
+  return host.monitors ? hostByName(inv, host.monitors) : host
+}
+
+export function endpoint(host: Host, port: string): string {
+  return `${host.address}:${host.ports[port]}`
+}
+
+/** Resolves an inventory path setting against the repository root. */
+export function clusterPath(inv: Inventory, key: keyof ClusterSettings['paths'], ...rest: string[]): string {
+  const base = inv.cluster.paths[key]
+  return resolve(isAbsolute(base) ? base : resolve(REPO_ROOT, base), ...rest)
+}

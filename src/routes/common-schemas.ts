@@ -1,0 +1,50 @@
+// Schema pieces every resource uses: the error body, back-entry fields, pagination, identifiers.
+import { Type, type TObject, type TProperties } from '@sinclair/typebox'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.ts'
+
+/** Objects reject unknown fields everywhere (a 400 FIELD_UNKNOWN names the field). */
+export const Strict = <T extends TProperties>(properties: T, options: { description?: string } = {}): TObject<T> =>
+  Type.Object(properties, { additionalProperties: false, ...options })
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String({ description: 'Stable machine-readable code, e.g. HANDOVER_NOT_FOUND' }),
+    message: Type.String(),
+    requestId: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  },
+  { $id: 'ErrorBody' },
+)
+
+export const DeclarationNumber = Type.String({ format: 'declaration-number', description: 'Số tờ khai: 12 digits' })
+export const OfficeCode = Type.String({ format: 'office-code', description: 'Mã hải quan: 4 characters, e.g. 02CI' })
+export const ContainerNumber = Type.String({ format: 'container-number', description: 'ISO 6346 with a valid check digit' })
+export const TaxCode = Type.String({ format: 'tax-code', description: 'Mã số thuế: 10 digits or NNNNNNNNNN-NNN, check digit verified' })
+export const HsCode = Type.String({ format: 'hs-code', description: 'HS code, 8 digits (AHTN)' })
+export const ProcedureType = Type.String({ format: 'procedure-type', description: 'Mã loại hình, e.g. A11' })
+export const DateTime = Type.String({ format: 'date-time' })
+export const SealNumber = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9#/-]+$' })
+export const Quantity = Type.Number({ exclusiveMinimum: 0, maximum: 1e12 })
+export const ShortText = Type.String({ minLength: 1, maxLength: 200 })
+export const LongText = Type.String({ maxLength: 2000 })
+
+/** Back-entry after an outage: a paper record keeps its original time and officer. */
+export const BackEntryFields = {
+  origin: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('paper')], { description: 'online (default) or paper back-entry' })),
+  paperRecordedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the paper record was made (required for origin=paper)' })),
+  paperOfficer: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Officer who made the paper record' })),
+}
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+}
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  422: ErrorBody,
+}
