@@ -3,7 +3,7 @@
 // and tokens for officers of any office and role.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
@@ -45,7 +45,7 @@ export interface TestApp {
   /** A bearer token for an officer; defaults: officer role at office 02CI. */
   token(actor?: Partial<Actor>): string
   /** app.inject with a bearer token for the given actor. */
-  as(actor: Partial<Actor> | string, options: InjectOptions): ReturnType<FastifyInstance['inject']>
+  as(actor: Partial<Actor> | string, options: InjectOptions): Promise<LightMyRequestResponse>
   /** Runs SQL in the test's schema. */
   sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
 }

@@ -57,9 +57,11 @@ export interface ClusterSettings {
   /** Relative paths are taken from the repository root. */
   paths: {
     app: string
+    config: string
     data: string
     run: string
     logs: string
+    pids: string
     secrets: string
     prometheusRules: string
   }
