@@ -6,7 +6,11 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry }
+    metrics: {
+      registry: Registry
+      /** Counts committed business changes (handover created, container confirmed, …). */
+      recordChanges(changes: Array<{ entityType: string; action: string }>): void
+    }
   }
 }
 
@@ -31,7 +35,19 @@ async function metricsPlugin(app: FastifyInstance) {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   })
-  app.decorate('metrics', { registry })
+  // entity_type and action come from a fixed set in services/: bounded cardinality.
+  const changes = new Counter({
+    name: 'tqdt_business_changes_total',
+    help: 'Committed business changes by entity type and action',
+    labelNames: ['entity_type', 'action'] as const,
+    registers: [registry],
+  })
+  app.decorate('metrics', {
+    registry,
+    recordChanges(list) {
+      for (const c of list) changes.inc({ entity_type: c.entityType, action: c.action })
+    },
+  })
 
   app.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL: label cardinality stays bounded.

@@ -25,5 +25,6 @@ export async function sendWrite(
     work,
   )
   if (result.replayed) reply.header('idempotent-replayed', 'true')
+  request.server.metrics.recordChanges(result.changes)
   return reply.status(result.status).send(result.body)
 }

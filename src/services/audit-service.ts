@@ -21,6 +21,7 @@ export function stripeOf(entityId: string): number {
 
 /** Appends the audit row of a change; call it inside the change's transaction. */
 export async function recordChange(ctx: WriteContext, change: Change): Promise<void> {
+  ctx.changes.push({ entityType: change.entityType, action: change.action })
   const entry = canonicalJson({
     action: change.action,
     entityType: change.entityType,

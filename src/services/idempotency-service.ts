@@ -24,6 +24,8 @@ export interface WriteResult {
   status: number
   body: unknown
   replayed: boolean
+  /** What this request changed (empty on a replay): for business metrics after COMMIT. */
+  changes: WriteContext['changes']
 }
 
 export function fingerprintOf(method: string, path: string, body: unknown): string {
@@ -66,12 +68,13 @@ export async function runIdempotentWrite(
         if (stored.fingerprint !== fingerprint) {
           throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request')
         }
-        return { status: stored.status_code, body: stored.response_body, replayed: true }
+        return { status: stored.status_code, body: stored.response_body, replayed: true, changes: [] }
       }
       const now = new Date().toISOString()
-      const result = await work({ tx, actor: request.actor, requestId: request.requestId, now })
+      const ctx: WriteContext = { tx, actor: request.actor, requestId: request.requestId, now, changes: [] }
+      const result = await work(ctx)
       await storeResponse(tx, { caller, key, fingerprint, statusCode: result.status, body: result.body, ttlHours })
-      return { ...result, replayed: false }
+      return { ...result, replayed: false, changes: ctx.changes }
     },
     { idempotent: true },
   )

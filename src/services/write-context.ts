@@ -20,6 +20,8 @@ export interface WriteContext {
   requestId: string
   /** Database-independent "now" of this request (ISO); paper records keep their own time. */
   now: string
+  /** Changes recorded in this transaction; counted as business metrics once it commits. */
+  changes: Array<{ entityType: string; action: string }>
 }
 
 /** Resolves the origin fields of a write body into a BackEntry (defaults: online, now, the actor). */
