@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 // The only reader of process.env. Every key has a doc string, a format, a default and its variable,
 // so `node src/commands/config-command.ts` style tooling and docs/operations can list them.
 
@@ -73,6 +75,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name}=${raw}: expected true or false`)
 }
 
+/** A secret kept in a file (the launcher writes them under .run/secrets/), so it stays out of `ps`. */
+function secretFromFile(env: Env, name: string): string | null {
+  const file = optional(env, name)
+  if (file === null) return null
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch (err) {
+    throw new ConfigError(`${name}=${file}: ${(err as Error).message}`)
+  }
+}
+
 function hostPorts(env: Env, name: string): Array<{ host: string; port: number }> {
   const raw = optional(env, name)
   if (raw === null) return []
@@ -103,7 +116,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),
     redisMasterName: str(env, 'REDIS_MASTER_NAME', 'tqdt'),
     redisUrl: optional(env, 'REDIS_URL'),
-    jwtSecret: optional(env, 'JWT_SECRET'),
+    jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtPublicKeyFile: optional(env, 'JWT_PUBLIC_KEY_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
     jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
@@ -127,7 +140,7 @@ export { ConfigError }
 export function loadCommandConfig(env: Env = process.env) {
   return {
     databaseUrl: str(env, 'DATABASE_URL', 'postgres://tqdt:tqdt@127.0.0.1:5432/tqdt'),
-    jwtSecret: optional(env, 'JWT_SECRET'),
+    jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
     jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
   }

@@ -1,0 +1,27 @@
+// npm run openapi [-- --check]: writes docs/openapi.json from the route schemas; with --check, exits
+// non-zero when the checked-in file is not current (CI runs this).
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { buildApp } from '../app.ts'
+import { loadConfig } from '../config.ts'
+
+const target = path.resolve(import.meta.dirname, '../../docs/openapi.json')
+const check = process.argv.includes('--check')
+// No connection is made: pools connect lazily and Redis is not configured.
+const app = await buildApp(loadConfig({}, { jwtSecret: 'openapi', logLevel: 'silent', queueEnabled: false, redisSentinels: [], redisUrl: null }), {
+  logger: false,
+})
+await app.ready()
+const spec = `${JSON.stringify(app.swagger(), null, 2)}\n`
+await app.close()
+if (check) {
+  const current = await readFile(target, 'utf8').catch(() => '')
+  if (current !== spec) {
+    console.error('openapi: docs/openapi.json is not current; run `npm run openapi` and commit it')
+    process.exit(1)
+  }
+  console.log('openapi: docs/openapi.json is current')
+} else {
+  await writeFile(target, spec)
+  console.log(`openapi: wrote ${path.relative(process.cwd(), target)}`)
+}
