@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# npm test: the whole suite, as CI runs it (bash .ci/run calls exactly this).
+# Installs what it needs (Node 24, node_modules, Debian packages, Patroni, k6), brings the local HA
+# cluster up (or uses the one already up), runs every stage against real servers, and stops what it
+# started — by PID, even on failure or Ctrl-C. Ends with one line: "N passed, N failed".
+set -uo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$REPO_ROOT"
+source infra/launcher/ensure-node.sh || { echo "test: could not provide Node 24"; exit 1; }
+
+results=()      # "stage|passed|failed|status"
+overall=0
+started_cluster=0
+run_log_dir="$REPO_ROOT/.run/test-logs"
+mkdir -p "$run_log_dir"
+
+stamp() { date -u +%H:%M:%S; }
+
+# Runs one stage; a tap stage's counts come from tap's closing "# { total, pass, fail }" line.
+stage() {
+  local name="$1"; shift
+  local log="$run_log_dir/${name// /-}.log"
+  echo
+  echo "==> [$(stamp)] $name"
+  local t0=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local pass fail
+  pass=$(grep -aoE '^# \{ total: [0-9]+, pass: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || true)
+  fail=$(grep -aoE 'fail: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || true)
+  if [ -z "$pass" ]; then pass=$([ "$rc" -eq 0 ] && echo 1 || echo 0); fail=$([ "$rc" -eq 0 ] && echo 0 || echo 1); fi
+  fail=${fail:-0}
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+  results+=("$name|$pass|$fail|$rc|$((SECONDS - t0))")
+  [ "$rc" -eq 0 ] || overall=1
+  echo "<== [$(stamp)] $name: exit $rc, $pass passed, $fail failed, $((SECONDS - t0)) s"
+  return 0
+}
+
+cleanup() {
+  if [ "$started_cluster" -eq 1 ]; then
+    echo "==> [$(stamp)] stopping the cluster this run started"
+    bash infra/launcher/cluster.sh down || true
+  fi
+}
+trap cleanup EXIT
+trap 'echo "test: interrupted"; exit 130' INT TERM
+
+stage "typecheck" npx tsc --noEmit
+stage "openapi current" node src/commands/openapi-command.ts --check
+stage "unit tests" npx tap test/unit
+
+if bash infra/launcher/cluster.sh status >/dev/null 2>&1; then
+  echo "==> [$(stamp)] the cluster is already up: using it (it stays up afterwards)"
+else
+  started_cluster=1
+  stage "cluster up" bash infra/launcher/cluster.sh up
+fi
+
+db_password="$(cat .run/secrets/db-password 2>/dev/null || true)"
+export TEST_DATABASE_URL="postgres://tqdt:${db_password}@127.0.0.10:5000/tqdt"
+export TEST_DATABASE_REPLICA_URL="postgres://tqdt:${db_password}@127.0.0.10:5001/tqdt"
+export JWT_SECRET_FILE="$REPO_ROOT/.run/secrets/jwt-secret"
+
+stage "integration tests" npx tap test/integration
+# Cluster tests inject faults into the one shared cluster: one file at a time.
+if compgen -G "test/cluster/*.test.ts" >/dev/null; then
+  stage "cluster failover tests" npx tap --jobs=1 test/cluster
+fi
+
+echo
+echo "==> summary"
+total_pass=0; total_fail=0
+for r in "${results[@]}"; do
+  IFS='|' read -r name pass fail rc secs <<<"$r"
+  printf '  %-28s %4s passed %3s failed  exit %-3s %5s s\n' "$name" "$pass" "$fail" "$rc" "$secs"
+  total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
+done
+echo "$total_pass passed, $total_fail failed"
+exit $overall
