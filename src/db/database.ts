@@ -36,11 +36,16 @@ export class CommitOutcomeUnknownError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+// After a failover-class error from the primary, fresh reads go to a replica for this long instead of
+// each waiting out a connect timeout against a primary that is gone; any primary success ends it.
+const PRIMARY_SUSPECT_MS = 3000
+
 export class Database {
   readonly primary: Pool
   readonly replica: Pool | null
   private readonly writeDeadlineMs: number
   private readonly events: DatabaseEvents
+  private primarySuspectUntil = 0
 
   constructor(primary: Pool, replica: Pool | null, writeDeadlineMs: number, events: DatabaseEvents = {}) {
     this.primary = primary
@@ -58,7 +63,7 @@ export class Database {
     for (let attempt = 1; ; attempt++) {
       let commitSent = false
       try {
-        return await this.withClient(this.primary, async (client) => {
+        const result = await this.withClient(this.primary, async (client) => {
           await client.query('BEGIN')
           let result: T
           try {
@@ -71,7 +76,10 @@ export class Database {
           await client.query('COMMIT')
           return result
         })
+        this.primarySuspectUntil = 0
+        return result
       } catch (err) {
+        if (isFailoverError(err)) this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
         const retryable = isFailoverError(err) || isRetryableTransactionError(err)
         if (!retryable) throw err
         if (commitSent && isFailoverError(err) && !options.idempotent) throw new CommitOutcomeUnknownError(err)
@@ -87,10 +95,14 @@ export class Database {
 
   /** A read that must see the latest commit: the primary, and a replica only when there is no primary. */
   async readFresh<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    if (this.replica && Date.now() < this.primarySuspectUntil) return this.withClient(this.replica, fn)
     try {
-      return await this.withClient(this.primary, fn)
+      const result = await this.withClient(this.primary, fn)
+      this.primarySuspectUntil = 0
+      return result
     } catch (err) {
       if (!this.replica || !isFailoverError(err)) throw err
+      this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
       this.events.onRetry?.('read', err, 1)
       return this.withClient(this.replica, fn)
     }
