@@ -1,0 +1,71 @@
+// The executor's failover behaviour against a real PostgreSQL: a connection killed mid-transaction
+// is destroyed and the write retried (once in effect); a database that stays away ends in
+// DATABASE_UNAVAILABLE at the deadline; ordinary SQL errors are not retried.
+import t from 'tap'
+import pg from 'pg'
+import { Database } from '../../src/db/database.ts'
+import { createPool } from '../../src/db/pool-factory.ts'
+import { loadConfig } from '../../src/config.ts'
+import { AppError } from '../../src/errors.ts'
+import { createTestSchema, testDatabaseUrl } from '../helper.ts'
+
+async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Record<string, unknown> = {}) {
+  const schema = await createTestSchema(t)
+  const config = loadConfig({}, { jwtSecret: 'x', databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, ...overrides })
+  const retries: string[] = []
+  const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000, {
+    onRetry: (_kind, err) => retries.push((err as Error).message),
+  })
+  t.teardown(() => db.close())
+  await db.primary.query('CREATE TABLE ride (id serial PRIMARY KEY, note text)')
+  return { db, retries, appName: `${config.nodeName}-primary` }
+}
+
+t.test('a connection killed mid-transaction is retried on a fresh one, once in effect', async (t) => {
+  const { db, retries, appName } = await setup(t)
+  const admin = new pg.Client({ connectionString: testDatabaseUrl() })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  let attempts = 0
+  const result = await db.write(async (tx) => {
+    attempts++
+    await tx.query(`INSERT INTO ride (note) VALUES ('x')`)
+    if (attempts === 1) {
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName])
+      await tx.query('SELECT 1') // the killed connection fails here, before COMMIT
+    }
+    return 'done'
+  }, { idempotent: false })
+  t.equal(result, 'done')
+  t.equal(attempts, 2, 'the work ran again on a new connection')
+  t.ok(retries.length >= 1, 'the retry was reported')
+  const { rows } = await db.primary.query('SELECT count(*)::int AS n FROM ride')
+  t.equal(rows[0].n, 1, 'the rolled-back first attempt left nothing; the retry committed once')
+})
+
+t.test('ordinary SQL errors are not retried', async (t) => {
+  const { db } = await setup(t)
+  let attempts = 0
+  await t.rejects(
+    db.write(async (tx) => {
+      attempts++
+      await tx.query('SELECT no_such_column FROM ride')
+    }, { idempotent: true }),
+    { code: '42703' },
+  )
+  t.equal(attempts, 1)
+})
+
+t.test('a database that stays unreachable ends in DATABASE_UNAVAILABLE at the deadline', async (t) => {
+  const config = loadConfig({}, { jwtSecret: 'x', connectTimeoutMs: 300 })
+  // 127.0.0.99:1 refuses at once (nothing listens there): the executor keeps retrying until its deadline.
+  const db = new Database(createPool(config, 'postgres://tqdt:tqdt@127.0.0.99:1/tqdt', 'primary'), null, 1500)
+  t.teardown(() => db.close())
+  const started = Date.now()
+  const err = await db.write(async () => 1, { idempotent: true }).catch((e: unknown) => e)
+  const waited = Date.now() - started
+  t.ok(err instanceof AppError, 'an AppError')
+  t.equal((err as AppError).code, 'DATABASE_UNAVAILABLE')
+  t.equal((err as AppError).status, 503)
+  t.ok(waited >= 1000, `waited for the failover window (${waited} ms) instead of failing at once`)
+})
