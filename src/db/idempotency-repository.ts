@@ -14,7 +14,7 @@ export interface StoredResponse {
 export async function tryLockKey(q: Queryable, caller: string, key: string): Promise<boolean> {
   const { rows } = await q.query<{ locked: boolean }>(
     'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
-    [`${caller}\u0000${key}`],
+    [`${caller}\n${key}`],
   )
   return rows[0]?.locked === true
 }
