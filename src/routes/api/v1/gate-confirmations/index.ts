@@ -1,4 +1,182 @@
-// Placeholder until the resource's routes land.
+// /api/v1/gate: confirming goods pass the customs supervision area (xác nhận hàng qua KVGS).
+// HTTP only: schemas and thin handlers; the rules live in services/gate-*.ts.
 import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { errorResponses } from '../../../common-schemas.ts'
+import { sendWrite } from '../../../write-route.ts'
+import type { Role } from '../../../../services/jwt-service.ts'
+import { getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
+import {
+  cancelConfirmation,
+  confirmContainer,
+  confirmLot,
+  searchConfirmations,
+  type CancelInput,
+  type ConfirmationQuery,
+  type ContainerConfirmationInput,
+  type LotConfirmationInput,
+} from '../../../../services/gate-confirmation-service.ts'
+import { renderEligibleList } from '../../../../services/gate-print-service.ts'
+import {
+  CancelBody,
+  Confirmation,
+  ConfirmationPage,
+  ConfirmationParams,
+  ConfirmationSearchQuery,
+  ContainerConfirmationBody,
+  ContainerConfirmationResponse,
+  ContainerParams,
+  DeclarationParams,
+  EligibleList,
+  EligibleListBody,
+  LotConfirmationBody,
+  LotConfirmationResponse,
+  LotParams,
+  RegisterResponse,
+} from './gate-schemas.ts'
 
-export default async function routes(_app: FastifyInstance) {}
+// Admins read everything but act for no office.
+const WRITE_ROLES: Role[] = ['officer', 'supervisor']
+const tags = ['gate-confirmations']
+
+export default async function gateConfirmationRoutes(app: FastifyInstance) {
+  app.put(
+    '/declarations/:declarationNumber',
+    {
+      config: { roles: WRITE_ROLES },
+      schema: {
+        tags,
+        summary: 'Register or replace the eligible list of a declaration (danh sách container / hàng hóa đủ điều kiện qua KVGS)',
+        params: DeclarationParams,
+        body: EligibleListBody,
+        response: { 200: RegisterResponse, 201: RegisterResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { declarationNumber } = request.params as { declarationNumber: string }
+      return sendWrite(request, reply, async (ctx) => {
+        const { outcome, list } = await registerEligibleList(ctx, declarationNumber, request.body as EligibleListInput)
+        return { status: outcome === 'created' ? 201 : 200, body: { ...list, outcome } }
+      })
+    },
+  )
+
+  app.get(
+    '/declarations/:declarationNumber',
+    {
+      schema: {
+        tags,
+        summary: 'The eligible list with each container’s confirmation and each lot’s quantity passed / remaining',
+        params: DeclarationParams,
+        response: { 200: EligibleList, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { declarationNumber } = request.params as { declarationNumber: string }
+      return app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
+    },
+  )
+
+  app.get(
+    '/declarations/:declarationNumber/print',
+    {
+      schema: {
+        tags,
+        summary: 'Printable eligible list (in danh sách container / hàng hóa đủ điều kiện qua khu vực giám sát), HTML',
+        params: DeclarationParams,
+        produces: ['text/html'],
+        response: {
+          200: { description: 'Printable HTML page', content: { 'text/html': { schema: Type.String() } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { declarationNumber } = request.params as { declarationNumber: string }
+      const list = await app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
+      return reply.type('text/html; charset=utf-8').send(renderEligibleList(list, new Date().toISOString()))
+    },
+  )
+
+  app.post(
+    '/declarations/:declarationNumber/containers/:containerNumber/confirmations',
+    {
+      config: { roles: WRITE_ROLES },
+      // A gate officer's tap sends no body: it means "passed now, by me".
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
+      },
+      schema: {
+        tags,
+        summary: 'Confirm a container passed the supervision area (xác nhận container qua KVGS); once per container',
+        params: ContainerParams,
+        body: ContainerConfirmationBody,
+        response: { 200: ContainerConfirmationResponse, 201: ContainerConfirmationResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { declarationNumber, containerNumber } = request.params as { declarationNumber: string; containerNumber: string }
+      return sendWrite(request, reply, async (ctx) => {
+        const input = request.body as ContainerConfirmationInput
+        const { created, confirmation } = await confirmContainer(ctx, declarationNumber, containerNumber, input)
+        return { status: created ? 201 : 200, body: { ...confirmation, alreadyConfirmed: !created } }
+      })
+    },
+  )
+
+  app.post(
+    '/declarations/:declarationNumber/lots/:lotNo/confirmations',
+    {
+      config: { roles: WRITE_ROLES },
+      schema: {
+        tags,
+        summary: 'Confirm a quantity of a bulk lot passed (xác nhận hàng rời qua KVGS theo lần); never beyond the total',
+        params: LotParams,
+        body: LotConfirmationBody,
+        response: { 200: LotConfirmationResponse, 201: LotConfirmationResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { declarationNumber, lotNo } = request.params as { declarationNumber: string; lotNo: string }
+      return sendWrite(request, reply, async (ctx) => {
+        const { created, confirmation, lot } = await confirmLot(ctx, declarationNumber, lotNo, request.body as LotConfirmationInput)
+        const { confirmations: _omitted, ...lotState } = lot
+        return { status: created ? 201 : 200, body: { ...confirmation, alreadyConfirmed: !created, lot: lotState } }
+      })
+    },
+  )
+
+  app.post(
+    '/confirmations/:id/cancel',
+    {
+      config: { roles: WRITE_ROLES },
+      schema: {
+        tags,
+        summary: 'Cancel a confirmation with a reason (hủy xác nhận qua KVGS); a lot’s quantity is given back',
+        params: ConfirmationParams,
+        body: CancelBody,
+        response: { 200: Confirmation, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string }
+      return sendWrite(request, reply, async (ctx) => ({
+        status: 200,
+        body: await cancelConfirmation(ctx, id, request.body as CancelInput),
+      }))
+    },
+  )
+
+  app.get(
+    '/confirmations',
+    {
+      schema: {
+        tags,
+        summary: 'Search confirmations by office, declaration, container, seal, status and time passed (newest first)',
+        querystring: ConfirmationSearchQuery,
+        response: { 200: ConfirmationPage, ...errorResponses },
+      },
+    },
+    async (request) => app.db.read((q) => searchConfirmations(q, request.actor, request.query as ConfirmationQuery)),
+  )
+}

@@ -1,0 +1,187 @@
+// Request and response schemas of /api/v1/gate (xác nhận hàng qua khu vực giám sát).
+import { Type, type TSchema } from '@sinclair/typebox'
+import {
+  BackEntryFields,
+  ContainerNumber,
+  DateTime,
+  DeclarationNumber,
+  OfficeCode,
+  PageQuery,
+  ProcedureType,
+  Quantity,
+  SealNumber,
+  ShortText,
+  Strict,
+  TaxCode,
+} from '../../../common-schemas.ts'
+import { DECLARATION_STATUSES, type DeclarationStatus } from '../../../../services/gate-views.ts'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+// An enum keyword (not a union of literals) so a wrong value reports one FIELD_NOT_ALLOWED_VALUE.
+const DeclarationStatusSchema = Type.Unsafe<DeclarationStatus>({
+  type: 'string',
+  enum: [...DECLARATION_STATUSES],
+  description: 'Trạng thái tờ khai: CLEARED (thông quan), RELEASED (giải phóng hàng), BROUGHT_TO_STORAGE (đưa hàng về bảo quản) may pass; NOT_CLEARED, CANCELLED may not',
+})
+const Channel = Type.Unsafe<1 | 2 | 3>({ type: 'integer', enum: [1, 2, 3], description: 'Luồng: 1 xanh, 2 vàng, 3 đỏ' })
+const LocationCode = Type.String({ pattern: '^[A-Z0-9]{4,12}$', description: 'Mã địa điểm giám sát (MaDDGS), e.g. 02CIC03' })
+const LotNumber = Type.String({ pattern: '^[A-Za-z0-9._/-]{1,40}$', description: 'Số lô hàng' })
+const Unit = Type.String({ pattern: '^[A-Z0-9]{1,10}$', description: 'Unit code (UN/ECE Rec. 20), e.g. TNE, KGM, PCE, BAG' })
+const PaperReference = Type.String({ pattern: '^[A-Za-z0-9._/-]{1,40}$', description: 'Number on the paper form (natural key of a paper back-entry)' })
+const Seal = Type.String({ ...SealNumber, description: 'Seal number; "#####" = none' })
+
+export const DeclarationParams = Strict({ declarationNumber: DeclarationNumber })
+export const ContainerParams = Strict({ declarationNumber: DeclarationNumber, containerNumber: ContainerNumber })
+export const LotParams = Strict({ declarationNumber: DeclarationNumber, lotNo: LotNumber })
+export const ConfirmationParams = Strict({ id: Type.String({ format: 'uuid' }) })
+
+export const EligibleListBody = Strict({
+  office: Type.String({ ...OfficeCode, description: 'Chi cục hải quan giám sát: must be your own office' }),
+  locationCode: LocationCode,
+  traderName: Type.String({ ...ShortText, description: 'Tên doanh nghiệp xuất nhập khẩu' }),
+  traderTaxCode: TaxCode,
+  status: DeclarationStatusSchema,
+  declarationDate: Type.String({ format: 'date', description: 'Ngày tờ khai (YYYY-MM-DD)' }),
+  procedureType: ProcedureType,
+  channel: Channel,
+  goodsManagementNumber: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._/-]{1,50}$', description: 'Số quản lý hàng hóa' })),
+  containers: Type.Optional(
+    Type.Array(
+      Strict({ containerNumber: ContainerNumber, carrierSeal: Type.Optional(Seal), customsSeal: Type.Optional(Seal) }),
+      { maxItems: 500, description: 'Danh sách container đủ điều kiện qua KVGS' },
+    ),
+  ),
+  lots: Type.Optional(
+    Type.Array(
+      Strict({
+        lotNumber: LotNumber,
+        description: Type.String({ ...ShortText, description: 'Mô tả hàng hóa' }),
+        quantity: Quantity,
+        quantityUnit: Unit,
+        totalWeight: Quantity,
+        weightUnit: Unit,
+      }),
+      { maxItems: 200, description: 'Hàng rời / hàng không đóng container: đủ điều kiện qua KVGS theo lô' },
+    ),
+  ),
+  ...BackEntryFields,
+})
+
+export const ContainerConfirmationBody = Strict({
+  passedAt: Type.Optional(Type.String({ ...DateTime, description: 'When the container passed; default now (paper: paperRecordedAt)' })),
+  paperReference: Type.Optional(PaperReference),
+  ...BackEntryFields,
+})
+
+export const LotConfirmationBody = Strict({
+  quantity: Type.Number({ ...Quantity, description: 'Quantity that passed in this lot, in the unit of the lot' }),
+  weight: Type.Optional(Type.Number({ ...Quantity, description: 'Weight that passed, in the weight unit of the lot' })),
+  passedAt: Type.Optional(Type.String({ ...DateTime, description: 'When it passed; default now (paper: paperRecordedAt)' })),
+  paperReference: Type.Optional(PaperReference),
+  ...BackEntryFields,
+})
+
+export const CancelBody = Strict({
+  reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Lý do hủy xác nhận' }),
+  ...BackEntryFields,
+})
+
+export const ConfirmationSearchQuery = Strict({
+  office: Type.Optional(OfficeCode),
+  declarationNumber: Type.Optional(DeclarationNumber),
+  containerNumber: Type.Optional(ContainerNumber),
+  sealNumber: Type.Optional(SealNumber),
+  status: Type.Optional(Type.Unsafe<'CONFIRMED' | 'CANCELLED'>({ type: 'string', enum: ['CONFIRMED', 'CANCELLED'] })),
+  from: Type.Optional(Type.String({ ...DateTime, description: 'Passed at or after (inclusive)' })),
+  to: Type.Optional(Type.String({ ...DateTime, description: 'Passed before (exclusive)' })),
+  ...PageQuery,
+})
+
+export const Confirmation = Type.Object({
+  id: Type.String(),
+  declarationNumber: Type.String(),
+  office: Type.String(),
+  kind: Type.String({ description: 'container or lot' }),
+  containerNumber: Nullable(Type.String()),
+  lotNumber: Nullable(Type.String()),
+  carrierSeal: Nullable(Type.String()),
+  customsSeal: Nullable(Type.String()),
+  quantity: Nullable(Type.Number()),
+  weight: Nullable(Type.Number()),
+  passedAt: Type.String(),
+  officerId: Type.String({ description: 'Officer who confirmed (for paper: the officer on the form)' }),
+  enteredBy: Type.String(),
+  origin: Type.String(),
+  paperReference: Nullable(Type.String()),
+  recordedAt: Type.String(),
+  status: Type.String({ description: 'CONFIRMED or CANCELLED' }),
+  cancellation: Nullable(
+    Type.Object({
+      reason: Type.String(),
+      cancelledAt: Type.String(),
+      cancelledBy: Type.String(),
+      origin: Type.String(),
+      recordedAt: Type.String(),
+    }),
+  ),
+})
+
+const lotStateProperties = {
+  lotNumber: Type.String(),
+  description: Type.String(),
+  quantity: Type.Number(),
+  quantityUnit: Type.String(),
+  totalWeight: Type.Number(),
+  weightUnit: Type.String(),
+  quantityPassed: Type.Number(),
+  quantityRemaining: Type.Number(),
+  weightPassed: Type.Number(),
+  fullyPassed: Type.Boolean(),
+}
+
+export const EligibleList = Type.Object({
+  declarationNumber: Type.String(),
+  office: Type.String(),
+  locationCode: Type.String(),
+  traderName: Type.String(),
+  traderTaxCode: Type.String(),
+  status: Type.String(),
+  passable: Type.Boolean({ description: 'Whether the status lets goods pass the supervision area' }),
+  declarationDate: Type.String(),
+  procedureType: Type.String(),
+  channel: Type.Integer(),
+  goodsManagementNumber: Nullable(Type.String()),
+  registeredAt: Type.String(),
+  registeredBy: Type.String(),
+  updatedAt: Type.String(),
+  updatedBy: Type.String(),
+  containers: Type.Array(
+    Type.Object({
+      containerNumber: Type.String(),
+      carrierSeal: Nullable(Type.String()),
+      customsSeal: Nullable(Type.String()),
+      confirmed: Type.Boolean(),
+      confirmation: Nullable(Confirmation),
+    }),
+  ),
+  lots: Type.Array(Type.Object({ ...lotStateProperties, confirmations: Type.Array(Confirmation) })),
+})
+
+export const RegisterResponse = Type.Object({
+  ...EligibleList.properties,
+  outcome: Type.String({ description: 'created, updated or unchanged (same content as registered: nothing written)' }),
+})
+
+export const ContainerConfirmationResponse = Type.Object({
+  ...Confirmation.properties,
+  alreadyConfirmed: Type.Boolean({ description: 'True when this container (or paper form) was confirmed before: nothing was written' }),
+})
+
+export const LotConfirmationResponse = Type.Object({
+  ...Confirmation.properties,
+  alreadyConfirmed: Type.Boolean({ description: 'True when this paper form was entered before: nothing was written' }),
+  lot: Type.Object(lotStateProperties),
+})
+
+export const ConfirmationPage = Type.Object({ items: Type.Array(Confirmation), nextCursor: Nullable(Type.String()) })

@@ -1,0 +1,270 @@
+// The eligible list of a declaration (danh sách container / hàng hóa đủ điều kiện qua KVGS). In
+// production VNACCS supplies it; here an officer or an integration registers it with a PUT, which
+// may be repeated: the same content is a no-op, new content replaces the list except for entries
+// already confirmed at the gate, which must stay exactly as they passed.
+import { createHash } from 'node:crypto'
+import type { Queryable } from '../db/database.ts'
+import { activeConfirmationsOf } from '../db/gate-confirmation-repository.ts'
+import {
+  containersOf,
+  findDeclaration,
+  insertDeclarationIfAbsent,
+  insertEntries,
+  lotsOf,
+  replaceEntries,
+  updateDeclarationHeader,
+  type ContainerEntry,
+  type DeclarationHeader,
+  type GateContainerRow,
+  type GateDeclarationRow,
+  type GateLotRow,
+  type LotEntry,
+} from '../db/gate-declaration-repository.ts'
+import { conflict, forbidden, invalid, notFound, type FieldProblem } from '../errors.ts'
+import { recordChange } from './audit-service.ts'
+import { canonicalJson } from './canonical-json.ts'
+import type { Actor } from './jwt-service.ts'
+import { declarationView, type DeclarationStatus, type DeclarationView } from './gate-views.ts'
+import { backEntryOf, type Origin, type WriteContext } from './write-context.ts'
+
+/** "#####" on the form means the container carries no such seal. */
+export const NO_SEAL = '#####'
+
+export interface EligibleListInput {
+  office: string
+  locationCode: string
+  traderName: string
+  traderTaxCode: string
+  status: DeclarationStatus
+  declarationDate: string
+  procedureType: string
+  channel: number
+  goodsManagementNumber?: string
+  containers?: Array<{ containerNumber: string; carrierSeal?: string; customsSeal?: string }>
+  lots?: LotEntry[]
+  origin?: Origin
+  paperRecordedAt?: string
+  paperOfficer?: string
+}
+
+interface ListContent {
+  office: string
+  locationCode: string
+  traderName: string
+  traderTaxCode: string
+  status: string
+  declarationDate: string
+  procedureType: string
+  channel: number
+  goodsManagementNumber: string | null
+  containers: ContainerEntry[]
+  lots: LotEntry[]
+}
+
+export type RegisterOutcome = 'created' | 'updated' | 'unchanged'
+
+export const GATE_DECLARATION_ENTITY = 'gate_declaration'
+
+export function assertActsFor(actor: Actor, office: string): void {
+  if (actor.office !== office) {
+    throw forbidden('OFFICE_FORBIDDEN', `You act for office ${actor.office}; this belongs to supervising office ${office}`)
+  }
+}
+
+/** Officers and supervisors read their own office's records; admins read everything. */
+export function assertMayRead(actor: Actor, office: string): void {
+  if (actor.role !== 'admin') assertActsFor(actor, office)
+}
+
+const seal = (value: string | undefined) => (value === undefined || value === NO_SEAL ? null : value)
+
+export function contentOf(input: EligibleListInput): ListContent {
+  return {
+    office: input.office,
+    locationCode: input.locationCode,
+    traderName: input.traderName,
+    traderTaxCode: input.traderTaxCode,
+    status: input.status,
+    declarationDate: input.declarationDate,
+    procedureType: input.procedureType,
+    channel: input.channel,
+    goodsManagementNumber: input.goodsManagementNumber ?? null,
+    containers: (input.containers ?? []).map((c) => ({
+      containerNumber: c.containerNumber,
+      carrierSeal: seal(c.carrierSeal),
+      customsSeal: seal(c.customsSeal),
+    })),
+    lots: (input.lots ?? []).map((l) => ({
+      lotNumber: l.lotNumber,
+      description: l.description,
+      quantity: l.quantity,
+      quantityUnit: l.quantityUnit,
+      totalWeight: l.totalWeight,
+      weightUnit: l.weightUnit,
+    })),
+  }
+}
+
+function storedContentOf(d: GateDeclarationRow, containers: GateContainerRow[], lots: GateLotRow[]): ListContent {
+  return {
+    office: d.office,
+    locationCode: d.location_code,
+    traderName: d.trader_name,
+    traderTaxCode: d.trader_tax_code,
+    status: d.status,
+    declarationDate: d.declaration_date,
+    procedureType: d.procedure_type,
+    channel: d.channel,
+    goodsManagementNumber: d.goods_management_number,
+    containers: containers.map((c) => ({ containerNumber: c.container_number, carrierSeal: c.carrier_seal, customsSeal: c.customs_seal })),
+    lots: lots.map((l) => ({
+      lotNumber: l.lot_number,
+      description: l.description,
+      quantity: Number(l.quantity),
+      quantityUnit: l.quantity_unit,
+      totalWeight: Number(l.total_weight),
+      weightUnit: l.weight_unit,
+    })),
+  }
+}
+
+export function contentHashOf(content: ListContent): string {
+  return createHash('sha256').update(canonicalJson(content)).digest('hex')
+}
+
+/** Rules a schema cannot express; all problems at once so the officer fixes the form in one go. */
+export function checkListRules(content: ListContent, now: string): void {
+  const problems: FieldProblem[] = []
+  if (content.containers.length === 0 && content.lots.length === 0) {
+    problems.push({ field: 'containers', code: 'ELIGIBLE_LIST_EMPTY', message: 'list at least one container or one bulk lot' })
+  }
+  const seenContainers = new Set<string>()
+  content.containers.forEach((c, i) => {
+    if (seenContainers.has(c.containerNumber)) problems.push({ field: `containers.${i}.containerNumber`, code: 'DUPLICATE_CONTAINER_NUMBER' })
+    seenContainers.add(c.containerNumber)
+  })
+  const seenLots = new Set<string>()
+  content.lots.forEach((l, i) => {
+    if (seenLots.has(l.lotNumber)) problems.push({ field: `lots.${i}.lotNumber`, code: 'DUPLICATE_LOT_NUMBER' })
+    seenLots.add(l.lotNumber)
+  })
+  // One day of slack: the date is Vietnam's calendar day, the clock is UTC.
+  const latest = new Date(Date.parse(now) + 86_400_000).toISOString().slice(0, 10)
+  if (content.declarationDate > latest) {
+    problems.push({ field: 'declarationDate', code: 'DECLARATION_DATE_IN_FUTURE' })
+  }
+  if (problems.length > 0) throw invalid(problems)
+}
+
+function headerOf(declarationNumber: string, content: ListContent, hash: string, at: string, officerId: string): DeclarationHeader {
+  return {
+    declarationNumber,
+    office: content.office,
+    locationCode: content.locationCode,
+    traderName: content.traderName,
+    traderTaxCode: content.traderTaxCode,
+    status: content.status,
+    declarationDate: content.declarationDate,
+    procedureType: content.procedureType,
+    channel: content.channel,
+    goodsManagementNumber: content.goodsManagementNumber,
+    contentHash: hash,
+    at,
+    officerId,
+  }
+}
+
+/** Entries with an active confirmation that the new list would remove or change. */
+function confirmedEntriesTouched(
+  content: ListContent,
+  storedContainers: GateContainerRow[],
+  storedLots: GateLotRow[],
+  confirmedContainers: Set<string>,
+): Array<{ containerNumber?: string; lotNumber?: string; change: 'removed' | 'changed' }> {
+  const touched: Array<{ containerNumber?: string; lotNumber?: string; change: 'removed' | 'changed' }> = []
+  for (const c of storedContainers) {
+    if (!confirmedContainers.has(c.container_number)) continue
+    const next = content.containers.find((n) => n.containerNumber === c.container_number)
+    if (!next) touched.push({ containerNumber: c.container_number, change: 'removed' })
+    else if (next.carrierSeal !== c.carrier_seal || next.customsSeal !== c.customs_seal) {
+      touched.push({ containerNumber: c.container_number, change: 'changed' })
+    }
+  }
+  for (const l of storedLots) {
+    if (Number(l.quantity_passed) === 0) continue
+    const next = content.lots.find((n) => n.lotNumber === l.lot_number)
+    if (!next) touched.push({ lotNumber: l.lot_number, change: 'removed' })
+    else if (
+      next.description !== l.description ||
+      next.quantity !== Number(l.quantity) ||
+      next.quantityUnit !== l.quantity_unit ||
+      next.totalWeight !== Number(l.total_weight) ||
+      next.weightUnit !== l.weight_unit
+    ) {
+      touched.push({ lotNumber: l.lot_number, change: 'changed' })
+    }
+  }
+  return touched
+}
+
+export async function registerEligibleList(
+  ctx: WriteContext,
+  declarationNumber: string,
+  input: EligibleListInput,
+): Promise<{ outcome: RegisterOutcome; list: DeclarationView }> {
+  assertActsFor(ctx.actor, input.office)
+  const content = contentOf(input)
+  checkListRules(content, ctx.now)
+  const backEntry = backEntryOf(ctx, input)
+  const hash = contentHashOf(content)
+  const header = headerOf(declarationNumber, content, hash, backEntry.occurredAt, backEntry.originalOfficer)
+
+  if (await insertDeclarationIfAbsent(ctx.tx, header)) {
+    await insertEntries(ctx.tx, declarationNumber, content.containers, content.lots)
+    await recordChange(ctx, {
+      entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'register', before: null, after: content, backEntry,
+    })
+    return { outcome: 'created', list: await loadView(ctx.tx, declarationNumber) }
+  }
+
+  // Taken FOR UPDATE: waits for confirmations in flight, and they wait for this change.
+  const existing = (await findDeclaration(ctx.tx, declarationNumber, 'update')) as GateDeclarationRow
+  assertActsFor(ctx.actor, existing.office)
+  if (existing.content_hash === hash) {
+    return { outcome: 'unchanged', list: await loadView(ctx.tx, declarationNumber) }
+  }
+  const storedContainers = await containersOf(ctx.tx, declarationNumber)
+  const storedLots = await lotsOf(ctx.tx, declarationNumber)
+  const active = await activeConfirmationsOf(ctx.tx, declarationNumber)
+  const confirmedContainers = new Set(active.filter((c) => c.kind === 'container').map((c) => c.entry_ref))
+  const touched = confirmedEntriesTouched(content, storedContainers, storedLots, confirmedContainers)
+  if (touched.length > 0) {
+    throw conflict(
+      'GATE_ENTRY_ALREADY_CONFIRMED',
+      'Entries already confirmed at the gate cannot be removed or changed; cancel their confirmations first',
+      { entries: touched },
+    )
+  }
+  const before = storedContentOf(existing, storedContainers, storedLots)
+  await updateDeclarationHeader(ctx.tx, header)
+  await replaceEntries(ctx.tx, declarationNumber, content.containers, content.lots, [...confirmedContainers])
+  await recordChange(ctx, {
+    entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'update_list', before, after: content, backEntry,
+  })
+  return { outcome: 'updated', list: await loadView(ctx.tx, declarationNumber) }
+}
+
+async function loadView(q: Queryable, declarationNumber: string): Promise<DeclarationView> {
+  const d = await findDeclaration(q, declarationNumber)
+  if (!d) throw notFound('GATE_DECLARATION_NOT_FOUND', `Declaration ${declarationNumber} has no eligible list`)
+  const containers = await containersOf(q, declarationNumber)
+  const lots = await lotsOf(q, declarationNumber)
+  const active = await activeConfirmationsOf(q, declarationNumber)
+  return declarationView(d, containers, lots, active)
+}
+
+export async function getEligibleList(q: Queryable, actor: Actor, declarationNumber: string): Promise<DeclarationView> {
+  const view = await loadView(q, declarationNumber)
+  assertMayRead(actor, view.office)
+  return view
+}
