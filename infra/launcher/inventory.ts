@@ -38,8 +38,10 @@ export interface Host {
   ports: Record<string, number>
   /** For exporters on their own host: the host they scrape. Defaults to the host itself. */
   monitors?: string
-  /** Data centre / site, for layouts that span sites (informational and used as a label). */
+  /** Data centre / site, for layouts that span sites (a Prometheus label). */
   site?: string
+  /** Patroni tags of a database host, e.g. nosync for a replica that must never be the synchronous one. */
+  patroniTags?: { nofailover?: boolean; noloadbalance?: boolean; nosync?: boolean }
 }
 
 export interface ClusterSettings {
@@ -67,6 +69,15 @@ export interface ClusterSettings {
   }
   /** Patroni watchdog mode: off | automatic | required (see docs/architecture.md). */
   watchdog: 'off' | 'automatic' | 'required'
+  /**
+   * Address clients and app nodes use for HAProxy when there are several load balancers: the
+   * floating address keepalived moves between them. Absent: the first haproxy host's address.
+   */
+  floatingAddress?: string
+  /** keepalived VRRP for the floating address (needs hosts with their own network stacks). */
+  vrrp?: { interface: string; virtualRouterId: number }
+  /** etcd Raft timing; raise both across sites (heartbeat ≈ RTT, election ≈ 10 × heartbeat). */
+  etcdTiming?: { heartbeatIntervalMs: number; electionTimeoutMs: number }
 }
 
 export interface Inventory {
@@ -136,6 +147,7 @@ export function validateInventory(inv: Inventory): void {
   if (count('redis') > 0 && !initial?.roles.includes('redis')) {
     problems.push(`cluster.redisInitialPrimary "${inv.cluster.redisInitialPrimary}" is not a redis host`)
   }
+  if (inv.cluster.vrrp && !inv.cluster.floatingAddress) problems.push('cluster.vrrp needs cluster.floatingAddress')
   if (problems.length > 0) throw new InventoryError(`${inv.file}:\n  ${problems.join('\n  ')}`)
 }
 
@@ -162,4 +174,14 @@ export function endpoint(host: Host, port: string): string {
 export function clusterPath(inv: Inventory, key: keyof ClusterSettings['paths'], ...rest: string[]): string {
   const base = inv.cluster.paths[key]
   return resolve(isAbsolute(base) ? base : resolve(REPO_ROOT, base), ...rest)
+}
+
+/**
+ * Where a host (an app node; or, without `from`, a client) reaches HAProxy: the floating address
+ * of a keepalived pair; else the load balancer in the host's own site; else the first one.
+ */
+export function loadBalancerAddress(inv: Inventory, from?: Host): string {
+  if (inv.cluster.floatingAddress) return inv.cluster.floatingAddress
+  const lbs = hostsWithRole(inv, 'haproxy')
+  return (lbs.find((h) => from?.site !== undefined && h.site === from.site) ?? lbs[0]).address
 }

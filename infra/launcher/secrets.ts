@@ -3,7 +3,7 @@
 // `down --purge` (which keeps this folder) does not invalidate what tests or operators hold.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Inventory } from './inventory.ts'
 import { clusterPath } from './inventory.ts'
 
@@ -38,6 +38,8 @@ function newSecret(bytes: number): string {
 
 export function ensureSecrets(inv: Inventory): Secrets {
   const dir = clusterPath(inv, 'secrets')
+  // The parent (.run) must stay traversable for the postgres user; only this folder is closed.
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o755 })
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   for (const [key, file] of Object.entries(FILES)) {
     const path = join(dir, file)

@@ -36,8 +36,9 @@ function empty(v: Value): string {
   return scalar(v)
 }
 
-export function toYaml(value: Value, header = ''): string {
-  return header + lines(value, '').join('\n') + '\n'
+/** Accepts any JSON-like value (object literals with interface types included). */
+export function toYaml(value: unknown, header = ''): string {
+  return header + lines(value as Value, '').join('\n') + '\n'
 }
 
 export type { Value as YamlValue }

@@ -1,0 +1,162 @@
+// What tests and chaos drills import to find and drive the local cluster. No dependencies beyond
+// node: builtins; every function takes the inventory (default: TQDT_INVENTORY or local.json).
+//
+//   import { endpoints, patroniLeader, waitHealthy, killHost, startHost } from '../infra/launcher/cluster-api.ts'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { ClusterStatus } from './cluster-status.ts'
+import { clusterStatus as probeCluster } from './cluster-status.ts'
+import { componentSpecs } from './components.ts'
+import { componentPid } from './host-processes.ts'
+import type { Inventory } from './inventory.ts'
+import { REPO_ROOT, hostsWithRole, loadBalancerAddress, loadInventory } from './inventory.ts'
+import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
+import type { Secrets } from './secrets.ts'
+import { readSecrets } from './secrets.ts'
+
+export { REPO_ROOT, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
+export type { Host, Inventory, Role } from './inventory.ts'
+export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.ts'
+export { formatStatusTable } from './cluster-status.ts'
+export type { HostProcess } from './host-processes.ts'
+export { freezeHost, hostPids, hostProcesses, killHost, signalHost, thawHost } from './host-processes.ts'
+export type { Secrets } from './secrets.ts'
+
+export interface ClusterEndpoints {
+  /** HAProxy's HTTP frontend, e.g. http://127.0.0.10:8080 */
+  httpBaseUrl: string
+  /** Writes: HAProxy → the Patroni primary. */
+  databaseUrl: string
+  /** Reads: HAProxy → replicas within the lag bound (the primary when none is). */
+  databaseReplicaUrl: string
+  /** Straight to one database host, bypassing HAProxy (for checks after a drill). */
+  databaseUrlOf: (host: string) => string
+  redisSentinels: Array<{ host: string; port: number }>
+  redisMasterName: string
+  prometheusUrl: string
+  haproxyStatsUrl: string
+  /** Each app node's own base URL, by host name. */
+  appUrls: Record<string, string>
+}
+
+export function secrets(inv: Inventory = loadInventory()): Secrets {
+  return readSecrets(inv)
+}
+
+export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
+  const s = readSecrets(inv)
+  const lb = hostsWithRole(inv, 'haproxy')[0]
+  const prom = hostsWithRole(inv, 'prometheus')[0]
+  const { databaseUser: user, database } = inv.cluster
+  const db = (address: string, port: number) => `postgres://${user}:${s.dbPassword}@${address}:${port}/${database}`
+  return {
+    httpBaseUrl: `http://${loadBalancerAddress(inv)}:${lb.ports.http}`,
+    databaseUrl: db(loadBalancerAddress(inv), lb.ports.pgPrimary),
+    databaseReplicaUrl: db(loadBalancerAddress(inv), lb.ports.pgReplica),
+    databaseUrlOf: (name) => {
+      const h = hostsWithRole(inv, 'postgres').find((x) => x.name === name)
+      if (!h) throw new Error(`${name} is not a postgres host`)
+      return db(h.address, h.ports.postgres)
+    },
+    redisSentinels: hostsWithRole(inv, 'sentinel').map((h) => ({ host: h.address, port: h.ports.sentinel })),
+    redisMasterName: inv.cluster.redisMasterName,
+    prometheusUrl: prom ? `http://${prom.address}:${prom.ports.prometheus}` : '',
+    haproxyStatsUrl: `http://${lb.address}:${lb.ports.stats}/stats`,
+    appUrls: Object.fromEntries(hostsWithRole(inv, 'app').map((h) => [h.name, `http://${h.address}:${h.ports.app}`])),
+  }
+}
+
+export interface PatroniLeader {
+  name: string
+  address: string
+  port: number
+  restUrl: string
+  timeline: number | null
+  /** Which source answered: a Patroni REST API, or etcd's leader key when no Patroni did. */
+  source: 'patroni' | 'etcd'
+}
+
+/** The current leader per Patroni (any member's /cluster), falling back to etcd's leader key. */
+export async function patroniLeader(inv: Inventory = loadInventory()): Promise<PatroniLeader | null> {
+  const dbs = hostsWithRole(inv, 'postgres')
+  for (const h of dbs) {
+    try {
+      const res = await fetch(`http://${h.address}:${h.ports.patroni}/cluster`, { signal: AbortSignal.timeout(1000) })
+      const body = (await res.json()) as { members: Array<{ name: string; role: string; host: string; port: number; api_url: string; timeline?: number }> }
+      const l = body.members.find((m) => m.role === 'leader')
+      if (l) return { name: l.name, address: l.host, port: l.port, restUrl: l.api_url.replace(/\/patroni$/, ''), timeline: l.timeline ?? null, source: 'patroni' }
+    } catch {
+      // ask the next member
+    }
+  }
+  const key = Buffer.from(`/service/${inv.cluster.scope}/leader`).toString('base64')
+  for (const e of hostsWithRole(inv, 'etcd')) {
+    try {
+      const res = await fetch(`http://${e.address}:${e.ports.etcdClient}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({ key }),
+        signal: AbortSignal.timeout(1000),
+      })
+      const body = (await res.json()) as { kvs?: Array<{ value: string }> }
+      const name = body.kvs?.[0] ? Buffer.from(body.kvs[0].value, 'base64').toString() : null
+      const h = dbs.find((d) => d.name === name)
+      if (h) return { name: h.name, address: h.address, port: h.ports.postgres, restUrl: `http://${h.address}:${h.ports.patroni}`, timeline: null, source: 'etcd' }
+      return null
+    } catch {
+      // ask the next member
+    }
+  }
+  return null
+}
+
+/** Same data as `cluster.sh status --json`. */
+export function clusterStatus(inv: Inventory = loadInventory()): Promise<ClusterStatus> {
+  return probeCluster(inv)
+}
+
+/** Polls until every component is healthy; rejects after timeoutMs naming what is not. */
+export async function waitHealthy(timeoutMs: number, inv: Inventory = loadInventory(), intervalMs = 500): Promise<ClusterStatus> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const status = await probeCluster(inv)
+    if (status.healthy) return status
+    if (Date.now() > deadline) {
+      throw new Error(`cluster not healthy after ${timeoutMs} ms:\n  ${status.problems.join('\n  ')}`)
+    }
+    await sleep(intervalMs)
+  }
+}
+
+/**
+ * Starts the host's components that are not running (after killHost, say), without waiting for
+ * health: follow with waitHealthy. A Redis host comes back as a replica of Sentinel's master.
+ * Returns the ids started, e.g. ['db1-patroni'].
+ */
+export async function startHost(hostName: string, inv: Inventory = loadInventory()): Promise<string[]> {
+  const started: string[] = []
+  for (const spec of componentSpecs(inv).filter((s) => s.host.name === hostName)) {
+    if (componentPid(spec) !== null) continue
+    if (spec.component === 'redis') await sentinelsMasterFor(inv, spec)
+    startComponent(spec)
+    started.push(spec.id)
+  }
+  return started
+}
+
+/** Graceful stop of the host's components (SIGTERM, wait, SIGKILL), like `down` for one host. */
+export async function stopHost(hostName: string, inv: Inventory = loadInventory()): Promise<void> {
+  const specs = componentSpecs(inv).filter((s) => s.host.name === hostName).reverse()
+  for (const spec of specs) await stopComponent(inv, spec)
+}
+
+/** Runs `cluster.sh up|status|down ...`; resolves with its exit code and combined output. */
+export function runClusterCommand(args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(REPO_ROOT, 'infra/launcher/cluster.sh'), ...args], { cwd: REPO_ROOT })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    child.on('error', reject)
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }))
+  })
+}

@@ -1,0 +1,384 @@
+// The local launcher's work after cluster.sh has installed packages, Patroni and Node:
+//
+//   node infra/launcher/cluster-command.ts up | status [--json] | down [--purge] | logs HOST | migrate
+//
+// `up` is idempotent: it starts only what is not running, in dependency order, and waits (bounded)
+// for each stage, naming the log to read when something does not come up.
+import { spawn, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ClusterStatus } from './cluster-status.ts'
+import { clusterStatus, formatStatusTable } from './cluster-status.ts'
+import type { Component, ComponentSpec } from './components.ts'
+import { START_ORDER, componentSpecs, configFile } from './components.ts'
+import { generateConfigs } from './generate-configs.ts'
+import { componentPid, hostProcesses } from './host-processes.ts'
+import type { Inventory } from './inventory.ts'
+import { REPO_ROOT, clusterPath, hostsWithRole, loadInventory } from './inventory.ts'
+import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
+import { dataDir, runDir } from './render/render-context.ts'
+import type { Secrets } from './secrets.ts'
+import { ensureSecrets } from './secrets.ts'
+
+const MIGRATE_COMMAND = 'src/commands/migrate-command.ts'
+/** The drills' nftables table (chaos/): `down` removes it so no drop rule outlives the cluster. */
+const CHAOS_NFT_TABLE = ['inet', 'tqdt_chaos']
+
+const t0 = performance.now()
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`
+const say = (msg: string) => console.log(`[${elapsed().padStart(7)}] ${msg}`)
+
+class LaunchError extends Error {}
+
+/**
+ * Polls `check` until it returns true; shows what it is waiting for (a rewritten line on a
+ * terminal, a line every 5 s otherwise). `check` returns a short description of the current state.
+ */
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<true | string>, hint: string): Promise<void> {
+  const start = performance.now()
+  const tty = process.stdout.isTTY
+  let last = ''
+  let lastPrint = 0
+  for (;;) {
+    let state: true | string
+    try {
+      state = await check()
+    } catch (err) {
+      state = (err as Error).message
+    }
+    const waited = performance.now() - start
+    if (state === true) {
+      if (tty) process.stdout.write('\r\x1b[K')
+      say(`${what}: ready after ${(waited / 1000).toFixed(1)} s`)
+      return
+    }
+    last = state
+    if (waited > timeoutMs) {
+      if (tty) process.stdout.write('\n')
+      throw new LaunchError(`${what}: not ready after ${(timeoutMs / 1000).toFixed(0)} s (${last}). Read ${hint}`)
+    }
+    if (tty) process.stdout.write(`\r\x1b[K  … waiting for ${what} (${(waited / 1000).toFixed(1)} s): ${last.slice(0, 90)}`)
+    else if (waited - lastPrint > 5000) {
+      lastPrint = waited
+      say(`  … waiting for ${what}: ${last}`)
+    }
+    await sleep(250)
+  }
+}
+
+/** Waits until every component of the given kinds is healthy. */
+function componentsHealthy(inv: Inventory, components: Component[]): () => Promise<true | string> {
+  return async () => {
+    const s = await clusterStatus(inv, (spec) => components.includes(spec.component))
+    const bad = s.rows.filter((r) => r.state !== 'healthy')
+    return bad.length === 0 ? true : bad.map((r) => `${r.host} ${r.state}: ${r.detail}`).join('; ')
+  }
+}
+
+function logsOf(inv: Inventory, components: Component[]): string {
+  return componentSpecs(inv)
+    .filter((s) => components.includes(s.component))
+    .map((s) => s.logFile.replace(REPO_ROOT + '/', ''))
+    .join(', ')
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const out = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
+  if (out.status !== 0) throw new LaunchError('there is no postgres user: is postgresql-15 installed?')
+  return { uid: Number(out.stdout.trim()), gid: Number(gid.stdout.trim()) }
+}
+
+function prepareDirectories(inv: Inventory): void {
+  for (const key of ['logs', 'pids', 'data', 'run'] as const) mkdirSync(clusterPath(inv, key), { recursive: true, mode: 0o755 })
+  const pg = postgresIds()
+  for (const host of inv.hosts) {
+    if (host.roles.includes('postgres')) {
+      // The host folder stays traversable for postgres; the component folders are closed.
+      mkdirSync(clusterPath(inv, 'data', host.name), { recursive: true, mode: 0o755 })
+      // PostgreSQL refuses a data folder that others can read, and runs as postgres; the run folder
+      // holds its socket and pgpass.
+      for (const dir of [dataDir(inv, host, 'postgres'), runDir(inv, host)]) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 })
+        chownSync(dir, pg.uid, pg.gid)
+      }
+    }
+    for (const role of ['etcd', 'redis', 'sentinel', 'prometheus'] as const) {
+      // etcd warns about a data folder that is not 0700.
+      if (host.roles.includes(role)) mkdirSync(dataDir(inv, host, role), { recursive: true, mode: 0o700 })
+    }
+    if (host.roles.includes('haproxy')) mkdirSync(runDir(inv, host), { recursive: true, mode: 0o700 })
+  }
+}
+
+function psql(inv: Inventory, secrets: Secrets, address: string, port: number, sql: string): string {
+  const res = spawnSync(
+    join(inv.cluster.postgresBinDir, 'psql'),
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${address} port=${port} user=postgres dbname=postgres connect_timeout=3`],
+    { input: sql, encoding: 'utf8', env: { ...process.env, PGPASSWORD: secrets.superuserPassword }, timeout: 30_000 },
+  )
+  if (res.status !== 0) throw new LaunchError(`psql on ${address}:${port} failed: ${res.stderr || res.error?.message}`)
+  return res.stdout
+}
+
+/** The application role and database, and the exporters' pg_monitor role; safe to run again. */
+function bootstrapRoles(inv: Inventory, secrets: Secrets, leader: { address: string; port: number }): void {
+  const { databaseUser: user, database } = inv.cluster
+  const sql = `
+SELECT format('CREATE ROLE %I LOGIN', '${user}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${user}')\\gexec
+ALTER ROLE "${user}" WITH LOGIN PASSWORD '${secrets.dbPassword}';
+SELECT format('CREATE DATABASE %I OWNER %I', '${database}', '${user}') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}')\\gexec
+SELECT 'CREATE ROLE tqdt_monitor LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tqdt_monitor')\\gexec
+ALTER ROLE tqdt_monitor WITH LOGIN PASSWORD '${secrets.monitorPassword}';
+GRANT pg_monitor TO tqdt_monitor;
+-- postgres_exporter 0.11 runs a pg_current_wal_lsn() query on replicas too, which fails there on
+-- every scrape ("recovery is in progress"): keep that known noise out of the PostgreSQL log.
+ALTER ROLE tqdt_monitor SET log_min_messages = 'fatal';
+ALTER ROLE tqdt_monitor SET log_min_error_statement = 'panic';
+`
+  psql(inv, secrets, leader.address, leader.port, sql)
+}
+
+async function patroniMembers(inv: Inventory): Promise<Array<{ name: string; role: string; state: string; host: string; port: number }>> {
+  for (const h of hostsWithRole(inv, 'postgres')) {
+    try {
+      const res = await fetch(`http://${h.address}:${h.ports.patroni}/cluster`, { signal: AbortSignal.timeout(1000) })
+      const body = (await res.json()) as { members: Array<{ name: string; role: string; state: string; host: string; port: number }> }
+      if (body.members.some((m) => m.role === 'leader')) return body.members
+    } catch {
+      // next member
+    }
+  }
+  return []
+}
+
+function migrate(inv: Inventory): void {
+  const app = hostsWithRole(inv, 'app')[0]
+  const command = join(clusterPath(inv, 'app'), MIGRATE_COMMAND)
+  if (!existsSync(command)) {
+    say(`migrations SKIPPED: ${MIGRATE_COMMAND} does not exist yet`)
+    return
+  }
+  say(`migrating through HAProxy (${MIGRATE_COMMAND}, env of ${app.name})`)
+  const res = spawnSync(process.execPath, [`--env-file=${configFile(inv, app, 'app.env')}`, MIGRATE_COMMAND], {
+    cwd: clusterPath(inv, 'app'),
+    stdio: 'inherit',
+    timeout: 180_000,
+  })
+  if (res.status !== 0) throw new LaunchError(`migrations failed (exit ${res.status ?? res.signal}): see the output above`)
+}
+
+async function up(): Promise<number> {
+  const inv = loadInventory()
+  const secrets = ensureSecrets(inv)
+  const specs = componentSpecs(inv)
+  const running = new Map(specs.map((s) => [s.id, componentPid(s)]))
+  const fresh = [...running.values()].every((pid) => pid === null)
+  const gen = generateConfigs(inv, secrets, { fresh })
+  say(`configs: ${gen.written.length} written, ${gen.unchanged.length} unchanged, ${gen.kept.length} kept (sentinel/redis own them)`)
+  for (const spec of specs) {
+    const changed = gen.written.some((f) => f.startsWith(clusterPath(inv, 'config', spec.host.name) + '/'))
+    if (changed && running.get(spec.id) !== null) {
+      say(`NOTE: ${spec.id} runs with its previous config; \`npm run down && npm run up\` applies the new one`)
+    }
+  }
+  prepareDirectories(inv)
+
+  const started: ComponentSpec[] = []
+  const startMissing = async (component: Component) => {
+    for (const spec of specs.filter((s) => s.component === component && running.get(s.id) === null)) {
+      if (component === 'redis') {
+        const master = await sentinelsMasterFor(inv, spec)
+        if (master) say(`${spec.id}: Sentinels name ${master} as master, starting as its replica`)
+      }
+      const pid = startComponent(spec)
+      running.set(spec.id, pid)
+      started.push(spec)
+      say(`started ${spec.id} (pid ${pid})`)
+    }
+  }
+  const has = (c: Component) => specs.some((s) => s.component === c)
+  const startedAny = (c: Component) => started.some((s) => s.component === c)
+
+  await startMissing('etcd')
+  await waitFor('etcd quorum', 20_000, componentsHealthy(inv, ['etcd']), logsOf(inv, ['etcd']))
+
+  await startMissing('patroni')
+  await startMissing('haproxy')
+  await startMissing('redis')
+  if (has('redis')) await waitFor('Redis', 15_000, componentsHealthy(inv, ['redis']), logsOf(inv, ['redis']))
+  await startMissing('sentinel')
+
+  let leader: { address: string; port: number } | null = null
+  await waitFor('a Patroni leader', 90_000, async () => {
+    const members = await patroniMembers(inv)
+    const l = members.find((m) => m.role === 'leader' && m.state === 'running')
+    if (!l) return members.length ? members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') : 'no Patroni answers yet'
+    leader = { address: l.host, port: l.port }
+    return true
+  }, logsOf(inv, ['patroni']))
+  const needApps = specs.some((s) => s.component === 'app' && running.get(s.id) === null)
+  if (startedAny('patroni') || needApps) {
+    bootstrapRoles(inv, secrets, leader!)
+    say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.address}`)
+  }
+
+  await waitFor('HAProxy routing to the primary', 20_000, async () => {
+    const s = await clusterStatus(inv, (spec) => spec.component === 'haproxy')
+    const lb = s.rows[0]
+    return lb.state === 'healthy' || lb.detail.startsWith('primary→') && !lb.detail.startsWith('primary→NONE') ? true : `${lb.state}: ${lb.detail}`
+  }, logsOf(inv, ['haproxy', 'patroni']))
+
+  if (needApps) migrate(inv)
+
+  await startMissing('postgres-exporter')
+  await startMissing('redis-exporter')
+  await startMissing('prometheus')
+
+  // The apps need the primary and the schema, not the synchronous standby: they start while the
+  // replicas finish their base backups, and the final wait covers both.
+  await startMissing('app')
+
+  if (hostsWithRole(inv, 'postgres').length > 1) {
+    await waitFor('a synchronous standby', 90_000, async () => {
+      const members = await patroniMembers(inv)
+      const sync = members.find((m) => m.role === 'sync_standby' && m.state === 'streaming')
+      return sync ? true : members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'no Patroni answers'
+    }, logsOf(inv, ['patroni']))
+  }
+
+  let status: ClusterStatus | null = null
+  await waitFor('every component healthy', 90_000, async () => {
+    status = await clusterStatus(inv)
+    return status.healthy ? true : status.problems.map((p) => p.replace(/ \(log: .*\)$/, '')).join('; ')
+  }, 'the logs named by `npm run status`').catch((err: Error) => {
+    if (status) console.log('\n' + formatStatusTable(status))
+    throw err
+  })
+  console.log('\n' + formatStatusTable(status!))
+  say(started.length === 0 ? 'cluster was already up: nothing started' : `cluster up: started ${started.length} component(s)`)
+  return 0
+}
+
+async function status(json: boolean): Promise<number> {
+  const inv = loadInventory()
+  const s = await clusterStatus(inv)
+  console.log(json ? JSON.stringify(s, null, 2) : formatStatusTable(s))
+  return s.healthy ? 0 : 1
+}
+
+function removeChaosRules(): void {
+  const nft = '/usr/sbin/nft'
+  if (!existsSync(nft)) return
+  const listed = spawnSync(nft, ['list', 'table', ...CHAOS_NFT_TABLE], { stdio: 'ignore' })
+  if (listed.status === 0) {
+    const del = spawnSync(nft, ['delete', 'table', ...CHAOS_NFT_TABLE], { encoding: 'utf8' })
+    say(del.status === 0 ? `removed nft table ${CHAOS_NFT_TABLE.join(' ')}` : `could not remove nft table: ${del.stderr}`)
+  }
+}
+
+async function down(purge: boolean): Promise<number> {
+  const inv = loadInventory()
+  const specs = componentSpecs(inv)
+  removeChaosRules()
+  const members = await patroniMembers(inv).catch(() => [])
+  const leaderName = members.find((m) => m.role === 'leader')?.name
+  for (const component of [...START_ORDER].reverse()) {
+    let tier = specs.filter((s) => s.component === component)
+    if (component === 'patroni' && leaderName) {
+      // Replicas first: stopping the leader while replicas run would make one of them take over.
+      const replicas = tier.filter((s) => s.host.name !== leaderName)
+      await Promise.all(replicas.map((s) => stopOne(inv, s)))
+      tier = tier.filter((s) => s.host.name === leaderName)
+    }
+    await Promise.all(tier.map((s) => stopOne(inv, s)))
+  }
+  // Anything left (a process whose pid file was lost and whose component was already stopped).
+  const leftovers = inv.hosts.flatMap((h) => hostProcesses(h.name, inv))
+  if (leftovers.length > 0) {
+    say(`killing ${leftovers.length} leftover process(es): ${leftovers.map((p) => `${p.pid} ${p.command.slice(0, 40)}`).join('; ')}`)
+    for (const p of leftovers) {
+      try {
+        process.kill(p.pid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+    }
+  }
+  await waitForReaping()
+  if (purge) {
+    for (const key of ['data', 'run', 'config', 'logs', 'pids'] as const) rmSync(clusterPath(inv, key), { recursive: true, force: true })
+    say(`purged data, configs and logs (secrets kept in ${clusterPath(inv, 'secrets')})`)
+  }
+  say('cluster down')
+  return 0
+}
+
+/**
+ * Components outlive the launcher that started them, so init is their parent and reaps them a
+ * moment after they exit; wait (bounded) so a `ps` right after `down` shows no <defunct> leftovers.
+ */
+async function waitForReaping(): Promise<void> {
+  const ours = /^(etcd|patroni|postgres|haproxy|redis-server|redis-sentinel|prometheus.*|node|python3.*)$/
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline) {
+    const zombies = readdirSync('/proc').filter((e) => {
+      if (!/^\d+$/.test(e)) return false
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        return state === 'Z' && ppid === '1' && ours.test(comm)
+      } catch {
+        return false
+      }
+    })
+    if (zombies.length === 0) return
+    await sleep(200)
+  }
+}
+
+async function stopOne(inv: Inventory, spec: ComponentSpec): Promise<void> {
+  const outcome = await stopComponent(inv, spec)
+  if (outcome !== 'not running') say(`${outcome} ${spec.id}`)
+}
+
+function logs(host: string | undefined): Promise<number> {
+  const inv = loadInventory()
+  const dir = clusterPath(inv, 'logs')
+  if (!host) {
+    console.error(`usage: npm run logs -- HOST   (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`)
+    return Promise.resolve(2)
+  }
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${host}-`)).map((f) => join(dir, f)) : []
+  if (files.length === 0) {
+    console.error(`no logs for ${host} in ${dir}`)
+    return Promise.resolve(1)
+  }
+  return new Promise((resolve) => {
+    const tail = spawn('tail', ['-n', '100', '-F', ...files], { stdio: 'inherit' })
+    tail.on('exit', (code) => resolve(code ?? 0))
+  })
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'up': return up()
+    case 'status': return status(rest.includes('--json'))
+    case 'down': return down(rest.includes('--purge'))
+    case 'logs': return logs(rest[0])
+    case 'migrate': migrate(loadInventory()); return 0
+    default:
+      console.error('usage: cluster.sh up | status [--json] | down [--purge] | logs HOST | migrate')
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code },
+  (err: Error) => {
+    console.error(`\n${err instanceof LaunchError ? '' : 'launcher error: '}${err.message}`)
+    process.exitCode = 1
+  },
+)

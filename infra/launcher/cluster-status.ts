@@ -1,0 +1,295 @@
+// One probe per component, all in parallel, each bounded to about a second: the status table of
+// `cluster.sh status`, its --json form and cluster-api's clusterStatus()/waitHealthy().
+import type { Component, ComponentSpec } from './components.ts'
+import { componentSpecs } from './components.ts'
+import { componentPid } from './host-processes.ts'
+import type { Inventory } from './inventory.ts'
+import { hostsWithRole } from './inventory.ts'
+import { redisCommand, redisInfo } from './redis-probe.ts'
+
+export type State = 'healthy' | 'unhealthy' | 'down'
+
+export interface StatusRow {
+  host: string
+  component: Component
+  /** What the component is doing now: leader / sync_standby / replica, master / replica, etcd leader... */
+  role: string
+  address: string
+  state: State
+  pid: number | null
+  /** Replication lag in bytes (PostgreSQL replicas, Redis replicas); null where it does not apply. */
+  lagBytes: number | null
+  /** The Redis master this node follows or (Sentinel) believes in. */
+  master: string | null
+  detail: string
+  log: string
+}
+
+export interface PatroniMember {
+  name: string
+  role: string
+  state: string
+  host: string
+  timeline?: number
+  lag?: number | string
+}
+
+export interface ClusterStatus {
+  inventory: string
+  checkedAt: string
+  healthy: boolean
+  postgres: { leader: string | null; syncStandbys: string[]; members: PatroniMember[] }
+  redis: { master: string | null; masterHost: string | null; sentinelsAgreeing: number; sentinels: number }
+  rows: StatusRow[]
+  /** One line per unhealthy thing, naming the log to read. */
+  problems: string[]
+}
+
+const PROBE_TIMEOUT_MS = 1200
+
+async function getText(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
+  return { status: res.status, body: await res.text() }
+}
+
+async function getJson<T>(url: string, init: RequestInit = {}): Promise<{ status: number; json: T }> {
+  const { status, body } = await getText(url, init)
+  return { status, json: JSON.parse(body) as T }
+}
+
+function reason(err: unknown): string {
+  const e = err as { cause?: { code?: string }; name?: string; message?: string }
+  if (e?.name === 'TimeoutError') return 'no answer in time'
+  return e?.cause?.code ?? e?.message ?? String(err)
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)B?$/.exec(text.trim())
+  if (!m) return Number.POSITIVE_INFINITY
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g']
+  return Number(m[1]) * unit
+}
+
+export function formatBytes(n: number | null): string {
+  if (n === null) return ''
+  if (n < 1024) return `${n} B`
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`
+  return `${(n / 1024 ** 2).toFixed(1)} MB`
+}
+
+type Probe = Pick<StatusRow, 'role' | 'state' | 'detail'> & Partial<Pick<StatusRow, 'lagBytes' | 'master'>>
+
+async function probeEtcd(spec: ComponentSpec): Promise<Probe> {
+  const base = `http://${spec.host.address}:${spec.host.ports.etcdClient}`
+  const health = await getJson<{ health: string }>(`${base}/health`)
+  const status = await getJson<{ header: { member_id: string }; leader: string }>(`${base}/v3/maintenance/status`, {
+    method: 'POST',
+    body: '{}',
+  })
+  const leader = status.json.leader === status.json.header.member_id
+  const ok = health.json.health === 'true'
+  return { role: leader ? 'etcd leader' : 'etcd member', state: ok ? 'healthy' : 'unhealthy', detail: ok ? '' : 'etcd reports unhealthy (no quorum?)' }
+}
+
+async function patroniCluster(inv: Inventory): Promise<PatroniMember[]> {
+  const answers = await Promise.allSettled(
+    hostsWithRole(inv, 'postgres').map((h) => getJson<{ members: PatroniMember[] }>(`http://${h.address}:${h.ports.patroni}/cluster`)),
+  )
+  // Prefer the view that names a leader: a node that just restarted may not know it yet.
+  const views = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.json.members] : []))
+  return views.find((m) => m.some((x) => x.role === 'leader')) ?? views[0] ?? []
+}
+
+async function probePatroni(spec: ComponentSpec, members: PatroniMember[], maxLag: number): Promise<Probe> {
+  const self = await getJson<{ state: string; role: string }>(`http://${spec.host.address}:${spec.host.ports.patroni}/patroni`)
+  const member = members.find((m) => m.name === spec.host.name)
+  const role = member?.role ?? self.json.role
+  const lag = typeof member?.lag === 'number' ? member.lag : null
+  if (role === 'leader' || role === 'primary') {
+    const ok = self.json.state === 'running'
+    return { role: 'leader', state: ok ? 'healthy' : 'unhealthy', lagBytes: null, detail: `${self.json.state}, timeline ${member?.timeline ?? '?'}` }
+  }
+  const streaming = self.json.state === 'streaming' || member?.state === 'streaming'
+  const lagOk = lag !== null && lag <= maxLag
+  const ok = streaming && lagOk
+  const detail = !streaming ? `${self.json.state} (not streaming)` : !lagOk ? `lag ${member?.lag ?? 'unknown'} above the bound` : 'streaming'
+  return { role, state: ok ? 'healthy' : 'unhealthy', lagBytes: lag, detail }
+}
+
+async function probeHaproxy(spec: ComponentSpec): Promise<Probe> {
+  const { body } = await getText(`http://${spec.host.address}:${spec.host.ports.stats}/stats;csv`)
+  const [header, ...lines] = body.split('\n')
+  const cols = header.replace(/^# /, '').split(',')
+  const at = (name: string) => cols.indexOf(name)
+  const up: Record<string, string[]> = {}
+  const total: Record<string, number> = {}
+  for (const line of lines) {
+    const f = line.split(',')
+    const [px, sv, status] = [f[at('pxname')], f[at('svname')], f[at('status')]]
+    if (!px || sv === 'FRONTEND' || sv === 'BACKEND') continue
+    total[px] = (total[px] ?? 0) + 1
+    if (status?.startsWith('UP')) (up[px] ??= []).push(sv)
+  }
+  const primary = up.be_pg_primary ?? []
+  const replicas = up.be_pg_replica ?? []
+  const apps = up.be_app ?? []
+  // Healthy means HAProxy routes to everything that is there: one primary, every app node and,
+  // where the inventory has replicas, at least one replica for reads.
+  const ok = primary.length === 1 && apps.length === (total.be_app ?? 0) && (replicas.length > 0 || (total.be_pg_replica ?? 0) < 2)
+  const detail = `primary→${primary.join(',') || 'NONE'} replicas→${replicas.join(',') || 'none'} app ${apps.length}/${total.be_app ?? 0} up`
+  return { role: 'load balancer', state: ok ? 'healthy' : 'unhealthy', detail }
+}
+
+async function probeRedis(spec: ComponentSpec, masterOffsets: Map<string, number>): Promise<Probe> {
+  const { address } = spec.host
+  const info = await redisInfo(address, spec.host.ports.redis, 'replication')
+  if (info.role === 'master') {
+    return { role: 'master', state: 'healthy', lagBytes: null, master: null, detail: `${info.connected_slaves ?? 0} replica(s)` }
+  }
+  const master = `${info.master_host}:${info.master_port}`
+  const linkUp = info.master_link_status === 'up'
+  const masterOffset = masterOffsets.get(master)
+  const offset = Number(info.slave_repl_offset)
+  const lag = masterOffset !== undefined && Number.isFinite(offset) ? Math.max(0, masterOffset - offset) : null
+  return {
+    role: 'replica',
+    state: linkUp ? 'healthy' : 'unhealthy',
+    lagBytes: lag,
+    master,
+    detail: linkUp ? 'link up' : `link ${info.master_link_status}`,
+  }
+}
+
+async function probeSentinel(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
+  const name = inv.cluster.redisMasterName
+  const { address } = spec.host
+  const port = spec.host.ports.sentinel
+  const addr = (await redisCommand(address, port, ['SENTINEL', 'get-master-addr-by-name', name])) as string[] | null
+  const fields = (await redisCommand(address, port, ['SENTINEL', 'master', name])) as string[]
+  const m: Record<string, string> = {}
+  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]] = fields[i + 1]
+  const peers = Number(m['num-other-sentinels'])
+  const expectedPeers = hostsWithRole(inv, 'sentinel').length - 1
+  const flagsOk = m.flags === 'master'
+  const ok = addr !== null && flagsOk && peers === expectedPeers
+  const detail = ok ? `${peers} peers, ${m['num-slaves']} replica(s)` : `flags ${m.flags}, ${peers}/${expectedPeers} peers known`
+  return { role: 'sentinel', state: ok ? 'healthy' : 'unhealthy', master: addr ? `${addr[0]}:${addr[1]}` : null, detail }
+}
+
+async function probeMetrics(url: string, upMetric: string | null): Promise<Probe> {
+  const { status, body } = await getText(url)
+  if (status !== 200) return { role: 'exporter', state: 'unhealthy', detail: `HTTP ${status}` }
+  if (upMetric && !new RegExp(`^${upMetric}(\\{[^}]*\\})? 1$`, 'm').test(body)) {
+    return { role: 'exporter', state: 'unhealthy', detail: `${upMetric} is not 1 (target unreachable)` }
+  }
+  return { role: 'exporter', state: 'healthy', detail: '' }
+}
+
+async function probeApp(spec: ComponentSpec): Promise<Probe> {
+  const { status, body } = await getText(`http://${spec.host.address}:${spec.host.ports.app}/health/ready`)
+  return { role: 'app', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `ready → HTTP ${status} ${body.slice(0, 60)}` }
+}
+
+async function probe(spec: ComponentSpec, inv: Inventory, ctx: ProbeContext): Promise<Probe> {
+  const h = spec.host
+  switch (spec.component) {
+    case 'etcd': return probeEtcd(spec)
+    case 'patroni': return probePatroni(spec, ctx.members, parseSize(inv.cluster.replicaMaxLag))
+    case 'haproxy': return probeHaproxy(spec)
+    case 'redis': return probeRedis(spec, ctx.redisOffsets)
+    case 'sentinel': return probeSentinel(spec, inv)
+    case 'postgres-exporter': return probeMetrics(`http://${h.address}:${h.ports.postgresExporter}/metrics`, 'pg_up')
+    case 'redis-exporter': return probeMetrics(`http://${h.address}:${h.ports.redisExporter}/metrics`, 'redis_up')
+    case 'prometheus': {
+      const { status } = await getText(`http://${h.address}:${h.ports.prometheus}/-/ready`)
+      return { role: 'monitoring', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `HTTP ${status}` }
+    }
+    case 'app': return probeApp(spec)
+  }
+}
+
+interface ProbeContext {
+  members: PatroniMember[]
+  redisOffsets: Map<string, number>
+}
+
+async function redisMasterOffsets(inv: Inventory): Promise<Map<string, number>> {
+  const offsets = new Map<string, number>()
+  await Promise.allSettled(
+    hostsWithRole(inv, 'redis').map(async (h) => {
+      const info = await redisInfo(h.address, h.ports.redis, 'replication')
+      if (info.role === 'master') offsets.set(`${h.address}:${h.ports.redis}`, Number(info.master_repl_offset))
+    }),
+  )
+  return offsets
+}
+
+/** Probes the components; `only` limits it to some (used while the launcher is still starting others). */
+export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec) => boolean): Promise<ClusterStatus> {
+  const specs = componentSpecs(inv).filter((s) => !only || only(s))
+  const [members, redisOffsets] = await Promise.all([
+    patroniCluster(inv).catch(() => [] as PatroniMember[]),
+    redisMasterOffsets(inv),
+  ])
+  const ctx: ProbeContext = { members, redisOffsets }
+  const rows = await Promise.all(
+    specs.map(async (spec): Promise<StatusRow> => {
+      const pid = componentPid(spec)
+      const base = { host: spec.host.name, component: spec.component, address: spec.host.address, pid, log: spec.logFile, lagBytes: null, master: null }
+      if (pid === null) return { ...base, role: spec.component, state: 'down', detail: 'not running' }
+      try {
+        return { ...base, ...(await probe(spec, inv, ctx)) }
+      } catch (err) {
+        return { ...base, role: spec.component, state: 'unhealthy', detail: `running, but ${reason(err)}` }
+      }
+    }),
+  )
+  const leader = members.find((m) => m.role === 'leader')?.name ?? null
+  const syncStandbys = members.filter((m) => m.role === 'sync_standby' && m.state === 'streaming').map((m) => m.name)
+  const sentinelRows = rows.filter((r) => r.component === 'sentinel')
+  const votes = new Map<string, number>()
+  for (const r of sentinelRows) if (r.master) votes.set(r.master, (votes.get(r.master) ?? 0) + 1)
+  const [master, agreeing] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? [null, 0]
+  const masterHost = hostsWithRole(inv, 'redis').find((h) => `${h.address}:${h.ports.redis}` === master)?.name ?? null
+
+  const problems = rows
+    .filter((r) => r.state !== 'healthy')
+    .map((r) => `${r.host} ${r.component} is ${r.state}: ${r.detail} (log: ${r.log})`)
+  const checksPostgres = specs.some((s) => s.component === 'patroni')
+  if (checksPostgres && !leader) problems.push('PostgreSQL has no Patroni leader')
+  if (checksPostgres && hostsWithRole(inv, 'postgres').length > 1 && syncStandbys.length === 0) {
+    problems.push('PostgreSQL has no streaming synchronous standby: a primary loss now would stop writes')
+  }
+  const checksSentinels = sentinelRows.length > 0
+  if (checksSentinels && agreeing < Math.floor(hostsWithRole(inv, 'sentinel').length / 2) + 1) {
+    problems.push(`Sentinels do not agree on the Redis master (${[...votes.entries()].map(([k, v]) => `${k}×${v}`).join(', ') || 'no answer'})`)
+  }
+  return {
+    inventory: inv.file,
+    checkedAt: new Date().toISOString(),
+    healthy: problems.length === 0,
+    postgres: { leader, syncStandbys, members },
+    redis: { master, masterHost, sentinelsAgreeing: agreeing, sentinels: sentinelRows.length },
+    rows,
+    problems,
+  }
+}
+
+export function formatStatusTable(status: ClusterStatus): string {
+  const header = ['HOST', 'COMPONENT', 'ROLE', 'ADDRESS', 'STATE', 'LAG', 'MASTER', 'DETAIL']
+  const body = status.rows.map((r) => [r.host, r.component, r.role, r.address, r.state, formatBytes(r.lagBytes), r.master ?? '', r.detail])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()
+  const pg = status.postgres
+  const rd = status.redis
+  const lines = [
+    fmt(header),
+    ...body.map(fmt),
+    '',
+    `PostgreSQL: leader ${pg.leader ?? 'NONE'}, synchronous standby ${pg.syncStandbys.join(', ') || 'NONE'}`,
+    `Redis: Sentinel's master ${rd.master ?? 'unknown'}${rd.masterHost ? ` (${rd.masterHost})` : ''}, ${rd.sentinelsAgreeing}/${rd.sentinels} Sentinels agree`,
+  ]
+  if (status.problems.length > 0) lines.push('', 'NOT HEALTHY:', ...status.problems.map((p) => `  - ${p}`))
+  else lines.push('', 'all components healthy')
+  return lines.join('\n')
+}

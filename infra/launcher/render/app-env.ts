@@ -1,0 +1,59 @@
+// Environment of each app node and of the exporters, as env files (`node --env-file=...`).
+import type { Host } from '../inventory.ts'
+import { hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
+import type { RenderContext, RenderedFile } from './render-context.ts'
+import { GENERATED_HEADER } from './render-context.ts'
+
+function envFile(lines: Record<string, string>): string {
+  return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
+}
+
+/** The connection URLs every client of the cluster uses: always through HAProxy. */
+export function databaseUrls(ctx: RenderContext, from?: Host): { primary: string; replica: string } {
+  const { inv, secrets } = ctx
+  const lb = hostsWithRole(inv, 'haproxy')[0]
+  const address = loadBalancerAddress(inv, from)
+  const auth = `${inv.cluster.databaseUser}:${secrets.dbPassword}`
+  return {
+    primary: `postgres://${auth}@${address}:${lb.ports.pgPrimary}/${inv.cluster.database}`,
+    replica: `postgres://${auth}@${address}:${lb.ports.pgReplica}/${inv.cluster.database}`,
+  }
+}
+
+export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
+  const { inv, secrets } = ctx
+  const urls = databaseUrls(ctx, host)
+  const lbs = hostsWithRole(inv, 'haproxy')
+  const env = {
+    NODE_NAME: host.name,
+    HOST: host.address,
+    PORT: String(host.ports.app),
+    DATABASE_URL: urls.primary,
+    DATABASE_REPLICA_URL: urls.replica,
+    REDIS_SENTINELS: hostsWithRole(inv, 'sentinel').map((s) => `${s.address}:${s.ports.sentinel}`).join(','),
+    REDIS_MASTER_NAME: inv.cluster.redisMasterName,
+    JWT_SECRET: secrets.jwtSecret,
+    // HAProxy connects from its own host address (its `source`), so trust every load balancer host.
+    TRUST_PROXY: lbs.map((l) => l.address).join(','),
+    LOG_LEVEL: 'info',
+    QUEUE_ENABLED: 'true',
+  }
+  return [{ host: host.name, name: 'app.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
+}
+
+export function renderPostgresExporterEnv(ctx: RenderContext, host: Host): RenderedFile[] {
+  const { inv, secrets } = ctx
+  const db = monitoredHost(inv, host)
+  if (!db.roles.includes('postgres')) throw new Error(`${host.name} monitors ${db.name}, which is not a postgres host`)
+  // Straight to its database host, not through HAProxy: each instance is watched, replicas too.
+  const env = {
+    DATA_SOURCE_NAME: `postgresql://tqdt_monitor:${secrets.monitorPassword}@${db.address}:${db.ports.postgres}/postgres?sslmode=disable&connect_timeout=2`,
+  }
+  return [{ host: host.name, name: 'postgres-exporter.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
+}
+
+export function redisExporterTarget(ctx: RenderContext, host: Host): string {
+  const target = monitoredHost(ctx.inv, host)
+  const redis = hostByName(ctx.inv, target.name)
+  return `redis://${redis.address}:${redis.ports.redis}`
+}

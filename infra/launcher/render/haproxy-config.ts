@@ -1,0 +1,151 @@
+// HAProxy: the one door for clients (HTTP → app nodes) and for the app's pools (TCP → the Patroni
+// primary / the replicas). Timing choices are explained in docs/architecture.md.
+import type { Host } from '../inventory.ts'
+import { hostsWithRole, loadBalancerAddress } from '../inventory.ts'
+import type { RenderContext, RenderedFile } from './render-context.ts'
+import { GENERATED_HEADER, runDir } from './render-context.ts'
+
+/** Deadlines the HAProxy settings are derived from; src/config.ts owns the app's side. */
+export const HAPROXY_TIMING = {
+  /** The app holds a write up to 35 s (WRITE_DEADLINE_MS) while the database fails over. */
+  appWriteDeadlineS: 35,
+  /** Above the app's write deadline, so HAProxy never cuts a request that is still riding through. */
+  serverTimeoutS: 45,
+  /** Loopback/LAN connect: a longer wait only delays the retry on another node. */
+  connectTimeoutS: 1,
+  /** Pooled PostgreSQL connections sit idle for minutes; the app's TCP keepalive finds dead ones. */
+  pgIdleTimeout: '30m',
+}
+
+export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
+  const { inv } = ctx
+  const apps = hostsWithRole(inv, 'app')
+  const dbs = hostsWithRole(inv, 'postgres')
+  const t = HAPROXY_TIMING
+  // With a load-balancer pair every HAProxy binds the floating address (the backup needs
+  // net.ipv4.ip_nonlocal_bind=1), and keepalived decides which one receives the traffic.
+  const bind = inv.cluster.vrrp ? loadBalancerAddress(inv) : host.address
+  const appServers = apps.map((a) => `    server ${a.name} ${a.address}:${a.ports.app} check`).join('\n')
+  const dbServers = (maxconn: number) =>
+    dbs.map((d) => `    server ${d.name} ${d.address}:${d.ports.postgres} check port ${d.ports.patroni} maxconn ${maxconn}`).join('\n')
+
+  const cfg = `${GENERATED_HEADER(inv)}
+global
+    log stdout format raw local0 info
+    maxconn 4096
+    # Stats socket for operators and drills (\`echo "show servers state" | socat - UNIX:...\`).
+    stats socket ${runDir(inv, host)}/haproxy.sock mode 600 level admin
+    hard-stop-after 15s
+
+defaults
+    log global
+    timeout connect ${t.connectTimeoutS}s
+    # A frozen Patroni accepts the TCP connection (the kernel does) but never answers: the check
+    # times out after 1 s and counts as failed.
+    timeout check 1s
+    timeout queue 5s
+    # Outgoing connections and checks leave from this host's own address, so a drill that cuts
+    # the load balancer's address cuts them too.
+    source ${host.address}
+
+# ---------------------------------------------------------------- HTTP: clients → app nodes
+frontend fe_http
+    mode http
+    bind ${bind}:${host.ports.http}
+    option httplog
+    option dontlog-normal
+    option forwardfor
+    timeout client 60s
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+    # HAProxy makes the request id; one sent by a client is not trusted.
+    http-request del-header X-Request-Id
+    unique-id-format %[uuid()]
+    unique-id-header X-Request-Id
+    http-response set-header X-Request-Id %[unique-id]
+    default_backend be_app
+
+backend be_app
+    mode http
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host ${host.name}
+    http-check expect status 200
+    # A node that starts draining answers 503 on /health/ready; 2 × 1 s later it gets no new
+    # requests, within the app's 3 s drain (SHUTDOWN_DRAIN_MS).
+    # Idle server connections are purged within seconds (pool-purge-delay), far below Node's
+    # keepAliveTimeout (72 s), so HAProxy never reuses a connection the app has already closed.
+    default-server inter 1s fastinter 500ms downinter 2s fall 2 rise 2 maxconn 200 pool-purge-delay 5s
+    timeout connect ${t.connectTimeoutS}s
+    timeout server ${t.serverTimeoutS}s
+    http-reuse safe
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response response-timeout 503
+    # Replay protection: a write without an Idempotency-Key is retried only when it never reached a
+    # node (connection failure); GET/HEAD and keyed writes may be retried on another node.
+    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }
+${appServers}
+
+# ---------------------------------------------------------------- TCP: app pools → PostgreSQL
+# Only the node whose Patroni answers 200 on /primary receives writes. When it stops answering
+# (2 × 1 s), HAProxy marks it down and cuts its sessions, so pooled clients reconnect at once
+# instead of writing into a demoted or frozen node.
+frontend fe_pg_primary
+    mode tcp
+    bind ${bind}:${host.ports.pgPrimary}
+    option tcplog
+    timeout client ${t.pgIdleTimeout}
+    default_backend be_pg_primary
+
+backend be_pg_primary
+    mode tcp
+    balance first
+    option httpchk
+    http-check send meth GET uri /primary
+    http-check expect status 200
+    timeout server ${t.pgIdleTimeout}
+    option srvtcpka
+    srvtcpka-idle 10s
+    srvtcpka-intvl 5s
+    srvtcpka-cnt 3
+    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+${dbServers(150)}
+
+# Replicas within the lag bound serve reads; with none left, reads go to the primary rather than fail.
+frontend fe_pg_replica
+    mode tcp
+    bind ${bind}:${host.ports.pgReplica}
+    option tcplog
+    timeout client ${t.pgIdleTimeout}
+    use_backend be_pg_primary if { nbsrv(be_pg_replica) eq 0 }
+    default_backend be_pg_replica
+
+backend be_pg_replica
+    mode tcp
+    balance leastconn
+    option httpchk
+    http-check send meth GET uri /replica?lag=${inv.cluster.replicaMaxLag}
+    http-check expect status 200
+    timeout server ${t.pgIdleTimeout}
+    option srvtcpka
+    srvtcpka-idle 10s
+    srvtcpka-intvl 5s
+    srvtcpka-cnt 3
+    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+${dbServers(40)}
+
+# ---------------------------------------------------------------- metrics and stats
+frontend fe_stats
+    mode http
+    bind ${host.address}:${host.ports.stats}
+    timeout client 10s
+    no log
+    http-request use-service prometheus-exporter if { path /metrics }
+    stats enable
+    stats uri /stats
+    stats refresh 5s
+    stats show-legends
+`
+  return [{ host: host.name, name: 'haproxy.cfg', content: cfg, mode: 0o644 }]
+}

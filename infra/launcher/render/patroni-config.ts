@@ -1,0 +1,162 @@
+// Patroni + PostgreSQL 15, one per database host. The numbers here are the failover budget of
+// docs/architecture.md; change them there and here together.
+import { join } from 'node:path'
+import type { Host } from '../inventory.ts'
+import { hostsWithRole } from '../inventory.ts'
+import type { RenderContext, RenderedFile } from './render-context.ts'
+import { GENERATED_HEADER, dataDir, runDir } from './render-context.ts'
+import { toYaml } from './yaml-text.ts'
+
+/**
+ * Cluster-wide settings Patroni stores in etcd at bootstrap (`bootstrap.dcs`). Changing them on a
+ * running cluster takes `patronictl edit-config`: the file is only read when the cluster is new.
+ */
+export const PATRONI_DCS = {
+  // Leader lease. Patroni 4 refuses less than 20 ("ttl=10 can't be smaller than 20, adjusting"),
+  // and the lease is what a replica waits out before it may promote: the floor of the write stall
+  // (measured here: 19.7–21.2 s after a kill, 21.4–22.4 s after a freeze).
+  ttl: 20,
+  // The HA loop: how often the leader renews its lease and replicas look for a missing leader. 2 s
+  // puts promotion within ~2 s of the lease's expiry and names a synchronous standby ~2 s after
+  // bootstrap or failover (with the default 10 s a new cluster ran 26 s without one).
+  loop_wait: 2,
+  // How long etcd or PostgreSQL may fail to answer before Patroni demotes. Must stay under
+  // ttl - loop_wait so the lease never expires while the leader is still retrying.
+  retry_timeout: 4,
+  // A replica more than 1 MB behind the leader's last known position is not a failover candidate.
+  // In synchronous mode the synchronous standby always qualifies, so this only guards the case where
+  // synchronous mode had to be relaxed (no standby was available).
+  maximum_lag_on_failover: 1048576,
+  // Every commit acknowledged to a client is on the primary and on one synchronous standby, and
+  // Patroni promotes only a node that was synchronous: no acknowledged write is lost on failover.
+  // This is also a fence: a frozen primary that resumes cannot acknowledge a commit, because its
+  // synchronous standby now follows (or is) the new primary.
+  synchronous_mode: true,
+  synchronous_node_count: 1,
+  // Not strict: with both replicas gone the primary keeps accepting writes (availability), at the
+  // price that it then has no failover candidate until a replica is back.
+  synchronous_mode_strict: false,
+  // If the primary's PostgreSQL crashes but Patroni lives, try a local restart for this long before
+  // failing over (the default 300 s would be a five-minute outage).
+  primary_start_timeout: 20,
+  // When all of etcd is unreachable, a primary that can still reach every member over the REST API
+  // keeps running instead of demoting: an etcd outage alone no longer stops writes.
+  failsafe_mode: true,
+  check_timeline: true,
+  postgresql: {
+    // A demoted primary (e.g. the one that was frozen) rejoins by pg_rewind instead of a full copy.
+    use_pg_rewind: true,
+    // Replication slots so the primary keeps WAL a replica still needs.
+    use_slots: true,
+    parameters: {
+      // 3 app nodes × (pool 10 + pg-boss 10 + 1 LISTEN) = 63, replica pools, exporters, Patroni,
+      // migrations and operators; HAProxy caps the primary backend at 150 so a surge queues in
+      // HAProxy instead of failing with "too many clients".
+      max_connections: 200,
+      superuser_reserved_connections: 5,
+      // Sized for a 2-core machine running three instances side by side.
+      shared_buffers: '256MB',
+      effective_cache_size: '1GB',
+      work_mem: '4MB',
+      maintenance_work_mem: '64MB',
+      max_worker_processes: 4,
+      max_parallel_workers: 2,
+      max_parallel_workers_per_gather: 1,
+      wal_level: 'replica',
+      hot_standby: 'on',
+      // Needed by pg_rewind (data checksums are on too).
+      wal_log_hints: 'on',
+      max_wal_senders: 10,
+      max_replication_slots: 10,
+      wal_keep_size: '256MB',
+      max_wal_size: '1GB',
+      synchronous_commit: 'on',
+      // Replica reads are long-lived report queries at most; feedback keeps them from being
+      // cancelled by vacuum on the primary.
+      hot_standby_feedback: 'on',
+      // Detect a dead peer of a replication stream in 10 s instead of 60 s.
+      wal_sender_timeout: '10s',
+      wal_receiver_timeout: '10s',
+      // Server side of the app's TCP keepalive: drop sessions of a client host that vanished.
+      tcp_keepalives_idle: 10,
+      tcp_keepalives_interval: 5,
+      tcp_keepalives_count: 3,
+      password_encryption: 'scram-sha-256',
+      shared_preload_libraries: 'pg_stat_statements',
+      track_io_timing: 'on',
+      log_destination: 'stderr',
+      logging_collector: 'off',
+      log_line_prefix: '%m [%p] %q%u@%d ',
+      log_min_duration_statement: '1s',
+      log_lock_waits: 'on',
+      log_checkpoints: 'on',
+      log_temp_files: 0,
+    },
+  },
+}
+
+export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
+  const { inv, secrets } = ctx
+  const net = inv.cluster.trustedNetwork
+  const run = runDir(inv, host)
+  const config = {
+    scope: inv.cluster.scope,
+    namespace: '/service/',
+    name: host.name,
+    log: { level: 'INFO', format: '%(asctime)s %(levelname)s: %(message)s' },
+    restapi: {
+      listen: `${host.address}:${host.ports.patroni}`,
+      connect_address: `${host.address}:${host.ports.patroni}`,
+    },
+    etcd3: {
+      hosts: hostsWithRole(inv, 'etcd').map((h) => `${h.address}:${h.ports.etcdClient}`),
+      protocol: 'http',
+    },
+    bootstrap: {
+      dcs: PATRONI_DCS,
+      // C.UTF-8: byte-order collation, immune to glibc collation changes between hosts' upgrades.
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
+    },
+    postgresql: {
+      listen: `${host.address}:${host.ports.postgres}`,
+      connect_address: `${host.address}:${host.ports.postgres}`,
+      data_dir: dataDir(inv, host, 'postgres'),
+      bin_dir: inv.cluster.postgresBinDir,
+      pgpass: join(run, 'pgpass'),
+      authentication: {
+        superuser: { username: 'postgres', password: secrets.superuserPassword },
+        replication: { username: 'replicator', password: secrets.replicationPassword },
+        rewind: { username: 'rewinder', password: secrets.rewindPassword },
+      },
+      // A socket folder per host: every simulated host listens on the same port number, and
+      // PostgreSQL names its socket and lock file after the port.
+      parameters: { unix_socket_directories: run },
+      pg_hba: [
+        'local all postgres peer',
+        `host replication replicator ${net} scram-sha-256`,
+        `host all all ${net} scram-sha-256`,
+      ],
+      // A fast checkpoint lets a new replica's pg_basebackup start at once (a spread one can take
+      // minutes), which is what gives the cluster its synchronous standby seconds after bootstrap.
+      basebackup: [{ checkpoint: 'fast' }],
+    },
+    watchdog: {
+      // Local: no /dev/watchdog (no softdog in this kernel), so "off"; production: "required" with
+      // softdog, so a Patroni that hangs is reset before its lease could be taken over.
+      mode: inv.cluster.watchdog,
+      device: '/dev/watchdog',
+      safety_margin: 5,
+    },
+    tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false, ...host.patroniTags },
+  }
+  return [
+    {
+      host: host.name,
+      name: 'patroni.yml',
+      content: toYaml(config, GENERATED_HEADER(inv)),
+      // Holds the database passwords; read by Patroni running as postgres.
+      mode: 0o600,
+      owner: 'postgres',
+    },
+  ]
+}

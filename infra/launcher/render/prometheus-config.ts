@@ -1,0 +1,42 @@
+// Prometheus scrapes every component on its own address, labelled with the inventory's host name.
+import type { Host, Inventory, Role } from '../inventory.ts'
+import { clusterPath, hostsWithRole } from '../inventory.ts'
+import type { RenderContext, RenderedFile } from './render-context.ts'
+import { GENERATED_HEADER } from './render-context.ts'
+import type { YamlValue } from './yaml-text.ts'
+import { toYaml } from './yaml-text.ts'
+
+function job(inv: Inventory, name: string, role: Role, port: string, metricsPath = '/metrics'): YamlValue {
+  return {
+    job_name: name,
+    metrics_path: metricsPath,
+    static_configs: hostsWithRole(inv, role).map((h: Host) => ({
+      targets: [`${h.address}:${h.ports[port]}`],
+      labels: { host: h.name, ...(h.site ? { site: h.site } : {}), ...(h.monitors ? { monitors: h.monitors } : {}) },
+    })),
+  }
+}
+
+export function renderPrometheus(ctx: RenderContext, host: Host): RenderedFile[] {
+  const { inv } = ctx
+  const config = {
+    global: {
+      // 5 s: a 20 s failover shows up as several samples, not one.
+      scrape_interval: '5s',
+      scrape_timeout: '4s',
+      evaluation_interval: '5s',
+      external_labels: { cluster: `${inv.cluster.scope}-${inv.name}` },
+    },
+    rule_files: [clusterPath(inv, 'prometheusRules', '*.yml'), clusterPath(inv, 'prometheusRules', '*.yaml')],
+    scrape_configs: [
+      { job_name: 'prometheus', static_configs: [{ targets: [`${host.address}:${host.ports.prometheus}`], labels: { host: host.name } }] },
+      job(inv, 'app', 'app', 'app'),
+      job(inv, 'haproxy', 'haproxy', 'stats'),
+      job(inv, 'patroni', 'postgres', 'patroni'),
+      job(inv, 'etcd', 'etcd', 'etcdClient'),
+      job(inv, 'postgres', 'postgres-exporter', 'postgresExporter'),
+      job(inv, 'redis', 'redis-exporter', 'redisExporter'),
+    ],
+  }
+  return [{ host: host.name, name: 'prometheus.yml', content: toYaml(config, GENERATED_HEADER(inv)), mode: 0o644 }]
+}
