@@ -6,6 +6,7 @@
 #   bash infra/launcher/cluster.sh down [--purge]  stop everything (--purge: also delete data, configs, logs)
 #   bash infra/launcher/cluster.sh logs HOST       follow that host's logs
 #   bash infra/launcher/cluster.sh migrate         run the migrations through HAProxy
+#   bash infra/launcher/cluster.sh install         only install what is missing (packages, Patroni, Node, k6)
 #
 # This script only prepares the machine (Debian packages, Patroni, Node); the work is done by
 # cluster-command.ts. The inventory is infra/inventory/local.json unless TQDT_INVENTORY names another.
@@ -78,9 +79,20 @@ case "$cmd" in
     ensure_patroni
     ensure_traversable
     ;;
+  install)
+    [ "$(id -u)" -eq 0 ] || { echo "cluster.sh install needs root (apt)" >&2; exit 1; }
+    ensure_packages
+    ensure_patroni
+    ensure_traversable
+    # shellcheck source=ensure-node.sh
+    source "$REPO_ROOT/infra/launcher/ensure-node.sh"
+    if [ -f "$REPO_ROOT/infra/launcher/ensure-k6.sh" ]; then bash "$REPO_ROOT/infra/launcher/ensure-k6.sh" >/dev/null; fi
+    echo "==> everything the cluster and the tests need is installed"
+    exit 0
+    ;;
   status|down|logs|migrate) ;;
   *)
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

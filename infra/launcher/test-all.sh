@@ -46,6 +46,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "test: interrupted"; exit 130' INT TERM
 
+# Debian packages (promtool for the rule tests, PostgreSQL, …), Patroni, k6: before any stage.
+stage "install" bash infra/launcher/cluster.sh install
 stage "typecheck" npx tsc --noEmit
 stage "openapi current" node src/commands/openapi-command.ts --check
 stage "unit tests" npx tap test/unit

@@ -17,6 +17,28 @@ function job(inv: Inventory, name: string, role: Role, port: string, metricsPath
   }
 }
 
+// Sentinels through redis_exporter's multi-target endpoint (/scrape?target=…): no exporter process
+// per Sentinel, and each target keeps its own `host` label.
+function sentinelJob(inv: Inventory): YamlValue[] {
+  const exporter = hostsWithRole(inv, 'redis-exporter')[0]
+  const sentinels = hostsWithRole(inv, 'sentinel')
+  if (!exporter || sentinels.length === 0) return []
+  return [
+    {
+      job_name: 'sentinel',
+      metrics_path: '/scrape',
+      static_configs: sentinels.map((h: Host) => ({
+        targets: [`redis://${h.address}:${h.ports.sentinel}`],
+        labels: { host: h.name, ...(h.site ? { site: h.site } : {}) },
+      })),
+      relabel_configs: [
+        { source_labels: ['__address__'], target_label: '__param_target' },
+        { target_label: '__address__', replacement: `${exporter.address}:${exporter.ports.redisExporter}` },
+      ],
+    },
+  ]
+}
+
 export function renderPrometheus(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv } = ctx
   const config = {
@@ -36,6 +58,7 @@ export function renderPrometheus(ctx: RenderContext, host: Host): RenderedFile[]
       job(inv, 'etcd', 'etcd', 'etcdClient'),
       job(inv, 'postgres', 'postgres-exporter', 'postgresExporter'),
       job(inv, 'redis', 'redis-exporter', 'redisExporter'),
+      ...sentinelJob(inv),
     ],
   }
   return [{ host: host.name, name: 'prometheus.yml', content: toYaml(config, GENERATED_HEADER(inv)), mode: 0o644 }]
