@@ -6,11 +6,14 @@ import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
-import { AppError, sendError, toAppError } from './errors.ts'
+import { AppError, invalid, sendError, toAppError } from './errors.ts'
+import { unstorableValues } from './services/storable-input.ts'
 import { identifierFormats } from './services/identifiers.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
+import databaseMetricsPlugin from './plugins/database-metrics.ts'
 import redisPlugin from './plugins/redis.ts'
+import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
 import healthPlugin from './plugins/health.ts'
 import apiV1Routes from './routes/api/v1/index.ts'
@@ -61,13 +64,25 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     return sendError(request, reply, appError)
   })
 
+  // After validation (so coerced query values are numbers) and before any handler touches the database.
+  app.addHook('preHandler', async (request) => {
+    const problems = [
+      ...unstorableValues(request.params, 'params'),
+      ...unstorableValues(request.query, 'querystring'),
+      ...unstorableValues(request.body, ''),
+    ]
+    if (problems.length > 0) throw invalid(problems)
+  })
+
   await app.register(swagger, { openapi: openApiInfo })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(metricsPlugin)
   await app.register(postgresPlugin, { config })
+  await app.register(databaseMetricsPlugin)
   await app.register(healthPlugin)
   await app.register(authPlugin, { config })
   await app.register(redisPlugin, { config })
+  await app.register(queuePlugin, { config })
   await app.register(apiV1Routes, { prefix: '/api/v1' })
 
   return app

@@ -41,6 +41,16 @@ export interface Config {
   queueEnabled: boolean
   /** Where outbox events are delivered (the wider customs system); null keeps them queued. */
   outboxEndpoint: string | null
+  /** pg-boss's own schema; null: `<databaseSchema>_boss`, or `pgboss` without a databaseSchema. */
+  queueSchema: string | null
+  /** pg-boss's pool size per node (count it against HAProxy maxconn and max_connections: × app nodes). */
+  queuePoolMax: number
+  /** How long one outbox POST may take before it counts as failed and is retried with backoff. */
+  outboxTimeoutMs: number
+  /** Largest back-entry upload (CSV or JSON body). */
+  backEntryMaxBytes: number
+  /** Most rows in one back-entry batch. */
+  backEntryMaxRows: number
 }
 
 type Env = Record<string, string | undefined>
@@ -126,6 +136,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 24, 24 * 30),
     queueEnabled: bool(env, 'QUEUE_ENABLED', true),
     outboxEndpoint: optional(env, 'OUTBOX_ENDPOINT'),
+    queueSchema: optional(env, 'QUEUE_SCHEMA'),
+    queuePoolMax: int(env, 'QUEUE_POOL_MAX', 3, 1, 50),
+    outboxTimeoutMs: int(env, 'OUTBOX_TIMEOUT_MS', 5000, 100, 120_000),
+    backEntryMaxBytes: int(env, 'BACK_ENTRY_MAX_BYTES', 5 * 1_048_576, 1024, 100 * 1_048_576),
+    backEntryMaxRows: int(env, 'BACK_ENTRY_MAX_ROWS', 10_000, 1, 1_000_000),
     ...overrides,
   }
   if (!config.jwtSecret && !config.jwtPublicKeyFile) {

@@ -34,6 +34,8 @@ export async function createTestSchema(t: Test): Promise<string> {
     const c = new pg.Client({ connectionString: testDatabaseUrl() })
     await c.connect()
     await c.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined)
+    // pg-boss's own schema, when the test app ran the queue (src/plugins/queue.ts queueSchemaOf).
+    await c.query(`DROP SCHEMA IF EXISTS ${schema}_boss CASCADE`).catch(() => undefined)
     await c.end()
   })
   return schema

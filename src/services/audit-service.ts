@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import type { Queryable } from '../db/database.ts'
 import { AUDIT_STRIPES, appendAuditRow, auditChainHeads, auditRowsOfStripe, auditTrailOf } from '../db/audit-repository.ts'
 import { canonicalJson } from './canonical-json.ts'
+import { addOutboxEvent } from './outbox-service.ts'
 import type { BackEntry, WriteContext } from './write-context.ts'
 
 export interface Change {
@@ -19,7 +20,7 @@ export function stripeOf(entityId: string): number {
   return createHash('sha256').update(entityId).digest().readUInt8(0) % AUDIT_STRIPES
 }
 
-/** Appends the audit row of a change; call it inside the change's transaction. */
+/** Appends the audit row and the outbox event of a change; call it inside the change's transaction. */
 export async function recordChange(ctx: WriteContext, change: Change): Promise<void> {
   ctx.changes.push({ entityType: change.entityType, action: change.action })
   const entry = canonicalJson({
@@ -44,6 +45,7 @@ export async function recordChange(ctx: WriteContext, change: Change): Promise<v
     office: ctx.actor.office,
     occurredAt: change.backEntry.occurredAt,
   })
+  await addOutboxEvent(ctx, change)
 }
 
 export interface ChainProblem {

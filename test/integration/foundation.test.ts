@@ -38,3 +38,19 @@ t.test('unknown routes answer 404 with a code', async (t) => {
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'ROUTE_NOT_FOUND')
 })
+
+t.test('values PostgreSQL cannot store are a 400, never a 500', async (t) => {
+  const { as } = await buildTestApp(t)
+  const nul = await as({ role: 'supervisor' }, { url: '/api/v1/audit/handover/ab%00cd' })
+  t.equal(nul.statusCode, 400)
+  t.equal(nul.json().code, 'VALIDATION_FAILED')
+  t.match(nul.json().details, [{ field: 'params.entityId', code: 'FIELD_FORMAT' }])
+  const huge = await as({}, {
+    method: 'POST',
+    url: '/api/v1/gate/declarations/108557295010/lots/1/confirmations',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"quantity": 1e400}',
+  })
+  t.equal(huge.statusCode, 400)
+  t.match(huge.json().details, [{ field: 'quantity' }])
+})

@@ -4,10 +4,14 @@ import handoverRoutes from './handovers/index.ts'
 import gateRoutes from './gate-confirmations/index.ts'
 import declarationRoutes from './declarations/index.ts'
 import auditRoutes from './audit/index.ts'
+import backEntryRoutes from './back-entry/index.ts'
+import noticeRoutes from './notices/index.ts'
 
 export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(handoverRoutes, { prefix: '/handovers' })
   await app.register(gateRoutes, { prefix: '/gate' })
   await app.register(declarationRoutes, { prefix: '/paper-declarations' })
   await app.register(auditRoutes, { prefix: '/audit' })
+  await app.register(backEntryRoutes, { prefix: '/back-entry' })
+  await app.register(noticeRoutes, { prefix: '/notices' })
 }

@@ -1,4 +1,9 @@
-// Placeholder until the resource's routes land.
+// /api/v1/handovers: goods handovers under customs supervision (biên bản bàn giao hàng hóa, BBBG).
 import type { FastifyInstance } from 'fastify'
+import handoverReadRoutes from './read-routes.ts'
+import handoverWriteRoutes from './write-routes.ts'
 
-export default async function routes(_app: FastifyInstance) {}
+export default async function handoverRoutes(app: FastifyInstance) {
+  await app.register(handoverWriteRoutes)
+  await app.register(handoverReadRoutes)
+}

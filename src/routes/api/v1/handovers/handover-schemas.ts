@@ -1,0 +1,198 @@
+// TypeBox schemas of /api/v1/handovers: request bodies reject unknown fields (Strict), identifiers
+// use the registered formats (a bad container check digit is 400 INVALID_CONTAINER_NUMBER naming
+// the field), and response schemas feed the OpenAPI document.
+import { Type, type TSchema } from '@sinclair/typebox'
+import {
+  BackEntryFields,
+  ContainerNumber,
+  DateTime,
+  DeclarationNumber,
+  LongText,
+  OfficeCode,
+  PageQuery,
+  Quantity,
+  SealNumber,
+  ShortText,
+  Strict,
+} from '../../../common-schemas.ts'
+import { HANDOVER_STATUSES } from '../../../../services/handover-state-machine.ts'
+
+/** A string from a fixed list; Ajv reports FIELD_NOT_ALLOWED_VALUE (a union of literals would report its branches). */
+const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const HandoverStatus = StringEnum(HANDOVER_STATUSES, 'Trạng thái biên bản')
+export const SealState = StringEnum(['intact', 'broken', 'replaced'] as const, 'Tình trạng niêm phong: nguyên vẹn / bị hỏng / thay thế')
+const PaperNumber = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  pattern: '^[A-Za-z0-9/._-]+$',
+  description: 'Số biên bản giấy (mẫu 10/BBBG/GSQL); required for origin=paper',
+})
+
+export const IdParams = Strict({ id: Type.String({ format: 'uuid', description: 'Handover id (uuid)' }) })
+
+export const CreateHandoverBody = Strict({
+  departureOffice: Type.Optional(OfficeCode),
+  departurePlace: Type.Optional(ShortText),
+  destinationOffice: OfficeCode,
+  destinationPlace: ShortText,
+  declarationNumbers: Type.Array(DeclarationNumber, { minItems: 1, maxItems: 50, uniqueItems: true }),
+  containers: Type.Optional(
+    Type.Array(
+      Strict({
+        containerNumber: ContainerNumber,
+        carrierSeal: { ...SealNumber, description: 'Số niêm phong hãng vận chuyển' },
+        customsSeal: { ...SealNumber, description: 'Số niêm phong hải quan' },
+      }),
+      { maxItems: 200 },
+    ),
+  ),
+  goodsLines: Type.Optional(
+    Type.Array(
+      Strict({
+        description: Type.String({ minLength: 1, maxLength: 500 }),
+        quantity: Quantity,
+        unit: Type.String({ minLength: 1, maxLength: 20 }),
+        marks: Type.Optional(Type.String({ maxLength: 200 })),
+      }),
+      { maxItems: 200 },
+    ),
+  ),
+  vehicle: { ...ShortText, description: 'Phương tiện vận chuyển, e.g. truck plate 51C-123.45' },
+  route: Type.String({ minLength: 1, maxLength: 1000, description: 'Tuyến đường đã đăng ký' }),
+  dueAt: { ...DateTime, description: 'Thời hạn: when the goods must reach the destination' },
+  declarantName: Type.Optional(ShortText),
+  paperNumber: Type.Optional(PaperNumber),
+  ...BackEntryFields,
+})
+
+export const ReceiptBody = Strict({
+  containers: Type.Optional(
+    Type.Array(
+      Strict({
+        containerNumber: ContainerNumber,
+        sealState: SealState,
+        newSealNumber: Type.Optional({ ...SealNumber, description: 'Required when sealState is replaced' }),
+      }),
+      { maxItems: 200 },
+    ),
+  ),
+  discrepancies: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
+  note: Type.Optional(LongText),
+  ...BackEntryFields,
+})
+
+export const CloseBody = Strict({ ...BackEntryFields })
+export const CancelBody = Strict({ reason: Type.String({ minLength: 1, maxLength: 1000 }), ...BackEntryFields })
+export const OpenVerificationBody = Strict({ note: Type.Optional(LongText), ...BackEntryFields })
+export const VerificationResultBody = Strict({
+  outcome: StringEnum(['RESOLVED', 'VIOLATION'] as const, 'RESOLVED (no violation) or VIOLATION'),
+  explanation: Type.String({ minLength: 1, maxLength: 2000 }),
+  ...BackEntryFields,
+})
+export const OverdueScanBody = Strict({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) })
+
+export const SearchQuery = Strict({
+  declarationNumber: Type.Optional(DeclarationNumber),
+  containerNumber: Type.Optional(ContainerNumber),
+  sealNumber: Type.Optional({ ...SealNumber, description: 'Carrier, customs or replacement seal' }),
+  handoverNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+  status: Type.Optional(HandoverStatus),
+  office: Type.Optional({ ...OfficeCode, description: 'Departure or destination office (admins only for another office)' }),
+  from: Type.Optional({ ...DateTime, description: 'Handed over at or after' }),
+  to: Type.Optional({ ...DateTime, description: 'Handed over at or before' }),
+  ...PageQuery,
+})
+
+export const OverdueQuery = Strict({ office: Type.Optional(OfficeCode), ...PageQuery })
+
+const Container = Type.Object({
+  containerNumber: Type.String(),
+  carrierSeal: Type.String(),
+  customsSeal: Type.String(),
+  sealState: Nullable(SealState),
+  newSealNumber: Nullable(Type.String()),
+})
+
+const handoverProperties = {
+  id: Type.String(),
+  handoverNumber: Type.String({ description: 'Số biên bản, e.g. BBBG-02CI-2026-000123' }),
+  status: HandoverStatus,
+  version: Type.Integer(),
+  departureOffice: Type.String(),
+  departurePlace: Nullable(Type.String()),
+  destinationOffice: Type.String(),
+  destinationPlace: Type.String(),
+  declarationNumbers: Type.Array(Type.String()),
+  containers: Type.Array(Container),
+  goodsLines: Type.Array(
+    Type.Object({ description: Type.String(), quantity: Type.Number(), unit: Type.String(), marks: Nullable(Type.String()) }),
+  ),
+  vehicle: Type.String(),
+  route: Type.String(),
+  declarantName: Nullable(Type.String()),
+  handedOverAt: Type.String(),
+  dueAt: Type.String(),
+  handedOverBy: Type.String(),
+  origin: Type.String(),
+  enteredBy: Type.String(),
+  paperNumber: Nullable(Type.String()),
+  receipt: Nullable(
+    Type.Object({
+      receivedAt: Type.String(),
+      receivedBy: Type.String(),
+      enteredBy: Type.String(),
+      origin: Type.String(),
+      discrepancies: Type.Array(Type.String()),
+      note: Nullable(Type.String()),
+    }),
+  ),
+  overdueAt: Nullable(Type.String()),
+  verification: Nullable(
+    Type.Object({
+      openedAt: Type.String(),
+      openedBy: Type.String(),
+      note: Nullable(Type.String()),
+      outcome: Nullable(Type.String()),
+      explanation: Nullable(Type.String()),
+      decidedAt: Nullable(Type.String()),
+      decidedBy: Nullable(Type.String()),
+    }),
+  ),
+  cancellation: Nullable(Type.Object({ cancelledAt: Type.String(), cancelledBy: Type.String(), reason: Type.String() })),
+  closure: Nullable(Type.Object({ closedAt: Type.String(), closedBy: Type.String() })),
+}
+
+export const Handover = Type.Object(handoverProperties)
+export const HandoverWriteResult = Type.Object({
+  ...handoverProperties,
+  duplicate: Type.Boolean({ description: 'true when this paper record was already entered: the existing record is returned' }),
+})
+
+export const HandoverPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      handoverNumber: Type.String(),
+      status: HandoverStatus,
+      departureOffice: Type.String(),
+      destinationOffice: Type.String(),
+      declarationNumbers: Type.Array(Type.String()),
+      containerNumbers: Type.Array(Type.String()),
+      vehicle: Type.String(),
+      handedOverAt: Type.String(),
+      dueAt: Type.String(),
+      origin: Type.String(),
+      paperNumber: Nullable(Type.String()),
+    }),
+  ),
+  nextCursor: Nullable(Type.String()),
+})
+
+export const OverdueScanResult = Type.Object({
+  marked: Type.Array(Type.Object({ id: Type.String(), handoverNumber: Type.String(), dueAt: Type.String() })),
+  more: Type.Boolean(),
+})

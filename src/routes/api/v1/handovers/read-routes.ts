@@ -1,0 +1,83 @@
+// Reads of handovers: by id (JSON and the printable minutes), the search and the overdue list.
+import type { FastifyInstance } from 'fastify'
+import type { Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
+import { errorResponses } from '../../../common-schemas.ts'
+import { getHandover, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
+import { renderHandoverHtml } from '../../../../services/handover-print.ts'
+import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from './handover-schemas.ts'
+
+const tags = ['handovers']
+
+export default async function handoverReadRoutes(app: FastifyInstance) {
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Tra cứu biên bản bàn giao — search by declaration, container, seal, status, office, date range',
+        description: 'Newest first, keyset-paginated (limit, cursor). Limited to the actor\'s office unless admin.',
+        querystring: SearchQuery,
+        response: { 200: HandoverPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const query = request.query as Static<typeof SearchQuery>
+      return app.db.read((q) => searchHandoverList(q, request.actor, { ...query, limit: query.limit as number }))
+    },
+  )
+
+  app.get(
+    '/overdue',
+    {
+      schema: {
+        tags,
+        summary: 'Danh sách biên bản quá thời hạn — the overdue list of an office',
+        description:
+          'OVERDUE and UNDER_VERIFICATION handovers, and HANDED_OVER ones past their time limit, where the office is ' +
+          'either end; oldest time limit first. Defaults to the actor\'s office.',
+        querystring: OverdueQuery,
+        response: { 200: HandoverPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const query = request.query as Static<typeof OverdueQuery>
+      const now = new Date().toISOString()
+      return app.db.read((q) => overdueList(q, request.actor, { ...query, limit: query.limit as number }, now))
+    },
+  )
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Xem biên bản bàn giao — one handover with containers, goods and receipt',
+        params: IdParams,
+        response: { 200: Handover, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Static<typeof IdParams>
+      return app.db.readFresh((q) => getHandover(q, request.actor, id))
+    },
+  )
+
+  app.get(
+    '/:id/print',
+    {
+      schema: {
+        tags,
+        summary: 'In biên bản bàn giao hàng hóa — printable HTML (form 10/BBBG/GSQL)',
+        params: IdParams,
+        produces: ['text/html'],
+        response: { 200: { content: { 'text/html': { schema: Type.String() } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as Static<typeof IdParams>
+      const view = await app.db.readFresh((q) => getHandover(q, request.actor, id))
+      return reply.type('text/html; charset=utf-8').send(renderHandoverHtml(view))
+    },
+  )
+}

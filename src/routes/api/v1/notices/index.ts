@@ -1,0 +1,44 @@
+// GET /api/v1/notices: notices raised for an office by background work (thông báo), newest first.
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from '@sinclair/typebox'
+import { errorResponses, OfficeCode, PageQuery, Strict } from '../../../common-schemas.ts'
+import { listNotices } from '../../../../services/notice-service.ts'
+
+const NoticeQuery = Strict({
+  office: Type.Optional({ ...OfficeCode, description: 'Default: your office (admins may read any office)' }),
+  ...PageQuery,
+})
+
+const NoticePage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      office: Type.String(),
+      kind: Type.String({ description: 'e.g. HANDOVER_OVERDUE: a handover passed its time limit without arriving' }),
+      entityType: Type.String(),
+      entityId: Type.String(),
+      message: Type.String(),
+      details: Type.Unknown(),
+      createdAt: Type.String(),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})
+
+export default async function noticeRoutes(app: FastifyInstance) {
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['notices'],
+        summary: 'Thông báo — notices for an office (e.g. handovers past their time limit), newest first',
+        querystring: NoticeQuery,
+        response: { 200: NoticePage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const query = request.query as Static<typeof NoticeQuery>
+      return app.db.read((q) => listNotices(q, request.actor, { office: query.office, limit: query.limit ?? 50, cursor: query.cursor }))
+    },
+  )
+}

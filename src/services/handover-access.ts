@@ -1,0 +1,39 @@
+// Who may act on or read a handover (../shared/domain.md, "Who uses it"): an officer acts only for
+// their own office — the departure office hands over, cancels and verifies, the destination office
+// receives and closes; either end (officers and supervisors) reads; admins read everywhere.
+import { forbidden } from '../errors.ts'
+import type { Actor } from './jwt-service.ts'
+
+export interface HandoverEnds {
+  departureOffice: string
+  destinationOffice: string
+}
+
+export function assertActsFor(actor: Actor, office: string, what: string): void {
+  if (actor.office !== office) {
+    throw forbidden('OFFICE_FORBIDDEN', `Only an officer of office ${office} may ${what}; you act for ${actor.office}`)
+  }
+}
+
+export function canRead(actor: Actor, h: HandoverEnds): boolean {
+  return actor.role === 'admin' || actor.office === h.departureOffice || actor.office === h.destinationOffice
+}
+
+export function assertCanRead(actor: Actor, h: HandoverEnds): void {
+  if (!canRead(actor, h)) {
+    throw forbidden('OFFICE_FORBIDDEN', 'Only the departure and destination offices of this handover (or an admin) may read it')
+  }
+}
+
+/**
+ * The office a list is limited to: the actor's own unless admin (null = every office). Asking for
+ * another office is refused rather than silently narrowed, so a caller never mistakes an empty page
+ * for "nothing there".
+ */
+export function listOfficeFor(actor: Actor, requested: string | undefined): string | null {
+  if (actor.role === 'admin') return requested ?? null
+  if (requested !== undefined && requested !== actor.office) {
+    throw forbidden('OFFICE_FORBIDDEN', `You may list the handovers of your own office (${actor.office}) only`)
+  }
+  return actor.office
+}

@@ -1,0 +1,135 @@
+// The printable handover minutes (BIÊN BẢN BÀN GIAO HÀNG HÓA), laid out like paper form 10/BBBG/GSQL
+// so officers and drivers recognise it: offices, declarations, containers with their seals, goods,
+// vehicle, route, time limit, the destination office's receipt and the signature blocks. Every value
+// is escaped; times print in Vietnamese local time (UTC+7).
+import { escapeHtml as e } from './html-escape.ts'
+import type { HandoverView } from './handover-views.ts'
+
+const SEAL_STATE_LABELS: Record<string, string> = {
+  intact: 'Nguyên vẹn',
+  broken: 'Bị hỏng',
+  replaced: 'Thay thế',
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  HANDED_OVER: 'Đã bàn giao',
+  ARRIVED: 'Đã đến đích',
+  ARRIVED_WITH_DISCREPANCY: 'Đã đến đích, có sai khác',
+  CLOSED: 'Đã hoàn thành',
+  OVERDUE: 'Quá thời hạn',
+  UNDER_VERIFICATION: 'Đang xác minh',
+  RESOLVED: 'Đã xác minh, không vi phạm',
+  VIOLATION: 'Vi phạm',
+  CANCELLED: 'Đã hủy',
+}
+
+/** dd/MM/yyyy HH:mm in Vietnam (UTC+7, no daylight saving). */
+export function vietnamTime(iso: string | null): string {
+  if (!iso) return ''
+  const d = new Date(Date.parse(iso) + 7 * 3_600_000)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`
+}
+
+const row = (label: string, value: string) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`
+
+function containerTable(h: HandoverView): string {
+  if (h.containers.length === 0) return '<p>Không có container.</p>'
+  const rows = h.containers
+    .map(
+      (c, i) =>
+        `<tr><td>${i + 1}</td><td>${e(c.containerNumber)}</td><td>${e(c.carrierSeal)}</td><td>${e(c.customsSeal)}</td></tr>`,
+    )
+    .join('')
+  return `<table class="grid"><thead><tr><th>STT</th><th>Số container</th><th>Số niêm phong hãng tàu</th><th>Số niêm phong hải quan</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
+function goodsTable(h: HandoverView): string {
+  if (h.goodsLines.length === 0) return ''
+  const rows = h.goodsLines
+    .map(
+      (g, i) =>
+        `<tr><td>${i + 1}</td><td>${e(g.description)}</td><td>${e(g.quantity)}</td><td>${e(g.unit)}</td><td>${e(g.marks)}</td></tr>`,
+    )
+    .join('')
+  return `<h2>Hàng hóa không đóng container</h2><table class="grid"><thead><tr><th>STT</th><th>Tên hàng, mô tả</th><th>Số lượng</th><th>Đơn vị tính</th><th>Ký, mã hiệu</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
+function receiptSection(h: HandoverView): string {
+  const r = h.receipt
+  if (!r) return '<h2>Phần xác nhận của Chi cục Hải quan nơi đến</h2><p>Chưa tiếp nhận.</p>'
+  const seals = h.containers
+    .map(
+      (c) =>
+        `<tr><td>${e(c.containerNumber)}</td><td>${e(c.sealState ? SEAL_STATE_LABELS[c.sealState] : '')}</td><td>${e(c.newSealNumber)}</td></tr>`,
+    )
+    .join('')
+  const sealTable = h.containers.length
+    ? `<table class="grid"><thead><tr><th>Số container</th><th>Tình trạng niêm phong</th><th>Số niêm phong mới</th></tr></thead><tbody>${seals}</tbody></table>`
+    : ''
+  const discrepancies = r.discrepancies.length
+    ? `<ul>${r.discrepancies.map((d) => `<li>${e(d)}</li>`).join('')}</ul>`
+    : 'Không có'
+  return `<h2>Phần xác nhận của Chi cục Hải quan nơi đến</h2>
+<table class="fields">
+${row('Thời gian tiếp nhận', e(vietnamTime(r.receivedAt)))}
+${row('Công chức tiếp nhận', e(r.receivedBy))}
+</table>
+${sealTable}
+<table class="fields">
+${row('Sai khác', discrepancies)}
+${row('Ghi chú', e(r.note))}
+</table>`
+}
+
+export function renderHandoverHtml(h: HandoverView): string {
+  const paper = h.paperNumber ? ` (nhập lại từ biên bản giấy số ${e(h.paperNumber)})` : ''
+  return `<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<title>Biên bản bàn giao hàng hóa ${e(h.handoverNumber)}</title>
+<style>
+body { font-family: "Times New Roman", serif; margin: 2em; }
+h1 { text-align: center; font-size: 1.3em; margin-bottom: 0.2em; }
+h2 { font-size: 1.05em; margin-top: 1.2em; }
+.center { text-align: center; }
+.form { text-align: right; font-style: italic; }
+table { border-collapse: collapse; width: 100%; }
+table.grid th, table.grid td { border: 1px solid #000; padding: 0.25em 0.5em; }
+table.fields th { text-align: left; width: 35%; font-weight: normal; vertical-align: top; }
+.signatures { display: flex; justify-content: space-between; margin-top: 2em; text-align: center; }
+.signatures div { width: 32%; min-height: 7em; }
+@media print { body { margin: 1cm; } }
+</style>
+</head>
+<body>
+<p class="form">Mẫu số 10/BBBG/GSQL</p>
+<p class="center"><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br>Độc lập - Tự do - Hạnh phúc</p>
+<h1>BIÊN BẢN BÀN GIAO HÀNG HÓA</h1>
+<p class="center">Số: ${e(h.handoverNumber)}${paper}</p>
+<table class="fields">
+${row('Trạng thái', e(STATUS_LABELS[h.status] ?? h.status))}
+${row('Chi cục Hải quan nơi đi (bàn giao)', `${e(h.departureOffice)}${h.departurePlace ? ` — ${e(h.departurePlace)}` : ''}`)}
+${row('Chi cục Hải quan nơi đến (tiếp nhận)', `${e(h.destinationOffice)} — ${e(h.destinationPlace)}`)}
+${row('Số tờ khai hải quan', h.declarationNumbers.map((d) => e(d)).join(', '))}
+${row('Người khai hải quan', e(h.declarantName))}
+${row('Phương tiện vận chuyển', e(h.vehicle))}
+${row('Tuyến đường vận chuyển', e(h.route))}
+${row('Thời gian bàn giao', e(vietnamTime(h.handedOverAt)))}
+${row('Thời hạn hàng đến nơi đến', e(vietnamTime(h.dueAt)))}
+${row('Công chức bàn giao', e(h.handedOverBy))}
+</table>
+<h2>Danh sách container và niêm phong</h2>
+${containerTable(h)}
+${goodsTable(h)}
+${receiptSection(h)}
+<div class="signatures">
+<div><strong>Công chức hải quan nơi đi</strong><br>(ký, đóng dấu công chức)</div>
+<div><strong>Người khai hải quan / người vận chuyển</strong><br>(ký, ghi rõ họ tên)</div>
+<div><strong>Công chức hải quan nơi đến</strong><br>(ký, đóng dấu công chức)</div>
+</div>
+</body>
+</html>
+`
+}

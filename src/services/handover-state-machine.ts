@@ -1,0 +1,65 @@
+// The lifecycle of a handover (../shared/domain.md §1), as data: which action is legal from which
+// state and where it may lead. Pure; the service picks the target (e.g. with or without a
+// discrepancy) and this module refuses anything the table does not allow.
+import { AppError } from '../errors.ts'
+
+export const HANDOVER_STATUSES = [
+  'HANDED_OVER',
+  'ARRIVED',
+  'ARRIVED_WITH_DISCREPANCY',
+  'CLOSED',
+  'OVERDUE',
+  'UNDER_VERIFICATION',
+  'RESOLVED',
+  'VIOLATION',
+  'CANCELLED',
+] as const
+export type HandoverStatus = (typeof HANDOVER_STATUSES)[number]
+
+export const HANDOVER_ACTIONS = [
+  'receive',
+  'close',
+  'markOverdue',
+  'openVerification',
+  'recordVerificationResult',
+  'cancel',
+] as const
+export type HandoverAction = (typeof HANDOVER_ACTIONS)[number]
+
+interface Rule {
+  from: readonly HandoverStatus[]
+  to: readonly HandoverStatus[]
+}
+
+export const TRANSITIONS: Readonly<Record<HandoverAction, Rule>> = {
+  // Goods that arrive after the time limit are still received (ASYCUDA's "late validated").
+  receive: { from: ['HANDED_OVER', 'OVERDUE'], to: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'] },
+  close: { from: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], to: ['CLOSED'] },
+  markOverdue: { from: ['HANDED_OVER'], to: ['OVERDUE'] },
+  openVerification: { from: ['OVERDUE'], to: ['UNDER_VERIFICATION'] },
+  recordVerificationResult: { from: ['UNDER_VERIFICATION'], to: ['RESOLVED', 'VIOLATION'] },
+  // Once goods have arrived the handover is a fact; only what has not arrived can be withdrawn.
+  cancel: { from: ['HANDED_OVER', 'OVERDUE'], to: ['CANCELLED'] },
+}
+
+export function isAllowed(from: HandoverStatus, action: HandoverAction): boolean {
+  return TRANSITIONS[action].from.includes(from)
+}
+
+export function illegalTransition(from: HandoverStatus, action: HandoverAction): AppError {
+  return new AppError(409, 'ILLEGAL_TRANSITION', `A handover in state ${from} cannot take the action ${action}`, {
+    from,
+    action,
+  })
+}
+
+/** The new status, or ILLEGAL_TRANSITION (409) when the action is not allowed from `from`. */
+export function transition(from: HandoverStatus, action: HandoverAction, to: HandoverStatus): HandoverStatus {
+  if (!isAllowed(from, action)) throw illegalTransition(from, action)
+  // A target outside the table is a bug in the caller, not a client error.
+  if (!TRANSITIONS[action].to.includes(to)) throw new Error(`action ${action} cannot lead to ${to}`)
+  return to
+}
+
+/** The states in which a handover is still open (not yet arrived, cancelled or decided). */
+export const OPEN_STATUSES: readonly HandoverStatus[] = ['HANDED_OVER', 'OVERDUE', 'UNDER_VERIFICATION']

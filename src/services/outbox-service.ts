@@ -1,0 +1,45 @@
+// What the wider customs system hears of a change: one outbox event per audited change, written by
+// recordChange in the change's own transaction (a rolled-back change leaves no event).
+import { insertOutboxEvent } from '../db/outbox-repository.ts'
+import type { Change } from './audit-service.ts'
+import type { WriteContext } from './write-context.ts'
+
+export interface OutboxPayload {
+  eventType: string
+  entityType: string
+  entityId: string
+  action: string
+  /** When it happened: the paper record's own time for a back-entered record. */
+  occurredAt: string
+  recordedAt: string
+  origin: 'online' | 'paper'
+  officerId: string
+  enteredBy: string
+  office: string
+  before: unknown
+  after: unknown
+}
+
+export function eventTypeOf(entityType: string, action: string): string {
+  return `${entityType}.${action}`
+}
+
+/** Call inside the change's transaction (recordChange does). */
+export async function addOutboxEvent(ctx: WriteContext, change: Change): Promise<void> {
+  const eventType = eventTypeOf(change.entityType, change.action)
+  const payload: OutboxPayload = {
+    eventType,
+    entityType: change.entityType,
+    entityId: change.entityId,
+    action: change.action,
+    occurredAt: change.backEntry.occurredAt,
+    recordedAt: ctx.now,
+    origin: change.backEntry.origin,
+    officerId: change.backEntry.originalOfficer,
+    enteredBy: ctx.actor.officerId,
+    office: ctx.actor.office,
+    before: change.before ?? null,
+    after: change.after ?? null,
+  }
+  await insertOutboxEvent(ctx.tx, { eventType, entityType: change.entityType, entityId: change.entityId, payload })
+}
