@@ -3,9 +3,8 @@
 // in one transaction, so a notice exists exactly when the marking committed. Idempotent: a re-run
 // (a lost complete(), a dead node) finds those handovers no longer HANDED_OVER, and a notice is
 // unique per handover.
-import { markOverdue } from '../services/handover-service.ts'
 import type { Actor } from '../services/jwt-service.ts'
-import { raiseOverdueNotices } from '../services/notice-service.ts'
+import { scanOverdueHandovers } from '../services/overdue-scan-service.ts'
 import type { WriteContext } from '../services/write-context.ts'
 import type { JobDefinition } from './job-definition.ts'
 
@@ -30,9 +29,8 @@ export async function runOverdueScan(deps: Parameters<JobDefinition['handle']>[0
       async (tx) => {
         const now = new Date().toISOString()
         const ctx: WriteContext = { tx, actor: SYSTEM_ACTOR, requestId: `overdue-scan:${runId}`, now, changes: [] }
-        const scan = await markOverdue(ctx, now)
-        const notices = await raiseOverdueNotices(tx, scan.marked)
-        return { marked: scan.marked.length, more: scan.more, notices, changes: ctx.changes }
+        const scan = await scanOverdueHandovers(ctx)
+        return { marked: scan.marked.length, more: scan.more, notices: scan.notices, changes: ctx.changes }
       },
       { idempotent: true },
     )

@@ -195,4 +195,5 @@ export const HandoverPage = Type.Object({
 export const OverdueScanResult = Type.Object({
   marked: Type.Array(Type.Object({ id: Type.String(), handoverNumber: Type.String(), dueAt: Type.String() })),
   more: Type.Boolean(),
+  notices: Type.Integer({ description: 'Notices raised for the departure offices' }),
 })

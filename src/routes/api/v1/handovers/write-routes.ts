@@ -3,12 +3,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import { errorResponses } from '../../../common-schemas.ts'
+import { scanOverdueHandovers } from '../../../../services/overdue-scan-service.ts'
 import { sendWrite } from '../../../write-route.ts'
 import {
   cancelHandover,
   closeHandover,
   createHandover,
-  markOverdue,
   openVerification,
   receiveHandover,
   recordVerificationResult,
@@ -158,7 +158,7 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
       const body = request.body as Static<typeof OverdueScanBody>
       return sendWrite(request, reply, async (ctx) => ({
         status: 200,
-        body: await markOverdue(ctx, ctx.now, {
+        body: await scanOverdueHandovers(ctx, {
           departureOffice: ctx.actor.role === 'admin' ? null : ctx.actor.office,
           limit: body.limit,
         }),
