@@ -15,8 +15,6 @@ export interface Config {
   databasePoolMax: number
   /** Schema to work in (search_path); null for the default. Tests use one schema per test file. */
   databaseSchema: string | null
-  /** Reads from a replica only while its replay lag stays within this bound. */
-  replicaMaxLagMs: number
   /** How long a write may wait for a primary during failover before the client sees 503. */
   writeDeadlineMs: number
   queryTimeoutMs: number
@@ -117,7 +115,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseReplicaUrl: optional(env, 'DATABASE_REPLICA_URL'),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
-    replicaMaxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 2000, 0, 3_600_000),
     // 35 s: Patroni's measured write stall is 20–22 s here (ttl 20); HAProxy's server timeout is
     // set above this so the proxy never cuts a request that is still riding through.
     writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 35_000, 1000, 600_000),
