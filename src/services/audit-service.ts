@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 import type { Queryable } from '../db/database.ts'
 import { AUDIT_STRIPES, appendAuditRow, auditChainHeads, auditRowsOfStripe, auditTrailOf } from '../db/audit-repository.ts'
 import { canonicalJson } from './canonical-json.ts'
+import { forbidden, notFound } from '../errors.ts'
+import type { Actor } from './jwt-service.ts'
 import { addOutboxEvent } from './outbox-service.ts'
 import type { BackEntry, WriteContext } from './write-context.ts'
 
@@ -117,8 +119,16 @@ function checkRow(
   return null
 }
 
-/** The audit trail of one record, oldest first, as the entries were chained. */
-export async function auditTrail(q: Queryable, entityType: string, entityId: string) {
+/**
+ * The audit trail of one record, oldest first, as the entries were chained. Before/after images are
+ * as sensitive as the record: an officer sees the trail of a record their office took part in
+ * (made one of its changes); an admin sees every trail.
+ */
+export async function auditTrail(q: Queryable, actor: Actor, entityType: string, entityId: string) {
   const rows = await auditTrailOf(q, entityType, entityId)
+  if (rows.length === 0) throw notFound('AUDIT_TRAIL_NOT_FOUND', `No audit trail for ${entityType} ${entityId}`)
+  if (actor.role !== 'admin' && !rows.some((r) => r.office === actor.office)) {
+    throw forbidden('OFFICE_FORBIDDEN', 'Only an office that took part in this record may read its audit trail')
+  }
   return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, ...(JSON.parse(r.entry) as Record<string, unknown>) }))
 }

@@ -1,5 +1,5 @@
 // Paper declarations (tờ khai giấy): create (idempotent on the paper registration key), update with
-// optimistic concurrency, read, search. See docs/api-sections/paper-declarations.md.
+// optimistic concurrency, read, search. See docs/api.md, "Paper declarations".
 import type { Queryable } from '../db/database.ts'
 import {
   DeclarationNumberTakenError,

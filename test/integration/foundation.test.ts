@@ -54,3 +54,24 @@ t.test('values PostgreSQL cannot store are a 400, never a 500', async (t) => {
   t.equal(huge.statusCode, 400)
   t.match(huge.json().details, [{ field: 'quantity' }])
 })
+
+t.test('an audit trail is read only by an office that took part in the record', async (t) => {
+  const { app, as } = await buildTestApp(t)
+  const { recordChange } = await import('../../src/services/audit-service.ts')
+  await app.db.write(async (tx) => {
+    const actor = { officerId: 'o1', name: 'o1', office: '02CI', role: 'officer' as const }
+    const ctx = { tx, actor, requestId: 'r', now: new Date().toISOString(), changes: [] }
+    await recordChange(ctx, { entityType: 'handover', entityId: 'H-9', action: 'created', before: null, after: { a: 1 },
+      backEntry: { origin: 'online', occurredAt: ctx.now, originalOfficer: 'o1' } })
+  }, { idempotent: true })
+  const own = await as({ office: '02CI' }, { url: '/api/v1/audit/handover/H-9' })
+  t.equal(own.statusCode, 200)
+  t.equal(own.json().items.length, 1)
+  const other = await as({ office: '06DS' }, { url: '/api/v1/audit/handover/H-9' })
+  t.equal(other.statusCode, 403)
+  t.equal(other.json().code, 'OFFICE_FORBIDDEN')
+  t.equal((await as({ office: '06DS', role: 'admin' }, { url: '/api/v1/audit/handover/H-9' })).statusCode, 200, 'admins read every trail')
+  const none = await as({ office: '02CI' }, { url: '/api/v1/audit/handover/H-0' })
+  t.equal(none.statusCode, 404)
+  t.equal(none.json().code, 'AUDIT_TRAIL_NOT_FOUND')
+})

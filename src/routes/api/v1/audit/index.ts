@@ -30,13 +30,13 @@ export default async function auditRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['audit'],
-        summary: 'The audit trail of one record (who, office, when, action, before/after)',
+        summary: 'The audit trail of one record (who, office, when, action, before/after); offices that took part in it, and admins',
         params: Type.Object({ entityType: Type.String({ maxLength: 40 }), entityId: Type.String({ maxLength: 80 }) }),
       },
     },
     async (request) => {
       const { entityType, entityId } = request.params as { entityType: string; entityId: string }
-      return { items: await app.db.readFresh((q) => auditTrail(q, entityType, entityId)) }
+      return { items: await app.db.readFresh((q) => auditTrail(q, request.actor, entityType, entityId)) }
     },
   )
 }
