@@ -61,7 +61,9 @@ fi
 
 db_password="$(cat .run/secrets/db-password 2>/dev/null || true)"
 export TEST_DATABASE_URL="postgres://tqdt:${db_password}@127.0.0.10:5000/tqdt"
-export TEST_DATABASE_REPLICA_URL="postgres://tqdt:${db_password}@127.0.0.10:5001/tqdt"
+# Integration tests read their own writes at once, so they use the primary only; the replica route
+# (reads that may trail by a moment) is exercised by the cluster tests and the drills.
+export CLUSTER_DATABASE_REPLICA_URL="postgres://tqdt:${db_password}@127.0.0.10:5001/tqdt"
 export JWT_SECRET_FILE="$REPO_ROOT/.run/secrets/jwt-secret"
 
 stage "integration tests" npx tap test/integration
