@@ -28,6 +28,12 @@ export interface WriteOptions {
   deadlineMs?: number
 }
 
+/**
+ * Thrown by a write's work to ask for another attempt after a pause (within the deadline), e.g. when
+ * the previous attempt of the same request still holds a lock on the server.
+ */
+export class RetryWriteLater extends Error {}
+
 export class CommitOutcomeUnknownError extends Error {
   constructor(cause: unknown) {
     super('The connection was lost while COMMIT was in flight; the outcome is unknown', { cause })
@@ -58,7 +64,7 @@ export class Database {
   }
 
   /** Runs fn in one transaction on the primary, retrying through a failover until the deadline. */
-  async write<T>(fn: (tx: Queryable) => Promise<T>, options: WriteOptions): Promise<T> {
+  async write<T>(fn: (tx: Queryable, attempt: number) => Promise<T>, options: WriteOptions): Promise<T> {
     const deadline = Date.now() + (options.deadlineMs ?? this.writeDeadlineMs)
     for (let attempt = 1; ; attempt++) {
       let commitSent = false
@@ -67,7 +73,7 @@ export class Database {
           await client.query('BEGIN')
           let result: T
           try {
-            result = await fn(client)
+            result = await fn(client, attempt)
           } catch (err) {
             if (!isFailoverError(err)) await client.query('ROLLBACK').catch(() => undefined)
             throw err
@@ -80,7 +86,7 @@ export class Database {
         return result
       } catch (err) {
         if (isFailoverError(err)) this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
-        const retryable = isFailoverError(err) || isRetryableTransactionError(err)
+        const retryable = isFailoverError(err) || isRetryableTransactionError(err) || err instanceof RetryWriteLater
         if (!retryable) throw err
         if (commitSent && isFailoverError(err) && !options.idempotent) throw new CommitOutcomeUnknownError(err)
         if (Date.now() + 250 >= deadline) {

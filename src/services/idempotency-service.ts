@@ -3,7 +3,7 @@
 // duplicate → 409. Only successful responses are stored: an error (including a 503 from a failover)
 // is never the final answer for a key, so a retry after the failover can succeed.
 import { createHash } from 'node:crypto'
-import type { Database } from '../db/database.ts'
+import { RetryWriteLater, type Database } from '../db/database.ts'
 import { findStoredResponse, storeResponse, tryLockKey } from '../db/idempotency-repository.ts'
 import { AppError } from '../errors.ts'
 import { canonicalJson } from './canonical-json.ts'
@@ -59,8 +59,13 @@ export async function runIdempotentWrite(
   if (request.key !== null) checkKeyFormat(request.key)
   const fingerprint = fingerprintOf(request.method, request.path, request.body)
   return db.write(
-    async (tx) => {
+    async (tx, attempt) => {
       if (!(await tryLockKey(tx, caller, key))) {
+        // On our own retry the holder is usually this request's previous attempt: its connection was
+        // dropped (query timeout) while its COMMIT still waits on the server for a synchronous
+        // standby, holding the lock. Wait for it to finish — then its stored response is found —
+        // instead of answering our own client with a 409.
+        if (attempt > 1) throw new RetryWriteLater('idempotency key still held by an earlier attempt')
         throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly')
       }
       const stored = await findStoredResponse(tx, caller, key)

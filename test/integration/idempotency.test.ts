@@ -93,3 +93,34 @@ t.test('a malformed key is a 400 naming the header', async (t) => {
   t.equal((err as AppError).status, 400)
   t.equal((err as AppError).code, 'IDEMPOTENCY_KEY_INVALID')
 })
+
+t.test("a retry waits for its own earlier attempt that still holds the key, then replays its response", async (t) => {
+  // What a failover does: attempt 1 loses its connection while its COMMIT still waits on the server
+  // (for a synchronous standby), holding the key's lock. Here a second connection plays that
+  // lingering transaction: it takes the lock as attempt 1's connection goes, stores the response
+  // and commits 800 ms later. The retries must wait for it and replay — never answer 409.
+  const { db, request } = await setup(t)
+  const zombie = await db.primary.connect()
+  t.teardown(() => zombie.release())
+  const { storeResponse } = await import('../../src/db/idempotency-repository.ts')
+  let zombieDone: Promise<void> | null = null
+  let calls = 0
+  const result = await runIdempotentWrite(db, request(), 24, async () => {
+    calls++
+    if (calls === 1) {
+      zombieDone = (async () => {
+        await zombie.query('BEGIN')
+        await zombie.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${actorOf().officerId}\nk-1`])
+        await storeResponse(zombie, { caller: actorOf().officerId, key: 'k-1', fingerprint: (await import('../../src/services/idempotency-service.ts')).fingerprintOf('POST', '/api/v1/x', { a: 1 }), statusCode: 201, body: { id: 'from-attempt-1' }, ttlHours: 24 })
+        await new Promise((r) => setTimeout(r, 800))
+        await zombie.query('COMMIT')
+      })()
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+    }
+    return { status: 201, body: { id: 'from-a-later-attempt' } }
+  })
+  await zombieDone
+  t.equal(calls, 1, 'the work did not run again')
+  t.equal(result.replayed, true)
+  t.same(result.body, { id: 'from-attempt-1' })
+})
