@@ -7,6 +7,8 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { BackupError, ensureStanza, repositoryInfo, takeBackup } from '../backup/repository.ts'
+import { listScratch, stopScratch } from '../backup/scratch-restore.ts'
 import type { ClusterStatus } from './cluster-status.ts'
 import { clusterStatus, formatStatusTable } from './cluster-status.ts'
 import type { Component, ComponentSpec } from './components.ts'
@@ -14,8 +16,9 @@ import { START_ORDER, componentSpecs, configFile } from './components.ts'
 import { generateConfigs } from './generate-configs.ts'
 import { componentPid, hostProcesses } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { REPO_ROOT, clusterPath, hostsWithRole, loadInventory } from './inventory.ts'
+import { DEFAULT_INVENTORY, REPO_ROOT, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
+import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
@@ -109,6 +112,60 @@ function prepareDirectories(inv: Inventory): void {
     }
     if (host.roles.includes('haproxy')) mkdirSync(runDir(inv, host), { recursive: true, mode: 0o700 })
   }
+  prepareBackupDirectories(inv, pg)
+}
+
+/** pgBackRest runs as postgres: its logs, locks, the repository and the scratch restores. */
+function prepareBackupDirectories(inv: Inventory, pg: { uid: number; gid: number }): void {
+  const layout = backupLayout(inv)
+  if (!layout) return
+  const own = (dir: string, mode: number) => {
+    mkdirSync(dir, { recursive: true, mode })
+    chownSync(dir, pg.uid, pg.gid)
+  }
+  mkdirSync(clusterPath(inv, 'logs', 'pgbackrest'), { recursive: true, mode: 0o755 })
+  for (const host of [...hostsWithRole(inv, 'postgres'), layout.repoHost]) {
+    const dirs = pgbackrestDirs(inv, host)
+    own(runDir(inv, host), 0o700)
+    own(dirs.log, 0o750)
+    own(dirs.lock, 0o700)
+  }
+  mkdirSync(clusterPath(inv, 'data', layout.repoHost.name), { recursive: true, mode: 0o755 })
+  own(layout.repoPath, 0o750)
+  own(layout.scratchRoot, 0o750)
+}
+
+/**
+ * The stanza, right after the leader is up, so the first WAL segments are archived instead of
+ * failing. A problem here does not stop `up` (the cluster serves without backups) but is printed
+ * loudly, and WalArchivingFailing fires.
+ */
+function ensureBackupStanza(inv: Inventory, leaderName: string): void {
+  if (!backupLayout(inv)) return
+  try {
+    say(`pgBackRest: ${ensureStanza(inv, hostByName(inv, leaderName))}`)
+  } catch (err) {
+    say(`WARNING: pgBackRest stanza not usable, WAL is NOT being archived: ${(err as Error).message} (docs/runbooks/WalArchivingFailing.md)`)
+  }
+}
+
+/** A first full backup when the repository has none, so point-in-time recovery works from the start. */
+async function ensureFirstBackup(inv: Inventory): Promise<void> {
+  if (!backupLayout(inv)) return
+  try {
+    const info = repositoryInfo(inv)
+    if (!info) {
+      say('pgBackRest: the stanza does not exist yet (PostgreSQL was started before archiving was configured): `npm run down && npm run up` enables it')
+      return
+    }
+    if (info.backup.length > 0) return
+    say('pgBackRest: no backup in the repository yet: taking the first full backup')
+    const run = await takeBackup(inv, 'full')
+    say(`pgBackRest: full backup ${run.label} taken ${run.fromStandby ? 'from a standby' : 'from the primary'} in ${run.seconds.toFixed(1)} s`)
+  } catch (err) {
+    const message = err instanceof BackupError ? err.message : String(err)
+    say(`WARNING: first backup failed: ${message} (run node infra/backup/backup-command.ts backup --type full)`)
+  }
 }
 
 function psql(inv: Inventory, secrets: Secrets, address: string, port: number, sql: string): string {
@@ -174,7 +231,10 @@ async function up(): Promise<number> {
   const specs = componentSpecs(inv)
   const running = new Map(specs.map((s) => [s.id, componentPid(s)]))
   const fresh = [...running.values()].every((pid) => pid === null)
-  const gen = generateConfigs(inv, secrets, { fresh })
+  // Set by `backup-command.ts rebuild`: Patroni bootstraps the new cluster from the repository.
+  const bootstrapFromBackup = parseBootstrapFromBackup(process.env.TQDT_BOOTSTRAP_FROM_BACKUP)
+  if (bootstrapFromBackup) say(`bootstrap method: restore from the backup repository (${JSON.stringify(bootstrapFromBackup)})`)
+  const gen = generateConfigs(inv, secrets, { fresh, bootstrapFromBackup })
   say(`configs: ${gen.written.length} written, ${gen.unchanged.length} unchanged, ${gen.kept.length} kept (sentinel/redis own them)`)
   for (const spec of specs) {
     const changed = gen.written.some((f) => f.startsWith(clusterPath(inv, 'config', spec.host.name) + '/'))
@@ -210,11 +270,14 @@ async function up(): Promise<number> {
   await startMissing('sentinel')
 
   let leader: { address: string; port: number } | null = null
-  await waitFor('a Patroni leader', 90_000, async () => {
+  let leaderName = ''
+  // A restore from the repository replays the archived WAL before the leader is up.
+  await waitFor('a Patroni leader', bootstrapFromBackup ? 300_000 : 90_000, async () => {
     const members = await patroniMembers(inv)
     const l = members.find((m) => m.role === 'leader' && m.state === 'running')
     if (!l) return members.length ? members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') : 'no Patroni answers yet'
     leader = { address: l.host, port: l.port }
+    leaderName = l.name
     return true
   }, logsOf(inv, ['patroni']))
   const needApps = specs.some((s) => s.component === 'app' && running.get(s.id) === null)
@@ -222,6 +285,7 @@ async function up(): Promise<number> {
     bootstrapRoles(inv, secrets, leader!)
     say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.address}`)
   }
+  if (startedAny('patroni')) ensureBackupStanza(inv, leaderName)
 
   await waitFor('HAProxy routing to the primary', 20_000, async () => {
     const s = await clusterStatus(inv, (spec) => spec.component === 'haproxy')
@@ -256,6 +320,7 @@ async function up(): Promise<number> {
     throw err
   })
   console.log('\n' + formatStatusTable(status!))
+  await ensureFirstBackup(inv)
   say(started.length === 0 ? 'cluster was already up: nothing started' : `cluster up: started ${started.length} component(s)`)
   return 0
 }
@@ -280,7 +345,9 @@ function removeChaosRules(): void {
 async function down(purge: boolean): Promise<number> {
   const inv = loadInventory()
   const specs = componentSpecs(inv)
-  removeChaosRules()
+  // The drills' nft table belongs to the main cluster: a lab inventory's `down` must not lift the
+  // faults of a drill that is running against it at the same time.
+  if (inv.file === DEFAULT_INVENTORY) removeChaosRules()
   const members = await patroniMembers(inv).catch(() => [])
   const leaderName = members.find((m) => m.role === 'leader')?.name
   for (const component of [...START_ORDER].reverse()) {
@@ -303,6 +370,13 @@ async function down(purge: boolean): Promise<number> {
       } catch {
         // gone
       }
+    }
+  }
+  // Scratch restores (backup-command.ts restore) are not components, but `down` leaves nothing running.
+  if (backupLayout(inv)) {
+    for (const scratch of listScratch(inv).filter((x) => x.running !== null)) {
+      stopScratch(scratch)
+      say(`stopped scratch instance ${scratch.name}`)
     }
   }
   await waitForReaping()

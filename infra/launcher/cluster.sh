@@ -21,7 +21,8 @@ PATRONI_VENV="$REPO_ROOT/.tools/patroni-venv"
 APT_PACKAGES=(
   postgresql-15 etcd-server etcd-client haproxy redis-server redis-sentinel redis-tools
   prometheus prometheus-postgres-exporter prometheus-redis-exporter
-  nftables python3-venv util-linux procps
+  nftables python3-venv util-linux procps pgbackrest
+  curl jq   # the examples of docs/api.md, run by test/integration/api-doc-examples.test.ts
 )
 
 ensure_packages() {
@@ -97,13 +98,18 @@ case "$cmd" in
     ;;
 esac
 
-# One launcher at a time (a test's `up` racing an operator's `down` would leave half a cluster).
+# One launcher at a time per inventory (a test's `up` racing an operator's `down` would leave half a
+# cluster); a lab inventory (TQDT_INVENTORY) has its own lock, so it never waits for the main one.
 if [ "$cmd" = up ] || [ "$cmd" = down ]; then
   mkdir -p "$REPO_ROOT/.run"
-  exec 9>"$REPO_ROOT/.run/launcher.lock"
+  lock="$REPO_ROOT/.run/launcher.lock"
+  if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$REPO_ROOT/infra/inventory/local.json" ]; then
+    lock="$REPO_ROOT/.run/launcher-$(basename "$TQDT_INVENTORY" .json).lock"
+  fi
+  exec 9>"$lock"
   if ! flock -n 9; then
     echo "==> another cluster.sh up/down is running; waiting for it"
-    flock -w 600 9 || { echo "gave up waiting for .run/launcher.lock" >&2; exit 1; }
+    flock -w 600 9 || { echo "gave up waiting for $lock" >&2; exit 1; }
   fi
 fi
 

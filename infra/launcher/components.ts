@@ -17,7 +17,8 @@ export type Component =
   | 'prometheus'
   | 'app'
 
-export const ROLE_COMPONENT: Record<Role, Component> = {
+/** null: a role without a process of its own (the backup repository is a folder locally). */
+export const ROLE_COMPONENT: Record<Role, Component | null> = {
   etcd: 'etcd',
   postgres: 'patroni',
   haproxy: 'haproxy',
@@ -27,6 +28,7 @@ export const ROLE_COMPONENT: Record<Role, Component> = {
   'redis-exporter': 'redis-exporter',
   prometheus: 'prometheus',
   app: 'app',
+  'pgbackrest-repo': null,
 }
 
 /** Start order; `down` stops in reverse. */
@@ -88,6 +90,7 @@ const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 export function componentSpec(inv: Inventory, host: Host, role: Role): ComponentSpec {
   const component = ROLE_COMPONENT[role]
+  if (component === null) throw new Error(`role ${role} of ${host.name} runs no process`)
   const id = `${host.name}-${component}`
   const common = {
     host,
@@ -167,6 +170,6 @@ export function componentSpec(inv: Inventory, host: Host, role: Role): Component
 
 /** Every component of the inventory, in start order. */
 export function componentSpecs(inv: Inventory): ComponentSpec[] {
-  const specs = inv.hosts.flatMap((h) => h.roles.map((r) => componentSpec(inv, h, r)))
+  const specs = inv.hosts.flatMap((h) => h.roles.filter((r) => ROLE_COMPONENT[r] !== null).map((r) => componentSpec(inv, h, r)))
   return specs.sort((a, b) => START_ORDER.indexOf(a.component) - START_ORDER.indexOf(b.component))
 }

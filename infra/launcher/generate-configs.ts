@@ -15,6 +15,8 @@ import { renderEtcd } from './render/etcd-config.ts'
 import { renderHaproxy } from './render/haproxy-config.ts'
 import { renderKeepalived } from './render/keepalived-config.ts'
 import { renderPatroni } from './render/patroni-config.ts'
+import type { BootstrapFromBackup } from './render/pgbackrest-config.ts'
+import { renderPgbackrestDb, renderPgbackrestRepo } from './render/pgbackrest-config.ts'
 import { renderPrometheus } from './render/prometheus-config.ts'
 import { renderRedis, renderSentinel } from './render/redis-config.ts'
 import type { RenderContext, RenderedFile } from './render/render-context.ts'
@@ -27,6 +29,8 @@ export interface GenerateOptions {
   /** Also rewrite files the running programs own. */
   fresh?: boolean
   validate?: boolean
+  /** Patroni bootstraps a new cluster from the backup repository instead of initdb. */
+  bootstrapFromBackup?: BootstrapFromBackup
 }
 
 export interface GenerateResult {
@@ -41,7 +45,7 @@ function renderHost(ctx: RenderContext, host: Host): RenderedFile[] {
   return host.roles.flatMap((role) => {
     switch (role) {
       case 'etcd': return renderEtcd(ctx, host)
-      case 'postgres': return renderPatroni(ctx, host)
+      case 'postgres': return [...renderPatroni(ctx, host), ...renderPgbackrestDb(ctx, host)]
       case 'haproxy': return [...renderHaproxy(ctx, host), ...renderKeepalived(ctx, host)]
       case 'redis': return renderRedis(ctx, host)
       case 'sentinel': return renderSentinel(ctx, host)
@@ -49,12 +53,18 @@ function renderHost(ctx: RenderContext, host: Host): RenderedFile[] {
       case 'app': return renderAppEnv(ctx, host)
       case 'postgres-exporter': return renderPostgresExporterEnv(ctx, host)
       case 'redis-exporter': return [] // command-line flags only, see components.ts
+      case 'pgbackrest-repo': return renderPgbackrestRepo(ctx, host)
     }
   })
 }
 
-export function renderAll(inv: Inventory, secrets: Secrets, configRoot = clusterPath(inv, 'config')): RenderedFile[] {
-  const ctx: RenderContext = { inv, secrets, configRoot }
+export function renderAll(
+  inv: Inventory,
+  secrets: Secrets,
+  configRoot = clusterPath(inv, 'config'),
+  bootstrapFromBackup?: BootstrapFromBackup,
+): RenderedFile[] {
+  const ctx: RenderContext = { inv, secrets, configRoot, bootstrapFromBackup }
   return inv.hosts.flatMap((h) => renderHost(ctx, h))
 }
 
@@ -70,7 +80,7 @@ export function generateConfigs(inv: Inventory, secrets: Secrets, opts: Generate
   const configRoot = opts.configRoot ?? clusterPath(inv, 'config')
   const result: GenerateResult = { configRoot, written: [], unchanged: [], kept: [] }
   const pg = postgresIds()
-  for (const file of renderAll(inv, secrets, configRoot)) {
+  for (const file of renderAll(inv, secrets, configRoot, opts.bootstrapFromBackup)) {
     const dir = join(configRoot, file.host)
     const path = join(dir, file.name)
     mkdirSync(dir, { recursive: true, mode: 0o755 })

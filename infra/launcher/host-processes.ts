@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Component, ComponentSpec } from './components.ts'
-import { componentSpec } from './components.ts'
+import { ROLE_COMPONENT, componentSpec } from './components.ts'
 import type { Inventory } from './inventory.ts'
 import { hostByName, loadInventory } from './inventory.ts'
 import { dataDir } from './render/render-context.ts'
@@ -109,6 +109,7 @@ export function hostProcesses(hostName: string, inv: Inventory = loadInventory()
     }
   }
   for (const role of host.roles) {
+    if (ROLE_COMPONENT[role] === null) continue
     const spec = componentSpec(inv, host, role)
     const pid = readPid(spec.pidFile)
     const recorded = pid === null ? undefined : procs.get(pid)

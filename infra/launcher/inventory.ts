@@ -17,6 +17,7 @@ export type Role =
   | 'prometheus'
   | 'postgres-exporter'
   | 'redis-exporter'
+  | 'pgbackrest-repo'
 
 /** Port keys a host must declare for each role it has. */
 export const ROLE_PORTS: Record<Role, readonly string[]> = {
@@ -29,6 +30,8 @@ export const ROLE_PORTS: Record<Role, readonly string[]> = {
   prometheus: ['prometheus'],
   'postgres-exporter': ['postgresExporter'],
   'redis-exporter': ['redisExporter'],
+  // The repository host runs no daemon locally (see infra/backup/); scratch restores listen here.
+  'pgbackrest-repo': ['scratchPostgres'],
 }
 
 export interface Host {
@@ -78,6 +81,23 @@ export interface ClusterSettings {
   vrrp?: { interface: string; virtualRouterId: number }
   /** etcd Raft timing; raise both across sites (heartbeat ≈ RTT, election ≈ 10 × heartbeat). */
   etcdTiming?: { heartbeatIntervalMs: number; electionTimeoutMs: number }
+  /**
+   * pgBackRest, when a host has the role pgbackrest-repo: WAL archiving from whichever node is
+   * primary, backups, point-in-time recovery (docs/operations/backup.md). Defaults in
+   * render/pgbackrest-config.ts.
+   */
+  backup?: BackupSettings
+}
+
+export interface BackupSettings {
+  /** pgBackRest stanza; defaults to the Patroni scope. */
+  stanza?: string
+  /** Full backups kept (repo1-retention-full); WAL older than the oldest kept backup is expired. */
+  retentionFull?: number
+  /** Differential backups kept (repo1-retention-diff). */
+  retentionDiff?: number
+  /** archive_timeout in seconds: the most a quiet primary keeps WAL unarchived, the RPO of a site loss. */
+  archiveTimeoutS?: number
 }
 
 export interface Inventory {
@@ -138,7 +158,8 @@ export function validateInventory(inv: Inventory): void {
     }
   }
   const count = (role: Role) => inv.hosts.filter((h) => h.roles?.includes(role)).length
-  for (const role of ['haproxy', 'etcd', 'postgres', 'app'] as const) {
+  // No app role is needed: a lab inventory (infra/inventory/backup-lab.json) runs the database tier only.
+  for (const role of ['haproxy', 'etcd', 'postgres'] as const) {
     if (count(role) === 0) problems.push(`no host has role ${role}`)
   }
   if (count('etcd') % 2 === 0) problems.push(`etcd needs an odd number of members, has ${count('etcd')}`)
@@ -147,6 +168,7 @@ export function validateInventory(inv: Inventory): void {
   if (count('redis') > 0 && !initial?.roles.includes('redis')) {
     problems.push(`cluster.redisInitialPrimary "${inv.cluster.redisInitialPrimary}" is not a redis host`)
   }
+  if (count('pgbackrest-repo') > 1) problems.push(`at most one host may have role pgbackrest-repo, has ${count('pgbackrest-repo')}`)
   if (inv.cluster.vrrp && !inv.cluster.floatingAddress) problems.push('cluster.vrrp needs cluster.floatingAddress')
   if (problems.length > 0) throw new InventoryError(`${inv.file}:\n  ${problems.join('\n  ')}`)
 }

@@ -5,6 +5,7 @@ import type { Host } from '../inventory.ts'
 import { hostsWithRole } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, dataDir, runDir } from './render-context.ts'
+import { patroniBackupSettings } from './pgbackrest-config.ts'
 import { toYaml } from './yaml-text.ts'
 
 /**
@@ -99,6 +100,7 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const net = inv.cluster.trustedNetwork
   const run = runDir(inv, host)
+  const backup = patroniBackupSettings(inv, host, ctx.bootstrapFromBackup)
   const config = {
     scope: inv.cluster.scope,
     namespace: '/service/',
@@ -116,6 +118,8 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
       dcs: PATRONI_DCS,
       // C.UTF-8: byte-order collation, immune to glibc collation changes between hosts' upgrades.
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
+      // Custom bootstrap from the pgBackRest repository (used only when method is set to it).
+      ...backup.bootstrap,
     },
     postgresql: {
       listen: `${host.address}:${host.ports.postgres}`,
@@ -130,7 +134,7 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
       },
       // A socket folder per host: every simulated host listens on the same port number, and
       // PostgreSQL names its socket and lock file after the port.
-      parameters: { unix_socket_directories: run },
+      parameters: { unix_socket_directories: run, ...backup.parameters },
       pg_hba: [
         'local all postgres peer',
         `host replication replicator ${net} scram-sha-256`,
@@ -139,6 +143,7 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
       // A fast checkpoint lets a new replica's pg_basebackup start at once (a spread one can take
       // minutes), which is what gives the cluster its synchronous standby seconds after bootstrap.
       basebackup: [{ checkpoint: 'fast' }],
+      ...backup.postgresql,
     },
     watchdog: {
       // Local: no /dev/watchdog (no softdog in this kernel), so "off"; production: "required" with

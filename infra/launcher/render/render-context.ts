@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Host, Inventory } from '../inventory.ts'
 import { clusterPath } from '../inventory.ts'
 import type { Secrets } from '../secrets.ts'
+import type { BootstrapFromBackup } from './pgbackrest-config.ts'
 
 export interface RenderedFile {
   host: string
@@ -25,6 +26,8 @@ export interface RenderContext {
   secrets: Secrets
   /** Folder that receives `<host>/<file>` (the inventory's paths.config unless overridden). */
   configRoot: string
+  /** Bootstrap a new cluster from the backup repository instead of initdb (a rebuild). */
+  bootstrapFromBackup?: BootstrapFromBackup
 }
 
 export const GENERATED_HEADER = (inv: Inventory, comment = '#') =>
