@@ -11,8 +11,10 @@ const FAILOVER_SQLSTATES = new Set([
   '08000', '08001', '08003', '08004', '08006', '08007', '08P01',
 ])
 
-// Retrying these is always safe: the transaction was rolled back by the server.
-const RETRYABLE_TX_SQLSTATES = new Set(['40001', '40P01'])
+// Retrying these is always safe: the transaction was rolled back by the server. 57014 and 55P03
+// come from statement_timeout / lock_timeout, typically while a row lock is held by a transaction
+// whose COMMIT waits for a synchronous standby that was just lost (until Patroni names another).
+const RETRYABLE_TX_SQLSTATES = new Set(['40001', '40P01', '57014', '55P03'])
 
 const FAILOVER_MESSAGES = [
   'Connection terminated',

@@ -112,14 +112,32 @@ backend be_pg_primary
     default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
 ${dbServers(150)}
 
-# Replicas within the lag bound serve reads; with none left, reads go to the primary rather than fail.
+# Reads: the synchronous standby first — with synchronous_commit remote_apply it has replayed every
+# acknowledged commit, so a read there never misses a write the client was told is done (an async
+# replica may, for a moment, and for the whole failover when the primary is frozen). Then any
+# replica within the lag bound; with none left, the primary rather than fail.
 frontend fe_pg_replica
     mode tcp
     bind ${bind}:${host.ports.pgReplica}
     option tcplog
     timeout client ${t.pgIdleTimeout}
-    use_backend be_pg_primary if { nbsrv(be_pg_replica) eq 0 }
-    default_backend be_pg_replica
+    use_backend be_pg_sync if { nbsrv(be_pg_sync) gt 0 }
+    use_backend be_pg_replica if { nbsrv(be_pg_replica) gt 0 }
+    default_backend be_pg_primary
+
+backend be_pg_sync
+    mode tcp
+    balance first
+    option httpchk
+    http-check send meth GET uri /synchronous
+    http-check expect status 200
+    timeout server ${t.pgIdleTimeout}
+    option srvtcpka
+    srvtcpka-idle 10s
+    srvtcpka-intvl 5s
+    srvtcpka-cnt 3
+    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+${dbServers(40)}
 
 backend be_pg_replica
     mode tcp

@@ -71,7 +71,10 @@ export const PATRONI_DCS = {
       max_replication_slots: 10,
       wal_keep_size: '256MB',
       max_wal_size: '1GB',
-      synchronous_commit: 'on',
+      // remote_apply: a commit is acknowledged only once the synchronous standby has replayed it,
+      // so reads served by that standby (HAProxy's :5001 prefers it) see every acknowledged write —
+      // also while the primary is gone and reads are all the standbys can serve.
+      synchronous_commit: 'remote_apply',
       // Replica reads are long-lived report queries at most; feedback keeps them from being
       // cancelled by vacuum on the primary.
       hot_standby_feedback: 'on',
