@@ -28,6 +28,21 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
   const appServers = apps.map((a) => `    server ${a.name} ${a.address}:${a.ports.app} check`).join('\n')
   const dbServers = (maxconn: number) =>
     dbs.map((d) => `    server ${d.name} ${d.address}:${d.ports.postgres} check port ${d.ports.patroni} maxconn ${maxconn}`).join('\n')
+  // Every PostgreSQL backend is the same but for the Patroni endpoint that admits a node. Sessions
+  // to a node that stops answering it are cut (shutdown-sessions), so pools reconnect at once.
+  const pgBackend = (name: string, balance: string, checkUri: string, maxconn: number) => `backend ${name}
+    mode tcp
+    balance ${balance}
+    option httpchk
+    http-check send meth GET uri ${checkUri}
+    http-check expect status 200
+    timeout server ${t.pgIdleTimeout}
+    option srvtcpka
+    srvtcpka-idle 10s
+    srvtcpka-intvl 5s
+    srvtcpka-cnt 3
+    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+${dbServers(maxconn)}`
 
   const cfg = `${GENERATED_HEADER(inv)}
 global
@@ -98,19 +113,7 @@ frontend fe_pg_primary
     timeout client ${t.pgIdleTimeout}
     default_backend be_pg_primary
 
-backend be_pg_primary
-    mode tcp
-    balance first
-    option httpchk
-    http-check send meth GET uri /primary
-    http-check expect status 200
-    timeout server ${t.pgIdleTimeout}
-    option srvtcpka
-    srvtcpka-idle 10s
-    srvtcpka-intvl 5s
-    srvtcpka-cnt 3
-    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-${dbServers(150)}
+${pgBackend('be_pg_primary', 'first', '/primary', 150)}
 
 # Reads: the synchronous standby first — with synchronous_commit remote_apply it has replayed every
 # acknowledged commit, so a read there never misses a write the client was told is done (an async
@@ -125,33 +128,9 @@ frontend fe_pg_replica
     use_backend be_pg_replica if { nbsrv(be_pg_replica) gt 0 }
     default_backend be_pg_primary
 
-backend be_pg_sync
-    mode tcp
-    balance first
-    option httpchk
-    http-check send meth GET uri /synchronous
-    http-check expect status 200
-    timeout server ${t.pgIdleTimeout}
-    option srvtcpka
-    srvtcpka-idle 10s
-    srvtcpka-intvl 5s
-    srvtcpka-cnt 3
-    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-${dbServers(40)}
+${pgBackend('be_pg_sync', 'first', '/synchronous', 40)}
 
-backend be_pg_replica
-    mode tcp
-    balance leastconn
-    option httpchk
-    http-check send meth GET uri /replica?lag=${inv.cluster.replicaMaxLag}
-    http-check expect status 200
-    timeout server ${t.pgIdleTimeout}
-    option srvtcpka
-    srvtcpka-idle 10s
-    srvtcpka-intvl 5s
-    srvtcpka-cnt 3
-    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-${dbServers(40)}
+${pgBackend('be_pg_replica', 'leastconn', `/replica?lag=${inv.cluster.replicaMaxLag}`, 40)}
 
 # ---------------------------------------------------------------- metrics and stats
 frontend fe_stats
