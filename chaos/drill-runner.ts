@@ -1,0 +1,399 @@
+// npm run drill -- <name> [--hold S] [--rate N] [--warmup S] [--after S] [--no-docs]
+// npm run drill -- --list
+// npm run drill -- --heal          undo whatever a killed runner left behind, then start what is missing
+//
+// One drill: steady state first (abort unless the cluster has full redundancy), k6 load, the fault,
+// hold, heal (and restart of what died), wait for full redundancy, read every acknowledged write
+// back from every PostgreSQL node, verdict, report. Exit 0 on pass, 1 on fail, 2 when the drill
+// could not run (unhealthy cluster, bad arguments). Faults are healed on every way out: the end,
+// an error, Ctrl-C or SIGTERM.
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { clusterStatus } from '../infra/launcher/cluster-status.ts'
+import { startHost } from '../infra/launcher/cluster-api.ts'
+import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inventory.ts'
+import type { Inventory } from '../infra/launcher/inventory.ts'
+import type { Drill, DrillContext } from './drill-definition.ts'
+import { DRILLS, NOT_APPLICABLE, findDrill } from './drills/drill-catalogue.ts'
+import type { Fault } from './faults/fault-primitives.ts'
+import { healLeftovers } from './faults/heal-leftovers.ts'
+import { ClusterSampler } from './cluster/cluster-sampler.ts'
+import { checkRedundancy, launcherUp, waitForRedundancy } from './cluster/redundancy.ts'
+import { JournalTail, ensureK6, startK6 } from './load/k6-load.ts'
+import type { K6Run } from './load/k6-load.ts'
+import { makeOfficers } from './load/officer-tokens.ts'
+import { checkAcknowledgedWrites } from './verify/acknowledged-writes.ts'
+import type { WriteCheck } from './verify/acknowledged-writes.ts'
+import { drillMetrics, timeline } from './verify/drill-metrics.ts'
+import { readJournal } from './verify/journal.ts'
+import { judge, routingFacts, sampleEvents } from './verify/drill-verdict.ts'
+import { SyncStandbyWatch, acksWithoutSyncStandby } from './cluster/sync-standby-watch.ts'
+import type { DrillEvent, DrillReport } from './report/drill-report.ts'
+import { bandsOf, chartFor, writeReport } from './report/drill-report.ts'
+import { updateDocs } from './report/docs-figures.ts'
+
+const REPORTS = join(REPO_ROOT, 'reports')
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+class DrillAbort extends Error {}
+
+/** Progress on stdout and in the run's runner.log, each line stamped with the time since start. */
+class Progress {
+  private readonly t0 = Date.now()
+  logFile: string | null = null
+  say(line: string): void {
+    const stamped = `[${((Date.now() - this.t0) / 1000).toFixed(1).padStart(6)} s] ${line}`
+    console.log(stamped)
+    if (this.logFile) appendFileSync(this.logFile, stamped + '\n')
+  }
+}
+
+/** k6's dropped_iterations from --summary-export; 0 when the metric is absent (nothing dropped), null without a summary. */
+function k6DroppedIterations(summaryFile: string): number | null {
+  try {
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: Record<string, { count?: number }> }
+    return summary.metrics.dropped_iterations?.count ?? 0
+  } catch {
+    return null
+  }
+}
+
+function usage(): string {
+  return [
+    'usage: npm run drill -- <name> [--hold SECONDS] [--rate N] [--warmup SECONDS] [--after SECONDS] [--no-docs]',
+    '       npm run drill -- --list',
+    '       npm run drill -- --heal',
+  ].join('\n')
+}
+
+function listDrills(): void {
+  const width = Math.max(...DRILLS.map((d) => d.name.length))
+  for (const d of DRILLS) console.log(`${d.name.padEnd(width)}  hold ${String(d.holdSeconds).padStart(3)} s  ${d.title}`)
+  for (const n of NOT_APPLICABLE) console.log(`${n.padEnd(width)}  —          not applicable: the local cluster has one load balancer (see docs/chaos.md)`)
+}
+
+async function steadyState(inv: Inventory, p: Progress): Promise<Omit<DrillContext, 'inv' | 'log'>> {
+  p.say('steady state: checking full redundancy')
+  const check = await checkRedundancy(inv)
+  if (!check.ok) {
+    throw new DrillAbort(`the cluster is not at full redundancy, so the drill would prove nothing:\n  - ${check.problems.join('\n  - ')}\n(start it with npm run up; after an interrupted drill: npm run drill -- --heal)`)
+  }
+  const status = await clusterStatus(inv)
+  const leader = check.leader!
+  const syncStandby = check.syncStandby!
+  const asyncReplicas = hostsWithRole(inv, 'postgres').map((h) => h.name).filter((n) => n !== leader && n !== syncStandby)
+  const etcdLeader = status.rows.find((r) => r.component === 'etcd' && r.role === 'etcd leader')?.host ?? null
+  p.say(`steady state: leader ${leader}, sync standby ${syncStandby}, replicas ${asyncReplicas.join(',')}, Redis master ${check.redisMaster}, etcd leader ${etcdLeader ?? '?'}`)
+  return { leader, syncStandby, asyncReplicas, redisMaster: check.redisMaster!, etcdLeader }
+}
+
+function liveLine(tail: JournalTail, sampler: ClusterSampler, faultAt: number | null): string {
+  tail.poll()
+  const r = tail.recent(5)
+  const totalFailed = tail.requests.filter((x) => x.status < 200 || x.status >= 300).length
+  const s = sampler.latest()
+  const phase = faultAt === null ? 'warm-up' : `fault ${((Date.now() - faultAt) / 1000).toFixed(0)} s ago`
+  const routed = s ? (s.lbAnswered ? s.routedPrimaries.join('+') || 'NONE' : '?') : '?'
+  return (
+    `${phase.padEnd(17)} | ${(r.answered / 5).toFixed(1)} req/s, ${r.failed} failed (${totalFailed} in all), p99 ${r.p99Ms === null ? '–' : `${Math.round(r.p99Ms)} ms`} | ` +
+    `writes → ${routed}, leader ${s?.leader ?? '?'}, sync ${s?.syncStandbys.join(',') || '–'}, apps ${s?.appsUp.length ?? '?'}, redis ${s?.redisMaster ?? '?'} | acks ${tail.acks}`
+  )
+}
+
+/** Waits `seconds`, printing the live line every 5 s; stops early if k6 exits. */
+async function holdFor(seconds: number, tail: JournalTail, sampler: ClusterSampler, faultAt: number | null, p: Progress, k6Done: { done: boolean }) {
+  const end = Date.now() + seconds * 1000
+  while (Date.now() < end) {
+    await sleep(Math.min(5000, end - Date.now()))
+    p.say(liveLine(tail, sampler, faultAt))
+    if (k6Done.done) throw new DrillAbort('k6 exited early: see its k6.log in the run folder')
+  }
+}
+
+async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup: number; after: number; docs: boolean }, p: Progress): Promise<number> {
+  const inv = loadInventory()
+  const startedAt = new Date()
+  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${drill.name}`
+  const runDir = join(REPORTS, runId)
+  mkdirSync(runDir, { recursive: true })
+  p.logFile = join(runDir, 'runner.log')
+  p.say(`drill ${drill.name}: ${drill.title}`)
+  for (const [word, lines] of [['Given', drill.given], ['When', drill.when], ['Then', drill.then]] as const) {
+    lines.forEach((l, i) => p.say(`  ${(i === 0 ? word : 'And').padEnd(5)} ${l}`))
+  }
+
+  const steady = await steadyState(inv, p)
+  const ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
+  const faults: Fault[] = drill.faults(ctx)
+  const k6 = ensureK6((line) => p.say(line))
+  const officers = makeOfficers(4)
+  p.say(`officers for run ${officers.runId}: offices ${officers.departureOffice} → ${officers.destinationOffice}`)
+
+  const events: DrillEvent[] = []
+  const event = (what: string) => {
+    events.push({ at: Date.now(), s: 0, what })
+    p.say(what)
+  }
+  const sampler = new ClusterSampler(inv)
+  sampler.start()
+  const syncWatch = new SyncStandbyWatch(inv)
+  syncWatch.start()
+  const lb = hostsWithRole(inv, 'haproxy')[0]!
+  const duration = opts.warmup + opts.hold + opts.after
+  let run: K6Run | null = null
+  const k6Done = { done: false }
+  let faultAt = 0
+  let healAt = 0
+  let redundantAt: number | null = null
+  let redundancyProblems: string[] = []
+  const active: Fault[] = []
+  const toRestart = new Set<string>()
+  const restartDead = async () => {
+    for (const host of toRestart) {
+      try {
+        const started = await startHost(host, inv)
+        event(`restarted ${host}: ${started.join(', ') || 'nothing to start'}`)
+      } catch (err) {
+        event(`RESTART FAILED for ${host}: ${(err as Error).message} — run npm run up`)
+      }
+    }
+    toRestart.clear()
+  }
+
+  const healAll = async () => {
+    for (const f of [...active].reverse()) {
+      try {
+        await f.heal()
+        event(`healed: ${f.description}`)
+      } catch (err) {
+        event(`HEAL FAILED for ${f.description}: ${(err as Error).message} — run npm run drill -- --heal`)
+      }
+    }
+    active.length = 0
+  }
+  // Ctrl-C or SIGTERM: heal first, stop k6 (by its pid), then leave.
+  let interrupted = false
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return
+    interrupted = true
+    p.say(`${sig}: healing every fault before leaving`)
+    void healAll().then(restartDead).finally(() => {
+      run?.kill()
+      sampler.stop()
+      p.say('healed; the cluster may still be repairing itself (npm run status)')
+      process.exit(130)
+    })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: `http://${lb.address}:${lb.ports.http}` })
+    void run.exited.then((code) => {
+      k6Done.done = true
+      p.say(`k6 exited with ${code}`)
+    })
+    event(`k6 started (pid ${run.pid}): ${opts.rate} officer sessions/s (3–4 requests each) for ${duration} s`)
+    const tail = new JournalTail(run.journalFile)
+    await holdFor(opts.warmup, tail, sampler, null, p, k6Done)
+    tail.poll()
+    const warm = tail.requests
+    const okWarm = warm.filter((r) => r.status >= 200 && r.status < 300).length
+    if (okWarm === 0 || okWarm < warm.length * 0.99) {
+      const causes = [...new Set(warm.filter((r) => r.status < 200 || r.status >= 300).map((r) => `${r.kind} → ${r.status} ${r.code ?? r.error ?? ''}`))].slice(0, 8)
+      throw new DrillAbort(`the workload is failing before any fault (${warm.length - okWarm} of ${warm.length} requests failed): ${causes.join('; ')}`)
+    }
+
+    for (const f of faults) active.push(f)
+    for (const f of faults) await f.prepare?.()
+    faultAt = Date.now()
+    for (const f of faults) if (f.needsRestart) for (const t of f.targets) toRestart.add(t)
+    for (const f of faults) await f.inject()
+    event(`FAULT: ${faults.map((f) => f.description).join(' + ')}`)
+    await holdFor(opts.hold, tail, sampler, faultAt, p, k6Done)
+
+    healAt = Date.now()
+    await healAll()
+    await restartDead()
+
+    const firstWait = await waitForRedundancy(inv, 120_000, (problems, waited) => {
+      p.say(`waiting for full redundancy (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`)
+      p.say(liveLine(tail, sampler, faultAt))
+    })
+    let redundancy = firstWait
+    if (!firstWait.ok) {
+      // The launcher knows more repairs than starting processes (roles, migrations, configs).
+      event('no full redundancy after 120 s: running cluster.sh up')
+      const code = await launcherUp((line) => p.say(`  up: ${line}`))
+      event(`cluster.sh up exited ${code}`)
+      redundancy = await waitForRedundancy(inv, 120_000, (problems, waited) => p.say(`still waiting (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`))
+    }
+    if (redundancy.ok) {
+      redundantAt = redundancy.at
+      event(`full redundancy: leader ${redundancy.last.leader}, sync standby ${redundancy.last.syncStandby}, Redis master ${redundancy.last.redisMaster} (${((redundantAt - healAt) / 1000).toFixed(1)} s after the heal)`)
+    } else {
+      redundancyProblems = redundancy.last.problems
+      event(`full redundancy NOT restored: ${redundancyProblems.join('; ')}`)
+    }
+    while (!k6Done.done) {
+      await sleep(5000)
+      p.say(`${liveLine(tail, sampler, faultAt)} (load runs to its end)`)
+    }
+  } finally {
+    await healAll()
+    await restartDead()
+    sampler.stop()
+    await syncWatch.stop()
+    if (run && !k6Done.done) {
+      run.interrupt()
+      await Promise.race([run.exited, sleep(60_000)])
+      if (!k6Done.done) run.kill()
+    }
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+
+  // Verification: the journal, then every node of the database.
+  const journal = readJournal(run!.journalFile)
+  p.say(`journal: ${journal.requests.length} requests, ${journal.acks.length} acknowledged writes`)
+  let writeCheck: WriteCheck | null = null
+  try {
+    p.say('reading every acknowledged write back from each PostgreSQL node')
+    writeCheck = await checkAcknowledgedWrites(inv, journal.acks)
+    for (const n of writeCheck.nodes) p.say(`  ${n.node} (${n.role}${n.caughtUp ? ', caught up' : ''}): ${n.missing.length} missing${n.error ? `, ${n.error}` : ''}`)
+    p.say(`  lost on the primary: ${writeCheck.lost.length}; duplicated: ${writeCheck.duplicates.length}`)
+  } catch (err) {
+    p.say(`the acknowledged-write check failed: ${(err as Error).message}`)
+  }
+
+  const windowEnd = redundantAt ?? Math.max(healAt, ...journal.requests.map((r) => r.end))
+  const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches)
+  const routing = routingFacts(sampler.samples, steady.leader, faultAt, windowEnd)
+  const allEvents = [...events, ...sampleEvents(sampler.samples, faultAt)]
+    .map((e) => ({ ...e, s: Math.round((e.at - faultAt) / 100) / 10 }))
+    .sort((a, b) => a.at - b.at)
+  const redundancy = {
+    ok: redundantAt !== null,
+    secondsAfterHeal: redundantAt === null ? null : Math.round((redundantAt - healAt) / 100) / 10,
+    problems: redundancyProblems,
+  }
+  const droppedIterations = k6DroppedIterations(run!.summaryFile)
+  const verdict = judge({ criteria: drill.criteria, metrics, writeCheck, redundancy, routing, journalUnreadable: journal.unreadable, droppedIterations })
+  const loadStartedAt = Math.min(run!.startedAt, ...journal.requests.map((r) => r.start))
+  const report: DrillReport = {
+    drill: { name: drill.name, title: drill.title, why: drill.why, given: drill.given, when: drill.when, then: drill.then },
+    run: {
+      id: runId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      holdSeconds: opts.hold,
+      rate: opts.rate,
+      k6: k6.version,
+      k6ExitCode: await run!.exited,
+      k6DroppedIterations: droppedIterations,
+      loadStartedAt,
+      faultAt,
+      healAt,
+      redundantAt,
+      commandLine: `npm run drill -- ${process.argv.slice(2).join(' ')}`,
+    },
+    steadyState: steady,
+    faults: faults.map((f) => f.description),
+    events: allEvents,
+    metrics,
+    writeCheck,
+    redundancy,
+    routing: {
+      twoRoutedPrimariesSamples: routing.twoRoutedPrimariesSamples,
+      twoSelfPrimariesSamples: routing.twoSelfPrimariesSamples,
+      primaryChanges: routing.primaryChanges,
+      acksWithoutSyncStandby: acksWithoutSyncStandby(syncWatch.samples, journal.acks.map((a) => a.at)),
+    },
+    verdict,
+    timeline: timeline(journal.requests, loadStartedAt),
+    samples: bandsOf(sampler.samples, loadStartedAt).compact,
+  }
+  const svg = chartFor(report, sampler.samples)
+  const written = writeReport(REPORTS, report, svg)
+  if (opts.docs && updateDocs(report, svg)) p.say(`docs/chaos.md and docs/chaos/${drill.name}.svg updated`)
+
+  p.say('')
+  p.say(`VERDICT ${drill.name}: ${verdict.pass ? 'PASS' : 'FAIL'}`)
+  for (const c of verdict.checks) p.say(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (${c.limit})`)
+  for (const f of metrics.failures) p.say(`  failure: ${f.count}× ${f.kind} → ${f.status || 'no answer'} ${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
+  if (report.routing.acksWithoutSyncStandby > 0) {
+    p.say(`  note: ${report.routing.acksWithoutSyncStandby} writes were acknowledged while the primary had no synchronous standby streaming (one copy only)`)
+  }
+  p.say(`report: ${written.html}`)
+  p.say(`index:  ${join(REPORTS, 'index.html')}`)
+  return verdict.pass ? 0 : 1
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      list: { type: 'boolean', default: false },
+      heal: { type: 'boolean', default: false },
+      hold: { type: 'string' },
+      rate: { type: 'string' },
+      warmup: { type: 'string', default: '20' },
+      after: { type: 'string', default: '90' },
+      'no-docs': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const p = new Progress()
+  if (values.help) {
+    console.log(usage())
+    return 0
+  }
+  if (values.list) {
+    listDrills()
+    return 0
+  }
+  if (values.heal) {
+    const inv = loadInventory()
+    healLeftovers(inv, (l) => p.say(l))
+    p.say('starting whatever is missing: cluster.sh up')
+    return launcherUp((l) => p.say(`  up: ${l}`))
+  }
+  const name = positionals[0]
+  if (!name) {
+    console.error(usage())
+    return 2
+  }
+  const drill = findDrill(name)
+  if (!drill) {
+    console.error(`no drill "${name}"; --list shows them`)
+    return 2
+  }
+  const num = (v: string | undefined, fallback: number, what: string) => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new DrillAbort(`--${what} ${v}: expected a number of seconds`)
+    return n
+  }
+  try {
+    return await runDrill(
+      drill,
+      {
+        hold: num(values.hold, drill.holdSeconds, 'hold'),
+        rate: num(values.rate, drill.rate ?? 4, 'rate'),
+        warmup: num(values.warmup, 20, 'warmup'),
+        after: num(values.after, 90, 'after'),
+        docs: !values['no-docs'],
+      },
+      p,
+    )
+  } catch (err) {
+    if (err instanceof DrillAbort) {
+      p.say(`drill not run: ${err.message}`)
+      return 2
+    }
+    throw err
+  }
+}
+
+process.exitCode = await main()

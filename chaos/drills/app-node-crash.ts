@@ -1,0 +1,19 @@
+import { STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { crash } from '../faults/fault-primitives.ts'
+
+export default defineDrill({
+  name: 'app-node-crash',
+  title: 'One app node crashes (SIGKILL)',
+  why: 'An app process dies in the middle of requests; HAProxy must route around it and retry what never reached a node.',
+  given: ['a cluster with full redundancy', 'officers working at the drill rate'],
+  when: ['app2 is killed with SIGKILL', 'it stays down for the hold time, then is started again'],
+  then: [
+    'no request fails (HAProxy retries requests that found no node, and keyed writes cut mid-flight)',
+    'writes never stop for more than 5 s',
+    'every acknowledged write is in the database, none duplicated',
+    'app2 is back in HAProxy within 180 s of its restart',
+  ],
+  holdSeconds: 30,
+  faults: (ctx) => [crash(ctx.inv, 'app2')],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
+})

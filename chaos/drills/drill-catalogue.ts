@@ -1,0 +1,37 @@
+// Every drill, in the order `npm run drill -- --list` shows them. Listed by hand: which drills exist
+// is a decision, not a side effect of a file lying in a folder.
+import type { Drill } from '../drill-definition.ts'
+import incident from './incident-2019-01-25.ts'
+import appNodeCrash from './app-node-crash.ts'
+import appNodeFreeze from './app-node-freeze.ts'
+import primaryFreeze from './primary-freeze-60s.ts'
+import replicaLoss from './replica-loss.ts'
+import etcdMemberLoss from './etcd-member-loss.ts'
+import etcdQuorumLoss from './etcd-quorum-loss.ts'
+import redisMasterPowerLoss from './redis-master-power-loss.ts'
+import redisAllDown from './redis-all-down.ts'
+import primaryReplicaPartition from './primary-replica-partition.ts'
+
+export const DRILLS: readonly Drill[] = [
+  incident,
+  primaryFreeze,
+  appNodeCrash,
+  appNodeFreeze,
+  replicaLoss,
+  etcdMemberLoss,
+  etcdQuorumLoss,
+  redisMasterPowerLoss,
+  redisAllDown,
+  primaryReplicaPartition,
+]
+
+/**
+ * Not a drill here: a load-balancer pair. The local cluster has one HAProxy (keepalived refuses
+ * the loopback interface; a real VRRP pair needs hosts with their own network stacks), so losing
+ * it is a total outage by construction. See docs/chaos.md.
+ */
+export const NOT_APPLICABLE = ['load-balancer-loss']
+
+export function findDrill(name: string): Drill | undefined {
+  return DRILLS.find((d) => d.name === name)
+}

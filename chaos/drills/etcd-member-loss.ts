@@ -1,0 +1,19 @@
+import { STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
+
+export default defineDrill({
+  name: 'etcd-member-loss',
+  title: 'The etcd raft leader’s host loses power',
+  why: 'Two of three etcd members keep quorum: losing one, even the raft leader, must not cause a database failover.',
+  given: ['a cluster with full redundancy', 'officers working at the drill rate'],
+  when: ['the etcd member that leads raft loses power', 'it stays off for the hold time, then is started again'],
+  then: [
+    'no request fails and HAProxy keeps routing writes to the same primary',
+    'writes never stop for more than 5 s',
+    'every acknowledged write is on every node afterwards',
+    'the member rejoins and full redundancy is back within 180 s',
+  ],
+  holdSeconds: 60,
+  faults: (ctx) => [powerLoss(ctx.inv, ctx.etcdLeader ?? 'etcd1')],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
+})

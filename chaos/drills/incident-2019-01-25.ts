@@ -1,0 +1,27 @@
+// The fault that took TQĐT-V5 down for eleven hours on 25 January 2019: one application server and
+// the database server died by hardware at the same moment.
+import { PRIMARY_FAILOVER_WRITE_STALL_S, STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
+
+export default defineDrill({
+  name: 'incident-2019-01-25',
+  title: 'Power loss of one app host and the database primary host at the same instant',
+  why: 'On 25-1-2019 one application server and one database server failed together and the old system was down eleven hours. No acknowledged write may be lost and no officer may see an error.',
+  given: [
+    'a cluster with full redundancy: a Patroni leader, a streaming synchronous standby and a second replica, three app nodes behind HAProxy, a Redis master with its replica',
+    'officers working at the drill rate (k6, every write with an Idempotency-Key)',
+  ],
+  when: [
+    'app1 and the database primary host lose power at the same instant (addresses blackholed, every process SIGKILLed, no RST reaches a peer)',
+    'power stays off for the hold time, then comes back and both hosts are started again',
+  ],
+  then: [
+    'no request fails: writes wait for the new primary, reads go to a replica, HAProxy routes around app1',
+    `writes are acknowledged again within ${PRIMARY_FAILOVER_WRITE_STALL_S} s of the power loss`,
+    'every acknowledged write is on the new primary and, once it rejoins, on the old one; none is duplicated',
+    'full redundancy is back within 180 s of power returning, the old primary a streaming replica',
+  ],
+  holdSeconds: 60,
+  faults: (ctx) => [powerLoss(ctx.inv, 'app1'), powerLoss(ctx.inv, ctx.leader)],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: PRIMARY_FAILOVER_WRITE_STALL_S },
+})

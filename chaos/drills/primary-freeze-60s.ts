@@ -1,0 +1,26 @@
+// A primary that hangs (a stuck disk, a VM paused by its hypervisor) and later resumes: the case
+// that lost 110–137 acknowledged writes with Debian's Patroni 3.0.2 (issue 3).
+import { PRIMARY_FAILOVER_WRITE_STALL_S, STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { freeze } from '../faults/fault-primitives.ts'
+
+export default defineDrill({
+  name: 'primary-freeze-60s',
+  title: 'The database primary freezes for 60 s, then resumes',
+  why: 'A frozen primary that resumes must never take a write that is later thrown away (the Patroni 3.0.2 lock steal, patroni/patroni#2689).',
+  given: ['a cluster with full redundancy', 'officers working at the drill rate'],
+  when: [
+    'every process of the primary host (Patroni, the postmaster, every backend) is stopped with SIGSTOP',
+    'it stays frozen for 60 s, far beyond the 20 s leader lease',
+    'it resumes with SIGCONT',
+  ],
+  then: [
+    'no request fails; writes wait for the new primary',
+    `writes are acknowledged again within ${PRIMARY_FAILOVER_WRITE_STALL_S} s of the freeze`,
+    'HAProxy never routes writes to two primaries, and the resumed node demotes itself',
+    'every acknowledged write is on the new primary and on the old one after it rejoins; none is duplicated',
+    'full redundancy is back within 180 s of the resume',
+  ],
+  holdSeconds: 60,
+  faults: (ctx) => [freeze(ctx.inv, ctx.leader)],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: PRIMARY_FAILOVER_WRITE_STALL_S },
+})

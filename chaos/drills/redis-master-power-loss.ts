@@ -1,0 +1,18 @@
+import { STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
+
+export default defineDrill({
+  name: 'redis-master-power-loss',
+  title: 'The Redis master’s host loses power',
+  why: 'Redis holds only what may be lost (cache, rate-limit counters): its master vanishing silently must not fail or stall a request.',
+  given: ['a cluster with full redundancy', 'officers working at the drill rate'],
+  when: ['the Redis master’s host loses power (blackholed, then SIGKILL)', 'it stays off for the hold time, then comes back as a replica'],
+  then: [
+    'no request fails; reads and writes never stop for more than 5 s',
+    'Sentinel promotes the replica; the old master rejoins as its replica',
+    'every acknowledged write is in the database; full redundancy within 180 s',
+  ],
+  holdSeconds: 45,
+  faults: (ctx) => [powerLoss(ctx.inv, ctx.redisMaster)],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
+})

@@ -1,0 +1,244 @@
+// The faults a drill can inject into a simulated host, each with its heal:
+//
+//   crash       SIGKILL every process of the host (Patroni, the postmaster and every backend, in
+//               one pass: Patroni starts PostgreSQL with setsid, so a process group misses them).
+//   freeze      SIGSTOP every process; heal sends SIGCONT. A hung host: its TCP connections stay
+//               open and the kernel still accepts new ones, but nothing answers.
+//   power-loss  the host's address and its own connections blackholed with nft, then SIGKILL: peers
+//               get no RST and no FIN, as from a server that lost power; heal lifts the blackhole.
+//   partition   packets between two named hosts dropped both ways (matched by address and by the
+//               sender's cgroup, see host-cgroup.ts); each host still reaches every other one.
+//   latency     not available on this kernel (no sch_netem); see addedLatency().
+//
+// Crash and power loss leave the host's processes dead: the heal only undoes the network part, and
+// the runner starts the processes again with the launcher (`cluster.sh up` starts what is missing).
+import { spawnSync } from 'node:child_process'
+import { hostPids, signalHost } from '../../infra/launcher/host-processes.ts'
+import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { hostByName } from '../../infra/launcher/inventory.ts'
+import { confine, nftMatch, release } from './host-cgroup.ts'
+import { connectionsOf, dropConnectionRules } from './host-sockets.ts'
+import { addDropChain, deleteChain } from './nft-chaos-table.ts'
+import { clearFault, recordFault } from './fault-ledger.ts'
+
+export type FaultKind = 'crash' | 'freeze' | 'power-loss' | 'partition' | 'latency'
+
+export interface Fault {
+  id: string
+  kind: FaultKind
+  targets: string[]
+  /** One line for the progress output and the report. */
+  description: string
+  /** The host's processes are gone after inject and must be started again after heal. */
+  needsRestart: boolean
+  /**
+   * Optional first phase, run for every fault of a drill before any inject: a power loss puts its
+   * blackhole in place here, so two hosts that lose power "at the same instant" are both silent
+   * before either is killed.
+   */
+  prepare?(): Promise<void>
+  inject(): Promise<void>
+  /** Idempotent: safe to call twice, and after a failed inject. */
+  heal(): Promise<void>
+}
+
+const chainName = (kind: string, hosts: string[]) => `${kind.replace(/-/g, '_')}_${hosts.join('_').replace(/-/g, '_')}`
+
+function kill(pids: number[], signal: NodeJS.Signals): number[] {
+  const sent: number[] = []
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal)
+      sent.push(pid)
+    } catch {
+      // already gone
+    }
+  }
+  return sent
+}
+
+export class FaultError extends Error {}
+
+function requirePids(host: string, inv: Inventory): number[] {
+  const pids = hostPids(host, inv)
+  if (pids.length === 0) throw new FaultError(`${host} has no running process to act on`)
+  return pids
+}
+
+export function crash(inv: Inventory, host: string): Fault {
+  hostByName(inv, host)
+  const id = `crash:${host}`
+  return {
+    id,
+    kind: 'crash',
+    targets: [host],
+    description: `crash ${host} (SIGKILL every process)`,
+    needsRestart: true,
+    async inject() {
+      requirePids(host, inv)
+      recordFault({ id, kind: 'crash', targets: [host], injectedAt: new Date().toISOString() })
+      signalHost(host, 'SIGKILL', inv)
+    },
+    async heal() {
+      clearFault(id)
+    },
+  }
+}
+
+export function freeze(inv: Inventory, host: string): Fault {
+  hostByName(inv, host)
+  const id = `freeze:${host}`
+  let stopped: number[] = []
+  return {
+    id,
+    kind: 'freeze',
+    targets: [host],
+    description: `freeze ${host} (SIGSTOP every process)`,
+    needsRestart: false,
+    async inject() {
+      const pids = requirePids(host, inv)
+      // Recorded before the signal: a runner killed right after still knows what to thaw.
+      recordFault({ id, kind: 'freeze', targets: [host], injectedAt: new Date().toISOString(), stoppedPids: pids })
+      stopped = kill(pids, 'SIGSTOP')
+    },
+    async heal() {
+      kill(stopped, 'SIGCONT')
+      // Anything of the host that is still stopped (a child forked just before the freeze).
+      signalHost(host, 'SIGCONT', inv)
+      clearFault(id)
+    },
+  }
+}
+
+export function powerLoss(inv: Inventory, host: string): Fault {
+  const h = hostByName(inv, host)
+  const id = `power-loss:${host}`
+  const chain = chainName('power_loss', [host])
+  let prepared = false
+  return {
+    id,
+    kind: 'power-loss',
+    targets: [host],
+    description: `power loss of ${host} (${h.address} blackholed, then SIGKILL)`,
+    needsRestart: true,
+    async prepare() {
+      if (prepared) return
+      const pids = requirePids(host, inv)
+      recordFault({ id, kind: 'power-loss', targets: [host], injectedAt: new Date().toISOString(), chains: [chain], cgroups: [host] })
+      const cg = confine(host, pids)
+      const own = connectionsOf(pids).filter((c) => c.localAddress !== h.address)
+      addDropChain(chain, [
+        `ip daddr ${h.address} drop`,
+        `ip saddr ${h.address} drop`,
+        // The FIN of every socket the dying processes close, and anything else they send.
+        `${nftMatch(cg)} drop`,
+        // Connections the host opened from 127.0.0.1: after the kill the kernel would answer the
+        // peer's next packet with a RST; a dead server answers nothing.
+        ...own.flatMap(dropConnectionRules),
+      ])
+      prepared = true
+    },
+    async inject() {
+      // Kill only once the blackhole is in place, so not one packet tells the peers.
+      await this.prepare!()
+      signalHost(host, 'SIGKILL', inv)
+    },
+    async heal() {
+      deleteChain(chain)
+      release(host)
+      clearFault(id)
+    },
+  }
+}
+
+/** Cuts `a` off from each of `others` (both directions); every other path stays up. */
+export function partition(inv: Inventory, a: string, others: string[]): Fault {
+  const ha = hostByName(inv, a)
+  const hb = others.map((o) => hostByName(inv, o))
+  const id = `partition:${a}|${others.join(',')}`
+  const chain = chainName('partition', [a, ...others])
+  const hosts = [a, ...others]
+  return {
+    id,
+    kind: 'partition',
+    targets: hosts,
+    description: `partition ${a} ↮ ${others.join(', ')}`,
+    needsRestart: false,
+    async inject() {
+      recordFault({ id, kind: 'partition', targets: hosts, injectedAt: new Date().toISOString(), chains: [chain], cgroups: hosts })
+      const pidsOf = new Map(hosts.map((h) => [h, requirePids(h, inv)]))
+      const cgs = new Map(hosts.map((h) => [h, confine(h, pidsOf.get(h)!)]))
+      const rules: string[] = []
+      for (const b of hb) {
+        const cga = cgs.get(a)!
+        const cgb = cgs.get(b.name)!
+        rules.push(
+          // By address: programs that bind their source (HAProxy's `source`) or answer on it.
+          `ip saddr ${ha.address} ip daddr ${b.address} drop`,
+          `ip saddr ${b.address} ip daddr ${ha.address} drop`,
+          // By sender: connections that leave from 127.0.0.1.
+          `${nftMatch(cga)} ip daddr ${b.address} drop`,
+          `${nftMatch(cgb)} ip daddr ${ha.address} drop`,
+        )
+        // Replies on connections already open between them travel to 127.0.0.1: drop those too.
+        const aPids = pidsOf.get(a)!
+        const bPids = pidsOf.get(b.name)!
+        for (const c of connectionsOf(aPids)) if (c.remoteAddress === b.address) rules.push(...dropConnectionRules(c))
+        for (const c of connectionsOf(bPids)) if (c.remoteAddress === ha.address) rules.push(...dropConnectionRules(c))
+      }
+      addDropChain(chain, rules)
+    },
+    async heal() {
+      deleteChain(chain)
+      for (const h of hosts) release(h)
+      clearFault(id)
+    },
+  }
+}
+
+export class FaultUnsupportedError extends FaultError {}
+
+/**
+ * Added latency needs a delaying qdisc. This kernel has none usable: `tc qdisc add … netem` and
+ * `prio` answer "Specified qdisc kind is unknown" (only htb and pfifo load), and nftables can drop
+ * or queue packets but not delay them. Netem on lo would also slow every simulated host at once,
+ * unless filtered per address under a classful qdisc. Where sch_netem exists this builds
+ * htb + netem + a u32 filter on the host's address; elsewhere it refuses clearly.
+ */
+export function addedLatency(inv: Inventory, host: string, delayMs: number): Fault {
+  const h = hostByName(inv, host)
+  const netem = spawnSync('sh', ['-c', 'tc qdisc add dev lo root handle 1: netem delay 1ms && tc qdisc del dev lo root'], { encoding: 'utf8' })
+  if (netem.status !== 0) {
+    throw new FaultUnsupportedError(
+      `added latency is not available on this kernel: sch_netem is missing (${netem.stderr.trim() || 'tc failed'}); ` +
+        'nftables cannot delay packets. Use freeze for a host that stops answering.',
+    )
+  }
+  const id = `latency:${host}`
+  const tc = (args: string) => spawnSync('sh', ['-c', `tc ${args}`], { encoding: 'utf8' })
+  return {
+    id,
+    kind: 'latency',
+    targets: [host],
+    description: `+${delayMs} ms on packets to and from ${host}`,
+    needsRestart: false,
+    async inject() {
+      recordFault({ id, kind: 'latency', targets: [host], injectedAt: new Date().toISOString() })
+      for (const cmd of [
+        'qdisc add dev lo root handle 1: htb default 1',
+        'class add dev lo parent 1: classid 1:1 htb rate 10gbit',
+        'class add dev lo parent 1: classid 1:2 htb rate 10gbit',
+        `qdisc add dev lo parent 1:2 handle 20: netem delay ${delayMs}ms`,
+        `filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst ${h.address}/32 flowid 1:2`,
+        `filter add dev lo parent 1: protocol ip prio 1 u32 match ip src ${h.address}/32 flowid 1:2`,
+      ]) {
+        const res = tc(cmd)
+        if (res.status !== 0) throw new FaultError(`tc ${cmd}: ${res.stderr.trim()}`)
+      }
+    },
+    async heal() {
+      tc('qdisc del dev lo root')
+      clearFault(id)
+    },
+  }
+}

@@ -1,0 +1,39 @@
+// The last resort after a runner that could not heal (killed with SIGKILL, a crashed machine
+// session): thaw what the ledger says is frozen, and whatever of the cluster is stopped; drop the
+// whole chaos nft table; move processes out of the chaos cgroups. `npm run drill -- --heal`.
+import { hostProcesses } from '../../infra/launcher/host-processes.ts'
+import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { confinedHosts, release } from './host-cgroup.ts'
+import { readLedger, clearFault } from './fault-ledger.ts'
+import { deleteChaosTable } from './nft-chaos-table.ts'
+
+export function healLeftovers(inv: Inventory, say: (line: string) => void): void {
+  for (const entry of readLedger()) {
+    for (const pid of entry.stoppedPids ?? []) {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // gone
+      }
+    }
+    say(`undid ${entry.id} (injected ${entry.injectedAt})`)
+    clearFault(entry.id)
+  }
+  // A host stopped by hand or by a runner that lost its ledger.
+  for (const host of inv.hosts) {
+    const stopped = hostProcesses(host.name, inv).filter((p) => p.state === 'T')
+    for (const p of stopped) {
+      try {
+        process.kill(p.pid, 'SIGCONT')
+      } catch {
+        // gone
+      }
+    }
+    if (stopped.length) say(`thawed ${stopped.length} stopped process(es) of ${host.name}`)
+  }
+  if (deleteChaosTable()) say('removed nft table inet tqdt_chaos')
+  for (const host of confinedHosts()) {
+    release(host)
+    say(`released ${host} from its chaos cgroup`)
+  }
+}

@@ -1,0 +1,145 @@
+// Runs the officer workload (loadtests/officer-workload.js) with the real k6 as a child process:
+// its journal goes to a file (--console-output), its summary to summary.json, its own output to
+// k6.log. The drill runner tails the journal for live progress.
+import { spawn, spawnSync } from 'node:child_process'
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import type { OfficerSet } from './officer-tokens.ts'
+import type { RequestRecord } from '../verify/journal.ts'
+
+/** Builds k6 if needed (infra/launcher/ensure-k6.sh) and returns the binary's path and version. */
+export function ensureK6(onProgress: (line: string) => void): { path: string; version: string } {
+  const res = spawnSync('bash', [join(REPO_ROOT, 'infra/launcher/ensure-k6.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  for (const line of res.stderr.split('\n')) if (line.trim()) onProgress(line.trim())
+  if (res.status !== 0) throw new Error(`ensure-k6.sh failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1)}`)
+  const path = res.stdout.trim().split('\n').at(-1)!
+  const version = spawnSync(path, ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'k6'
+  return { path, version }
+}
+
+export interface K6Run {
+  pid: number
+  journalFile: string
+  summaryFile: string
+  logFile: string
+  startedAt: number
+  exited: Promise<number | null>
+  /** SIGINT: k6 stops gracefully (in-flight iterations get gracefulStop) and writes its summary. */
+  interrupt(): void
+  kill(): void
+}
+
+export interface K6Options {
+  k6: string
+  runDir: string
+  officers: OfficerSet
+  profile: string
+  rate: number
+  durationSeconds: number
+  baseUrl: string
+}
+
+export function startK6(opts: K6Options): K6Run {
+  const officersFile = join(opts.runDir, 'officers.json')
+  writeFileSync(officersFile, JSON.stringify(opts.officers, null, 2), { mode: 0o600 })
+  const journalFile = join(opts.runDir, 'journal.jsonl')
+  const summaryFile = join(opts.runDir, 'k6-summary.json')
+  const logFile = join(opts.runDir, 'k6.log')
+  const log = openSync(logFile, 'a')
+  const child = spawn(
+    opts.k6,
+    [
+      'run',
+      '--quiet',
+      '--no-color',
+      `--console-output=${journalFile}`,
+      '--log-format=raw',
+      `--summary-export=${summaryFile}`,
+      join(REPO_ROOT, 'loadtests/officer-workload.js'),
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PROFILE: opts.profile,
+        RATE: String(opts.rate),
+        DURATION: `${opts.durationSeconds}s`,
+        OFFICERS_FILE: officersFile,
+        BASE_URL: opts.baseUrl,
+        RUN_ID: opts.officers.runId,
+        K6_NO_USAGE_REPORT: 'true',
+      },
+      stdio: ['ignore', log, log],
+    },
+  )
+  closeSync(log)
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code))
+    child.on('error', () => resolve(null))
+  })
+  return {
+    pid: child.pid!,
+    journalFile,
+    summaryFile,
+    logFile,
+    startedAt: Date.now(),
+    exited,
+    interrupt: () => child.kill('SIGINT'),
+    kill: () => child.kill('SIGKILL'),
+  }
+}
+
+/** Reads the journal's new complete lines since the last call: live figures while k6 runs. */
+export class JournalTail {
+  private offset = 0
+  private rest = ''
+  private readonly file: string
+  readonly requests: RequestRecord[] = []
+  acks = 0
+
+  constructor(file: string) {
+    this.file = file
+  }
+
+  poll(): void {
+    let size: number
+    try {
+      size = statSync(this.file).size
+    } catch {
+      return
+    }
+    if (size <= this.offset) return
+    const fd = openSync(this.file, 'r')
+    try {
+      const buf = Buffer.alloc(size - this.offset)
+      readSync(fd, buf, 0, buf.length, this.offset)
+      this.offset = size
+      const lines = (this.rest + buf.toString('utf8')).split('\n')
+      this.rest = lines.pop() ?? ''
+      for (const line of lines) {
+        try {
+          const e = JSON.parse(line) as { t: string }
+          if (e.t === 'req') this.requests.push(e as unknown as RequestRecord)
+          else if (e.t === 'ack') this.acks++
+        } catch {
+          // not a journal line
+        }
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** Answered, failed and p99 over the last `seconds`. */
+  recent(seconds: number): { answered: number; failed: number; p99Ms: number | null } {
+    const since = Date.now() - seconds * 1000
+    const recent = this.requests.filter((r) => r.end >= since)
+    const sorted = recent.map((r) => r.ms).sort((a, b) => a - b)
+    return {
+      answered: recent.length,
+      failed: recent.filter((r) => r.status < 200 || r.status >= 300).length,
+      p99Ms: sorted.length ? sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)]! : null,
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Officers for one load run, with bearer tokens from the project's own officer command
+// (src/commands/officer-command.ts --no-db) signed with the cluster's JWT secret.
+//
+//   node chaos/load/officer-tokens.ts [--officers 4] [--run-id ID] > .run/k6/officers.json
+//
+// Each run gets its own pair of office codes (departure 9xYY, destination 8xYY), so its paper
+// declaration numbers (office-year-number), searches and the checker's queries never meet another
+// run's records, however many runs the database has seen.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+
+export interface Officer {
+  id: string
+  office: string
+  role: 'officer'
+  token: string
+}
+
+export interface OfficerSet {
+  runId: string
+  departureOffice: string
+  destinationOffice: string
+  departure: Officer[]
+  destination: Officer[]
+}
+
+const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14)
+  return `r${stamp}${randomBytes(2).toString('hex')}`
+}
+
+function runOffices(): { departure: string; destination: string } {
+  const b = randomBytes(3)
+  const suffix = `${b[0]! % 10}${ALNUM[b[1]! % ALNUM.length]}${ALNUM[b[2]! % ALNUM.length]}`
+  return { departure: `9${suffix}`, destination: `8${suffix}` }
+}
+
+export function jwtSecretFile(): string {
+  return clusterPath(loadInventory(), 'secrets', 'jwt-secret')
+}
+
+function signedToken(id: string, office: string, ttlHours: number): string {
+  const secretFile = jwtSecretFile()
+  if (!existsSync(secretFile)) throw new Error(`${secretFile} is missing: start the cluster first (npm run up)`)
+  return execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'src/commands/officer-command.ts'), '--id', id, '--office', office, '--role', 'officer', '--no-db', '--quiet', '--ttl-hours', String(ttlHours)],
+    { cwd: REPO_ROOT, env: { ...process.env, JWT_SECRET: '', JWT_SECRET_FILE: secretFile }, encoding: 'utf8' },
+  ).trim()
+}
+
+export function makeOfficers(count = 4, runId = newRunId(), ttlHours = 12): OfficerSet {
+  const offices = runOffices()
+  const make = (office: string) =>
+    Array.from({ length: count }, (_, i) => {
+      const id = `${office}-k6-${i + 1}`
+      return { id, office, role: 'officer' as const, token: signedToken(id, office, ttlHours) }
+    })
+  return {
+    runId,
+    departureOffice: offices.departure,
+    destinationOffice: offices.destination,
+    departure: make(offices.departure),
+    destination: make(offices.destination),
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { officers: { type: 'string', default: '4' }, 'run-id': { type: 'string' }, 'ttl-hours': { type: 'string', default: '12' } } })
+  const set = makeOfficers(Number(values.officers), values['run-id'] ?? newRunId(), Number(values['ttl-hours']))
+  process.stdout.write(JSON.stringify(set, null, 2) + '\n')
+}

@@ -1,0 +1,25 @@
+// Checks a load run's acknowledged writes against every PostgreSQL node of the local cluster:
+//
+//   node chaos/verify/check-journal.ts .run/k6/<run>/journal.jsonl
+//
+// Exit 1 when an acknowledged write is missing or duplicated, or the check could not be completed.
+import { loadInventory } from '../../infra/launcher/inventory.ts'
+import { checkAcknowledgedWrites, missingAnywhere } from './acknowledged-writes.ts'
+import { readJournal, succeeded } from './journal.ts'
+
+const file = process.argv[2]
+if (!file) {
+  console.error('usage: node chaos/verify/check-journal.ts JOURNAL.jsonl')
+  process.exit(2)
+}
+const journal = readJournal(file)
+const failed = journal.requests.filter((r) => !succeeded(r))
+console.log(`${journal.requests.length} requests (${failed.length} failed), ${journal.acks.length} acknowledged writes, ${journal.unreadable} unreadable lines`)
+const check = await checkAcknowledgedWrites(loadInventory(), journal.acks)
+for (const n of check.nodes) console.log(`  ${n.node} ${n.role}${n.caughtUp ? ' (caught up)' : ''}: ${n.missing.length} missing${n.error ? ` — ${n.error}` : ''}`)
+for (const m of check.lost.slice(0, 20)) console.log(`  LOST ${m.kind} ${m.id} (key ${m.key}): ${m.what}`)
+for (const d of check.duplicates.slice(0, 20)) console.log(`  DUPLICATE ${d.kind} key ${d.key}: ${d.entities} entities`)
+for (const p of check.problems) console.log(`  problem: ${p}`)
+const bad = check.lost.length + missingAnywhere(check) + check.duplicates.length + check.problems.length
+console.log(bad === 0 ? 'every acknowledged write is on every node' : 'ACKNOWLEDGED WRITES MISSING OR DUPLICATED')
+process.exitCode = bad === 0 ? 0 : 1

@@ -1,0 +1,187 @@
+// What the clients saw during a drill, from the journal alone: failed requests by kind and cause,
+// latency while the fault was on, the longest time no write (or read) was acknowledged, and a
+// per-second timeline for the report's chart.
+import type { RequestRecord } from './journal.ts'
+import { succeeded } from './journal.ts'
+
+export interface FailureGroup {
+  kind: string
+  op: string
+  status: number
+  /** The API's error code, or k6's transport error when no HTTP answer came. */
+  cause: string
+  count: number
+  /** Seconds after the fault of the first and last such failure (negative: before it). */
+  firstS: number
+  lastS: number
+}
+
+export interface LatencyFigures {
+  count: number
+  p50Ms: number | null
+  p99Ms: number | null
+  maxMs: number | null
+}
+
+export interface DrillMetrics {
+  requests: number
+  requestsDuringFault: number
+  failed: number
+  failedByKind: Record<string, number>
+  failures: FailureGroup[]
+  /** Failures the drill's criteria accept as a clean refusal (e.g. 503 DATABASE_UNAVAILABLE), counted apart. */
+  refused: number
+  refusals: FailureGroup[]
+  latencyDuringFault: { read: LatencyFigures; write: LatencyFigures }
+  latencyBeforeFault: { read: LatencyFigures; write: LatencyFigures }
+  /** Longest span inside the fault window with no acknowledged write / successful read, seconds. */
+  writeUnavailableS: number | null
+  writeUnavailable: { fromS: number; toS: number } | null
+  readUnavailableS: number | null
+  acknowledgedWritesDuringFault: number
+  acknowledgedWritesAfterHeal: number
+}
+
+export interface TimelinePoint {
+  /** Seconds since the load started. */
+  t: number
+  /** Requests answered in this second (any outcome). */
+  rps: number
+  errors: number
+  /** Latency of the requests sent in this second: what a request arriving then went through. */
+  p99Ms: number | null
+  maxMs: number | null
+  p99ReadMs: number | null
+  p99WriteMs: number | null
+  writesAcked: number
+}
+
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i] ?? null
+}
+
+function latency(records: RequestRecord[]): LatencyFigures {
+  const ms = records.map((r) => r.ms).sort((a, b) => a - b)
+  return { count: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: ms.at(-1) ?? null }
+}
+
+function causeOf(r: RequestRecord): string {
+  if (r.status === 0) return r.error ?? 'no response'
+  return r.code ?? `HTTP ${r.status}`
+}
+
+function group(records: RequestRecord[], faultAt: number): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>()
+  for (const r of records) {
+    const cause = causeOf(r)
+    const k = `${r.kind}|${r.status}|${cause}`
+    const at = (r.end - faultAt) / 1000
+    const g = groups.get(k)
+    if (g) {
+      g.count++
+      g.firstS = Math.min(g.firstS, at)
+      g.lastS = Math.max(g.lastS, at)
+    } else {
+      groups.set(k, { kind: r.kind, op: r.op, status: r.status, cause, count: 1, firstS: at, lastS: at })
+    }
+  }
+  return [...groups.values()].sort((a, b) => a.firstS - b.firstS)
+}
+
+/** Longest gap between successive successes inside [from, to], counting from `from`. */
+function longestGap(ends: number[], from: number, to: number): { gap: number; fromAt: number; toAt: number } | null {
+  const inside = ends.filter((t) => t >= from && t <= to).sort((a, b) => a - b)
+  if (inside.length === 0) return to > from ? { gap: to - from, fromAt: from, toAt: to } : null
+  let best = { gap: inside[0]! - from, fromAt: from, toAt: inside[0]! }
+  for (let i = 1; i < inside.length; i++) {
+    const gap = inside[i]! - inside[i - 1]!
+    if (gap > best.gap) best = { gap, fromAt: inside[i - 1]!, toAt: inside[i]! }
+  }
+  return best
+}
+
+export interface MetricWindow {
+  faultAt: number
+  healAt: number
+  /** Full redundancy again (or the end of the load when it never came back). */
+  windowEnd: number
+}
+
+export function drillMetrics(
+  requests: RequestRecord[],
+  window: MetricWindow,
+  isCleanRefusal: (r: RequestRecord) => boolean = () => false,
+): DrillMetrics {
+  const { faultAt, healAt, windowEnd } = window
+  const failedAll = requests.filter((r) => !succeeded(r))
+  const refusedAll = failedAll.filter(isCleanRefusal)
+  const failed = failedAll.filter((r) => !isCleanRefusal(r))
+  const failedByKind: Record<string, number> = {}
+  for (const r of failed) failedByKind[r.kind] = (failedByKind[r.kind] ?? 0) + 1
+  const during = requests.filter((r) => r.start >= faultAt && r.start <= windowEnd)
+  const before = requests.filter((r) => r.start < faultAt)
+  const okWrites = requests.filter((r) => r.op === 'write' && succeeded(r))
+  const okReads = requests.filter((r) => r.op === 'read' && succeeded(r))
+  const lastEnd = Math.max(windowEnd, ...requests.map((r) => r.end))
+  // The window closes at redundancy or when the load stopped, whichever is first.
+  const loadEnd = requests.length ? Math.max(...requests.map((r) => r.start)) : windowEnd
+  const gapEnd = Math.min(windowEnd, loadEnd)
+  const wGap = longestGap(okWrites.map((r) => r.end), faultAt, gapEnd)
+  const rGap = longestGap(okReads.map((r) => r.end), faultAt, gapEnd)
+  void lastEnd
+  return {
+    requests: requests.length,
+    requestsDuringFault: during.length,
+    failed: failed.length,
+    failedByKind,
+    failures: group(failed, faultAt),
+    refused: refusedAll.length,
+    refusals: group(refusedAll, faultAt),
+    latencyDuringFault: { read: latency(during.filter((r) => r.op === 'read')), write: latency(during.filter((r) => r.op === 'write')) },
+    latencyBeforeFault: { read: latency(before.filter((r) => r.op === 'read')), write: latency(before.filter((r) => r.op === 'write')) },
+    writeUnavailableS: wGap ? round(wGap.gap / 1000) : null,
+    writeUnavailable: wGap ? { fromS: round((wGap.fromAt - faultAt) / 1000), toS: round((wGap.toAt - faultAt) / 1000) } : null,
+    readUnavailableS: rGap ? round(rGap.gap / 1000) : null,
+    acknowledgedWritesDuringFault: okWrites.filter((r) => r.end >= faultAt && r.end <= healAt).length,
+    acknowledgedWritesAfterHeal: okWrites.filter((r) => r.end > healAt).length,
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10
+
+export function timeline(requests: RequestRecord[], origin: number): TimelinePoint[] {
+  if (requests.length === 0) return []
+  const last = Math.max(...requests.map((r) => r.end))
+  const n = Math.ceil((last - origin) / 1000) + 1
+  const points: Array<TimelinePoint & { lat: number[]; readLat: number[]; writeLat: number[] }> = Array.from({ length: n }, (_, t) => ({
+    t,
+    rps: 0,
+    errors: 0,
+    p99Ms: null,
+    maxMs: null,
+    p99ReadMs: null,
+    p99WriteMs: null,
+    writesAcked: 0,
+    lat: [],
+    readLat: [],
+    writeLat: [],
+  }))
+  for (const r of requests) {
+    const endBucket = points[Math.floor((r.end - origin) / 1000)]
+    const startBucket = points[Math.floor((r.start - origin) / 1000)]
+    if (endBucket) {
+      endBucket.rps++
+      if (!succeeded(r)) endBucket.errors++
+      else if (r.op === 'write') endBucket.writesAcked++
+    }
+    startBucket?.lat.push(r.ms)
+    ;(r.op === 'write' ? startBucket?.writeLat : startBucket?.readLat)?.push(r.ms)
+  }
+  const p99 = (v: number[]) => percentile(v.sort((a, b) => a - b), 99)
+  return points.map(({ lat, readLat, writeLat, ...p }) => {
+    const sorted = lat.sort((a, b) => a - b)
+    return { ...p, p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null, p99ReadMs: p99(readLat), p99WriteMs: p99(writeLat) }
+  })
+}

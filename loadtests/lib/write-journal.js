@@ -1,0 +1,40 @@
+// The journal: one JSON line per request and one per acknowledged write, written with console.log
+// and sent to a file by `k6 run --console-output=<file> --log-format=raw`. k6 cannot write files
+// from a test; console lines are appended as they happen, so a journal survives a k6 that was
+// killed mid-run (handleSummary would not). The drill runner and the checker read it
+// (chaos/verify/journal.ts):
+//
+//   {"t":"req","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"status":201,"code":null,"error":null}
+//   {"t":"ack","kind":"handover.create","caller":"<officer id>","key":"<Idempotency-Key>","id":"<entity id>","at":<ms>,"expect":{...}}
+//
+// An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
+// client was told are done, which must all be found in the database afterwards.
+
+export function journalRequest(kind, op, start, res) {
+  let code = null
+  if (res.status >= 400) {
+    try {
+      code = res.json('code') ?? null
+    } catch {
+      code = null
+    }
+  }
+  console.log(
+    JSON.stringify({
+      t: 'req',
+      kind,
+      op,
+      start,
+      ms: Math.round(res.timings.duration * 10) / 10,
+      end: Date.now(),
+      status: res.status,
+      code,
+      // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.
+      error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null,
+    }),
+  )
+}
+
+export function journalAck(kind, caller, key, id, expect = {}) {
+  console.log(JSON.stringify({ t: 'ack', kind, caller, key, id, at: Date.now(), expect }))
+}
