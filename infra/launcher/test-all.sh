@@ -71,6 +71,10 @@ stage "integration tests" npx tap test/integration
 if compgen -G "test/cluster/*.test.ts" >/dev/null; then
   stage "cluster failover tests" npx tap --jobs=1 test/cluster
 fi
+# The drills CI must pass (issue 4): the 25-1-2019 double fault and a frozen-then-resumed primary,
+# under k6 load, failing on any failed request or lost acknowledged write. Holds shortened for CI.
+stage "drill incident-2019-01-25" npm run drill -- incident-2019-01-25 --hold 30 --after 60 --no-docs
+stage "drill primary-freeze-60s" npm run drill -- primary-freeze-60s --hold 40 --after 60 --no-docs
 
 echo
 echo "==> summary"
