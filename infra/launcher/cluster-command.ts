@@ -276,6 +276,15 @@ async function up(): Promise<number> {
     const members = await patroniMembers(inv)
     const l = members.find((m) => m.role === 'leader' && m.state === 'running')
     if (!l) return members.length ? members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') : 'no Patroni answers yet'
+    // On a restart with existing data the lock holder is "leader, running" while PostgreSQL still
+    // finishes recovery and promotes: wait until it takes writes (Patroni's /primary answers 200).
+    const rest = hostsWithRole(inv, 'postgres').find((h) => h.address === l.host)
+    const writable = rest
+      ? await fetch(`http://${rest.address}:${rest.ports.patroni}/primary`, { signal: AbortSignal.timeout(1000) })
+          .then((r) => r.status === 200)
+          .catch(() => false)
+      : false
+    if (!writable) return `${l.name} holds the leader lock but does not take writes yet`
     leader = { address: l.host, port: l.port }
     leaderName = l.name
     return true
