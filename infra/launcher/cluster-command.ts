@@ -276,15 +276,16 @@ async function up(): Promise<number> {
     const members = await patroniMembers(inv)
     const l = members.find((m) => m.role === 'leader' && m.state === 'running')
     if (!l) return members.length ? members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') : 'no Patroni answers yet'
-    // On a restart with existing data the lock holder is "leader, running" while PostgreSQL still
-    // finishes recovery and promotes: wait until it takes writes (Patroni's /primary answers 200).
-    const rest = hostsWithRole(inv, 'postgres').find((h) => h.address === l.host)
-    const writable = rest
-      ? await fetch(`http://${rest.address}:${rest.ports.patroni}/primary`, { signal: AbortSignal.timeout(1000) })
-          .then((r) => r.status === 200)
-          .catch(() => false)
-      : false
-    if (!writable) return `${l.name} holds the leader lock but does not take writes yet`
+    // On a restart with existing data the lock holder is "leader, running" (and Patroni's /primary
+    // already answers 200) while PostgreSQL is still finishing its promotion: wait until it is out
+    // of recovery, or the role bootstrap fails with "read-only transaction".
+    let inRecovery = 't'
+    try {
+      inRecovery = psql(inv, secrets, l.host, l.port, 'SELECT pg_is_in_recovery()').trim()
+    } catch {
+      // not accepting connections yet
+    }
+    if (inRecovery !== 'f') return `${l.name} holds the leader lock but is still promoting`
     leader = { address: l.host, port: l.port }
     leaderName = l.name
     return true
