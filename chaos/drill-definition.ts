@@ -4,6 +4,7 @@
 import type { Inventory } from '../infra/launcher/inventory.ts'
 import type { Fault } from './faults/fault-primitives.ts'
 import type { RequestRecord } from './verify/journal.ts'
+import type { AlertExpectation, AlertMatcher } from './verify/alert-check.ts'
 
 export interface DrillCriteria {
   /** Failed requests of any kind (clean refusals below excepted). */
@@ -25,6 +26,11 @@ export interface DrillCriteria {
   forbidTwoRoutedPrimaries: boolean
   /** The fault must not cause a failover: HAProxy keeps routing writes to the leader it had. */
   primaryMustStay: boolean
+  /**
+   * Whether the alerts check (expectedAlerts / unexpectedAlerts against Prometheus' ALERTS) decides
+   * the verdict; when false it is reported only. True only where it was seen to hold run after run.
+   */
+  alertsJudged: boolean
 }
 
 export const STRICT_CRITERIA: DrillCriteria = {
@@ -37,6 +43,7 @@ export const STRICT_CRITERIA: DrillCriteria = {
   requireWritesAfterHeal: true,
   forbidTwoRoutedPrimaries: true,
   primaryMustStay: false,
+  alertsJudged: false,
 }
 
 /**
@@ -45,6 +52,18 @@ export const STRICT_CRITERIA: DrillCriteria = {
  * the app's retry back-off (≤ 1 s) before the first write is acknowledged again.
  */
 export const PRIMARY_FAILOVER_WRITE_STALL_S = 25
+
+/**
+ * Alerts a primary failover must not raise (docs/monitoring.md, "Alerts expected in the drills"):
+ * the failover completes in ~22 s, within NoPostgresPrimary's for: 30s; Patroni 4 demotes a resumed
+ * leader within a loop; the other replica becomes synchronous at once; writes wait, none fail.
+ */
+export const FAILOVER_UNEXPECTED_ALERTS: AlertMatcher[] = [
+  { alert: 'NoPostgresPrimary' },
+  { alert: 'PostgresMultiplePrimaries' },
+  { alert: 'SynchronousStandbyMissing' },
+  { alert: 'AvailabilityErrorBudgetBurn' },
+]
 
 /** The app holds a write this long (WRITE_DEADLINE_MS) before answering 503: any longer stall fails writes. */
 export const WRITE_RIDE_THROUGH_S = 35
@@ -78,6 +97,14 @@ export interface Drill {
   rate?: number
   /** The faults to inject, chosen against the cluster as it is now (e.g. the current leader). */
   faults(ctx: DrillContext): Fault[]
+  /**
+   * Alerts this fault must raise in Prometheus (infra/prometheus/rules) and that must clear after
+   * recovery, chosen against the cluster as it is now (labels such as the leader's host).
+   * docs/monitoring.md, "Alerts expected in the drills".
+   */
+  expectedAlerts?: (ctx: DrillContext) => AlertExpectation[]
+  /** Alerts that must not fire during this drill. */
+  unexpectedAlerts?: AlertMatcher[]
   criteria: DrillCriteria
 }
 

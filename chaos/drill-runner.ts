@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { clusterStatus } from '../infra/launcher/cluster-status.ts'
-import { startHost } from '../infra/launcher/cluster-api.ts'
+import { endpoints, startHost } from '../infra/launcher/cluster-api.ts'
 import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inventory.ts'
 import type { Inventory } from '../infra/launcher/inventory.ts'
 import type { Drill, DrillContext } from './drill-definition.ts'
@@ -32,11 +32,20 @@ import { SyncStandbyWatch, acksWithoutSyncStandby } from './cluster/sync-standby
 import type { DrillEvent, DrillReport } from './report/drill-report.ts'
 import { bandsOf, chartFor, writeReport } from './report/drill-report.ts'
 import { updateDocs } from './report/docs-figures.ts'
+import type { AlertHistory } from './report/prometheus-alerts.ts'
+import { activeAlerts, alertLabel, fetchAlertHistory } from './report/prometheus-alerts.ts'
+import type { AlertMatcher } from './verify/alert-check.ts'
+import { checkAlerts, describeActivation } from './verify/alert-check.ts'
 
 const REPORTS = join(REPO_ROOT, 'reports')
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 class DrillAbort extends Error {}
+
+/** A scrape (5 s) that times out (4 s) and an evaluation (5 s): Prometheus has seen the recovered cluster. */
+const ALERT_SETTLE_MS = 15_000
+/** How long expected alerts still on after the settle may take to clear before the window closes. */
+const ALERT_CLEAR_WAIT_MS = 90_000
 
 /** Progress on stdout and in the run's runner.log, each line stamped with the time since start. */
 class Progress {
@@ -111,6 +120,36 @@ async function holdFor(seconds: number, tail: JournalTail, sampler: ClusterSampl
   }
 }
 
+/**
+ * ALERTS over [from, now] once the recovered cluster has been evaluated, after giving the drill's
+ * expected alerts (raised since the fault) up to ALERT_CLEAR_WAIT_MS to clear: "resolved" is then
+ * a fact of the window, not a race with the report. Alerts the drill does not expect (a p99 over
+ * 5 minutes) are not waited for.
+ */
+async function collectAlerts(inv: Inventory, from: number, settleFrom: number, faultAt: number, expected: AlertMatcher[], p: Progress): Promise<AlertHistory> {
+  let url = ''
+  try {
+    url = endpoints(inv).prometheusUrl
+  } catch (err) {
+    p.say(`alerts: no Prometheus address (${(err as Error).message})`)
+  }
+  const settleUntil = settleFrom + ALERT_SETTLE_MS
+  if (url && Date.now() < settleUntil) {
+    p.say(`alerts: letting Prometheus evaluate the recovered cluster (${Math.ceil((settleUntil - Date.now()) / 1000)} s)`)
+    await sleep(settleUntil - Date.now())
+  }
+  const deadline = Date.now() + ALERT_CLEAR_WAIT_MS
+  while (url) {
+    const now = await activeAlerts(url)
+    if (now === null) break
+    const still = now.filter((a) => a.activeAt >= faultAt - 5000 && expected.some((e) => e.alert === a.alert && Object.entries(e.labels ?? {}).every(([k, v]) => a.labels[k] === v)))
+    if (still.length === 0 || Date.now() >= deadline) break
+    p.say(`alerts: waiting for ${still.map((a) => `${alertLabel(a.alert, a.labels)} (${a.state})`).join(', ')} to clear`)
+    await sleep(5000)
+  }
+  return fetchAlertHistory(url, from, Date.now())
+}
+
 async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup: number; after: number; docs: boolean }, p: Progress): Promise<number> {
   const inv = loadInventory()
   const startedAt = new Date()
@@ -126,6 +165,12 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   const steady = await steadyState(inv, p)
   const ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
   const faults: Fault[] = drill.faults(ctx)
+  const expectedAlerts = drill.expectedAlerts?.(ctx) ?? []
+  const unexpectedAlerts = drill.unexpectedAlerts ?? []
+  if (expectedAlerts.length + unexpectedAlerts.length) {
+    const short = (e: (typeof expectedAlerts)[number]) => e.minHoldS !== undefined && opts.hold < e.minHoldS
+    p.say(`alerts expected: ${expectedAlerts.map((e) => `${alertLabel(e.alert, e.labels ?? {})}${short(e) ? ' (pending at this hold)' : ''}`).join(', ') || 'none'}; must not fire: ${unexpectedAlerts.map((u) => alertLabel(u.alert, u.labels ?? {})).join(', ') || 'none'}`)
+  }
   const k6 = ensureK6((line) => p.say(line))
   const officers = makeOfficers(4)
   p.say(`officers for run ${officers.runId}: offices ${officers.departureOffice} → ${officers.destinationOffice}`)
@@ -267,6 +312,11 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     p.say(`the acknowledged-write check failed: ${(err as Error).message}`)
   }
 
+  const alertHistory = await collectAlerts(inv, startedAt.getTime() - 60_000, redundantAt ?? Date.now(), faultAt, expectedAlerts, p)
+  const alertCheck = checkAlerts(alertHistory, expectedAlerts, unexpectedAlerts, faultAt, opts.hold)
+  if (!alertHistory.available) p.say(`alerts: ${alertHistory.error}`)
+  for (const a of alertHistory.activations) p.say(`  alert ${alertLabel(a.alert, a.labels)}: ${a.activeAtWindowStart ? 'on before the drill, ' : ''}${describeActivation(a, faultAt)}`)
+
   const windowEnd = redundantAt ?? Math.max(healAt, ...journal.requests.map((r) => r.end))
   const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches)
   const routing = routingFacts(sampler.samples, steady.leader, faultAt, windowEnd)
@@ -279,7 +329,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     problems: redundancyProblems,
   }
   const droppedIterations = k6DroppedIterations(run!.summaryFile)
-  const verdict = judge({ criteria: drill.criteria, metrics, writeCheck, redundancy, routing, journalUnreadable: journal.unreadable, droppedIterations })
+  const verdict = judge({ criteria: drill.criteria, metrics, writeCheck, redundancy, routing, journalUnreadable: journal.unreadable, droppedIterations, alerts: alertCheck })
   const loadStartedAt = Math.min(run!.startedAt, ...journal.requests.map((r) => r.start))
   const report: DrillReport = {
     drill: { name: drill.name, title: drill.title, why: drill.why, given: drill.given, when: drill.when, then: drill.then },
@@ -311,6 +361,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
       acksWithoutSyncStandby: acksWithoutSyncStandby(syncWatch.samples, journal.acks.map((a) => a.at)),
     },
     verdict,
+    alerts: { history: alertHistory, check: alertCheck, expected: expectedAlerts, unexpected: unexpectedAlerts },
     timeline: timeline(journal.requests, loadStartedAt),
     samples: bandsOf(sampler.samples, loadStartedAt).compact,
   }

@@ -14,6 +14,8 @@ export default defineDrill({
     'app2 is back in HAProxy within 180 s of resuming',
   ],
   holdSeconds: 30,
+  expectedAlerts: () => [{ alert: 'AppNodeDown', labels: { host: 'app2', reason: 'not_answering' }, minHoldS: 45, why: 'app2 unscrapable (for: 30s)' }],
+  unexpectedAlerts: [{ alert: 'AvailabilityErrorBudgetBurn' }, { alert: 'NoPostgresPrimary' }],
   faults: (ctx) => [freeze(ctx.inv, 'app2')],
   criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
 })

@@ -14,6 +14,8 @@ export default defineDrill({
     'the member rejoins and full redundancy is back within 180 s',
   ],
   holdSeconds: 60,
+  expectedAlerts: (ctx) => [{ alert: 'EtcdQuorumAtRisk', labels: { host: ctx.etcdLeader ?? 'etcd1', reason: 'member_down' }, minHoldS: 45, why: 'one etcd member unscrapable (for: 30s)' }],
+  unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }],
   faults: (ctx) => [powerLoss(ctx.inv, ctx.etcdLeader ?? 'etcd1')],
   criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
 })

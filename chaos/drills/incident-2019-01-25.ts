@@ -1,7 +1,8 @@
 // The fault that took TQĐT-V5 down for eleven hours on 25 January 2019: one application server and
 // the database server died by hardware at the same moment.
-import { PRIMARY_FAILOVER_WRITE_STALL_S, STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
+import type { AlertExpectation } from '../verify/alert-check.ts'
 
 export default defineDrill({
   name: 'incident-2019-01-25',
@@ -20,8 +21,17 @@ export default defineDrill({
     `writes are acknowledged again within ${PRIMARY_FAILOVER_WRITE_STALL_S} s of the power loss`,
     'every acknowledged write is on the new primary and, once it rejoins, on the old one; none is duplicated',
     'full redundancy is back within 180 s of power returning, the old primary a streaming replica',
+    'Prometheus sees both hosts go (AppNodeDown, PostgresMemberDown) and clears both after recovery; it never reports two primaries or none for 30 s',
   ],
   holdSeconds: 60,
   faults: (ctx) => [powerLoss(ctx.inv, 'app1'), powerLoss(ctx.inv, ctx.leader)],
-  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: PRIMARY_FAILOVER_WRITE_STALL_S },
+  // minHoldS: the rule's for: plus Prometheus' detection (≤ 9 s to a failed scrape, 5 s evaluation),
+  // less the seconds a host takes to answer again after power returns. Shorter holds (CI: 30 s)
+  // require the alert pending, i.e. the rule saw the fault.
+  expectedAlerts: (ctx): AlertExpectation[] => [
+    { alert: 'AppNodeDown', labels: { host: 'app1', reason: 'not_answering' }, minHoldS: 45, why: 'app1 unscrapable (for: 30s)' },
+    { alert: 'PostgresMemberDown', labels: { host: ctx.leader }, minHoldS: 75, why: `the old primary ${ctx.leader} gone (for: 1m)` },
+  ],
+  unexpectedAlerts: FAILOVER_UNEXPECTED_ALERTS,
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: PRIMARY_FAILOVER_WRITE_STALL_S, alertsJudged: true },
 })

@@ -13,6 +13,8 @@ export default defineDrill({
     'every acknowledged write is in the database; full redundancy within 180 s',
   ],
   holdSeconds: 45,
+  expectedAlerts: (ctx) => [{ alert: 'MonitoredComponentDown', labels: { monitors: ctx.redisMaster, reason: 'backend_down' }, minHoldS: 75, why: 'its exporter cannot reach the old master (for: 1m)' }],
+  unexpectedAlerts: [{ alert: 'NoRedisMaster' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   faults: (ctx) => [powerLoss(ctx.inv, ctx.redisMaster)],
   criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
 })

@@ -5,6 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
 import type { DrillReport } from './drill-report.ts'
+import { alertLabel } from './prometheus-alerts.ts'
+import { describeActivation } from '../verify/alert-check.ts'
 
 const DOC = join(REPO_ROOT, 'docs/chaos.md')
 const CHART_DIR = join(REPO_ROOT, 'docs/chaos')
@@ -29,8 +31,27 @@ export function figuresBlock(r: DrillReport): string {
   }
   const single = r.routing.acksWithoutSyncStandby ?? 0
   if (single > 0) lines.push('', `Writes acknowledged while the primary had no synchronous standby streaming (one copy only; read from PostgreSQL four times a second): ${single}.`)
+  const alerts = alertsLine(r)
+  if (alerts) lines.push('', alerts)
   lines.push('', `![${r.drill.name} timeline](chaos/${r.drill.name}.svg)`)
   return lines.join('\n')
+}
+
+/** One line: the alerts Prometheus raised after the fault (relative to it) and the must-not-fire ones that stayed quiet. */
+export function alertsLine(r: DrillReport): string | null {
+  const al = r.alerts
+  if (!al) return null
+  if (!al.history.available) return `Alerts (Prometheus): not read — ${al.history.error ?? 'unknown error'}.`
+  const faultAt = r.run.faultAt
+  const raised = al.history.activations.filter((a) => !a.activeAtWindowStart && (a.pendingAt ?? a.firingAt ?? 0) >= faultAt - al.history.stepS * 1000)
+  const seen = raised.map((a) => `\`${alertLabel(a.alert, a.labels)}\` ${describeActivation(a, faultAt)}`)
+  const quiet = al.check.outcomes.filter((o) => o.kind === 'unexpected' && o.pass).map((o) => `\`${o.expectation}\``)
+  const failed = al.check.outcomes.filter((o) => !o.pass).map((o) => (o.judged ? o : { ...o, expectation: `${o.expectation} [reported, not judged]` })).map((o) => `${o.expectation} (${o.kind === 'expected' ? o.required : 'must not fire'}: ${o.seen})`)
+  return [
+    `Alerts (Prometheus, relative to the fault): ${seen.length ? seen.join('; ') : 'none raised'}.`,
+    quiet.length ? ` Never fired, as required: ${quiet.join(', ')}.` : '',
+    failed.length ? ` **Not as expected:** ${failed.join('; ')}.` : '',
+  ].join('')
 }
 
 /** Returns false when docs/chaos.md has no block for the drill (nothing is written then). */

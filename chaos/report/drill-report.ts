@@ -8,6 +8,9 @@ import type { WriteCheck } from '../verify/acknowledged-writes.ts'
 import type { ClusterSample } from '../cluster/cluster-sampler.ts'
 import type { ChartInput } from './timeline-chart.ts'
 import { renderTimelineSvg } from './timeline-chart.ts'
+import type { AlertHistory } from './prometheus-alerts.ts'
+import { alertLabel } from './prometheus-alerts.ts'
+import type { AlertCheck, AlertExpectation, AlertMatcher } from '../verify/alert-check.ts'
 
 export interface VerdictCheck {
   name: string
@@ -55,6 +58,8 @@ export interface DrillReport {
     acksWithoutSyncStandby: number
   }
   verdict: { pass: boolean; checks: VerdictCheck[] }
+  /** Prometheus' ALERTS over the drill and the check against the drill's expectations (absent in reports before issue 6). */
+  alerts?: { history: AlertHistory; check: AlertCheck; expected: AlertExpectation[]; unexpected: AlertMatcher[] }
   timeline: TimelinePoint[]
   samples: Array<{ t: number; routed: string | null; leader: string | null; redis: string | null; apps: number }>
 }
@@ -85,6 +90,13 @@ export function chartFor(report: DrillReport, samples: ClusterSample[]): string 
     { t: rel(report.run.healAt), label: 'heal', color: '#59a14f' },
   ]
   if (report.run.redundantAt) markers.push({ t: rel(report.run.redundantAt), label: 'full redundancy', color: '#4e79a7' })
+  // Alerts that fired because of the fault, where they fall within the chart (later ones: the Alerts table).
+  const span = report.timeline.length ? report.timeline[report.timeline.length - 1]!.t + 1 : 0
+  for (const a of report.alerts?.history.activations ?? []) {
+    if (a.firingAt === null || a.activeAtWindowStart || a.firingAt < report.run.faultAt) continue
+    if (rel(a.firingAt) <= span) markers.push({ t: rel(a.firingAt), label: `${a.alert} fires`, color: '#f28e2b' })
+    if (a.resolvedAt !== null && rel(a.resolvedAt) <= span) markers.push({ t: rel(a.resolvedAt), label: `${a.alert} resolved`, color: '#9c755f' })
+  }
   const w = report.metrics.writeUnavailable
   return renderTimelineSvg({
     title: `${report.drill.name} — ${report.verdict.pass ? 'PASS' : 'FAIL'} (${report.run.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
@@ -97,6 +109,38 @@ export function chartFor(report: DrillReport, samples: ClusterSample[]): string 
 }
 
 const ms = (v: number | null) => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`)
+
+/** The Alerts section: what Prometheus raised over the drill, relative to the fault, and the expectations. */
+export function renderAlertsHtml(report: DrillReport): string {
+  const al = report.alerts
+  if (!al) return '<h2>Alerts (Prometheus)</h2><p>Not collected in this run.</p>'
+  const h = al.history
+  const faultAt = report.run.faultAt
+  const at = (t: number | null, none: string) =>
+    t === null ? none : `${t >= faultAt ? '+' : ''}${((t - faultAt) / 1000).toFixed(0)} s <small>(${new Date(t).toISOString().slice(11, 19)})</small>`
+  const matchesAny = (name: string, labels: Record<string, string>, matchers: AlertMatcher[]) =>
+    matchers.some((m) => m.alert === name && Object.entries(m.labels ?? {}).every(([k, v]) => labels[k] === v))
+  const head = `<p>From <code>${esc(h.prometheusUrl || '—')}/api/v1/query_range</code>, <code>ALERTS</code> (pending and firing) from ${esc(new Date(h.from).toISOString().slice(11, 19))} to ${esc(new Date(h.to).toISOString().slice(11, 19))} UTC, step ${h.stepS} s; times relative to the fault (${esc(new Date(faultAt).toISOString().slice(11, 19))} UTC), to within a step.</p>`
+  if (!h.available) return `<h2>Alerts (Prometheus)</h2>${head}<p class="bad"><b>Prometheus could not be read:</b> ${esc(h.error ?? '')}. Which alerts fired is unknown for this run.</p>`
+  const rows = h.activations
+    .map((a) => {
+      const role = a.activeAtWindowStart ? 'already on before the drill' : matchesAny(a.alert, a.labels, al.unexpected) ? 'must not fire' : matchesAny(a.alert, a.labels, al.expected) ? 'expected' : '—'
+      const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', ')
+      return `<tr><td>${esc(a.alert)}</td><td><small>${esc(labels)}</small></td><td>${a.activeAtWindowStart ? 'before the window' : at(a.pendingAt, '—')}</td><td>${at(a.firingAt, 'never fired')}</td><td>${at(a.resolvedAt, '<b>still active at the end</b>')}</td><td>${esc(role)}</td></tr>`
+    })
+    .join('')
+  const outcomes = al.check.outcomes
+    .map((o) => `<tr class="${o.pass ? 'ok' : o.judged ? 'bad' : ''}"><td>${o.pass ? '✔' : o.judged ? '✘' : '⚠'}</td><td>${esc(o.expectation)}</td><td>${esc(o.kind === 'expected' ? o.required : 'never fires')}${o.judged ? '' : ' <small>(reported, not judged)</small>'}</td><td>${esc(o.seen)}</td></tr>`)
+    .join('')
+  const why = [
+    ...al.expected.map((e) => `${alertLabel(e.alert, e.labels ?? {})}: ${e.why}`),
+    ...[...al.expected, ...al.unexpected].filter((m) => m.reportOnly).map((m) => `${alertLabel(m.alert, m.labels ?? {})} is reported, not judged: ${m.reportOnly}`),
+  ]
+  return `<h2>Alerts (Prometheus)</h2>${head}
+${rows ? `<table><tr><th>alert</th><th>labels</th><th>pending at</th><th>fired at</th><th>resolved at</th><th>in this drill</th></tr>${rows}</table>` : '<p>No alert was pending or firing during the drill.</p>'}
+${outcomes ? `<p>Expectations (${report.drill.name}):</p><table><tr><th></th><th>alert</th><th>required</th><th>seen</th></tr>${outcomes}</table>` : '<p>This drill declares no alert expectations.</p>'}
+${why.length ? `<ul>${why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`
+}
 
 export function renderHtml(report: DrillReport, svg: string): string {
   const m = report.metrics
@@ -132,6 +176,7 @@ tr.ok td:first-child{color:#2e7d32}tr.bad td{background:#fdecea}.gwt b{display:i
 <p>Before the fault: leader ${esc(report.steadyState.leader)}, synchronous standby ${esc(report.steadyState.syncStandby)}, Redis master ${esc(report.steadyState.redisMaster)}. Faults: ${esc(report.faults.join('; '))}.</p>
 <h2>Verdict</h2><table><tr><th></th><th>check</th><th>measured</th><th>criterion</th></tr>${checks}</table>
 <h2>Timeline</h2>${svg}
+${renderAlertsHtml(report)}
 <h2>Requests</h2>
 <p>${m.requests} requests, ${m.requestsDuringFault} sent while the fault was on; ${m.failed} failed, ${m.refused} refused cleanly. Longest time without an acknowledged write: ${m.writeUnavailableS ?? '–'} s; without a successful read: ${m.readUnavailableS ?? '–'} s.</p>
 <table><tr><th>during the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyDuringFault.read)}${lat('writes', m.latencyDuringFault.write)}</table>

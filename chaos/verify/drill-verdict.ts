@@ -6,6 +6,7 @@ import type { WriteCheck } from './acknowledged-writes.ts'
 import { missingAnywhere } from './acknowledged-writes.ts'
 import type { DrillMetrics } from './drill-metrics.ts'
 import type { DrillEvent, VerdictCheck } from '../report/drill-report.ts'
+import type { AlertCheck } from './alert-check.ts'
 
 export interface RoutingFacts {
   twoRoutedPrimariesSamples: number
@@ -65,6 +66,8 @@ export interface VerdictInput {
   routing: RoutingFacts
   journalUnreadable: number
   droppedIterations: number | null
+  /** Prometheus' alerts against the drill's expectations (alert-check.ts); absent: not checked. */
+  alerts?: AlertCheck
 }
 
 export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] } {
@@ -99,6 +102,12 @@ export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] 
   )
   if (c.forbidTwoRoutedPrimaries) add('never two primaries routed at once', v.routing.twoRoutedPrimariesSamples === 0, `${v.routing.twoRoutedPrimariesSamples} samples`, '0')
   if (c.primaryMustStay) add('no failover (writes stay on the first primary)', v.routing.samplesOffInitialPrimary === 0, `${v.routing.samplesOffInitialPrimary} samples elsewhere`, '0')
+  const a = v.alerts
+  if (a?.declared) {
+    // Reported only, the check cannot fail the drill, and says so rather than hiding a mismatch.
+    if (c.alertsJudged) add('alerts (Prometheus)', a.pass, a.value, a.limit)
+    else add('alerts (Prometheus; reported, not judged)', true, a.pass ? a.value : `NOT as expected: ${a.value}`, a.limit)
+  }
   add('journal readable', v.journalUnreadable === 0, `${v.journalUnreadable} unreadable lines`, '0')
   return { pass: checks.every((x) => x.pass), checks }
 }
