@@ -48,10 +48,12 @@ export async function appendAuditRow(q: Queryable, stripe: number, entry: string
   await q.query(APPEND_SQL, [stripe, entry, c.entityType, c.entityId, c.action, c.officerId, c.office, c.occurredAt])
 }
 
+// `seq::text` in the select list is named seq too: ORDER BY must name the column (audit_log.seq), or
+// it sorts the text (1, 10, 2, …) and every chain of ten rows or more looks broken.
 export async function auditRowsOfStripe(q: Queryable, stripe: number, afterSeq: string, limit: number): Promise<AuditRow[]> {
   const { rows } = await q.query<AuditRow>(
     `SELECT stripe, seq::text, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at
-       FROM audit_log WHERE stripe = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+       FROM audit_log WHERE stripe = $1 AND seq > $2 ORDER BY audit_log.seq LIMIT $3`,
     [stripe, afterSeq, limit],
   )
   return rows
@@ -67,7 +69,7 @@ export async function auditChainHeads(q: Queryable): Promise<Array<{ stripe: num
 export async function auditTrailOf(q: Queryable, entityType: string, entityId: string): Promise<AuditRow[]> {
   const { rows } = await q.query<AuditRow>(
     `SELECT stripe, seq::text, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at
-       FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY recorded_at, seq`,
+       FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY recorded_at, audit_log.seq`,
     [entityType, entityId],
   )
   return rows

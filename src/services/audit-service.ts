@@ -65,8 +65,21 @@ export interface ChainReport {
 
 const BATCH = 2000
 
-/** Walks every chain from its start; reports the first problem of each chain. */
+/**
+ * Walks every chain from its start; reports the first problem of each chain. Runs in one
+ * repeatable-read snapshot, so writes during the walk cannot look like a head mismatch; q must be a
+ * single connection (a checked-out client), not a pool.
+ */
 export async function verifyAuditChain(q: Queryable): Promise<ChainReport> {
+  await q.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  try {
+    return await walkAuditChains(q)
+  } finally {
+    await q.query('COMMIT').catch(() => undefined)
+  }
+}
+
+async function walkAuditChains(q: Queryable): Promise<ChainReport> {
   const heads = await auditChainHeads(q)
   const problems: ChainProblem[] = []
   let rowsChecked = 0
