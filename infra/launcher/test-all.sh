@@ -77,6 +77,8 @@ fi
 # under k6 load, failing on any failed request or lost acknowledged write. Holds shortened for CI.
 stage "drill incident-2019-01-25" npm run drill -- incident-2019-01-25 --hold 30 --after 60 --no-docs
 stage "drill primary-freeze-60s" npm run drill -- primary-freeze-60s --hold 40 --after 60 --no-docs
+# The benchmark machinery only (tiny rates, a temp folder): it must not fail on speed (issue 7).
+stage "bench smoke" npm run bench -- --smoke
 
 echo
 echo "==> summary"

@@ -1,0 +1,383 @@
+// npm run bench: the service against its ceiling on this machine, in one run.
+//
+//   npm run bench                          ceilings + the service's scenarios (rising arrival rate until
+//                                          p99 > 50 ms or errors), statements, plans, CPU profile, RSS
+//                                          under the average profile → docs/benchmarks.md
+//   npm run bench -- --growth 100000,1000000   seed up to each size, then lookups and searches at a
+//                                          fixed rate and their plans at that size
+//   npm run bench -- --soak [--soak-minutes 30] RSS of an app node over a long shift
+//   npm run bench -- --smoke [--out DIR]   every piece once, tiny and short: checks the machinery
+//                                          (CI); never fails on speed; writes to a temp folder
+//
+// Needs the cluster up and healthy (npm run up). Writes raw k6 output under .run/bench/<run>/.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { clusterStatus, endpoints, hostProcesses, secrets, waitHealthy } from '../../infra/launcher/cluster-api.ts'
+import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+import { ensureK6, startK6 } from '../../chaos/load/k6-load.ts'
+import { makeOfficers, newRunId } from '../../chaos/load/officer-tokens.ts'
+import { seededCount, seedHandovers } from '../../src/commands/seed-command.ts'
+import {
+  createStatements,
+  datasetFigures,
+  emptyScratchTables,
+  explain,
+  indexDefinitions,
+  prepareScratchTables,
+  readStatements,
+  sampleSeeded,
+  serverVersion,
+  withClient,
+  type Statement,
+} from './bench-database.ts'
+import { CREATE_OFFICES, makeFixture, writeFixture, type Fixture } from './bench-fixtures.ts'
+import { loadResults, saveResults, type BenchResults, type GrowthPoint, type MainRun, type ProbeStats, type ProfiledStep, type RssRun, type Settings } from './bench-results.ts'
+import { writeReport } from './bench-report.ts'
+import { summarizeProfile } from './cpu-profile-summary.ts'
+import { runStep, type StepResult } from './k6-step.ts'
+import { machineInfo } from './machine-info.ts'
+import { sampleRss, startNode } from './node-processes.ts'
+import { pgbenchCeiling } from './pgbench-ceiling.ts'
+import { searchRate, type RateSearch } from './rate-search.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    growth: { type: 'string' },
+    size: { type: 'string', default: '100000' },
+    'growth-rate': { type: 'string', default: '200' },
+    'step-seconds': { type: 'string', default: '20' },
+    'soak-minutes': { type: 'string', default: '30' },
+    'average-minutes': { type: 'string', default: '2' },
+    out: { type: 'string' },
+  },
+})
+
+const SMOKE = args.smoke
+const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
+const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : 'full'}`)
+// The smoke never touches docs/: its report goes to a temp folder (or --out).
+const outDir = args.out ?? (SMOKE ? join(tmpdir(), `tqdt-bench-smoke-${stamp}`) : join(REPO_ROOT, 'docs'))
+const resultsFile = join(outDir, SMOKE || args.out ? 'benchmarks-results.json' : 'benchmarks/results.json')
+mkdirSync(runDir, { recursive: true })
+mkdirSync(join(outDir, 'benchmarks'), { recursive: true })
+
+const settings: Settings = {
+  p99Ms: 50,
+  stepSeconds: SMOKE ? 3 : Number(args['step-seconds']),
+  warmupSeconds: SMOKE ? 1 : 5,
+  factor: 1.5,
+}
+
+const say = (line: string) => console.log(`bench: ${line}`)
+const ep = endpoints()
+const inv = loadInventory()
+const appHost = inv.hosts.find((h) => h.roles.includes('app'))!
+const BARE_URL = `http://${appHost.address}:3900`
+const PROFILED_URL = `http://${appHost.address}:3901`
+
+/** Started processes, stopped by PID on the way out — also when a step throws. */
+const cleanups: Array<() => Promise<unknown>> = []
+
+function fmtStep(s: StepResult): string {
+  return `${s.scenario} @ ${s.rate}/s: ${Math.round(s.reqPerS)} req/s, p50 ${s.p50Ms.toFixed(1)} ms, p99 ${s.p99Ms.toFixed(1)} ms, errors ${(s.failedRate * 100).toFixed(2)} %, dropped ${s.dropped} → ${s.ok ? 'pass' : 'FAIL'}`
+}
+
+/** A cluster still healing from an earlier drill or test gets two minutes; a broken one fails the run. */
+async function preflight(): Promise<void> {
+  const status = await clusterStatus()
+  if (status.healthy) return
+  say(`waiting up to 120 s for a healthy cluster: ${status.problems.join('; ')}`)
+  await waitHealthy(120_000)
+}
+
+async function ensureSeeded(target: number): Promise<{ from: number; to: number; seconds: number }> {
+  return withClient(ep.databaseUrl, async (c) => {
+    let last = 0
+    const r = await seedHandovers(c, {
+      target,
+      batchSize: 1000,
+      onProgress: (p) => {
+        if (Date.now() - last < 10_000 && p.seeded < p.target) return
+        last = Date.now()
+        say(`seeding ${p.seeded.toLocaleString('en')}/${p.target.toLocaleString('en')} handovers (${Math.round(p.added / Math.max(0.001, p.elapsedMs / 1000))}/s)`)
+      },
+    })
+    return { from: r.before, to: r.after, seconds: r.elapsedMs / 1000 }
+  })
+}
+
+interface Context {
+  k6: string
+  k6Version: string
+  fixtureFile: string
+  officersFile: string
+  fixture: Fixture
+}
+
+async function prepare(sampleSize: number): Promise<Context> {
+  const k6 = ensureK6((line) => say(line))
+  const seeded = await withClient(ep.databaseUrl, (c) => seededCount(c))
+  const sample = await withClient(ep.databaseReplicaUrl, (c) => sampleSeeded(c, seeded, sampleSize))
+  if (sample.length === 0) throw new Error('no seeded handovers to read: the seeding step found none')
+  const runId = newRunId()
+  const fixture = makeFixture({ runId, apiUrl: ep.httpBaseUrl, bareUrl: BARE_URL, jwtSecret: secrets().jwtSecret, sample, createDestination: '43IH' })
+  const fixtureFile = writeFixture(join(runDir, 'fixture.json'), fixture)
+  const officersFile = join(runDir, 'officers.json')
+  writeFileSync(officersFile, JSON.stringify(makeOfficers(4, runId), null, 2), { mode: 0o600 })
+  return { k6: k6.path, k6Version: k6.version, fixtureFile, officersFile, fixture }
+}
+
+/**
+ * The officer workload numbers paper declarations per VU and iteration: a second step with the same
+ * officers would enter the same receipt numbers again (409). Each step of it gets offices of its own.
+ */
+function freshOfficers(ctx: Context, dir: string): string {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, 'officers.json')
+  writeFileSync(file, JSON.stringify(makeOfficers(2, newRunId())), { mode: 0o600 })
+  return file
+}
+
+function stepRunner(ctx: Context, scenario: string, extra: { writeFraction?: number; apiUrl?: string; fixtureFile?: string } = {}) {
+  let n = 0
+  return (rate: number) => {
+    const dir = join(runDir, scenario, `step${++n}-${rate}`)
+    return runStep({
+      k6: ctx.k6,
+      scenario,
+      rate,
+      durationS: settings.stepSeconds,
+      warmupS: settings.warmupSeconds,
+      fixtureFile: extra.fixtureFile ?? ctx.fixtureFile,
+      officersFile: scenario === 'mixed' ? freshOfficers(ctx, dir) : ctx.officersFile,
+      apiUrl: extra.apiUrl ?? ep.httpBaseUrl,
+      dir,
+      writeFraction: extra.writeFraction,
+      p99Ms: settings.p99Ms,
+    })
+  }
+}
+
+// Where each rise starts (iterations/s; a mixed iteration is a session of ~3 requests) and its steps.
+const START_RATES: Record<string, number> = {
+  'bare.get': 600, 'bare.post': 300, 'bare.mix': 400, 'handover.get': 300, 'handover.search': 200, 'handover.create': 60, mixed: 20,
+}
+
+async function rise(ctx: Context, scenario: string, extra: { writeFraction?: number } = {}): Promise<RateSearch> {
+  say(`${scenario}: rising from ${SMOKE ? 2 : START_RATES[scenario]}/s`)
+  const search = await searchRate(
+    stepRunner(ctx, scenario, extra),
+    SMOKE
+      ? { startRate: 2, factor: 1, maxSteps: 1, refine: 0, onStep: (s) => say(fmtStep(s)) }
+      : { startRate: START_RATES[scenario]!, factor: settings.factor, maxSteps: 12, refine: 2, onStep: (s) => say(fmtStep(s)) },
+    settings.p99Ms,
+  )
+  say(`${scenario}: best ${search.best ? `${Math.round(search.best.reqPerS)} req/s (p99 ${search.best.p99Ms.toFixed(1)} ms)` : 'none'}; stopped by ${search.stoppedBy}`)
+  return search
+}
+
+async function startBare(): Promise<void> {
+  const bare = await startNode({
+    args: [join(REPO_ROOT, 'loadtests/bench/bare-server.ts')],
+    env: { BARE_HOST: appHost.address, BARE_PORT: '3900', DATABASE_URL: ep.databaseUrl, DATABASE_REPLICA_URL: ep.databaseReplicaUrl },
+    url: BARE_URL,
+    readyPath: '/health',
+    logFile: join(runDir, 'bare-server.log'),
+  })
+  say(`bare server pid ${bare.pid} on ${BARE_URL}`)
+  cleanups.push(() => bare.stop())
+}
+
+/** The app node's settings from the launcher's env file, as variables (not --env-file: that path marks a process as app1's). */
+function appEnv(host: string): Record<string, string> {
+  const text = readFileSync(join(clusterPath(inv, 'config'), host, 'app.env'), 'utf8')
+  return Object.fromEntries(text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+}
+
+/** One extra app node with --cpu-prof and the pool probe, loaded straight (no HAProxy) with one scenario at one rate. */
+async function profileScenario(ctx: Context, scenario: string, rate: number): Promise<ProfiledStep> {
+  const dir = join(runDir, `profile-${scenario}`)
+  mkdirSync(dir, { recursive: true })
+  const node = await startNode({
+    args: [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--import', join(REPO_ROOT, 'loadtests/bench/pool-probe.ts'), join(REPO_ROOT, 'src/server.ts')],
+    env: {
+      ...appEnv(appHost.name),
+      HOST: appHost.address, PORT: '3901', NODE_NAME: `${appHost.name}-profiled`, QUEUE_ENABLED: 'false', LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_MS: '0', BENCH_PROBE_FILE: join(dir, 'probe.json'),
+    },
+    url: PROFILED_URL,
+    readyPath: '/health/ready',
+    logFile: join(dir, 'node.log'),
+  })
+  cleanups.push(() => node.stop())
+  say(`profiling ${scenario} @ ${rate}/s on an extra node (pid ${node.pid}, ${PROFILED_URL})`)
+  const fixtureFile = writeFixture(join(dir, 'fixture.json'), { ...ctx.fixture, apiUrl: PROFILED_URL })
+  // The measured phase starts after the warm-up: mark it, so counters and profile cover it alone.
+  const mark = setTimeout(() => process.kill(node.pid, 'SIGUSR2'), settings.warmupSeconds * 1000)
+  const step = await stepRunner(ctx, scenario, { apiUrl: PROFILED_URL, fixtureFile })(rate)
+  clearTimeout(mark)
+  await node.stop()
+  const read = <T>(file: string): T | null => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as T
+    } catch {
+      return null
+    }
+  }
+  const profile = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  const probe = read<ProbeStats>(join(dir, 'probe.json'))
+  return { scenario, step, probe, summary: profile ? summarizeProfile(join(dir, profile), probe?.markUs ?? 0) : null }
+}
+
+function appNodePid(): number {
+  const procs = hostProcesses(appHost.name)
+  const p = procs.find((x) => x.foundBy === 'pidfile') ?? procs[0]
+  if (!p) throw new Error(`no process found for ${appHost.name}`)
+  return p.pid
+}
+
+/** The officer workload with a shared profile, sampling the RSS of one app node meanwhile. */
+async function rssUnder(ctx: Context, profile: string, durationS: number, rate: number): Promise<RssRun> {
+  const pid = appNodePid()
+  const dir = join(runDir, `rss-${profile}`)
+  mkdirSync(dir, { recursive: true })
+  const officers = JSON.parse(readFileSync(ctx.officersFile, 'utf8'))
+  const sampler = sampleRss(pid, profile === 'soak' ? 10_000 : 1000)
+  const k6 = startK6({ k6: ctx.k6, runDir: dir, officers, profile, rate, durationSeconds: durationS, baseUrl: ep.httpBaseUrl })
+  cleanups.push(async () => k6.interrupt())
+  await k6.exited
+  const samples = sampler.stop()
+  const summary = JSON.parse(readFileSync(k6.summaryFile, 'utf8')) as { metrics: Record<string, Record<string, number>> }
+  const failed = summary.metrics.http_req_failed ?? {}
+  return {
+    node: appHost.name,
+    profile,
+    durationS: samples.at(-1)?.t ?? 0,
+    samples,
+    requests: summary.metrics.http_reqs?.count ?? 0,
+    p99Ms: summary.metrics.http_req_duration?.['p(99)'] ?? NaN,
+    failedRate: failed.value ?? failed.rate ?? 0,
+  }
+}
+
+async function growthPoint(ctx: Context, size: number, seed: GrowthPoint['seed']): Promise<GrowthPoint> {
+  const rate = SMOKE ? 5 : Number(args['growth-rate'])
+  const get = await stepRunner(ctx, 'handover.get')(rate)
+  say(`growth ${size}: ${fmtStep(get)}`)
+  const search = await stepRunner(ctx, 'handover.search')(rate)
+  say(`growth ${size}: ${fmtStep(search)}`)
+  const sample = ctx.fixture.handovers[0]!
+  const container = ctx.fixture.containers[0]!
+  const captured = await withClient(ep.databaseUrl, (c) => readStatements(c, { id: sample.id, office: sample.office, containerNumber: container.containerNumber }))
+  // Each plan where the app runs the statement: GET by id on the primary, the search on a replica.
+  const explainAll = (url: string, list: Statement[]) =>
+    withClient(url, async (c) => {
+      const out: Array<{ text: string; plan: string }> = []
+      for (const s of list) out.push({ text: s.text, plan: await explain(c, s) })
+      return out
+    })
+  const plans = { get: await explainAll(ep.databaseUrl, captured.get), search: await explainAll(ep.databaseReplicaUrl, captured.search) }
+  const dataset = await withClient(ep.databaseReplicaUrl, (c) => datasetFigures(c))
+  const indexes = await withClient(ep.databaseReplicaUrl, (c) => indexDefinitions(c, ['handovers', 'handover_containers']))
+  return { size, date: new Date().toISOString(), dataset, seed, rate, get, search, plans, indexes }
+}
+
+async function mainRun(results: BenchResults): Promise<void> {
+  const size = SMOKE ? 300 : Number(args.size)
+  const seeded = await ensureSeeded(size)
+  const pgVersion = await withClient(ep.databaseUrl, (c) => serverVersion(c))
+  const ctx = await prepare(SMOKE ? 50 : 5000)
+  const machine = machineInfo({ postgresql: pgVersion, k6: ctx.k6Version.replace(/^k6 /, '').split(' ')[0] ?? ctx.k6Version })
+  await withClient(ep.databaseUrl, (c) => prepareScratchTables(c))
+  cleanups.push(() => withClient(ep.databaseUrl, (c) => emptyScratchTables(c)))
+  await startBare()
+
+  const scenarios: Record<string, RateSearch> = {}
+  for (const s of ['bare.get', 'bare.post', 'handover.get', 'handover.search', 'handover.create', 'mixed']) scenarios[s] = await rise(ctx, s)
+  // The bare mix has the mixed workload's share of writes, as measured in its best step.
+  const writeShare = scenarios.mixed?.best?.writeShare ?? scenarios.mixed?.steps[0]?.writeShare ?? 0.5
+  scenarios['bare.mix'] = await rise(ctx, 'bare.mix', { writeFraction: writeShare })
+
+  say('pgbench: single-row INSERTs through HAProxy :5000 (synchronous standby)')
+  const pgbench = await pgbenchCeiling(ep.databaseUrl, SMOKE ? [2] : [8, 16, 32], SMOKE ? 2 : 15, join(runDir, 'pgbench'))
+  for (const r of pgbench.runs) say(`pgbench -c ${r.clients}: ${Math.round(r.tps)} TPS, p99 ${r.p99Ms.toFixed(1)} ms`)
+
+  const sample = ctx.fixture.handovers[0]!
+  const container = ctx.fixture.containers[0]!
+  const reads = await withClient(ep.databaseUrl, (c) => readStatements(c, { id: sample.id, office: sample.office, containerNumber: container.containerNumber }))
+  const create = await withClient(ep.databaseUrl, (c) => createStatements(c, CREATE_OFFICES[0]!, '43IH'))
+  const statements = { get: reads.get.map((s) => s.text), search: reads.search.map((s) => s.text), create: create.map((s) => s.text) }
+
+  // Profiles at about two thirds of each scenario's best rate on the cluster: busy, not saturated.
+  const profiles: ProfiledStep[] = []
+  for (const s of ['handover.get', 'mixed']) {
+    const best = scenarios[s]?.best?.rate ?? 5
+    profiles.push(await profileScenario(ctx, s, SMOKE ? 2 : Math.max(1, Math.round(best * 0.66))))
+  }
+
+  say(`RSS of ${appHost.name} under the average profile`)
+  const memory = await rssUnder(ctx, SMOKE ? 'smoke' : 'average', SMOKE ? 5 : Number(args['average-minutes']) * 60, 1)
+
+  const dataset = await withClient(ep.databaseReplicaUrl, (c) => datasetFigures(c))
+  const main: MainRun = { mode: SMOKE ? 'smoke' : 'full', machine, settings, dataset, seededHandovers: seeded.to, scenarios, pgbench, statements, profiles, memory }
+  results.main = main
+  // The main run's dataset is one growth point as well, when no growth run measured that size yet.
+  if (!results.growth.some((g) => g.size === seeded.to)) {
+    results.growth.push(await growthPoint(ctx, seeded.to, seeded.from === seeded.to ? null : { from: seeded.from, seconds: seeded.seconds, handoversPerS: (seeded.to - seeded.from) / seeded.seconds }))
+  }
+}
+
+async function growthRun(results: BenchResults, sizes: number[]): Promise<void> {
+  for (const size of sizes.sort((a, b) => a - b)) {
+    const seeded = await ensureSeeded(size)
+    say(`dataset at ${seeded.to.toLocaleString('en')} seeded handovers (${seeded.from === seeded.to ? 'already there' : `seeded in ${Math.round(seeded.seconds)} s`})`)
+    const ctx = await prepare(5000)
+    const point = await growthPoint(ctx, seeded.to, seeded.from === seeded.to ? null : { from: seeded.from, seconds: seeded.seconds, handoversPerS: (seeded.to - seeded.from) / seeded.seconds })
+    results.growth = [...results.growth.filter((g) => g.size !== point.size), point]
+    saveResults(resultsFile, results)
+  }
+}
+
+async function soakRun(results: BenchResults): Promise<void> {
+  await ensureSeeded(Number(args.size))
+  const ctx = await prepare(100)
+  const minutes = Number(args['soak-minutes'])
+  say(`soak: ${minutes} min of the soak profile; RSS of ${appHost.name} every 10 s`)
+  results.soak = { ...(await rssUnder(ctx, 'soak', minutes * 60, 1)), date: new Date().toISOString() }
+}
+
+async function main(): Promise<number> {
+  const results: BenchResults = SMOKE ? loadResults('/nonexistent') : loadResults(resultsFile)
+  try {
+    await preflight()
+    if (args.soak) await soakRun(results)
+    else if (args.growth) await growthRun(results, args.growth.split(',').map(Number))
+    else await mainRun(results)
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
+  }
+  saveResults(resultsFile, results)
+  const report = writeReport(results, join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))
+  say(`wrote ${report} (results ${resultsFile}; raw output ${runDir})`)
+  return 0
+}
+
+// Ctrl-C or a kill: stop what this run started (by PID) before going.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping what this run started`)
+    void Promise.allSettled(cleanups.reverse().map((c) => c())).then(() => process.exit(130))
+  })
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench: failed: ${(err as Error).stack ?? err}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,85 @@
+// Processes the benchmark starts for itself — the bare server and a profiled extra app node — each
+// stopped by its own PID, and the RSS of a node read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync, readFileSync } from 'node:fs'
+import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+
+export interface Started {
+  pid: number
+  url: string
+  stop(): Promise<number | null>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}) before it was ready`)
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(200)
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`)
+}
+
+/** Starts `node args…` with `env` added, waits until `readyUrl` answers 200; stop() sends SIGTERM to that PID only. */
+export async function startNode(o: { args: string[]; env: Record<string, string>; url: string; readyPath: string; logFile: string }): Promise<Started> {
+  const log = openSync(o.logFile, 'a')
+  const child = spawn(process.execPath, o.args, { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', log, log] })
+  closeSync(log)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  try {
+    await waitReady(o.url + o.readyPath, child, 20_000)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+  return {
+    pid: child.pid!,
+    url: o.url,
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode
+      process.kill(child.pid!, 'SIGTERM')
+      const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout' as const)])
+      if (code === 'timeout') {
+        process.kill(child.pid!, 'SIGKILL')
+        return null
+      }
+      return code
+    },
+  }
+}
+
+/** Resident set size of a process in MiB (VmRSS), or null when it is gone. */
+export function rssMiB(pid: number): number | null {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+    return Number.isFinite(kb) ? Math.round((kb / 1024) * 10) / 10 : null
+  } catch {
+    return null
+  }
+}
+
+/** Samples RSS every `everyMs` until stop() is called; returns the samples (seconds since start, MiB). */
+export function sampleRss(pid: number, everyMs: number): { stop(): Array<{ t: number; mib: number }> } {
+  const started = Date.now()
+  const samples: Array<{ t: number; mib: number }> = []
+  const take = () => {
+    const mib = rssMiB(pid)
+    if (mib !== null) samples.push({ t: Math.round((Date.now() - started) / 100) / 10, mib })
+  }
+  take()
+  const timer = setInterval(take, everyMs)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      take()
+      return samples
+    },
+  }
+}
