@@ -121,7 +121,8 @@ type Content = Omit<PaperDeclaration, 'id' | 'office' | 'receiptYear' | 'receipt
   goodsLines: DeclarationContentInput['goodsLines']
 }
 
-function contentOfInput(input: DeclarationContentInput): Content {
+/** The declaration's own fields as the input gives them (defaults applied), without goods lines. */
+export function contentFieldsOfInput(input: DeclarationContentInput): Omit<Content, 'goodsLines'> {
   return {
     formType: input.formType,
     declarationNumber: input.declarationNumber ?? null,
@@ -133,8 +134,11 @@ function contentOfInput(input: DeclarationContentInput): Content {
     status: input.status ?? 'REGISTERED',
     cancelReason: input.cancelReason ?? null,
     registeredAt: normaliseInstant(input.registeredAt),
-    goodsLines: input.goodsLines.map((l) => ({ ...l })),
   }
+}
+
+function contentOfInput(input: DeclarationContentInput): Content {
+  return { ...contentFieldsOfInput(input), goodsLines: input.goodsLines.map((l) => ({ ...l })) }
 }
 
 function contentOfRecord(d: PaperDeclaration): Content {

@@ -11,7 +11,6 @@ import {
   replaceGoodsLines,
   searchDeclarations,
   updateDeclaration,
-  type DeclarationContentColumns,
   type GoodsLineRow,
   type PaperDeclarationRow,
 } from '../db/paper-declaration-repository.ts'
@@ -27,13 +26,12 @@ import {
   checkTransition,
   declarationIdOf,
   isDeclarationId,
-  normaliseInstant,
   sameContent,
   searchBoundOf,
+  contentFieldsOfInput,
 } from './paper-declaration-rules.ts'
 import type {
   CreateDeclarationInput,
-  DeclarationContentInput,
   FormType,
   PaperDeclaration,
   PaperDeclarationSummary,
@@ -108,20 +106,6 @@ async function loadById(q: Queryable, id: string): Promise<PaperDeclaration> {
   return load(q, row)
 }
 
-function columnsOf(input: DeclarationContentInput): DeclarationContentColumns {
-  return {
-    formType: input.formType,
-    declarationNumber: input.declarationNumber ?? null,
-    declarantName: input.declarantName,
-    taxCode: input.taxCode,
-    procedureType: input.procedureType,
-    channel: input.channel,
-    inspectionResult: input.inspectionResult ?? null,
-    status: input.status ?? 'REGISTERED',
-    cancelReason: input.cancelReason ?? null,
-    registeredAt: normaliseInstant(input.registeredAt),
-  }
-}
 
 /**
  * Creates a paper declaration. Entering the same paper form again (same office, receipt year and
@@ -136,7 +120,7 @@ export async function createPaperDeclaration(
   checkContent(input, { year: input.receiptYear, field: 'receiptYear' }, ctx.now)
   if (input.office !== ctx.actor.office) throw officeForbidden(input.office)
   const backEntry = backEntryOf(ctx, input)
-  const columns = columnsOf(input)
+  const columns = contentFieldsOfInput(input)
   checkPaperTime(backEntry, columns.registeredAt)
   const id = declarationIdOf(input.office, input.receiptYear, input.receiptNumber)
 
@@ -204,7 +188,7 @@ export async function updatePaperDeclaration(
   checkContent(input, { year: row.receipt_year, field: 'registeredAt' }, ctx.now)
   checkTransition(row.status as Status, input.status)
   const backEntry = backEntryOf(ctx, input)
-  const columns = columnsOf(input)
+  const columns = contentFieldsOfInput(input)
   checkPaperTime(backEntry, columns.registeredAt)
 
   const before = await load(ctx.tx, row)
