@@ -3,7 +3,7 @@
 // services against a recording connection — with their EXPLAIN (ANALYZE, BUFFERS) plans.
 import pg from 'pg'
 import { seededHandoverId } from '../../src/commands/seed-command.ts'
-import { Database, type Queryable } from '../../src/db/database.ts'
+import { Database, type PreparedStatement, type Queryable } from '../../src/db/database.ts'
 import { getHandover, searchHandoverList } from '../../src/services/handover-query-service.ts'
 import { createHandover } from '../../src/services/handover-service.ts'
 import { runIdempotentWrite } from '../../src/services/idempotency-service.ts'
@@ -103,9 +103,9 @@ export interface Statement {
 /** A Queryable that runs every statement on `q` and keeps what it ran. */
 function recording(q: Queryable, into: Statement[]): Queryable {
   return {
-    query: (text: string, values?: unknown[]) => {
-      into.push({ text, values: values ?? [] })
-      return q.query(text, values)
+    query: (statement: string | PreparedStatement, values?: unknown[]) => {
+      into.push(typeof statement === 'string' ? { text: statement, values: values ?? [] } : { text: statement.text, values: statement.values })
+      return q.query(statement, values)
     },
   } as Queryable
 }

@@ -8,6 +8,7 @@ import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inve
 import { growthChart, latencyChart, rssChart, throughputChart, type Pair } from './bench-charts.ts'
 import type { BenchResults, GrowthPoint, MainRun, RssRun } from './bench-results.ts'
 import type { StepResult } from './k6-step.ts'
+import { COMPONENTS } from './cpu-by-component.ts'
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–')
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : '–')
@@ -53,6 +54,28 @@ function comparisons(m: MainRun): Array<Pair & { target: number | null; note: st
     },
     row('mixed officer workload', 'mixed', 'bare.mix', 'bare mix', 0.6),
   ]
+}
+
+/** CPU milliseconds per answered request, by component, at each scenario's best step. */
+function cpuSection(m: MainRun): string[] {
+  const rows = Object.entries(m.scenarios).filter(([, s]) => s.best?.cpu && s.best.requests > 0)
+  if (rows.length === 0) return []
+  const out = [
+    '**CPU per request at each scenario\'s best step**, on the whole machine (every process, grouped by what it is; `loadtests/bench/cpu-by-component.ts`). Two cores give 2,000 CPU ms a second: a scenario\'s ceiling is about 2,000 ÷ its total.',
+    '',
+    `| scenario | req/s | ${COMPONENTS.join(' | ')} | total ms/req | both cores busy |`,
+    `|:---|---:|${COMPONENTS.map(() => '---:').join('|')}|---:|---:|`,
+  ]
+  for (const [name, s] of rows) {
+    const best = s.best as StepResult
+    const cpu = best.cpu as Record<string, number>
+    const per = (c: string) => ((cpu[c] ?? 0) * 1000) / best.requests
+    const total = COMPONENTS.reduce((sum, c) => sum + per(c), 0)
+    const busy = COMPONENTS.reduce((sum, c) => sum + (cpu[c] ?? 0), 0) / (best.durationS * 2)
+    out.push(`| ${TITLES[name] ?? name} | ${n0(best.reqPerS)} | ${COMPONENTS.map((c) => per(c).toFixed(2)).join(' | ')} | ${total.toFixed(2)} | ${pct(busy)} |`)
+  }
+  out.push('')
+  return out
 }
 
 function profileSection(m: MainRun): string[] {
@@ -197,6 +220,7 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
       '',
       '<details><summary>The statements of one create</summary>', '', '```sql', ...m.statements.create.map((t) => t.replace(/\s+/g, ' ').trim()), '```', '</details>', '',
     )
+    out.push(...cpuSection(m))
     out.push(...profileSection(m))
     out.push(...closingTheGap(m))
   }

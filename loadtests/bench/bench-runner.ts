@@ -164,7 +164,7 @@ function stepRunner(ctx: Context, scenario: string, extra: { writeFraction?: num
 
 // Where each rise starts (iterations/s; a mixed iteration is a session of ~3 requests) and its steps.
 const START_RATES: Record<string, number> = {
-  'bare.get': 600, 'bare.post': 300, 'bare.mix': 400, 'handover.get': 300, 'handover.search': 200, 'handover.create': 60, mixed: 20,
+  'bare.get': 600, 'bare.post': 300, 'bare.mix': 400, 'handover.get': 600, 'handover.search': 300, 'handover.create': 60, mixed: 30,
 }
 
 async function rise(ctx: Context, scenario: string, extra: { writeFraction?: number } = {}): Promise<RateSearch> {
@@ -173,7 +173,7 @@ async function rise(ctx: Context, scenario: string, extra: { writeFraction?: num
     stepRunner(ctx, scenario, extra),
     SMOKE
       ? { startRate: 2, factor: 1, maxSteps: 1, refine: 0, onStep: (s) => say(fmtStep(s)) }
-      : { startRate: START_RATES[scenario]!, factor: settings.factor, maxSteps: 12, refine: 2, onStep: (s) => say(fmtStep(s)) },
+      : { startRate: START_RATES[scenario]!, factor: settings.factor, maxSteps: 14, refine: 2, onStep: (s) => say(fmtStep(s)) },
     settings.p99Ms,
   )
   say(`${scenario}: best ${search.best ? `${Math.round(search.best.reqPerS)} req/s (p99 ${search.best.p99Ms.toFixed(1)} ms)` : 'none'}; stopped by ${search.stoppedBy}`)

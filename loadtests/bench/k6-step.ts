@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { cpuBetween, cpuSnapshot, type CpuSnapshot } from './cpu-by-component.ts'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
 
 export interface StepResult {
@@ -25,6 +26,8 @@ export interface StepResult {
   /** p99 within the SLO, no failed request, at most 0.1 % of arrivals dropped. */
   ok: boolean
   k6Exit: number | null
+  /** CPU seconds per component on the whole machine during the measured phase (cpu-by-component.ts). */
+  cpu?: Record<string, number>
 }
 
 export interface StepOptions {
@@ -78,10 +81,17 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     stdio: ['ignore', log, log],
   })
   closeSync(log)
+  // The measured phase starts after the warm-up; its CPU is read over the same window (to ±0.1 s).
+  let cpuStart: CpuSnapshot | null = null
+  let cpuEnd: CpuSnapshot | null = null
+  const startTimer = setTimeout(() => (cpuStart = cpuSnapshot()), o.warmupS * 1000)
+  const endTimer = setTimeout(() => (cpuEnd = cpuSnapshot()), (o.warmupS + o.durationS) * 1000)
   const exit = await new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code))
     child.on('error', () => resolve(null))
   })
+  clearTimeout(startTimer)
+  clearTimeout(endTimer)
   // 99 = a threshold (the SLO) failed: that is a measurement. Anything else without a summary is a broken machine.
   if (!existsSync(summaryFile)) {
     throw new Error(`k6 step ${o.scenario} @ ${o.rate}/s wrote no summary (exit ${exit}); see ${join(o.dir, 'k6.log')}`)
@@ -109,6 +119,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     dropped: dropped.count ?? 0,
     ok: false,
     k6Exit: exit,
+    ...(cpuStart && cpuEnd ? { cpu: cpuBetween(cpuStart, cpuEnd) } : {}),
   }
   const iterations = metric(summary, 'iterations{phase:main}').count ?? 0
   result.ok = requests > 0 && result.p99Ms <= o.p99Ms && result.failedRate === 0 && result.dropped <= DROP_TOLERANCE * (iterations + result.dropped)

@@ -1,6 +1,11 @@
 // "Rising until p99 exceeds the SLO or errors appear": steps of a constant arrival rate, each
 // `factor` above the last while it passes, then a few bisections between the last passing and the
 // first failing rate. The figure reported for a scenario is its best passing step.
+//
+// A failing step is run once more before it counts: everything shares two cores here, and one stall
+// of a neighbour (an etcd fsync, a checkpoint, a Prometheus scrape) in a 20-second step would
+// otherwise end a scenario far below its edge. Ceilings and the service get the same rule; both
+// attempts are reported.
 import type { StepResult } from './k6-step.ts'
 
 export interface RateSearch {
@@ -29,11 +34,15 @@ export function failureReason(s: StepResult, p99Ms: number): string {
 
 export async function searchRate(run: (rate: number) => Promise<StepResult>, o: RateSearchOptions, p99Ms: number): Promise<RateSearch> {
   const steps: StepResult[] = []
-  const step = async (rate: number) => {
+  const once = async (rate: number) => {
     const s = await run(Math.max(1, Math.round(rate)))
     steps.push(s)
     o.onStep?.(s)
     return s
+  }
+  const step = async (rate: number) => {
+    const first = await once(rate)
+    return first.ok || steps.length >= o.maxSteps ? first : once(rate)
   }
   let best: StepResult | null = null
   let failed: StepResult | null = null

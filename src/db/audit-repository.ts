@@ -26,8 +26,16 @@ export interface AuditColumns {
   occurredAt: string
 }
 
-// One round trip: lock the stripe's head, chain the row to it, move the head. The head row lock is
-// held to COMMIT, which serialises writers of one stripe only.
+export interface OutboxEventInsert {
+  eventType: string
+  entityType: string
+  entityId: string
+  payload: string
+}
+
+// One round trip for the audit row and the change's outbox event: lock the stripe's head, chain the
+// row to it, move the head, and queue the event. The head row lock is held to COMMIT, which
+// serialises writers of one stripe only.
 const APPEND_SQL = `
 WITH head AS (
   SELECT stripe, last_seq, last_hash FROM audit_chain_heads WHERE stripe = $1 FOR UPDATE
@@ -39,13 +47,28 @@ WITH head AS (
   INSERT INTO audit_log (stripe, seq, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at)
   SELECT stripe, seq, $2, prev_hash, hash, $3, $4, $5, $6, $7, $8 FROM chained
   RETURNING stripe, seq, hash
+), event AS (
+  INSERT INTO outbox (event_type, entity_type, entity_id, payload) VALUES ($9, $10, $11, $12)
 )
 UPDATE audit_chain_heads h SET last_seq = i.seq, last_hash = i.hash
 FROM inserted i WHERE h.stripe = i.stripe
 RETURNING i.seq`
 
-export async function appendAuditRow(q: Queryable, stripe: number, entry: string, c: AuditColumns): Promise<void> {
-  await q.query(APPEND_SQL, [stripe, entry, c.entityType, c.entityId, c.action, c.officerId, c.office, c.occurredAt])
+export async function appendAuditRowWithEvent(
+  q: Queryable,
+  stripe: number,
+  entry: string,
+  c: AuditColumns,
+  event: OutboxEventInsert,
+): Promise<void> {
+  await q.query({
+    name: 'audit-append',
+    text: APPEND_SQL,
+    values: [
+    stripe, entry, c.entityType, c.entityId, c.action, c.officerId, c.office, c.occurredAt,
+    event.eventType, event.entityType, event.entityId, event.payload,
+  ],
+  })
 }
 
 // `seq::text` in the select list is named seq too: ORDER BY must name the column (audit_log.seq), or

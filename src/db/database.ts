@@ -5,8 +5,20 @@ import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg'
 import { databaseUnavailable } from '../errors.ts'
 import { isFailoverError, isRetryableTransactionError } from './failover-errors.ts'
 
+/**
+ * A statement PostgreSQL parses and plans once per connection (pg sends Parse with this name the
+ * first time a connection runs it, then only Bind/Execute). Only for fixed statements looked up by
+ * key: a statement with optional filters (`$2 IS NULL OR …`) would get one generic plan for every
+ * combination of filters.
+ */
+export interface PreparedStatement {
+  name: string
+  text: string
+  values: unknown[]
+}
+
 export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>
+  query<R extends QueryResultRow = QueryResultRow>(text: string | PreparedStatement, values?: unknown[]): Promise<QueryResult<R>>
 }
 
 export interface DatabaseEvents {

@@ -115,12 +115,13 @@ export function handoverFromRow(r: Record<string, unknown>): HandoverRecord {
 
 /** Next number of the office's yearly sequence; the row stays locked until COMMIT. */
 export async function nextSequenceValue(q: Queryable, office: string, year: number): Promise<number> {
-  const { rows } = await q.query<{ last_value: number }>(
-    `INSERT INTO handover_number_sequences AS s (office, year, last_value) VALUES ($1, $2, 1)
+  const { rows } = await q.query<{ last_value: number }>({
+    name: 'handover-next-number',
+    text: `INSERT INTO handover_number_sequences AS s (office, year, last_value) VALUES ($1, $2, 1)
      ON CONFLICT (office, year) DO UPDATE SET last_value = s.last_value + 1
      RETURNING s.last_value`,
-    [office, year],
-  )
+    values: [office, year],
+  })
   return (rows[0] as { last_value: number }).last_value
 }
 
@@ -159,45 +160,41 @@ export interface NewHandover {
   goods: Array<{ description: string; quantity: number; unit: string; marks: string | null }>
 }
 
+// One round trip for the whole aggregate: the containers and goods lines are inserted by CTEs of the
+// handover's INSERT (their foreign keys are checked at the end of the statement, when the handover
+// row exists). Empty lists unnest to no rows.
 export async function insertHandover(q: Queryable, h: NewHandover): Promise<void> {
-  await q.query(
-    `INSERT INTO handovers (id, handover_number, status, departure_office, departure_place, destination_office,
-       destination_place, declaration_numbers, vehicle, route, declarant_name, handed_over_at, due_at,
-       handed_over_by, origin, entered_by, paper_number, content_hash)
-     VALUES ($1, $2, 'HANDED_OVER', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-    [
+  await q.query({
+    name: 'handover-insert',
+    text: `WITH handover AS (
+       INSERT INTO handovers (id, handover_number, status, departure_office, departure_place, destination_office,
+         destination_place, declaration_numbers, vehicle, route, declarant_name, handed_over_at, due_at,
+         handed_over_by, origin, entered_by, paper_number, content_hash)
+       VALUES ($1, $2, 'HANDED_OVER', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       RETURNING id
+     ), containers AS (
+       INSERT INTO handover_containers (handover_id, position, container_number, carrier_seal, customs_seal)
+       SELECT handover.id, c.ord - 1, c.number, c.carrier, c.customs
+         FROM handover, unnest($18::text[], $19::text[], $20::text[]) WITH ORDINALITY AS c(number, carrier, customs, ord)
+     ), goods AS (
+       INSERT INTO handover_goods_lines (handover_id, position, description, quantity, unit, marks)
+       SELECT handover.id, g.ord - 1, g.description, g.quantity, g.unit, g.marks
+         FROM handover, unnest($21::text[], $22::numeric[], $23::text[], $24::text[]) WITH ORDINALITY AS g(description, quantity, unit, marks, ord)
+     )
+     SELECT 1`,
+    values: [
       h.id, h.handoverNumber, h.departureOffice, h.departurePlace, h.destinationOffice, h.destinationPlace,
       h.declarationNumbers, h.vehicle, h.route, h.declarantName, h.handedOverAt, h.dueAt, h.handedOverBy,
       h.origin, h.enteredBy, h.paperNumber, h.contentHash,
+      h.containers.map((c) => c.containerNumber),
+      h.containers.map((c) => c.carrierSeal),
+      h.containers.map((c) => c.customsSeal),
+      h.goods.map((g) => g.description),
+      h.goods.map((g) => g.quantity),
+      h.goods.map((g) => g.unit),
+      h.goods.map((g) => g.marks),
     ],
-  )
-  if (h.containers.length > 0) {
-    await q.query(
-      `INSERT INTO handover_containers (handover_id, position, container_number, carrier_seal, customs_seal)
-       SELECT $1, ord - 1, c.number, c.carrier, c.customs
-         FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS c(number, carrier, customs, ord)`,
-      [
-        h.id,
-        h.containers.map((c) => c.containerNumber),
-        h.containers.map((c) => c.carrierSeal),
-        h.containers.map((c) => c.customsSeal),
-      ],
-    )
-  }
-  if (h.goods.length > 0) {
-    await q.query(
-      `INSERT INTO handover_goods_lines (handover_id, position, description, quantity, unit, marks)
-       SELECT $1, ord - 1, g.description, g.quantity, g.unit, g.marks
-         FROM unnest($2::text[], $3::numeric[], $4::text[], $5::text[]) WITH ORDINALITY AS g(description, quantity, unit, marks, ord)`,
-      [
-        h.id,
-        h.goods.map((g) => g.description),
-        h.goods.map((g) => g.quantity),
-        h.goods.map((g) => g.unit),
-        h.goods.map((g) => g.marks),
-      ],
-    )
-  }
+  })
 }
 
 export async function findHandover(q: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<HandoverRecord | null> {
@@ -230,13 +227,59 @@ export async function containersOf(q: Queryable, handoverIds: string[]): Promise
   return byHandover
 }
 
-export async function goodsLinesOf(q: Queryable, handoverId: string): Promise<GoodsLineRecord[]> {
-  const { rows } = await q.query(
-    `SELECT description, quantity::float8 AS quantity, unit, marks
-       FROM handover_goods_lines WHERE handover_id = $1 ORDER BY position`,
-    [handoverId],
-  )
-  return rows.map((r) => ({ description: r.description, quantity: r.quantity, unit: r.unit, marks: r.marks ?? null }))
+export interface HandoverAggregate {
+  handover: HandoverRecord
+  containers: ContainerRecord[]
+  goods: GoodsLineRecord[]
+  receipt: ReceiptRecord | null
+}
+
+// The handover with its containers, goods lines and receipt in one statement: every round trip
+// through HAProxy costs CPU in Node, HAProxy and PostgreSQL alike, and the GET by id is the most
+// frequent request (docs/benchmarks.md). The lists come back as JSON built in position order.
+const AGGREGATE_SQL = `
+SELECT ${HANDOVER_COLUMNS},
+  (SELECT coalesce(json_agg(json_build_object('containerNumber', c.container_number, 'carrierSeal', c.carrier_seal,
+            'customsSeal', c.customs_seal, 'sealState', c.seal_state, 'newSealNumber', c.new_seal_number) ORDER BY c.position), '[]')
+     FROM handover_containers c WHERE c.handover_id = h.id) AS containers,
+  (SELECT coalesce(json_agg(json_build_object('description', g.description, 'quantity', g.quantity::float8,
+            'unit', g.unit, 'marks', g.marks) ORDER BY g.position), '[]')
+     FROM handover_goods_lines g WHERE g.handover_id = h.id) AS goods,
+  r.received_at, r.received_by, r.entered_by AS receipt_entered_by, r.origin AS receipt_origin,
+  r.discrepancies AS receipt_discrepancies, r.note AS receipt_note, r.content_hash AS receipt_content_hash
+FROM handovers h LEFT JOIN handover_receipts r ON r.handover_id = h.id
+WHERE h.id = $1`
+
+export async function findHandoverAggregate(q: Queryable, id: string): Promise<HandoverAggregate | null> {
+  const { rows } = await q.query({ name: 'handover-aggregate', text: AGGREGATE_SQL, values: [id] })
+  const r = rows[0]
+  if (!r) return null
+  return {
+    handover: handoverFromRow(r),
+    containers: r.containers as ContainerRecord[],
+    goods: r.goods as GoodsLineRecord[],
+    receipt: r.received_at == null ? null : receiptFromRow({
+      received_at: r.received_at,
+      received_by: r.received_by,
+      entered_by: r.receipt_entered_by,
+      origin: r.receipt_origin,
+      discrepancies: r.receipt_discrepancies,
+      note: r.receipt_note,
+      content_hash: r.receipt_content_hash,
+    }),
+  }
+}
+
+function receiptFromRow(r: Record<string, unknown>): ReceiptRecord {
+  return {
+    receivedAt: iso(r.received_at) as string,
+    receivedBy: r.received_by as string,
+    enteredBy: r.entered_by as string,
+    origin: r.origin as Origin,
+    discrepancies: r.discrepancies as string[],
+    note: (r.note as string | null) ?? null,
+    contentHash: r.content_hash as string,
+  }
 }
 
 export async function receiptOf(q: Queryable, handoverId: string): Promise<ReceiptRecord | null> {
@@ -245,17 +288,7 @@ export async function receiptOf(q: Queryable, handoverId: string): Promise<Recei
        FROM handover_receipts WHERE handover_id = $1`,
     [handoverId],
   )
-  const r = rows[0]
-  if (!r) return null
-  return {
-    receivedAt: iso(r.received_at) as string,
-    receivedBy: r.received_by,
-    enteredBy: r.entered_by,
-    origin: r.origin,
-    discrepancies: r.discrepancies,
-    note: r.note ?? null,
-    contentHash: r.content_hash,
-  }
+  return rows[0] ? receiptFromRow(rows[0]) : null
 }
 
 export async function insertReceipt(

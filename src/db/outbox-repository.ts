@@ -1,12 +1,6 @@
-// SQL of the transactional outbox (table outbox, migrations/005_outbox.sql).
+// SQL of the transactional outbox (table outbox, migrations/005_outbox.sql). Events are inserted
+// with their change's audit row (audit-repository.ts: one statement for both).
 import type { Queryable } from './database.ts'
-
-export interface OutboxInsert {
-  eventType: string
-  entityType: string
-  entityId: string
-  payload: unknown
-}
 
 export interface OutboxEvent {
   id: string
@@ -17,13 +11,6 @@ export interface OutboxEvent {
   dedupe_key: string
   attempts: number
   created_at: Date
-}
-
-export async function insertOutboxEvent(q: Queryable, e: OutboxInsert): Promise<void> {
-  await q.query(
-    'INSERT INTO outbox (event_type, entity_type, entity_id, payload) VALUES ($1, $2, $3, $4)',
-    [e.eventType, e.entityType, e.entityId, JSON.stringify(e.payload)],
-  )
 }
 
 /**

@@ -2,11 +2,11 @@
 // verified end to end (an edited, deleted or truncated row breaks it).
 import { createHash } from 'node:crypto'
 import type { Queryable } from '../db/database.ts'
-import { AUDIT_STRIPES, appendAuditRow, auditChainHeads, auditRowsOfStripe, auditTrailOf } from '../db/audit-repository.ts'
+import { AUDIT_STRIPES, appendAuditRowWithEvent, auditChainHeads, auditRowsOfStripe, auditTrailOf } from '../db/audit-repository.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { forbidden, notFound } from '../errors.ts'
 import type { Actor } from './jwt-service.ts'
-import { addOutboxEvent } from './outbox-service.ts'
+import { outboxEventOf } from './outbox-service.ts'
 import type { BackEntry, WriteContext } from './write-context.ts'
 
 export interface Change {
@@ -39,15 +39,14 @@ export async function recordChange(ctx: WriteContext, change: Change): Promise<v
     before: change.before ?? null,
     after: change.after ?? null,
   })
-  await appendAuditRow(ctx.tx, stripeOf(change.entityId), entry, {
+  await appendAuditRowWithEvent(ctx.tx, stripeOf(change.entityId), entry, {
     entityType: change.entityType,
     entityId: change.entityId,
     action: change.action,
     officerId: change.backEntry.originalOfficer,
     office: ctx.actor.office,
     occurredAt: change.backEntry.occurredAt,
-  })
-  await addOutboxEvent(ctx, change)
+  }, outboxEventOf(ctx, change))
 }
 
 export interface ChainProblem {

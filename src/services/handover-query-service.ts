@@ -1,7 +1,7 @@
 // Reads of handovers: one by id (either end of it, or an admin), the search, and an office's
 // overdue list. Lists are limited to the actor's office unless the actor is an admin.
 import type { Queryable } from '../db/database.ts'
-import { containersOf, findHandover, goodsLinesOf, receiptOf } from '../db/handover-repository.ts'
+import { containersOf, findHandoverAggregate } from '../db/handover-repository.ts'
 import { overdueHandovers, searchHandovers } from '../db/handover-search-repository.ts'
 import { invalid, notFound, type FieldProblem } from '../errors.ts'
 import { assertCanRead, listOfficeFor } from './handover-access.ts'
@@ -12,13 +12,8 @@ import type { Actor } from './jwt-service.ts'
 import { decodeCursor, pageOf, type Cursor } from './pagination.ts'
 
 export async function loadHandoverView(q: Queryable, id: string): Promise<HandoverView | null> {
-  const h = await findHandover(q, id)
-  if (!h) return null
-  // One after another: q is a single connection (often an open transaction), which runs one query at a time.
-  const containers = await containersOf(q, [id])
-  const goods = await goodsLinesOf(q, id)
-  const receipt = await receiptOf(q, id)
-  return handoverView(h, containers.get(id) ?? [], goods, receipt)
+  const found = await findHandoverAggregate(q, id)
+  return found && handoverView(found.handover, found.containers, found.goods, found.receipt)
 }
 
 export async function getHandover(q: Queryable, actor: Actor, id: string): Promise<HandoverView> {

@@ -29,10 +29,14 @@ export interface VerifierOptions {
   publicKeyFile: string | null
   issuer: string
   audience: string
+  /** How many verified tokens to remember (default 10,000). */
+  cacheSize?: number
 }
 
 export interface TokenVerifier {
   verify(token: string, nowSeconds?: number): Actor
+  /** The tokens remembered as verified, oldest first. */
+  remembered(): string[]
 }
 
 function loadPublicKeys(file: string): Map<string | undefined, KeyObject> {
@@ -47,10 +51,46 @@ function loadPublicKeys(file: string): Map<string | undefined, KeyObject> {
   return keys
 }
 
+// An officer's client sends the same token on every request for hours; checking its signature each
+// time was ~5 % of an app node's CPU on a GET (docs/benchmarks.md). A token whose signature and claims
+// checked out once is remembered with its time window, which is checked again on every use.
+const VERIFIED_CACHE_SIZE = 10_000
+
+interface Verified {
+  actor: Actor
+  exp: number
+  nbf: number | null
+}
+
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const full = createUncachedVerifier(options)
+  const verified = new Map<string, Verified>()
+  const cacheSize = options.cacheSize ?? VERIFIED_CACHE_SIZE
+  return {
+    remembered: () => [...verified.keys()],
+    verify(token, nowSeconds = Math.floor(Date.now() / 1000)) {
+      const hit = verified.get(token)
+      if (hit) {
+        if (hit.exp <= nowSeconds) {
+          verified.delete(token)
+          throw new TokenError('TOKEN_EXPIRED', 'The bearer token has expired')
+        }
+        if (hit.nbf !== null && hit.nbf > nowSeconds + 30) throw new TokenError('TOKEN_NOT_YET_VALID', 'The bearer token is not valid yet')
+        return hit.actor
+      }
+      const result = full.verify(token, nowSeconds)
+      // Oldest first out: a Map iterates in insertion order.
+      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string)
+      verified.set(token, { actor: result.actor, exp: result.exp, nbf: result.nbf })
+      return result.actor
+    },
+  }
+}
+
+function createUncachedVerifier(options: VerifierOptions): { verify(token: string, nowSeconds: number): Verified } {
   const publicKeys = options.publicKeyFile ? loadPublicKeys(options.publicKeyFile) : null
   return {
-    verify(token, nowSeconds = Math.floor(Date.now() / 1000)) {
+    verify(token, nowSeconds) {
       const parts = token.split('.')
       if (parts.length !== 3) throw new TokenError('TOKEN_MALFORMED', 'The bearer token is not a JWT')
       const [h, p, s] = parts as [string, string, string]
@@ -89,12 +129,13 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       if (typeof claims.sub !== 'string' || typeof claims.office !== 'string' || !ROLES.includes(role)) {
         throw new TokenError('TOKEN_CLAIMS_MISSING', 'The bearer token lacks sub, office or a known role')
       }
-      return {
+      const actor: Actor = {
         officerId: claims.sub,
         office: claims.office,
         role,
         name: typeof claims.name === 'string' ? claims.name : claims.sub,
       }
+      return { actor, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : null }
     },
   }
 }

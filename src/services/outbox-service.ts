@@ -1,6 +1,7 @@
 // What the wider customs system hears of a change: one outbox event per audited change, written by
-// recordChange in the change's own transaction (a rolled-back change leaves no event).
-import { insertOutboxEvent } from '../db/outbox-repository.ts'
+// recordChange in the change's own transaction and in the audit row's statement (a rolled-back
+// change leaves no event).
+import type { OutboxEventInsert } from '../db/audit-repository.ts'
 import type { Change } from './audit-service.ts'
 import type { WriteContext } from './write-context.ts'
 
@@ -24,8 +25,8 @@ export function eventTypeOf(entityType: string, action: string): string {
   return `${entityType}.${action}`
 }
 
-/** Call inside the change's transaction (recordChange does). */
-export async function addOutboxEvent(ctx: WriteContext, change: Change): Promise<void> {
+/** The event of a change, as recordChange stores it beside the audit row. */
+export function outboxEventOf(ctx: WriteContext, change: Change): OutboxEventInsert {
   const eventType = eventTypeOf(change.entityType, change.action)
   const payload: OutboxPayload = {
     eventType,
@@ -41,5 +42,5 @@ export async function addOutboxEvent(ctx: WriteContext, change: Change): Promise
     before: change.before ?? null,
     after: change.after ?? null,
   }
-  await insertOutboxEvent(ctx.tx, { eventType, entityType: change.entityType, entityId: change.entityId, payload })
+  return { eventType, entityType: change.entityType, entityId: change.entityId, payload: JSON.stringify(payload) }
 }
