@@ -1,6 +1,7 @@
 // The one executor every repository runs through. It owns the failover behaviour of the service:
 // writes ride through a primary failover (wait, bounded by a deadline, then retry) instead of
 // failing, and reads prefer a replica so they do not stall while there is no primary.
+import { createHash } from 'node:crypto'
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg'
 import { databaseUnavailable } from '../errors.ts'
 import { isFailoverError, isRetryableTransactionError } from './failover-errors.ts'
@@ -15,6 +16,15 @@ export interface PreparedStatement {
   name: string
   text: string
   values: unknown[]
+}
+
+/**
+ * A PreparedStatement named after its text, for SQL assembled from a fixed set of shapes: each shape
+ * gets its own name (and plan). Use it only for shapes led by a selective key (a container number,
+ * a declaration number), where a generic plan is the custom plan.
+ */
+export function preparedShape(prefix: string, text: string, values: unknown[]): PreparedStatement {
+  return { name: `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values }
 }
 
 export interface Queryable {

@@ -207,11 +207,12 @@ export async function findHandover(q: Queryable, id: string, options: { forUpdat
 }
 
 export async function containersOf(q: Queryable, handoverIds: string[]): Promise<Map<string, ContainerRecord[]>> {
-  const { rows } = await q.query(
-    `SELECT handover_id, container_number, carrier_seal, customs_seal, seal_state, new_seal_number
+  const { rows } = await q.query({
+    name: 'handover-containers-of',
+    text: `SELECT handover_id, container_number, carrier_seal, customs_seal, seal_state, new_seal_number
        FROM handover_containers WHERE handover_id = ANY($1::uuid[]) ORDER BY handover_id, position`,
-    [handoverIds],
-  )
+    values: [handoverIds],
+  })
   const byHandover = new Map<string, ContainerRecord[]>()
   for (const r of rows) {
     const list = byHandover.get(r.handover_id) ?? []
