@@ -108,12 +108,16 @@ function growthSection(growth: GrowthPoint[]): string[] {
   const first = growth[0]!
   const last = growth.at(-1)!
   const out = [
-    `Each size is measured at the same offered rate (${first.rate}/s) for ${first.get.durationS} s, with ids and container numbers drawn uniformly from **all** seeded handovers (so the whole history is read, not a hot corner).`,
+    `Each size is measured at the same offered rate (${first.rate}/s) for ${first.get.durationS} s, with ids and container numbers drawn uniformly from **all** seeded handovers (so the whole history is read, not a hot corner). Where a size was measured more than once (runs alternating GET and search) the table shows the run with the median p99; every run's p99 is listed below it.`,
     '',
     '| seeded handovers | all handovers | audit rows | database (one node) | seeding to this size | GET by id p50 / p99 | search p50 / p99 | errors |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...growth.map((g) =>
       `| ${n0(g.size)} | ${n0(g.dataset.handovers)} | ${n0(g.dataset.auditRows)} | ${gb(g.dataset.databaseBytes)} | ${g.seed ? `${n0(g.seed.seconds)} s from ${n0(g.seed.from)} (${n0(g.seed.handoversPerS)}/s)` : '–'} | ${ms(g.get.p50Ms)} / ${ms(g.get.p99Ms)} | ${ms(g.search.p50Ms)} / ${ms(g.search.p99Ms)} | ${pct(Math.max(g.get.failedRate, g.search.failedRate))} |`),
+    '',
+    ...growth
+      .filter((g) => (g.getRuns?.length ?? 0) > 1)
+      .map((g) => `* ${n0(g.size)}: GET p99 of each run ${g.getRuns!.map((r) => ms(r.p99Ms)).join(', ')}; search ${g.searchRuns!.map((r) => ms(r.p99Ms)).join(', ')}.`),
     '',
   ]
   if (growth.length > 1) {
@@ -127,10 +131,16 @@ function growthSection(growth: GrowthPoint[]): string[] {
   const rate = [...growth].reverse().find((x) => x.seed)?.seed?.handoversPerS
   let free = NaN
   try {
-    const st = statfsSync(clusterPath(loadInventory(), 'data'))
+    // The cluster's data folder, or (after a purge) the repository on the same disk.
+    const st = statfsSync(clusterPath(loadInventory(), 'data'), { bigint: false })
     free = st.bavail * st.bsize
   } catch {
-    // no data folder here
+    try {
+      const st = statfsSync(REPO_ROOT)
+      free = st.bavail * st.bsize
+    } catch {
+      // no disk figure
+    }
   }
   if (last.size < 10_000_000) {
     out.push(
@@ -156,7 +166,19 @@ function rssText(r: RssRun): string {
   const last = r.samples.at(-1)?.mib ?? NaN
   const max = Math.max(...r.samples.map((s) => s.mib))
   return `RSS of ${r.node} over ${Math.round(r.durationS / 60)} min of the \`${r.profile}\` profile: ${first} MiB at the start, ${last} MiB at the end, ${max} MiB at most ` +
-    `(${n0(r.requests)} requests through HAProxy to all three nodes, p99 ${ms(r.p99Ms)}, errors ${pct(r.failedRate)}).`
+    `(${n0(r.requests)} requests through HAProxy to all three nodes, p99 ${ms(r.p99Ms)}, errors ${pct(r.failedRate)}).` +
+    rssTrend(r)
+}
+
+/** Least-squares slope of RSS after the first 5 minutes (warm-up, JIT, pools filling), in MiB per hour. */
+function rssTrend(r: RssRun): string {
+  const settled = r.samples.filter((s) => s.t >= 300)
+  if (settled.length < 10) return ''
+  const n = settled.length
+  const mt = settled.reduce((a, s) => a + s.t, 0) / n
+  const mm = settled.reduce((a, s) => a + s.mib, 0) / n
+  const slope = settled.reduce((a, s) => a + (s.t - mt) * (s.mib - mm), 0) / settled.reduce((a, s) => a + (s.t - mt) ** 2, 0)
+  return ` After the first 5 minutes the RSS moved by ${(slope * 3600).toFixed(1)} MiB per hour (least-squares slope over ${n} samples).`
 }
 
 export function writeReport(results: BenchResults, mdFile: string, chartsDir: string): string {
@@ -198,7 +220,7 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
 
     out.push('## Method', '')
     out.push(
-      `* **k6 with arrival-rate steps** (\`loadtests/bench/bench-scenarios.js\`): each step is ${m.settings.warmupSeconds} s of warm-up at half the rate, then ${m.settings.stepSeconds} s at a constant arrival rate; the next step offers ${m.settings.factor}× more while the last passed, then two bisections narrow the edge. Open arrivals: a slow server shows as latency or dropped arrivals, never as a quietly lower rate.`,
+      `* **k6 with arrival-rate steps** (\`loadtests/bench/bench-scenarios.js\`): each step is ${m.settings.warmupSeconds} s of warm-up at half the rate, then ${m.settings.stepSeconds} s at a constant arrival rate; the next step offers ${m.settings.factor}× more while the last passed, then two bisections narrow the edge. A failing step is run once more before it counts (one stall of a neighbour on these shared cores would otherwise end a rise early); both attempts are listed below. Open arrivals: a slow server shows as latency or dropped arrivals, never as a quietly lower rate.`,
       '* **The service** is reached through HAProxy `:8080` (three app nodes). GET and search read seeded handovers drawn at random over the whole dataset, with an officer token of the handover\'s office; the create scenario spreads over 24 offices of its own; the mixed scenario is `loadtests/officer-workload.js` itself (`officerAction`: handover, gate, paper-declaration and lookup sessions).',
       '* **The bare ceiling** (`loadtests/bench/bare-server.ts`) is one Fastify process on an app host\'s address with the app\'s pool size, one `pg` query per request through the same HAProxy ports (`:5001` for the GET, `:5000` for the INSERT), no auth, validation, audit or idempotency. k6 reaches it directly, without HAProxy\'s HTTP hop.',
       '* **pgbench** inserts one row per transaction into a scratch table through HAProxy `:5000`, with the cluster\'s synchronous standby, at 8, 16 and 32 clients; the best is the ceiling.',
@@ -256,6 +278,12 @@ function cpuPerRequest(m: MainRun, scenario: string, component: string): number 
   return best?.cpu && best.requests > 0 ? ((best.cpu[component] ?? 0) * 1000) / best.requests : NaN
 }
 
+/** Share of both cores busy during a scenario's best step (NaN when not measured). */
+function busyShare(m: MainRun, scenario: string): number {
+  const best = m.scenarios[scenario]?.best
+  return best?.cpu ? Object.values(best.cpu).reduce((a, b) => a + b, 0) / (best.durationS * 2) : NaN
+}
+
 /** What would close each gap, stated only where the run shows the gap, with this run's figures. */
 function closingTheGap(m: MainRun): string[] {
   const best = (s: string) => m.scenarios[s]?.best?.reqPerS
@@ -276,6 +304,7 @@ function closingTheGap(m: MainRun): string[] {
     out.push(
       `* **Mixed workload (${r2(mixRatio)} of the bare mix, target 0.6×).** A create is ${m.statements.create.length} statements (including BEGIN/COMMIT): the idempotency lock and lookup, the office's number counter, the handover with its containers and goods (one statement), the view, the audit row with its outbox event (one statement), the stored response. ` +
         `CPU per request at the best step, ours against the bare mix: ${vs('mixed', 'bare.mix', 'node')}, ${vs('mixed', 'bare.mix', 'postgres')}, ${vs('mixed', 'bare.mix', 'haproxy')}. ` +
+        `At the mix's best step both cores were ${pct(busyShare(m, 'mixed'))} busy: the mix stops at the p99 limit before the CPU runs out, on the tail of its writes — each a chain of sequential round trips, every one a wake-up of Node, HAProxy and a PostgreSQL backend among some forty busy processes on two cores. ` +
         'Each write also waits for the synchronous standby to apply it (`remote_apply`) while it holds the office\'s counter row and an audit stripe\'s head. ' +
         'Left to try: the number counter folded into the INSERT, the view returned by the INSERT\'s CTE instead of read back, and the stored response written in the audit statement (a create at 6 statements); the remaining CPU is in PostgreSQL itself (index maintenance of an audited, idempotent write on three tables, WAL, and the standbys applying it on the same two cores).',
     )

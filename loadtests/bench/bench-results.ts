@@ -64,8 +64,11 @@ export interface GrowthPoint {
   /** Time to seed from the previous size to this one (null when nothing had to be added). */
   seed: { from: number; seconds: number; handoversPerS: number } | null
   rate: number
+  /** The run with the median p99 of getRuns / searchRuns (a single run in older results). */
   get: StepResult
   search: StepResult
+  getRuns?: StepResult[]
+  searchRuns?: StepResult[]
   plans: { get: Array<{ text: string; plan: string }>; search: Array<{ text: string; plan: string }> }
   indexes: Array<{ table: string; index: string; definition: string; bytes: number }>
 }
