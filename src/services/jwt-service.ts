@@ -135,7 +135,8 @@ function createUncachedVerifier(options: VerifierOptions): { verify(token: strin
         role,
         name: typeof claims.name === 'string' ? claims.name : claims.sub,
       }
-      return { actor, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : null }
+      // Frozen: one remembered token hands the same object to every request that carries it.
+      return { actor: Object.freeze(actor), exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : null }
     },
   }
 }
