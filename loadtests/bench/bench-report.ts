@@ -262,7 +262,7 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
   for (const note of results.notes) out.push(`> ${note}`, '')
 
   out.push('## Running it', '', '```sh',
-    'npm run bench                                  # the main run (about 45 minutes); rewrites this page',
+    'npm run bench                                  # the main run (about 30 minutes); rewrites this page',
     'npm run bench -- --growth 100000,1000000       # seed up to each size and measure lookups there',
     'npm run bench -- --soak                        # 30 minutes of the soak profile, RSS of app1',
     'npm run bench -- --smoke                       # CI: every piece once, tiny; report in a temp folder',
