@@ -206,7 +206,7 @@ async function profileScenario(ctx: Context, scenario: string, rate: number): Pr
     args: [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--import', join(REPO_ROOT, 'loadtests/bench/pool-probe.ts'), join(REPO_ROOT, 'src/server.ts')],
     env: {
       ...appEnv(appHost.name),
-      HOST: appHost.address, PORT: '3901', NODE_NAME: `${appHost.name}-profiled`, QUEUE_ENABLED: 'false', LOG_LEVEL: 'warn',
+      HOST: appHost.address, PORT: '3901', NODE_NAME: `${appHost.name}-profiled`, QUEUE_ENABLED: 'false',
       SHUTDOWN_DRAIN_MS: '0', BENCH_PROBE_FILE: join(dir, 'probe.json'),
     },
     url: PROFILED_URL,

@@ -12,7 +12,8 @@ export const COMPONENTS = ['k6', 'node', 'postgres', 'haproxy', 'etcd', 'patroni
 
 function componentOf(comm: string): string {
   if (comm === 'k6') return 'k6'
-  if (comm === 'MainThread' || comm === 'node' || comm.startsWith('libuv-worker')) return 'node'
+  // Node 24 names its main thread, and so the process, MainThread.
+  if (comm === 'MainThread' || comm === 'node') return 'node'
   if (comm === 'postgres' || comm === 'pgbench') return 'postgres'
   if (comm === 'haproxy') return 'haproxy'
   if (comm === 'etcd') return 'etcd'

@@ -81,7 +81,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     stdio: ['ignore', log, log],
   })
   closeSync(log)
-  // The measured phase starts after the warm-up; its CPU is read over the same window (to ±0.1 s).
+  // The measured phase starts after the warm-up; its CPU is read over the same
+  // window, counted from k6's spawn (k6's own start-up, under a second, shifts it a little earlier).
   let cpuStart: CpuSnapshot | null = null
   let cpuEnd: CpuSnapshot | null = null
   const startTimer = setTimeout(() => (cpuStart = cpuSnapshot()), o.warmupS * 1000)

@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { loadCommandConfig } from '../config.ts'
-import { AUDIT_STRIPES } from '../db/audit-repository.ts'
+import { AUDIT_STRIPES, type AuditColumns } from '../db/audit-repository.ts'
 import type { ContainerRecord, HandoverRecord, ReceiptRecord } from '../db/handover-repository.ts'
 import {
   copyRows,
@@ -120,13 +120,8 @@ function taxCodeOf(r: () => number): string {
   }
 }
 
-interface AuditEvent {
-  entityType: string
-  entityId: string
-  action: string
-  officerId: string
-  office: string
-  occurredAt: string
+/** An audit row's columns (as the service writes them) and the change it records. */
+interface AuditEvent extends AuditColumns {
   before: unknown
   after: unknown
 }

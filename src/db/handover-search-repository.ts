@@ -66,7 +66,7 @@ export async function searchHandovers(q: Queryable, f: HandoverSearchFilter, lim
   // Planning this UNION was ~0.7 ms against ~0.1 ms to run it (docs/benchmarks.md): a search led by
   // a number that picks a handful of rows is planned once per connection and shape.
   const keyed = Boolean(f.containerNumber || f.declarationNumber || f.handoverNumber || f.sealNumber)
-  const { rows } = await q.query(keyed ? preparedShape('handover-search', sql, b.values) : sql, b.values)
+  const { rows } = keyed ? await q.query(preparedShape('handover-search', sql, b.values)) : await q.query(sql, b.values)
   return rows.map(handoverFromRow)
 }
 
