@@ -18,11 +18,11 @@ t.test('a fresh clone bootstraps its own Node with a scrubbed PATH', async (t) =
   execFileSync('git', ['clone', '--quiet', REPO_ROOT, clone])
   t.notOk(existsSync(join(clone, '.tools')), 'the clone starts without .tools/')
 
-  // What `npm run <script>` does on such a machine: the machine's npm (under Debian's Node 20) runs
-  // with-node.sh, which must hand the script to the project's Node.
+  // What every npm script does on such a machine (package.json: "bash infra/launcher/with-node.sh …"):
+  // with-node.sh must install, then hand the script to the project's Node.
   const run = spawnSync(
-    '/usr/bin/npm',
-    ['exec', '--', 'bash', 'infra/launcher/with-node.sh', '-e', 'console.log(JSON.stringify({ exec: process.execPath, version: process.version }))'],
+    'bash',
+    ['infra/launcher/with-node.sh', '-e', 'console.log(JSON.stringify({ exec: process.execPath, version: process.version }))'],
     { cwd: clone, env: { ...process.env, PATH: SCRUBBED_PATH }, encoding: 'utf8', timeout: 600_000 },
   )
   t.equal(run.status, 0, `bootstrap exits 0 (stderr: ${run.stderr.slice(-2000)})`)
