@@ -17,6 +17,7 @@ import { generateConfigs } from './generate-configs.ts'
 import { componentPid, hostProcesses } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { DEFAULT_INVENTORY, REPO_ROOT, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
+import { endpoints } from './cluster-api.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
@@ -445,6 +446,23 @@ function logs(host: string | undefined): Promise<number> {
   })
 }
 
+/**
+ * Shell `export` lines with the addresses and secret files the test suite needs, read from the
+ * inventory: a second cluster instance (TQDT_INVENTORY) runs the same suite without edits.
+ */
+function printTestEnvironment(): number {
+  const inv = loadInventory()
+  const e = endpoints(inv)
+  const quoted = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+  const vars: Record<string, string> = {
+    TEST_DATABASE_URL: e.databaseUrl,
+    CLUSTER_DATABASE_REPLICA_URL: e.databaseReplicaUrl,
+    JWT_SECRET_FILE: clusterPath(inv, 'secrets', 'jwt-secret'),
+  }
+  for (const [name, value] of Object.entries(vars)) console.log(`export ${name}=${quoted(value)}`)
+  return 0
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
@@ -453,8 +471,9 @@ async function main(argv: string[]): Promise<number> {
     case 'down': return down(rest.includes('--purge'))
     case 'logs': return logs(rest[0])
     case 'migrate': migrate(loadInventory()); return 0
+    case 'env': return printTestEnvironment()
     default:
-      console.error('usage: cluster.sh up | status [--json] | down [--purge] | logs HOST | migrate')
+      console.error('usage: cluster.sh up | status [--json] | down [--purge] | logs HOST | migrate | env')
       return 2
   }
 }

@@ -6,6 +6,7 @@
 #   bash infra/launcher/cluster.sh down [--purge]  stop everything (--purge: also delete data, configs, logs)
 #   bash infra/launcher/cluster.sh logs HOST       follow that host's logs
 #   bash infra/launcher/cluster.sh migrate         run the migrations through HAProxy
+#   bash infra/launcher/cluster.sh env             print `export` lines for the test suite (addresses, secret files)
 #   bash infra/launcher/cluster.sh install         only install what is missing (packages, Patroni, Node, k6)
 #
 # This script only prepares the machine (Debian packages, Patroni, Node); the work is done by
@@ -91,9 +92,9 @@ case "$cmd" in
     echo "==> everything the cluster and the tests need is installed"
     exit 0
     ;;
-  status|down|logs|migrate) ;;
+  status|down|logs|migrate|env) ;;
   *)
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -50,6 +50,8 @@ trap 'echo "test: interrupted"; exit 130' INT TERM
 
 # Debian packages (promtool for the rule tests, PostgreSQL, …), Patroni, k6: before any stage.
 stage "install" bash infra/launcher/cluster.sh install
+# The README's first command on a fresh machine: a fresh clone bootstraps its own Node (issue 12).
+stage "bootstrap on a fresh clone" npx tap test/bootstrap
 stage "typecheck" npx tsc --noEmit
 stage "openapi current" node src/commands/openapi-command.ts --check
 stage "unit tests" npx tap test/unit
@@ -61,12 +63,11 @@ else
   stage "cluster up" bash infra/launcher/cluster.sh up
 fi
 
-db_password="$(cat .run/secrets/db-password 2>/dev/null || true)"
-export TEST_DATABASE_URL="postgres://tqdt:${db_password}@127.0.0.10:5000/tqdt"
+# Addresses and secret files from the inventory (TQDT_INVENTORY, default infra/inventory/local.json).
 # Integration tests read their own writes at once, so they use the primary only; the replica route
 # (reads that may trail by a moment) is exercised by the cluster tests and the drills.
-export CLUSTER_DATABASE_REPLICA_URL="postgres://tqdt:${db_password}@127.0.0.10:5001/tqdt"
-export JWT_SECRET_FILE="$REPO_ROOT/.run/secrets/jwt-secret"
+cluster_env="$(bash infra/launcher/cluster.sh env)" && eval "$cluster_env" ||
+  { echo "test: could not read the cluster's addresses from the inventory"; overall=1; }
 
 stage "integration tests" npx tap test/integration
 # Cluster tests inject faults into the one shared cluster: one file at a time.
