@@ -1,25 +1,52 @@
-// Bearer-token authentication for /api/v1. Who may do what for which office is a business rule and
-// lives in services/; this plugin only establishes `request.actor` (401 when it cannot) and checks
-// the route's allowed roles (403).
+// Bearer-token authentication, bound to the route Fastify matched — never to the URL as sent (issue
+// 12: `/%61pi/v1/audit/verify` skipped a prefix test on the raw URL and answered 200 to anyone).
+// Every route is authenticated unless it declares `config: { public: true }`; the not-found handler
+// is not public either, so an anonymous client learns nothing about which paths exist. This plugin
+// only establishes `request.actor` (401 when it cannot) and checks the route's roles (403); who may do
+// what for which office is a business rule and lives in services/.
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError } from '../errors.ts'
-import { createTokenVerifier, TokenError, type Actor, type Role } from '../services/jwt-service.ts'
+import { createTokenVerifier, TokenError, ROLES, type Actor, type Role } from '../services/jwt-service.ts'
 import type { Config } from '../config.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: Actor
+    /** The authenticated officer. Reading it on a request without one throws 401, never yields null. */
+    readonly actor: Actor
+    /** The authenticated officer, or null before authentication and on public routes. */
+    verifiedActor: Actor | null
+  }
+  interface FastifyInstance {
+    /** Every route's access rule, as declared (tests walk it to prove none is open by mistake). */
+    routeAccess: Array<{ method: string; url: string; access: () => RouteAccess }>
   }
   interface FastifyContextConfig {
-    /** Roles allowed on the route; absent means any authenticated officer. `public` skips auth. */
+    /** Roles allowed on the route; absent means any authenticated officer. */
     roles?: Role[]
+    /** Reachable without a token. Absent means authenticated: a new route is closed until it says otherwise. */
     public?: boolean
   }
 }
 
+export type RouteAccess = { public: true } | { public: false; roles: readonly Role[] }
+
 const unauthorized = (code: string, message: string) =>
   new AppError(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="tqdt"' })
+
+/** The access rule of a route's config; throws at startup on anything but `public: true` or known roles. */
+export function routeAccessOf(config: { public?: unknown; roles?: unknown } | undefined, where: string): RouteAccess {
+  if (config?.public !== undefined && typeof config.public !== 'boolean') throw new Error(`${where}: config.public must be a boolean`)
+  if (config?.public === true) {
+    if (config.roles !== undefined) throw new Error(`${where}: a public route cannot also name roles`)
+    return { public: true }
+  }
+  const roles = config?.roles ?? ROLES
+  if (!Array.isArray(roles) || roles.length === 0 || roles.some((r) => !ROLES.includes(r as Role))) {
+    throw new Error(`${where}: config.roles must be a non-empty list of ${ROLES.join(', ')}`)
+  }
+  return { public: false, roles: roles as Role[] }
+}
 
 async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
   const verifier = createTokenVerifier({
@@ -28,23 +55,44 @@ async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
     issuer: opts.config.jwtIssuer,
     audience: opts.config.jwtAudience,
   })
-  app.decorateRequest('actor', null as unknown as Actor)
+  app.decorateRequest('verifiedActor', null)
+  app.decorateRequest('actor', {
+    getter(this: FastifyRequest): Actor {
+      if (this.verifiedActor === null) throw unauthorized('AUTH_REQUIRED', 'Send an Authorization: Bearer <token> header')
+      return this.verifiedActor
+    },
+  })
+
+  // Routes registered after this plugin (buildApp registers it first) are listed here; a mistyped
+  // rule (`roles: ['supervisr']`) stops the server at startup instead of opening or closing a route.
+  const routes: FastifyInstance['routeAccess'] = []
+  app.decorate('routeAccess', routes)
+  app.addHook('onRoute', (route: RouteOptions) => {
+    // Read when asked: an encapsulated context may still set the config after this hook (app.ts's docs).
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, access: () => routeAccessOf(route.config, `${method} ${route.url}`) })
+    }
+  })
+  app.addHook('onReady', async () => {
+    for (const route of routes) route.access()
+  })
+
+  // onRequest: before the body is read or parsed, so an anonymous client costs no parsing.
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.url.startsWith('/api/')) return
-    const routeConfig = request.routeOptions.config
-    if (routeConfig?.public) return
+    const config = request.routeOptions.config
+    if (config?.public === true) return
     const header = request.headers.authorization
     if (!header) throw unauthorized('AUTH_REQUIRED', 'Send an Authorization: Bearer <token> header')
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     if (!match) throw unauthorized('AUTH_SCHEME_UNSUPPORTED', 'Only Bearer tokens are accepted')
     try {
-      request.actor = verifier.verify(match[1] as string)
+      request.verifiedActor = verifier.verify(match[1] as string)
     } catch (err) {
       if (err instanceof TokenError) throw unauthorized(err.code, err.message)
       throw err
     }
-    const roles = routeConfig?.roles
-    if (roles && !roles.includes(request.actor.role)) {
+    const roles = config?.roles
+    if (roles && !roles.includes(request.verifiedActor.role)) {
       throw new AppError(403, 'ROLE_FORBIDDEN', `This action needs one of the roles: ${roles.join(', ')}`)
     }
   })

@@ -32,11 +32,12 @@ t.test('authentication: 401 codes are distinct', async (t) => {
   t.equal(sup.json().ok, true)
 })
 
-t.test('unknown routes answer 404 with a code', async (t) => {
-  const { app } = await buildTestApp(t)
-  const res = await app.inject({ url: '/nope' })
+t.test('unknown routes answer 404 with a code, to an authenticated caller only', async (t) => {
+  const { app, as } = await buildTestApp(t)
+  const res = await as({}, { url: '/nope' })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'ROUTE_NOT_FOUND')
+  t.equal((await app.inject({ url: '/nope' })).statusCode, 401, 'an anonymous caller learns nothing about which paths exist')
 })
 
 t.test('values PostgreSQL cannot store are a 400, never a 500', async (t) => {

@@ -73,6 +73,11 @@ frontend fe_http
     timeout client 60s
     timeout http-request 10s
     timeout http-keep-alive 10s
+    # Paths reach the app as sent: the app matches them in one canonical form and authenticates by
+    # the route it matched (src/routes/canonical-url.ts; test/cluster/route-authentication-haproxy
+    # sends every spelling through here). \`http-request normalize-uri\` would be a second layer, but
+    # HAProxy 2.6 accepts it only with \`expose-experimental-directives\`, which unlocks every
+    # experimental directive: not in a production configuration.
     # HAProxy makes the request id; one sent by a client is not trusted.
     http-request del-header X-Request-Id
     unique-id-format %[uuid()]
