@@ -16,6 +16,7 @@ import redisPlugin from './plugins/redis.ts'
 import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
 import healthPlugin from './plugins/health.ts'
+import printLinksPlugin from './plugins/print-links.ts'
 import apiV1Routes from './routes/api/v1/index.ts'
 import { rewriteUrl, routerOptions } from './routes/canonical-url.ts'
 import { openApiInfo } from './routes/openapi-info.ts'
@@ -72,7 +73,8 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      // A print link's token opens the print for anyone holding it until it expires: not into logs.
+      { method: request.method, url: request.url.replace(/([?&]t=)[^&]*/, '$1[redacted]'), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',
     )
   })
@@ -101,6 +103,7 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   await app.register(postgresPlugin, { config })
   await app.register(databaseMetricsPlugin)
   await app.register(healthPlugin)
+  await app.register(printLinksPlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(queuePlugin, { config })
   await app.register(apiV1Routes, { prefix: '/api/v1' })

@@ -49,6 +49,15 @@ export interface Config {
   backEntryMaxBytes: number
   /** Most rows in one back-entry batch. */
   backEntryMaxRows: number
+  /**
+   * Key of the signed print links and of the verification code in a print's QR code; null: derived
+   * from jwtSecret (HKDF). With RS256 tokens and no key, print links answer 503.
+   */
+  printLinkSecret: string | null
+  /** How long a print link opens (a browser tab left open past it asks for a new link). */
+  printLinkTtlSeconds: number
+  /** The address officers' browsers reach the service at (HAProxy): print links and QR codes point there. */
+  publicBaseUrl: string
 }
 
 type Env = Record<string, string | undefined>
@@ -138,6 +147,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     outboxTimeoutMs: int(env, 'OUTBOX_TIMEOUT_MS', 5000, 100, 120_000),
     backEntryMaxBytes: int(env, 'BACK_ENTRY_MAX_BYTES', 5 * 1_048_576, 1024, 100 * 1_048_576),
     backEntryMaxRows: int(env, 'BACK_ENTRY_MAX_ROWS', 10_000, 1, 1_000_000),
+    printLinkSecret: optional(env, 'PRINT_LINK_SECRET') ?? secretFromFile(env, 'PRINT_LINK_SECRET_FILE'),
+    printLinkTtlSeconds: int(env, 'PRINT_LINK_TTL_SECONDS', 600, 30, 86_400),
+    publicBaseUrl: str(env, 'PUBLIC_BASE_URL', 'http://127.0.0.10:8080').replace(/\/+$/, ''),
     ...overrides,
   }
   if (!config.jwtSecret && !config.jwtPublicKeyFile) {

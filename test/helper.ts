@@ -2,6 +2,7 @@
 // the cluster's primary through HAProxy), a fresh schema per test file instead of truncating tables,
 // and tokens for officers of any office and role.
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
 import pg from 'pg'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
@@ -88,4 +89,16 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
     },
     sql: (text, values) => app.db.primary.query(text, values as unknown[]),
   }
+}
+
+/** A TCP port free on 127.0.0.1 now, for a test server whose own address must be known before it is built. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

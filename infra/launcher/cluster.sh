@@ -24,6 +24,7 @@ APT_PACKAGES=(
   prometheus prometheus-postgres-exporter prometheus-redis-exporter
   nftables python3-venv util-linux procps pgbackrest
   curl jq   # the examples of docs/api.md, run by test/integration/api-doc-examples.test.ts
+  chromium poppler-utils   # prints opened as a person opens them (test/integration/prints.test.ts)
 )
 
 ensure_packages() {

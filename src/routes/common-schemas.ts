@@ -48,3 +48,10 @@ export const errorResponses = {
   409: ErrorBody,
   422: ErrorBody,
 }
+
+/** A signed link to a print (GET …/print-link): opens without a bearer header until expiresAt. */
+export const PrintLinkBody = Type.Object({
+  url: Type.String({ description: 'The print as a page; open it in any browser' }),
+  pdfUrl: Type.String({ description: 'The print as a PDF laid out as the paper form' }),
+  expiresAt: Type.String({ description: 'After this time the link answers 401 PRINT_LINK_EXPIRED' }),
+})

@@ -254,7 +254,7 @@ export async function registerEligibleList(
   return { outcome: 'updated', list: await loadView(ctx.tx, declarationNumber) }
 }
 
-async function loadView(q: Queryable, declarationNumber: string): Promise<DeclarationView> {
+export async function loadView(q: Queryable, declarationNumber: string): Promise<DeclarationView> {
   const d = await findDeclaration(q, declarationNumber)
   if (!d) throw notFound('GATE_DECLARATION_NOT_FOUND', `Declaration ${declarationNumber} has no eligible list`)
   const containers = await containersOf(q, declarationNumber)

@@ -4,76 +4,69 @@
 import { escapeHtml as e } from './html-escape.ts'
 import type { ConfirmationView, DeclarationView } from './gate-views.ts'
 import { NO_SEAL } from './gate-declaration-service.ts'
+import { formatNumber, vietnamTime } from './vietnam-time.ts'
+import { printLinksBar, type HtmlPrintOptions } from './handover-print.ts'
+import { noNames, officeLabel, officerLabel, type PrintNames } from './print-names.ts'
 
 export const CONTAINER_LIST_TITLE = 'DANH SÁCH CONTAINER ĐỦ ĐIỀU KIỆN QUA KHU VỰC GIÁM SÁT'
 export const GOODS_LIST_TITLE = 'DANH SÁCH HÀNG HÓA ĐỦ ĐIỀU KIỆN QUA KHU VỰC GIÁM SÁT'
 
-const STATUS_LABELS: Record<string, string> = {
+export const DECLARATION_STATUS_LABELS: Record<string, string> = {
   CLEARED: 'Thông quan',
   RELEASED: 'Giải phóng hàng',
   BROUGHT_TO_STORAGE: 'Đưa hàng về bảo quản',
   NOT_CLEARED: 'Chưa thông quan',
   CANCELLED: 'Đã hủy',
 }
-const CHANNEL_LABELS: Record<number, string> = { 1: 'Xanh', 2: 'Vàng', 3: 'Đỏ' }
+export const CHANNEL_LABELS: Record<number, string> = { 1: 'Xanh', 2: 'Vàng', 3: 'Đỏ' }
 
-// Officers read times in Vietnam's time zone, whatever the server's, as on their forms:
-// dd/MM/yyyy HH:mm (the vi-VN locale alone puts the time first).
-const timeFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Ho_Chi_Minh',
-  day: '2-digit',
-  month: '2-digit',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-})
-const numberFormat = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 6 })
+export const formatDate = (ymd: string) => ymd.split('-').reverse().join('/')
 
-export function formatTime(iso: string): string {
-  const part = Object.fromEntries(timeFormat.formatToParts(new Date(iso)).map((p) => [p.type, p.value]))
-  return `${part.day}/${part.month}/${part.year} ${part.hour}:${part.minute}`
-}
-export const formatNumber = (n: number) => numberFormat.format(n)
-const formatDate = (ymd: string) => ymd.split('-').reverse().join('/')
-
-function confirmationText(c: ConfirmationView, unit: string | null): string {
-  const parts = [`Đã qua KVGS lúc ${formatTime(c.passedAt)}`]
+/** One confirmation as the printed list states it; the officer by name when names are known. */
+export function confirmationLine(c: ConfirmationView, unit: string | null, officer: (id: string) => string = (id) => id): string {
+  const parts = [`Đã qua KVGS lúc ${vietnamTime(c.passedAt)}`]
   if (c.quantity !== null) parts.push(`số lượng ${formatNumber(c.quantity)} ${unit ?? ''}`.trimEnd())
-  parts.push(`công chức ${c.officerId}`)
+  parts.push(`công chức ${officer(c.officerId)}`)
   if (c.origin === 'paper') parts.push(`nhập lại từ chứng từ giấy${c.paperReference ? ` số ${c.paperReference}` : ''}`)
-  return e(parts.join(' – '))
+  return parts.join(' – ')
 }
 
-function headerTable(v: DeclarationView): string {
-  const rows: Array<[string, string]> = [
-    ['Chi cục hải quan giám sát', v.office],
+
+/** The header rows of the list, as label and value. */
+export function headerRows(v: DeclarationView, office: (code: string) => string = (code) => code): Array<[string, string]> {
+  return [
+    ['Chi cục hải quan giám sát', office(v.office)],
     ['Mã địa điểm giám sát', v.locationCode],
     ['Tên doanh nghiệp xuất nhập khẩu', v.traderName],
     ['Mã số thuế', v.traderTaxCode],
     ['Số tờ khai', v.declarationNumber],
     ['Ngày tờ khai', formatDate(v.declarationDate)],
-    ['Trạng thái tờ khai', STATUS_LABELS[v.status] ?? v.status],
+    ['Trạng thái tờ khai', DECLARATION_STATUS_LABELS[v.status] ?? v.status],
     ['Mã loại hình', v.procedureType],
     ['Luồng', `${v.channel} – ${CHANNEL_LABELS[v.channel] ?? ''}`],
     ['Số quản lý hàng hóa', v.goodsManagementNumber ?? ''],
   ]
-  return `<table class="info">${rows.map(([label, value]) => `<tr><th>${e(label)}</th><td>${e(value)}</td></tr>`).join('')}</table>`
 }
 
-function containerSection(v: DeclarationView): string {
+function headerTable(v: DeclarationView, names: PrintNames): string {
+  return `<table class="info">${headerRows(v, (code) => officeLabel(names, code)).map(([label, value]) => `<tr><th>${e(label)}</th><td>${e(value)}</td></tr>`).join('')}</table>`
+}
+
+function containerSection(v: DeclarationView, names: PrintNames): string {
+  const confirmationText = (c: ConfirmationView) => e(confirmationLine(c, null, (id) => officerLabel(names, id)))
   const rows = v.containers
     .map(
       (c, i) => `<tr><td>${i + 1}</td><td>${e(c.containerNumber)}</td><td>${e(c.carrierSeal ?? NO_SEAL)}</td>` +
-        `<td>${e(c.customsSeal ?? NO_SEAL)}</td><td>${c.confirmation ? confirmationText(c.confirmation, null) : 'Chưa xác nhận'}</td></tr>`,
+        `<td>${e(c.customsSeal ?? NO_SEAL)}</td><td>${c.confirmation ? confirmationText(c.confirmation) : 'Chưa xác nhận'}</td></tr>`,
     )
     .join('')
-  return `<section><h1>${CONTAINER_LIST_TITLE}</h1>${headerTable(v)}
+  return `<section><h1>${CONTAINER_LIST_TITLE}</h1>${headerTable(v, names)}
 <table class="entries"><thead><tr><th>STT</th><th>Số container</th><th>Số niêm phong hãng tàu</th>
 <th>Số niêm phong hải quan</th><th>Xác nhận của công chức hải quan</th></tr></thead><tbody>${rows}</tbody></table></section>`
 }
 
-function lotSection(v: DeclarationView): string {
+function lotSection(v: DeclarationView, names: PrintNames): string {
+  const confirmationText = (c: ConfirmationView, unit: string) => e(confirmationLine(c, unit, (id) => officerLabel(names, id)))
   const rows = v.lots
     .map((l, i) => {
       const passes = l.confirmations.map((c) => `<li>${confirmationText(c, l.quantityUnit)}</li>`).join('')
@@ -83,14 +76,15 @@ function lotSection(v: DeclarationView): string {
         `<td>${passes ? `<ul>${passes}</ul>` : 'Chưa xác nhận'}</td></tr>`
     })
     .join('')
-  return `<section><h1>${GOODS_LIST_TITLE}</h1>${headerTable(v)}
+  return `<section><h1>${GOODS_LIST_TITLE}</h1>${headerTable(v, names)}
 <table class="entries"><thead><tr><th>STT</th><th>Số lô</th><th>Mô tả hàng hóa</th><th>Số lượng</th><th>Đơn vị tính</th>
 <th>Trọng lượng</th><th>Đơn vị tính trọng lượng</th><th>Số lượng đã qua khu vực giám sát</th><th>Số lượng còn lại</th>
 <th>Xác nhận của công chức hải quan</th></tr></thead><tbody>${rows}</tbody></table></section>`
 }
 
-export function renderEligibleList(v: DeclarationView, printedAt: string): string {
-  const sections = [v.containers.length > 0 ? containerSection(v) : '', v.lots.length > 0 ? lotSection(v) : ''].filter(Boolean)
+export function renderEligibleList(v: DeclarationView, printedAt: string, options: HtmlPrintOptions = {}): string {
+  const names = options.names ?? noNames()
+  const sections = [v.containers.length > 0 ? containerSection(v, names) : '', v.lots.length > 0 ? lotSection(v, names) : ''].filter(Boolean)
   const title = v.containers.length > 0 ? CONTAINER_LIST_TITLE : GOODS_LIST_TITLE
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>${e(title)} – Số tờ khai ${e(v.declarationNumber)}</title>
@@ -103,9 +97,11 @@ table.info th{text-align:left;font-weight:normal;width:35%}
 section+section{page-break-before:always}
 ul{margin:0;padding-left:1em}
 .signature{margin-top:2em;text-align:right}
+@media print{.no-print{display:none}}
 </style></head><body>
+${printLinksBar(options)}
 ${sections.join('\n')}
-<p>Ngày in: ${e(formatTime(printedAt))}</p>
+<p>Ngày in: ${e(vietnamTime(printedAt))}</p>
 <p class="signature">Công chức hải quan giám sát<br>(ký, ghi rõ họ tên)</p>
 </body></html>
 `

@@ -4,8 +4,25 @@
 // is escaped; times print in Vietnamese local time (UTC+7).
 import { escapeHtml as e } from './html-escape.ts'
 import type { HandoverView } from './handover-views.ts'
+import { vietnamTime } from './vietnam-time.ts'
+import { agencyLines, cityOf, noNames, officeLabel, officerLabel, type PrintNames } from './print-names.ts'
+import { placeAndDateLine } from './vietnam-time.ts'
 
-const SEAL_STATE_LABELS: Record<string, string> = {
+/** Names to print instead of codes and ids, and the links a page opened from a print link shows. */
+export interface HtmlPrintOptions {
+  names?: PrintNames
+  pdfUrl?: string
+  verifyUrl?: string
+}
+
+/** The "download PDF" bar and the verification link of a page opened from a print link (hidden on paper). */
+export function printLinksBar(o: HtmlPrintOptions): string {
+  if (!o.pdfUrl) return ''
+  const verify = o.verifyUrl ? ` · <a href="${e(o.verifyUrl)}">Kiểm tra bản in</a>` : ''
+  return `<p class="no-print"><a href="${e(o.pdfUrl)}">Tải bản PDF</a>${verify}</p>`
+}
+
+export const SEAL_STATE_LABELS: Record<string, string> = {
   intact: 'Nguyên vẹn',
   broken: 'Bị hỏng',
   replaced: 'Thay thế',
@@ -21,14 +38,6 @@ export const STATUS_LABELS: Record<string, string> = {
   RESOLVED: 'Đã xác minh, không vi phạm',
   VIOLATION: 'Vi phạm',
   CANCELLED: 'Đã hủy',
-}
-
-/** dd/MM/yyyy HH:mm in Vietnam (UTC+7, no daylight saving). */
-export function vietnamTime(iso: string | null): string {
-  if (!iso) return ''
-  const d = new Date(Date.parse(iso) + 7 * 3_600_000)
-  const two = (n: number) => String(n).padStart(2, '0')
-  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`
 }
 
 const row = (label: string, value: string) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`
@@ -55,7 +64,7 @@ function goodsTable(h: HandoverView): string {
   return `<h2>Hàng hóa không đóng container</h2><table class="grid"><thead><tr><th>STT</th><th>Tên hàng, mô tả</th><th>Số lượng</th><th>Đơn vị tính</th><th>Ký, mã hiệu</th></tr></thead><tbody>${rows}</tbody></table>`
 }
 
-function receiptSection(h: HandoverView): string {
+function receiptSection(h: HandoverView, names: PrintNames): string {
   const r = h.receipt
   if (!r) return '<h2>Phần xác nhận của Chi cục Hải quan nơi đến</h2><p>Chưa tiếp nhận.</p>'
   const seals = h.containers
@@ -73,7 +82,7 @@ function receiptSection(h: HandoverView): string {
   return `<h2>Phần xác nhận của Chi cục Hải quan nơi đến</h2>
 <table class="fields">
 ${row('Thời gian tiếp nhận', e(vietnamTime(r.receivedAt)))}
-${row('Công chức tiếp nhận', e(r.receivedBy))}
+${row('Công chức tiếp nhận', e(officerLabel(names, r.receivedBy)))}
 </table>
 ${sealTable}
 <table class="fields">
@@ -82,7 +91,9 @@ ${row('Ghi chú', e(r.note))}
 </table>`
 }
 
-export function renderHandoverHtml(h: HandoverView): string {
+export function renderHandoverHtml(h: HandoverView, options: HtmlPrintOptions = {}): string {
+  const names = options.names ?? noNames()
+  const agency = agencyLines(names, h.departureOffice)
   const paper = h.paperNumber ? ` (nhập lại từ biên bản giấy số ${e(h.paperNumber)})` : ''
   return `<!doctype html>
 <html lang="vi">
@@ -100,30 +111,37 @@ table.grid th, table.grid td { border: 1px solid #000; padding: 0.25em 0.5em; }
 table.fields th { text-align: left; width: 35%; font-weight: normal; vertical-align: top; }
 .signatures { display: flex; justify-content: space-between; margin-top: 2em; text-align: center; }
 .signatures div { width: 32%; min-height: 7em; }
-@media print { body { margin: 1cm; } }
+.header { display: flex; justify-content: space-between; text-align: center; }
+.header div { width: 48%; }
+@media print { body { margin: 1cm; } .no-print { display: none; } }
 </style>
 </head>
 <body>
+${printLinksBar(options)}
 <p class="form">Mẫu số 10/BBBG/GSQL</p>
-<p class="center"><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br>Độc lập - Tự do - Hạnh phúc</p>
+<div class="header">
+<div>${agency.parent ? `${e(agency.parent)}<br>` : ''}<strong>${e(agency.office)}</strong></div>
+<div><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong>Độc lập - Tự do - Hạnh phúc</strong><br><em>${e(placeAndDateLine(cityOf(names, h.departureOffice), h.handedOverAt))}</em></div>
+</div>
 <h1>BIÊN BẢN BÀN GIAO HÀNG HÓA</h1>
 <p class="center">Số: ${e(h.handoverNumber)}${paper}</p>
 <table class="fields">
 ${row('Trạng thái', e(STATUS_LABELS[h.status] ?? h.status))}
-${row('Chi cục Hải quan nơi đi (bàn giao)', `${e(h.departureOffice)}${h.departurePlace ? ` — ${e(h.departurePlace)}` : ''}`)}
-${row('Chi cục Hải quan nơi đến (tiếp nhận)', `${e(h.destinationOffice)} — ${e(h.destinationPlace)}`)}
+${row('Chi cục Hải quan nơi đi (bàn giao)', `${e(officeLabel(names, h.departureOffice))}${h.departurePlace ? ` — ${e(h.departurePlace)}` : ''}`)}
+${row('Chi cục Hải quan nơi đến (tiếp nhận)', `${e(officeLabel(names, h.destinationOffice))} — ${e(h.destinationPlace)}`)}
 ${row('Số tờ khai hải quan', h.declarationNumbers.map((d) => e(d)).join(', '))}
 ${row('Người khai hải quan', e(h.declarantName))}
 ${row('Phương tiện vận chuyển', e(h.vehicle))}
 ${row('Tuyến đường vận chuyển', e(h.route))}
 ${row('Thời gian bàn giao', e(vietnamTime(h.handedOverAt)))}
 ${row('Thời hạn hàng đến nơi đến', e(vietnamTime(h.dueAt)))}
-${row('Công chức bàn giao', e(h.handedOverBy))}
+${row('Công chức bàn giao', e(officerLabel(names, h.handedOverBy)))}
+${row('Phiên bản hồ sơ', e(h.version))}
 </table>
 <h2>Danh sách container và niêm phong</h2>
 ${containerTable(h)}
 ${goodsTable(h)}
-${receiptSection(h)}
+${receiptSection(h, names)}
 <div class="signatures">
 <div><strong>Công chức hải quan nơi đi</strong><br>(ký, đóng dấu công chức)</div>
 <div><strong>Người khai hải quan / người vận chuyển</strong><br>(ký, ghi rõ họ tên)</div>

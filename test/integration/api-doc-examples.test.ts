@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { buildTestApp } from '../helper.ts'
+import { buildTestApp, freePort } from '../helper.ts'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const DOC = path.join(REPO, 'docs/api.md')
@@ -83,13 +83,16 @@ t.test('every sh block of docs/api.md runs, in order, against a fresh server', a
   const blocks = shBlocks(await readFile(DOC, 'utf8'))
   t.ok(blocks.length > 0, 'docs/api.md has sh blocks')
 
+  // Print links point at the service's public address: here, this test's server.
+  const port = await freePort()
   const api = await buildTestApp(t, {
+    publicBaseUrl: `http://127.0.0.1:${port}`,
     queueEnabled: true,
     // A list read right after a write would otherwise depend on the replica having replayed it; the
     // doc says lists may trail a write by a moment, and this test is about the examples.
     databaseReplicaUrl: null,
   })
-  await api.app.listen({ host: '127.0.0.1', port: 0 })
+  await api.app.listen({ host: '127.0.0.1', port })
   const address = api.app.server.address()
   if (address === null || typeof address === 'string') throw new Error('the server has no TCP address')
 

@@ -18,7 +18,14 @@ t.test('no business route is public, and every other route answers 401 without a
   t.ok(routes.some((r) => r.url === '/health/ready'), 'routes registered before the API are listed too: auth is registered first')
   t.ok(publicRoutes.includes('GET /health/ready'), 'HAProxy checks readiness without a token')
   t.ok(publicRoutes.includes('GET /docs/json'), 'the contract is readable before one holds a token')
-  t.same(publicRoutes.filter((r) => r.includes('/api/')), [], 'no /api route is public')
+  // Prints are opened from a signed link by a browser that has no bearer header: the link is their
+  // credential (services/print-link-service.ts; expired 401, altered 403, test/integration/prints.test.ts).
+  const signedLinkRoutes = ['page', 'pdf', 'verify'].flatMap((p) => [`GET /api/v1/prints/${p}`, `HEAD /api/v1/prints/${p}`]).sort()
+  t.same(publicRoutes.filter((r) => r.includes('/api/')).sort(), signedLinkRoutes, 'no /api route is public but the signed-link prints')
+  for (const url of ['/api/v1/prints/page', '/api/v1/prints/pdf', '/api/v1/prints/verify']) {
+    const noLink = await app.inject({ url })
+    t.equal(noLink.statusCode, 400, `${url} without its signed link is refused`)
+  }
 
   const closed = routes.filter((r) => !r.rule.public)
   t.ok(closed.length >= 25, `${closed.length} authenticated routes`)

@@ -1,7 +1,8 @@
 // Pure parts of the gate confirmations: list content and its rules, the printable page, escaping.
 import t from 'tap'
 import { checkListRules, contentHashOf, contentOf, type EligibleListInput } from '../../src/services/gate-declaration-service.ts'
-import { CONTAINER_LIST_TITLE, formatNumber, formatTime, GOODS_LIST_TITLE, renderEligibleList } from '../../src/services/gate-print-service.ts'
+import { CONTAINER_LIST_TITLE, GOODS_LIST_TITLE, renderEligibleList } from '../../src/services/gate-print-service.ts'
+import { formatNumber, vietnamTime as formatTime } from '../../src/services/vietnam-time.ts'
 import type { DeclarationView } from '../../src/services/gate-views.ts'
 import { escapeHtml } from '../../src/services/html-escape.ts'
 import { AppError } from '../../src/errors.ts'

@@ -37,6 +37,8 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     TRUST_PROXY: lbs.map((l) => l.address).join(','),
     LOG_LEVEL: 'info',
     QUEUE_ENABLED: 'true',
+    // Print links and the QR codes on printed forms point at the front door, whichever node signs them.
+    PUBLIC_BASE_URL: `http://${lbs[0].address}:${lbs[0].ports.http}`,
   }
   return [{ host: host.name, name: 'app.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
 }

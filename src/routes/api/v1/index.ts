@@ -6,6 +6,7 @@ import declarationRoutes from './declarations/index.ts'
 import auditRoutes from './audit/index.ts'
 import backEntryRoutes from './back-entry/index.ts'
 import noticeRoutes from './notices/index.ts'
+import printRoutes from './prints/index.ts'
 
 export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(handoverRoutes, { prefix: '/handovers' })
@@ -14,4 +15,5 @@ export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(auditRoutes, { prefix: '/audit' })
   await app.register(backEntryRoutes, { prefix: '/back-entry' })
   await app.register(noticeRoutes, { prefix: '/notices' })
+  await app.register(printRoutes, { prefix: '/prints' })
 }

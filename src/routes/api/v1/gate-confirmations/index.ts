@@ -2,7 +2,7 @@
 // HTTP only: schemas and thin handlers; the rules live in services/gate-*.ts.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { errorResponses } from '../../../common-schemas.ts'
+import { errorResponses, PrintLinkBody } from '../../../common-schemas.ts'
 import { sendWrite } from '../../../write-route.ts'
 import type { Role } from '../../../../services/jwt-service.ts'
 import { getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
@@ -17,6 +17,7 @@ import {
   type LotConfirmationInput,
 } from '../../../../services/gate-confirmation-service.ts'
 import { renderEligibleList } from '../../../../services/gate-print-service.ts'
+import { issuePrintLink } from '../../../../services/print-service.ts'
 import {
   CancelBody,
   Confirmation,
@@ -95,6 +96,22 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       const { declarationNumber } = request.params as { declarationNumber: string }
       const list = await app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
       return reply.type('text/html; charset=utf-8').send(renderEligibleList(list, new Date().toISOString()))
+    },
+  )
+
+  app.get(
+    '/declarations/:declarationNumber/print-link',
+    {
+      schema: {
+        tags,
+        summary: 'Liên kết in danh sách — a short-lived signed link to the eligible list (page and PDF) that opens without sign-in',
+        params: DeclarationParams,
+        response: { 200: PrintLinkBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { declarationNumber } = request.params as { declarationNumber: string }
+      return app.db.readFresh((q) => issuePrintLink(q, app.printDeps(), request.actor, 'eligible-list', declarationNumber))
     },
   )
 

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses } from '../../../common-schemas.ts'
+import { errorResponses, PrintLinkBody } from '../../../common-schemas.ts'
 import { getHandover, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
 import { renderHandoverHtml } from '../../../../services/handover-print.ts'
+import { issuePrintLink } from '../../../../services/print-service.ts'
 import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from './handover-schemas.ts'
 
 const tags = ['handovers']
@@ -78,6 +79,23 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       const { id } = request.params as Static<typeof IdParams>
       const view = await app.db.readFresh((q) => getHandover(q, request.actor, id))
       return reply.type('text/html; charset=utf-8').send(renderHandoverHtml(view))
+    },
+  )
+
+  app.get(
+    '/:id/print-link',
+    {
+      schema: {
+        tags,
+        summary: 'Liên kết in biên bản — a short-lived signed link to the minutes (page and PDF) that opens without sign-in',
+        description: 'For printing from a browser or sending to the print room: the link names this handover and your office, and expires.',
+        params: IdParams,
+        response: { 200: PrintLinkBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Static<typeof IdParams>
+      return app.db.readFresh((q) => issuePrintLink(q, app.printDeps(), request.actor, 'handover', id))
     },
   )
 }
