@@ -17,6 +17,8 @@ import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
 import healthPlugin from './plugins/health.ts'
 import printLinksPlugin from './plugins/print-links.ts'
+import clientAllowlistPlugin from './plugins/client-allowlist.ts'
+import internalListenerPlugin from './plugins/internal-listener.ts'
 import apiV1Routes from './routes/api/v1/index.ts'
 import { rewriteUrl, routerOptions } from './routes/canonical-url.ts'
 import { openApiInfo } from './routes/openapi-info.ts'
@@ -100,12 +102,14 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
   await app.register(metricsPlugin)
+  await app.register(clientAllowlistPlugin, { config })
   await app.register(postgresPlugin, { config })
   await app.register(databaseMetricsPlugin)
   await app.register(healthPlugin)
   await app.register(printLinksPlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(queuePlugin, { config })
+  await app.register(internalListenerPlugin, { config })
   await app.register(apiV1Routes, { prefix: '/api/v1' })
 
   return app

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 
 // The only reader of process.env. Every key has a doc string, a format, a default and its variable,
 // so `node src/commands/config-command.ts` style tooling and docs/operations can list them.
@@ -23,6 +24,20 @@ export interface Config {
   redisSentinels: Array<{ host: string; port: number }>
   redisMasterName: string
   redisUrl: string | null
+  /** ACL user and password on Redis, and on the Sentinels (REDIS_PASSWORD_FILE, REDIS_SENTINEL_PASSWORD_FILE). */
+  redisUsername: string | null
+  redisPassword: string | null
+  redisSentinelUsername: string | null
+  redisSentinelPassword: string | null
+  /** The internal listener (/metrics, /health/*) for Prometheus and operators; HAProxy never routes to it. 0: none. */
+  internalPort: number
+  internalHost: string
+  /** Bearer token the internal listener asks for /metrics and /health/deps; null: none asked (development). */
+  internalToken: string | null
+  /** Peers (addresses, CIDR) the client port accepts: the load balancers. Empty: any (development). */
+  allowedClients: string[]
+  /** Peers the internal listener accepts: Prometheus (and operators' hosts). Empty: any. */
+  internalAllowedClients: string[]
   /** HS256 shared secret; used when no public key or JWKS is configured. */
   jwtSecret: string | null
   /** PEM file of an RS256 public key, or a JWKS file (JSON with "keys"). */
@@ -103,6 +118,22 @@ function secretFromFile(env: Env, name: string): string | null {
   }
 }
 
+/** `10.0.1.10,10.0.1.0/24,...`: each an IPv4/IPv6 address with an optional prefix length. */
+function peerList(env: Env, name: string): string[] {
+  const raw = optional(env, name)
+  if (raw === null) return []
+  return raw.split(',').map((item) => {
+    const entry = item.trim()
+    const [address, prefix] = entry.split('/')
+    const family = isIP(address ?? '')
+    const bits = family === 6 ? 128 : 32
+    if (family === 0 || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits))) {
+      throw new ConfigError(`${name}: "${entry}" is not an address or address/prefix`)
+    }
+    return entry
+  })
+}
+
 function hostPorts(env: Env, name: string): Array<{ host: string; port: number }> {
   const raw = optional(env, name)
   if (raw === null) return []
@@ -132,6 +163,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),
     redisMasterName: str(env, 'REDIS_MASTER_NAME', 'tqdt'),
     redisUrl: optional(env, 'REDIS_URL'),
+    redisUsername: optional(env, 'REDIS_USERNAME'),
+    redisPassword: secretFromFile(env, 'REDIS_PASSWORD_FILE'),
+    redisSentinelUsername: optional(env, 'REDIS_SENTINEL_USERNAME'),
+    redisSentinelPassword: secretFromFile(env, 'REDIS_SENTINEL_PASSWORD_FILE'),
+    internalPort: int(env, 'INTERNAL_PORT', 9464, 0, 65535),
+    internalHost: str(env, 'INTERNAL_HOST', str(env, 'HOST', '127.0.0.1')),
+    internalToken: secretFromFile(env, 'INTERNAL_TOKEN_FILE'),
+    allowedClients: peerList(env, 'ALLOWED_CLIENTS'),
+    internalAllowedClients: peerList(env, 'INTERNAL_ALLOWED_CLIENTS'),
     jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtPublicKeyFile: optional(env, 'JWT_PUBLIC_KEY_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),

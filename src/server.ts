@@ -45,6 +45,7 @@ process.on('unhandledRejection', (err) => {
 
 try {
   await app.listen({ host: config.host, port: config.port })
+  if (config.internalPort > 0) await app.internalListener.listen({ host: config.internalHost, port: config.internalPort })
 } catch (err) {
   app.log.fatal({ err }, 'could not listen')
   process.exit(1)

@@ -4,7 +4,9 @@
 // sample. The samples draw the report's "who is primary" band and catch two routed primaries.
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'
+import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
 
 export interface ClusterSample {
   at: number
@@ -35,51 +37,32 @@ async function json<T>(url: string): Promise<T | null> {
   }
 }
 
-async function text(url: string): Promise<string | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) })
-    return await res.text()
-  } catch {
-    return null
-  }
-}
-
 export interface HaproxyServers {
   [backend: string]: string[]
 }
 
 /** UP servers per backend from HAProxy's CSV stats. */
 export async function haproxyUpServers(inv: Inventory): Promise<HaproxyServers | null> {
-  const lb = hostsWithRole(inv, 'haproxy')[0]
-  if (!lb) return null
-  const body = await text(`http://${lb.address}:${lb.ports.stats}/stats;csv`)
-  if (!body) return null
-  const [header, ...lines] = body.split('\n')
-  const cols = (header ?? '').replace(/^# /, '').split(',')
-  const at = (name: string) => cols.indexOf(name)
-  const up: HaproxyServers = {}
-  for (const line of lines) {
-    const f = line.split(',')
-    const px = f[at('pxname')]
-    const sv = f[at('svname')]
-    if (!px || !sv || sv === 'FRONTEND' || sv === 'BACKEND') continue
-    up[px] ??= []
-    if (f[at('status')]?.startsWith('UP')) up[px].push(sv)
+  if (hostsWithRole(inv, 'haproxy').length === 0) return null
+  try {
+    return upServers(await haproxyServerStates(inv, TIMEOUT_MS))
+  } catch {
+    return null
   }
-  return up
 }
 
 export async function takeSample(inv: Inventory): Promise<ClusterSample> {
   const dbs = hostsWithRole(inv, 'postgres')
   const sentinels = hostsWithRole(inv, 'sentinel')
   const redis = hostsWithRole(inv, 'redis')
+  const auth = redisMonitorAuth(inv)
   const [selves, views, lb, masters] = await Promise.all([
     Promise.all(dbs.map((d) => json<{ role?: string; state?: string }>(`http://${d.address}:${d.ports.patroni}/patroni`))),
     Promise.all(dbs.map((d) => json<{ members?: Array<{ name: string; role: string; state: string }> }>(`http://${d.address}:${d.ports.patroni}/cluster`))),
     haproxyUpServers(inv),
     Promise.all(
       sentinels.map((s) =>
-        redisCommand(s.address, s.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', inv.cluster.redisMasterName], TIMEOUT_MS).catch(() => null),
+        redisCommand(s.address, s.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', inv.cluster.redisMasterName], TIMEOUT_MS, auth).catch(() => null),
       ),
     ),
   ])

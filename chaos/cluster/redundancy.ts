@@ -8,6 +8,7 @@ import { clusterStatus } from '../../infra/launcher/cluster-status.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { redisInfo } from '../../infra/launcher/redis-probe.ts'
+import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
 import { haproxyUpServers } from './cluster-sampler.ts'
 
 export interface RedundancyCheck {
@@ -52,7 +53,7 @@ export async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> 
     if (!master) problems.push('no Redis master agreed by the Sentinels')
     else {
       try {
-        const info = await redisInfo(master.address, master.ports.redis, 'replication')
+        const info = await redisInfo(master.address, master.ports.redis, 'replication', redisMonitorAuth(inv))
         if (info.role !== 'master') problems.push(`Sentinels name ${master.name}, which is ${info.role}`)
         const online = Object.entries(info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes('state=online')).length
         if (online !== redisHosts.length - 1) problems.push(`Redis master ${master.name} has ${online} of ${redisHosts.length - 1} replicas online`)

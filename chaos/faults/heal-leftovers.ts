@@ -5,7 +5,7 @@ import { hostProcesses } from '../../infra/launcher/host-processes.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { confinedHosts, release } from './host-cgroup.ts'
 import { readLedger, clearFault } from './fault-ledger.ts'
-import { deleteChaosTable } from './nft-chaos-table.ts'
+import { CHAOS_TABLE, deleteChaosTable } from './nft-chaos-table.ts'
 
 export function healLeftovers(inv: Inventory, say: (line: string) => void): void {
   for (const entry of readLedger()) {
@@ -31,7 +31,7 @@ export function healLeftovers(inv: Inventory, say: (line: string) => void): void
     }
     if (stopped.length) say(`thawed ${stopped.length} stopped process(es) of ${host.name}`)
   }
-  if (deleteChaosTable()) say('removed nft table inet tqdt_chaos')
+  if (deleteChaosTable()) say(`removed nft table inet ${CHAOS_TABLE}`)
   for (const host of confinedHosts()) {
     release(host)
     say(`released ${host} from its chaos cgroup`)

@@ -7,8 +7,10 @@
 // sender; processes they fork later (new PostgreSQL backends, pg_rewind) inherit the cgroup.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
 
-const PARENT = 'tqdt-chaos'
+/** One folder per cluster instance, so two instances' hosts of the same name never share a cgroup. */
+const PARENT = chaosScope(loadInventory()).replace(/_/g, '-')
 
 export class CgroupError extends Error {}
 

@@ -11,6 +11,7 @@ import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { REPO_ROOT, hostsWithRole, loadBalancerAddress, loadInventory } from './inventory.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
+import { haproxyStatsUrl } from './haproxy-stats.ts'
 import type { Secrets } from './secrets.ts'
 import { readSecrets } from './secrets.ts'
 
@@ -61,7 +62,7 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
     redisSentinels: hostsWithRole(inv, 'sentinel').map((h) => ({ host: h.address, port: h.ports.sentinel })),
     redisMasterName: inv.cluster.redisMasterName,
     prometheusUrl: prom ? `http://${prom.address}:${prom.ports.prometheus}` : '',
-    haproxyStatsUrl: `http://${lb.address}:${lb.ports.stats}/stats`,
+    haproxyStatsUrl: haproxyStatsUrl(lb),
     appUrls: Object.fromEntries(hostsWithRole(inv, 'app').map((h) => [h.name, `http://${h.address}:${h.ports.app}`])),
   }
 }

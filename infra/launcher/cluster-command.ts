@@ -16,7 +16,7 @@ import { START_ORDER, componentSpecs, configFile } from './components.ts'
 import { generateConfigs } from './generate-configs.ts'
 import { componentPid, hostProcesses } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { DEFAULT_INVENTORY, REPO_ROOT, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
+import { REPO_ROOT, chaosScope, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
 import { endpoints } from './cluster-api.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
@@ -25,8 +25,6 @@ import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
 
 const MIGRATE_COMMAND = 'src/commands/migrate-command.ts'
-/** The drills' nftables table (chaos/): `down` removes it so no drop rule outlives the cluster. */
-const CHAOS_NFT_TABLE = ['inet', 'tqdt_chaos']
 
 const t0 = performance.now()
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`
@@ -343,22 +341,23 @@ async function status(json: boolean): Promise<number> {
   return s.healthy ? 0 : 1
 }
 
-function removeChaosRules(): void {
+/** The drills' nftables table of this instance (chaos/): `down` removes it so no drop rule outlives the cluster. */
+function removeChaosRules(inv: Inventory): void {
   const nft = '/usr/sbin/nft'
   if (!existsSync(nft)) return
-  const listed = spawnSync(nft, ['list', 'table', ...CHAOS_NFT_TABLE], { stdio: 'ignore' })
+  const table = ['inet', chaosScope(inv)]
+  const listed = spawnSync(nft, ['list', 'table', ...table], { stdio: 'ignore' })
   if (listed.status === 0) {
-    const del = spawnSync(nft, ['delete', 'table', ...CHAOS_NFT_TABLE], { encoding: 'utf8' })
-    say(del.status === 0 ? `removed nft table ${CHAOS_NFT_TABLE.join(' ')}` : `could not remove nft table: ${del.stderr}`)
+    const del = spawnSync(nft, ['delete', 'table', ...table], { encoding: 'utf8' })
+    say(del.status === 0 ? `removed nft table ${table.join(' ')}` : `could not remove nft table: ${del.stderr}`)
   }
 }
 
 async function down(purge: boolean): Promise<number> {
   const inv = loadInventory()
   const specs = componentSpecs(inv)
-  // The drills' nft table belongs to the main cluster: a lab inventory's `down` must not lift the
-  // faults of a drill that is running against it at the same time.
-  if (inv.file === DEFAULT_INVENTORY) removeChaosRules()
+  // Each instance has its own table: this `down` lifts no fault of a drill on another instance.
+  removeChaosRules(inv)
   const members = await patroniMembers(inv).catch(() => [])
   const leaderName = members.find((m) => m.role === 'leader')?.name
   for (const component of [...START_ORDER].reverse()) {

@@ -6,6 +6,9 @@ import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole } from './inventory.ts'
 import { redisCommand, redisInfo } from './redis-probe.ts'
+import type { RedisAuth } from './redis-probe.ts'
+import { redisMonitorAuth } from './render/redis-config.ts'
+import { haproxyServerStates, upServers } from './haproxy-stats.ts'
 
 export type State = 'healthy' | 'unhealthy' | 'down'
 
@@ -116,20 +119,11 @@ async function probePatroni(spec: ComponentSpec, members: PatroniMember[], maxLa
   return { role, state: ok ? 'healthy' : 'unhealthy', lagBytes: lag, detail }
 }
 
-async function probeHaproxy(spec: ComponentSpec): Promise<Probe> {
-  const { body } = await getText(`http://${spec.host.address}:${spec.host.ports.stats}/stats;csv`)
-  const [header, ...lines] = body.split('\n')
-  const cols = header.replace(/^# /, '').split(',')
-  const at = (name: string) => cols.indexOf(name)
-  const up: Record<string, string[]> = {}
+async function probeHaproxy(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
+  const states = await haproxyServerStates(inv, PROBE_TIMEOUT_MS, spec.host)
+  const up = upServers(states)
   const total: Record<string, number> = {}
-  for (const line of lines) {
-    const f = line.split(',')
-    const [px, sv, status] = [f[at('pxname')], f[at('svname')], f[at('status')]]
-    if (!px || sv === 'FRONTEND' || sv === 'BACKEND') continue
-    total[px] = (total[px] ?? 0) + 1
-    if (status?.startsWith('UP')) (up[px] ??= []).push(sv)
-  }
+  for (const s of states) total[s.backend] = (total[s.backend] ?? 0) + 1
   const primary = up.be_pg_primary ?? []
   const replicas = up.be_pg_replica ?? []
   const apps = up.be_app ?? []
@@ -140,9 +134,9 @@ async function probeHaproxy(spec: ComponentSpec): Promise<Probe> {
   return { role: 'load balancer', state: ok ? 'healthy' : 'unhealthy', detail }
 }
 
-async function probeRedis(spec: ComponentSpec, masterOffsets: Map<string, number>): Promise<Probe> {
+async function probeRedis(spec: ComponentSpec, masterOffsets: Map<string, number>, auth: RedisAuth): Promise<Probe> {
   const { address } = spec.host
-  const info = await redisInfo(address, spec.host.ports.redis, 'replication')
+  const info = await redisInfo(address, spec.host.ports.redis, 'replication', auth)
   if (info.role === 'master') {
     return { role: 'master', state: 'healthy', lagBytes: null, master: null, detail: `${info.connected_slaves ?? 0} replica(s)` }
   }
@@ -160,12 +154,12 @@ async function probeRedis(spec: ComponentSpec, masterOffsets: Map<string, number
   }
 }
 
-async function probeSentinel(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
+async function probeSentinel(spec: ComponentSpec, inv: Inventory, auth: RedisAuth): Promise<Probe> {
   const name = inv.cluster.redisMasterName
   const { address } = spec.host
   const port = spec.host.ports.sentinel
-  const addr = (await redisCommand(address, port, ['SENTINEL', 'get-master-addr-by-name', name])) as string[] | null
-  const fields = (await redisCommand(address, port, ['SENTINEL', 'master', name])) as string[]
+  const addr = (await redisCommand(address, port, ['SENTINEL', 'get-master-addr-by-name', name], 1000, auth)) as string[] | null
+  const fields = (await redisCommand(address, port, ['SENTINEL', 'master', name], 1000, auth)) as string[]
   const m: Record<string, string> = {}
   for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]] = fields[i + 1]
   const peers = Number(m['num-other-sentinels'])
@@ -186,7 +180,8 @@ async function probeMetrics(url: string, upMetric: string | null): Promise<Probe
 }
 
 async function probeApp(spec: ComponentSpec): Promise<Probe> {
-  const { status, body } = await getText(`http://${spec.host.address}:${spec.host.ports.app}/health/ready`)
+  // The internal listener: the client port takes connections from the load balancers only.
+  const { status, body } = await getText(`http://${spec.host.address}:${spec.host.ports.appInternal}/health/ready`)
   return { role: 'app', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `ready → HTTP ${status} ${body.slice(0, 60)}` }
 }
 
@@ -195,9 +190,9 @@ async function probe(spec: ComponentSpec, inv: Inventory, ctx: ProbeContext): Pr
   switch (spec.component) {
     case 'etcd': return probeEtcd(spec)
     case 'patroni': return probePatroni(spec, ctx.members, parseSize(inv.cluster.replicaMaxLag))
-    case 'haproxy': return probeHaproxy(spec)
-    case 'redis': return probeRedis(spec, ctx.redisOffsets)
-    case 'sentinel': return probeSentinel(spec, inv)
+    case 'haproxy': return probeHaproxy(spec, inv)
+    case 'redis': return probeRedis(spec, ctx.redisOffsets, ctx.redisAuth)
+    case 'sentinel': return probeSentinel(spec, inv, ctx.redisAuth)
     case 'postgres-exporter': return probeMetrics(`http://${h.address}:${h.ports.postgresExporter}/metrics`, 'pg_up')
     case 'redis-exporter': return probeMetrics(`http://${h.address}:${h.ports.redisExporter}/metrics`, 'redis_up')
     case 'prometheus': {
@@ -211,13 +206,14 @@ async function probe(spec: ComponentSpec, inv: Inventory, ctx: ProbeContext): Pr
 interface ProbeContext {
   members: PatroniMember[]
   redisOffsets: Map<string, number>
+  redisAuth: RedisAuth
 }
 
-async function redisMasterOffsets(inv: Inventory): Promise<Map<string, number>> {
+async function redisMasterOffsets(inv: Inventory, auth: RedisAuth): Promise<Map<string, number>> {
   const offsets = new Map<string, number>()
   await Promise.allSettled(
     hostsWithRole(inv, 'redis').map(async (h) => {
-      const info = await redisInfo(h.address, h.ports.redis, 'replication')
+      const info = await redisInfo(h.address, h.ports.redis, 'replication', auth)
       if (info.role === 'master') offsets.set(`${h.address}:${h.ports.redis}`, Number(info.master_repl_offset))
     }),
   )
@@ -227,11 +223,12 @@ async function redisMasterOffsets(inv: Inventory): Promise<Map<string, number>> 
 /** Probes the components; `only` limits it to some (used while the launcher is still starting others). */
 export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec) => boolean): Promise<ClusterStatus> {
   const specs = componentSpecs(inv).filter((s) => !only || only(s))
+  const redisAuth = redisMonitorAuth(inv)
   const [members, redisOffsets] = await Promise.all([
     patroniCluster(inv).catch(() => [] as PatroniMember[]),
-    redisMasterOffsets(inv),
+    redisMasterOffsets(inv, redisAuth),
   ])
-  const ctx: ProbeContext = { members, redisOffsets }
+  const ctx: ProbeContext = { members, redisOffsets, redisAuth }
   const rows = await Promise.all(
     specs.map(async (spec): Promise<StatusRow> => {
       const pid = componentPid(spec)

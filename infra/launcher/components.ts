@@ -139,6 +139,8 @@ export function componentSpec(inv: Inventory, host: Host, role: Role): Component
         ...common,
         command: '/usr/bin/prometheus-redis-exporter',
         args: ['-redis.addr', `redis://${target.address}:${target.ports.redis}`, '-web.listen-address', listen('redisExporter')],
+        // REDIS_USER / REDIS_PASSWORD: the read-only tqdt-monitor user, on Redis and on the Sentinels.
+        envFile: cfg('redis-exporter.env'),
         marker: listen('redisExporter'),
       }
     }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Host, Inventory } from './inventory.ts'
 import { clusterPath, loadInventory } from './inventory.ts'
-import { renderAppEnv, renderPostgresExporterEnv } from './render/app-env.ts'
+import { renderAppEnv, renderPostgresExporterEnv, renderRedisExporterEnv } from './render/app-env.ts'
 import { renderEtcd } from './render/etcd-config.ts'
 import { renderHaproxy } from './render/haproxy-config.ts'
 import { renderKeepalived } from './render/keepalived-config.ts'
@@ -52,7 +52,7 @@ function renderHost(ctx: RenderContext, host: Host): RenderedFile[] {
       case 'prometheus': return renderPrometheus(ctx, host)
       case 'app': return renderAppEnv(ctx, host)
       case 'postgres-exporter': return renderPostgresExporterEnv(ctx, host)
-      case 'redis-exporter': return [] // command-line flags only, see components.ts
+      case 'redis-exporter': return renderRedisExporterEnv(ctx, host)
       case 'pgbackrest-repo': return renderPgbackrestRepo(ctx, host)
     }
   })

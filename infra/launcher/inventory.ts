@@ -1,5 +1,6 @@
 // The one description of the cluster's hosts. Every config file, the launcher, the status table and
 // the chaos drills read hosts, roles, addresses and ports from here, so a host moves in one place.
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +27,8 @@ export const ROLE_PORTS: Record<Role, readonly string[]> = {
   postgres: ['postgres', 'patroni'],
   redis: ['redis'],
   sentinel: ['sentinel'],
-  app: ['app'],
+  // appInternal: /metrics and /health/* for Prometheus and operators, never routed by HAProxy.
+  app: ['app', 'appInternal'],
   prometheus: ['prometheus'],
   'postgres-exporter': ['postgresExporter'],
   'redis-exporter': ['redisExporter'],
@@ -196,6 +198,16 @@ export function endpoint(host: Host, port: string): string {
 export function clusterPath(inv: Inventory, key: keyof ClusterSettings['paths'], ...rest: string[]): string {
   const base = inv.cluster.paths[key]
   return resolve(isAbsolute(base) ? base : resolve(REPO_ROOT, base), ...rest)
+}
+
+/**
+ * The name of this instance's chaos objects (nft table, cgroup folder): `tqdt_chaos` for the main
+ * cluster, with a suffix from the inventory's path for any other, so drills on a second instance
+ * (TQDT_INVENTORY) never add to, or lift, the faults of another instance's drill.
+ */
+export function chaosScope(inv: Inventory): string {
+  if (inv.file === DEFAULT_INVENTORY) return 'tqdt_chaos'
+  return `tqdt_chaos_${createHash('sha256').update(inv.file).digest('hex').slice(0, 8)}`
 }
 
 /**

@@ -10,6 +10,7 @@ import type { HostProcess } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole } from './inventory.ts'
 import { redisCommand } from './redis-probe.ts'
+import { redisMonitorAuth } from './render/redis-config.ts'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -98,9 +99,10 @@ export async function stopComponent(inv: Inventory, spec: ComponentSpec): Promis
  */
 export async function sentinelsMasterFor(inv: Inventory, spec: ComponentSpec): Promise<string | null> {
   const votes = new Map<string, number>()
+  const auth = redisMonitorAuth(inv)
   await Promise.allSettled(
     hostsWithRole(inv, 'sentinel').map(async (h) => {
-      const addr = (await redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', inv.cluster.redisMasterName], 500)) as string[] | null
+      const addr = (await redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', inv.cluster.redisMasterName], 500, auth)) as string[] | null
       if (addr) votes.set(`${addr[0]}:${addr[1]}`, (votes.get(`${addr[0]}:${addr[1]}`) ?? 0) + 1)
     }),
   )

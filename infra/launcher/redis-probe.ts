@@ -46,10 +46,18 @@ function parse(buf: string, pos: number): { value: Reply; next: number } | null 
   }
 }
 
-export function redisCommand(host: string, port: number, args: string[], timeoutMs = 1000): Promise<Reply> {
+/** ACL credentials; every Redis and Sentinel of the cluster refuses anonymous clients (render/redis-config.ts). */
+export interface RedisAuth {
+  user: string
+  password: string
+}
+
+export function redisCommand(host: string, port: number, args: string[], timeoutMs = 1000, auth?: RedisAuth): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port })
     let buf = ''
+    // With credentials, AUTH goes first in the same write; its reply must be OK before the command's counts.
+    const expected = auth ? 2 : 1
     const done = (err: Error | null, value?: Reply) => {
       socket.destroy()
       if (err) reject(err)
@@ -57,12 +65,19 @@ export function redisCommand(host: string, port: number, args: string[], timeout
     }
     socket.setTimeout(timeoutMs, () => done(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`)))
     socket.on('error', (err) => done(err))
-    socket.on('connect', () => socket.write(encode(args)))
+    socket.on('connect', () => socket.write((auth ? encode(['AUTH', auth.user, auth.password]) : '') + encode(args)))
     socket.on('data', (chunk) => {
       buf += chunk.toString('latin1')
       try {
-        const reply = parse(buf, 0)
-        if (reply) done(null, reply.value)
+        let pos = 0
+        const replies: Reply[] = []
+        while (replies.length < expected) {
+          const reply = parse(buf, pos)
+          if (!reply) return
+          replies.push(reply.value)
+          pos = reply.next
+        }
+        done(null, replies[expected - 1])
       } catch (err) {
         done(err as Error)
       }
@@ -71,8 +86,8 @@ export function redisCommand(host: string, port: number, args: string[], timeout
 }
 
 /** `INFO <section>` as key → value. */
-export async function redisInfo(host: string, port: number, section: string): Promise<Record<string, string>> {
-  const text = String(await redisCommand(host, port, ['INFO', section]))
+export async function redisInfo(host: string, port: number, section: string, auth?: RedisAuth): Promise<Record<string, string>> {
+  const text = String(await redisCommand(host, port, ['INFO', section], 1000, auth))
   const info: Record<string, string> = {}
   for (const line of text.split('\r\n')) {
     const i = line.indexOf(':')

@@ -20,6 +20,20 @@ export interface Secrets {
   rewindPassword: string
   /** `tqdt_monitor` (pg_monitor): postgres_exporter. */
   monitorPassword: string
+  /** Redis and Sentinel ACL user `tqdt-app`: the app's rate-limit counters (render/redis-config.ts). */
+  redisAppPassword: string
+  /** Redis ACL user `tqdt-replica`: a replica's link to its master (masteruser/masterauth). */
+  redisReplicationPassword: string
+  /** `tqdt-sentinel`: Sentinel's own user on Redis and between Sentinels (auth-user, sentinel-user). */
+  redisSentinelPassword: string
+  /** `tqdt-monitor` on Redis and Sentinel: redis_exporter, the launcher's and the drills' probes. */
+  redisMonitorPassword: string
+  /** `tqdt-admin` on Redis: operators (the runbooks' redis-cli). */
+  redisAdminPassword: string
+  /** HAProxy's stats page and its Prometheus exporter (user `tqdt-stats`, basic auth). */
+  haproxyStatsPassword: string
+  /** Bearer token for the app nodes' internal listener (/metrics, /health/deps): Prometheus and operators. */
+  appInternalToken: string
 }
 
 const FILES: Record<keyof Secrets, string> = {
@@ -29,6 +43,18 @@ const FILES: Record<keyof Secrets, string> = {
   replicationPassword: 'pg-replication-password',
   rewindPassword: 'pg-rewind-password',
   monitorPassword: 'pg-monitor-password',
+  redisAppPassword: 'redis-app-password',
+  redisReplicationPassword: 'redis-replication-password',
+  redisSentinelPassword: 'redis-sentinel-password',
+  redisMonitorPassword: 'redis-monitor-password',
+  redisAdminPassword: 'redis-admin-password',
+  haproxyStatsPassword: 'haproxy-stats-password',
+  appInternalToken: 'app-internal-token',
+}
+
+/** Where a secret lives, for programs that read it from a file (the app, Prometheus). */
+export function secretFile(inv: Inventory, key: keyof Secrets): string {
+  return join(clusterPath(inv, 'secrets'), FILES[key])
 }
 
 /** base64url: safe inside connection URLs, YAML and shell without quoting surprises. */

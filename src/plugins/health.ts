@@ -1,6 +1,7 @@
-// /health/live (the process), /health/ready (503 while draining or saturated — never merely because
-// the database is failing over, or every node would leave HAProxy at once), /health/deps (what this
-// node sees of its dependencies, for people and dashboards).
+// /health/live (the process) and /health/ready (503 while draining or saturated — never merely
+// because the database is failing over, or every node would leave HAProxy at once), on the client
+// port for HAProxy's checks; the same two and /health/deps (what this node sees of its dependencies)
+// on the internal listener (internal-listener.ts), for Prometheus, people and dashboards.
 import fp from 'fastify-plugin'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
@@ -11,6 +12,14 @@ declare module 'fastify' {
     draining: boolean
     /** Extra dependency probes added by other plugins (redis, queue). */
     dependencyProbes: Map<string, () => Promise<unknown>>
+    health: {
+      readiness(): { ready: boolean; reasons: string[] }
+      /**
+       * What this node sees of PostgreSQL, Redis and the queue. A failed probe shows as
+       * `reachable: false` only: its error text (addresses, server messages) goes to the log.
+       */
+      dependencies(): Promise<Record<string, unknown>>
+    }
   }
 }
 
@@ -19,6 +28,8 @@ declare module 'fastify' {
 const MAX_EVENT_LOOP_DELAY_MS = 1000
 const MAX_POOL_WAITING = 50
 
+export const HEALTH_ROUTE_OPTIONS = { schema: { hide: true }, config: { public: true }, logLevel: 'warn' as const }
+
 async function healthPlugin(app: FastifyInstance) {
   app.decorate('draining', false)
   app.decorate('dependencyProbes', new Map())
@@ -26,33 +37,37 @@ async function healthPlugin(app: FastifyInstance) {
   loop.enable()
   app.addHook('onClose', async () => loop.disable())
 
-  const schemaOpts = { schema: { hide: true }, config: { public: true }, logLevel: 'warn' as const }
-
-  app.get('/health/live', schemaOpts, async () => ({ status: 'ok' }))
-
-  app.get('/health/ready', schemaOpts, async (_request, reply) => {
-    const loopDelayMs = loop.max / 1e6
-    loop.reset()
-    const waiting = app.db.primary.waitingCount
-    const reasons: string[] = []
-    if (app.draining) reasons.push('draining')
-    if (loopDelayMs > MAX_EVENT_LOOP_DELAY_MS) reasons.push(`event loop delay ${Math.round(loopDelayMs)} ms`)
-    if (waiting > MAX_POOL_WAITING) reasons.push(`${waiting} requests waiting for a database connection`)
-    if (reasons.length) return reply.status(503).send({ status: 'unavailable', reasons })
-    return { status: 'ready' }
+  const unreachable = (what: string) => (err: Error) => {
+    app.log.warn({ err: err.message, dependency: what }, 'dependency probe failed')
+    return { reachable: false as const }
+  }
+  app.decorate('health', {
+    readiness() {
+      const loopDelayMs = loop.max / 1e6
+      loop.reset()
+      const waiting = app.db.primary.waitingCount
+      const reasons: string[] = []
+      if (app.draining) reasons.push('draining')
+      if (loopDelayMs > MAX_EVENT_LOOP_DELAY_MS) reasons.push(`event loop delay ${Math.round(loopDelayMs)} ms`)
+      if (waiting > MAX_POOL_WAITING) reasons.push(`${waiting} requests waiting for a database connection`)
+      return { ready: reasons.length === 0, reasons }
+    },
+    async dependencies() {
+      const database = await probeDatabase(app, unreachable)
+      const extra: Record<string, unknown> = {}
+      for (const [name, probe] of app.dependencyProbes) extra[name] = await probe().catch(unreachable(name))
+      return { node: app.config.nodeName, draining: app.draining, database, ...extra }
+    },
   })
 
-  app.get('/health/deps', schemaOpts, async () => {
-    const database = await probeDatabase(app).catch((err: Error) => ({ reachable: false, error: err.message }))
-    const extra: Record<string, unknown> = {}
-    for (const [name, probe] of app.dependencyProbes) {
-      extra[name] = await probe().catch((err: Error) => ({ reachable: false, error: err.message }))
-    }
-    return { node: app.config.nodeName, draining: app.draining, database, ...extra }
+  app.get('/health/live', HEALTH_ROUTE_OPTIONS, async () => ({ status: 'ok' }))
+  app.get('/health/ready', HEALTH_ROUTE_OPTIONS, async (_request, reply) => {
+    const { ready, reasons } = app.health.readiness()
+    return ready ? { status: 'ready' } : reply.status(503).send({ status: 'unavailable', reasons })
   })
 }
 
-async function probeDatabase(app: FastifyInstance) {
+async function probeDatabase(app: FastifyInstance, unreachable: (what: string) => (err: Error) => { reachable: false }) {
   const { primary, replica } = app.db
   const role = async (pool: typeof primary) => {
     const { rows } = await pool.query<{ in_recovery: boolean; lag_seconds: number | null }>(
@@ -63,12 +78,11 @@ async function probeDatabase(app: FastifyInstance) {
     const row = rows[0]
     return { reachable: true, role: row?.in_recovery ? 'replica' : 'primary', replayLagSeconds: row?.lag_seconds ?? null }
   }
-  const [p, r] = await Promise.allSettled([role(primary), replica ? role(replica) : Promise.resolve(null)])
-  return {
-    primary: p.status === 'fulfilled' ? p.value : { reachable: false, error: (p.reason as Error).message },
-    replica: r.status === 'fulfilled' ? r.value : { reachable: false, error: (r.reason as Error).message },
-    pool: { total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount },
-  }
+  const [p, r] = await Promise.all([
+    role(primary).catch(unreachable('database primary')),
+    replica ? role(replica).catch(unreachable('database replica')) : Promise.resolve(null),
+  ])
+  return { primary: p, replica: r, pool: { total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount } }
 }
 
 export default fp(healthPlugin, { name: 'health', dependencies: ['postgres'] })

@@ -1,5 +1,6 @@
 // prom-client registry of this app instance (not the global one: tests build several apps) and the
-// HTTP metrics. Other plugins add their own metrics to `app.metrics.registry`.
+// HTTP metrics. Other plugins add their own metrics to `app.metrics.registry`; the internal listener
+// (internal-listener.ts) serves them, never the client port.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -52,14 +53,8 @@ async function metricsPlugin(app: FastifyInstance) {
   app.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL: label cardinality stays bounded.
     const route = request.routeOptions.url ?? 'unmatched'
-    if (route.startsWith('/metrics')) return
     requests.inc({ method: request.method, route, status: String(reply.statusCode) })
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
-  })
-
-  app.get('/metrics', { schema: { hide: true }, config: { public: true }, logLevel: 'warn' }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType)
-    return registry.metrics()
   })
 }
 

@@ -27,6 +27,9 @@ function createClient(config: Config): Redis | null {
     enableOfflineQueue: true,
     lazyConnect: false,
     reconnectOnError: (err: Error) => (err.message.includes('READONLY') ? 2 : false),
+    // The app's ACL user: Redis refuses anonymous clients (infra/launcher/render/redis-config.ts).
+    username: config.redisUsername ?? undefined,
+    password: config.redisPassword ?? undefined,
   } as const
   if (config.redisSentinels.length > 0) {
     return new Redis({
@@ -35,6 +38,8 @@ function createClient(config: Config): Redis | null {
       name: config.redisMasterName,
       role: 'master',
       failoverDetector: true,
+      sentinelUsername: config.redisSentinelUsername ?? undefined,
+      sentinelPassword: config.redisSentinelPassword ?? undefined,
       sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
     })
   }

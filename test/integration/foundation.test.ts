@@ -5,7 +5,7 @@ t.test('health endpoints answer without a token', async (t) => {
   const { app } = await buildTestApp(t)
   t.equal((await app.inject({ url: '/health/live' })).statusCode, 200)
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200)
-  const deps = (await app.inject({ url: '/health/deps' })).json()
+  const deps = (await app.internalListener.inject({ url: '/health/deps' })).json()
   t.equal(deps.database.primary.role, 'primary')
   app.draining = true
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 503, 'draining makes readiness fail')

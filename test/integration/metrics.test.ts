@@ -40,7 +40,7 @@ async function insertHandover(sql: (text: string, values?: unknown[]) => Promise
 
 t.test('the app exposes every tqdt_ metric the rules and dashboards read', async (t) => {
   const { app } = await buildTestApp(t, { queueEnabled: true })
-  const res = await app.inject({ url: '/metrics' })
+  const res = await app.internalListener.inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   const referenced = referencedAppMetrics()
   t.ok(referenced.length > 20, `${referenced.length} metrics referenced`)
@@ -57,7 +57,7 @@ t.test('pool, role and overdue gauges', async (t) => {
   await insertHandover(sql, 'HANDED_OVER', 5) // still within its time limit
   await insertHandover(sql, 'ARRIVED', -1)
 
-  const body = (await app.inject({ url: '/metrics' })).body
+  const body = (await app.internalListener.inject({ url: '/metrics' })).body
   t.same(series(body, 'tqdt_handovers_overdue_open').sort(), [
     'tqdt_handovers_overdue_open{status="HANDED_OVER",node="app"} 1',
     'tqdt_handovers_overdue_open{status="OVERDUE",node="app"} 2',
@@ -73,11 +73,11 @@ t.test('a failing overdue query drops the series and counts a probe failure; /me
   const { app, sql } = await buildTestApp(t, { databaseReplicaUrl: null })
   await sql('ALTER TABLE handovers RENAME TO handovers_moved_away')
   t.teardown(() => sql('ALTER TABLE handovers_moved_away RENAME TO handovers'))
-  const res = await app.inject({ url: '/metrics' })
+  const res = await app.internalListener.inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.same(series(res.body, 'tqdt_handovers_overdue_open'), [], 'no series rather than a wrong 0')
   // Metrics are collected concurrently: the failure counter shows on the next scrape.
-  const next = await app.inject({ url: '/metrics' })
+  const next = await app.internalListener.inject({ url: '/metrics' })
   t.ok(series(next.body, 'tqdt_metrics_probe_failures_total').some((l) => /probe="handovers_overdue".* [1-9]/.test(l)), 'probe failure counted')
   t.match(res.body, /^process_cpu_seconds_total/m, 'the other metrics are there')
 })
@@ -93,7 +93,7 @@ t.test('a hanging overdue query is cut at the probe timeout', async (t) => {
   await locker.query('BEGIN')
   await locker.query('LOCK TABLE handovers IN ACCESS EXCLUSIVE MODE')
   const started = Date.now()
-  const res = await app.inject({ url: '/metrics' })
+  const res = await app.internalListener.inject({ url: '/metrics' })
   const elapsed = Date.now() - started
   await locker.query('ROLLBACK')
   t.equal(res.statusCode, 200)
@@ -101,13 +101,13 @@ t.test('a hanging overdue query is cut at the probe timeout', async (t) => {
   t.same(series(res.body, 'tqdt_handovers_overdue_open'), [])
   // The hung query finishes once the lock goes; the next scrape counts again.
   await new Promise((r) => setTimeout(r, 200))
-  const again = await app.inject({ url: '/metrics' })
+  const again = await app.internalListener.inject({ url: '/metrics' })
   t.equal(series(again.body, 'tqdt_handovers_overdue_open').length, 3, 'back on the next scrape')
 })
 
 t.test('an unreachable replica shows as unreachable, and the scrape still answers', async (t) => {
   const { app } = await buildTestApp(t, { databaseReplicaUrl: 'postgres://tqdt:tqdt@127.0.0.99:1/tqdt', connectTimeoutMs: 500 })
-  const res = await app.inject({ url: '/metrics' })
+  const res = await app.internalListener.inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   const roles = series(res.body, 'tqdt_db_role_seen')
   t.ok(roles.includes('tqdt_db_role_seen{pool="replica",role="unreachable",node="app"} 1'), roles.join('\n'))

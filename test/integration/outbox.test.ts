@@ -164,7 +164,7 @@ t.test('the backlog is exported as a metric', async (t) => {
   const api = await buildTestApp(t)
   await api.app.db.write((tx) => recordChange(ctxOf(tx), change('M')), { idempotent: false })
   await api.sql("UPDATE outbox SET created_at = now() - interval '5 minutes'")
-  const metrics = (await api.app.inject({ url: '/metrics' })).body
+  const metrics = (await api.app.internalListener.inject({ url: '/metrics' })).body
   t.match(metrics, /tqdt_outbox_backlog\{[^}]*\} 1\b/)
   t.match(metrics, /tqdt_outbox_oldest_undelivered_seconds\{[^}]*\} (?!0\b)\d/, 'the age of the oldest event, read in the same scrape')
 })

@@ -106,7 +106,7 @@ async function runTests() {
   }
 
   const workerErrors = async (api: Awaited<ReturnType<typeof buildTestApp>>) =>
-    Number(/tqdt_queue_worker_errors_total\{[^}]*\} (\d+)/.exec((await api.app.inject({ url: '/metrics' })).body)?.[1] ?? 0)
+    Number(/tqdt_queue_worker_errors_total\{[^}]*\} (\d+)/.exec((await api.app.internalListener.inject({ url: '/metrics' })).body)?.[1] ?? 0)
 
   t.test('the app serves while the database is unreachable; the queue starts in the background when it can', async (t) => {
     const proxy = await closedDatabaseProxy(t)
@@ -115,17 +115,17 @@ async function runTests() {
     if (!queue) throw new Error('queue expected')
     t.equal((await api.app.inject({ url: '/health/live' })).statusCode, 200, 'the app is up')
     t.equal(queue.started, false, 'the queue is not')
-    await until('a failed start to be counted', async () => /tqdt_queue_worker_errors_total\{[^}]*\} [1-9]/.test((await api.app.inject({ url: '/metrics' })).body))
-    t.match((await api.app.inject({ url: '/health/deps' })).json(), { queue: { started: false } })
+    await until('a failed start to be counted', async () => /tqdt_queue_worker_errors_total\{[^}]*\} [1-9]/.test((await api.app.internalListener.inject({ url: '/metrics' })).body))
+    t.match((await api.app.internalListener.inject({ url: '/health/deps' })).json(), { queue: { started: false } })
     t.equal(await queue.send('overdue-scan', null).catch((err: Error) => err.message), 'the queue is not started yet')
     t.equal(await queue.trySend('overdue-scan', null), null, 'trySend never throws')
 
     await proxy.open()
     await until('the queue to start', () => queue.started, 30_000)
-    t.match((await api.app.inject({ url: '/health/deps' })).json(), { queue: { started: true } })
+    t.match((await api.app.internalListener.inject({ url: '/health/deps' })).json(), { queue: { started: true } })
     const schedules = (await queue.boss.getSchedules()).map((s) => `${s.name} ${s.cron}`).sort()
     t.same(schedules, ['back-entry-batch * * * * *', 'idempotency-sweep 17 * * * *', 'outbox-delivery * * * * *', 'overdue-scan * * * * *'])
-    const metrics = (await api.app.inject({ url: '/metrics' })).body
+    const metrics = (await api.app.internalListener.inject({ url: '/metrics' })).body
     t.match(metrics, /tqdt_queue_started\{[^}]*\} 1/)
 
     // A failover after the start: every connection dies and the database refuses new ones for a while.
@@ -166,8 +166,8 @@ async function runTests() {
     // A job that throws is counted and retried; the worker carries on.
     await queue.send('back-entry-batch', { batchId: 'not-a-uuid' })
     await until('the failure to be counted', async () =>
-      /tqdt_job_failures_total\{[^}]*queue="back-entry-batch"[^}]*\} [1-9]/.test((await api.app.inject({ url: '/metrics' })).body))
-    const metrics = (await api.app.inject({ url: '/metrics' })).body
+      /tqdt_job_failures_total\{[^}]*queue="back-entry-batch"[^}]*\} [1-9]/.test((await api.app.internalListener.inject({ url: '/metrics' })).body))
+    const metrics = (await api.app.internalListener.inject({ url: '/metrics' })).body
     t.match(metrics, /tqdt_job_duration_seconds_count\{[^}]*queue="outbox-delivery"[^}]*outcome="completed"[^}]*\} [1-9]/)
     t.match(metrics, /tqdt_outbox_deliveries_total\{[^}]*outcome="delivered"[^}]*\} 1/)
     t.match(metrics, /# TYPE tqdt_queue_depth gauge/)

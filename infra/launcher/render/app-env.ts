@@ -3,6 +3,8 @@ import type { Host } from '../inventory.ts'
 import { hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
+import { REDIS_USERS, redisAuth } from './redis-config.ts'
+import { secretFile } from '../secrets.ts'
 
 function envFile(lines: Record<string, string>): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
@@ -20,6 +22,17 @@ export function databaseUrls(ctx: RenderContext, from?: Host): { primary: string
   }
 }
 
+/**
+ * Prometheus hosts may reach the internal listener. On the loopback lab every program that does not
+ * bind its source address (Prometheus cannot) connects from 127.0.0.1, so there the machine itself
+ * is admitted too and the internal token is what keeps anonymous clients out; on real hosts, or in
+ * the namespace lab, the list is exact.
+ */
+function internalClients(inv: RenderContext['inv'], host: Host): string[] {
+  const prometheus = hostsWithRole(inv, 'prometheus').map((h) => h.address)
+  return host.address.startsWith('127.') ? [...prometheus, '127.0.0.1'] : prometheus
+}
+
 export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const urls = databaseUrls(ctx, host)
@@ -32,9 +45,18 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     DATABASE_REPLICA_URL: urls.replica,
     REDIS_SENTINELS: hostsWithRole(inv, 'sentinel').map((s) => `${s.address}:${s.ports.sentinel}`).join(','),
     REDIS_MASTER_NAME: inv.cluster.redisMasterName,
+    REDIS_USERNAME: REDIS_USERS.app.name,
+    REDIS_PASSWORD_FILE: secretFile(inv, 'redisAppPassword'),
+    REDIS_SENTINEL_USERNAME: REDIS_USERS.app.name,
+    REDIS_SENTINEL_PASSWORD_FILE: secretFile(inv, 'redisAppPassword'),
     JWT_SECRET: secrets.jwtSecret,
     // HAProxy connects from its own host address (its `source`), so trust every load balancer host.
     TRUST_PROXY: lbs.map((l) => l.address).join(','),
+    // Clients reach the node only through a load balancer; Prometheus only the internal listener.
+    ALLOWED_CLIENTS: lbs.map((l) => l.address).join(','),
+    INTERNAL_PORT: String(host.ports.appInternal),
+    INTERNAL_TOKEN_FILE: secretFile(inv, 'appInternalToken'),
+    INTERNAL_ALLOWED_CLIENTS: internalClients(inv, host).join(','),
     LOG_LEVEL: 'info',
     QUEUE_ENABLED: 'true',
     // Print links and the QR codes on printed forms point at the front door, whichever node signs them.
@@ -52,6 +74,13 @@ export function renderPostgresExporterEnv(ctx: RenderContext, host: Host): Rende
     DATA_SOURCE_NAME: `postgresql://tqdt_monitor:${secrets.monitorPassword}@${db.address}:${db.ports.postgres}/postgres?sslmode=disable&connect_timeout=2`,
   }
   return [{ host: host.name, name: 'postgres-exporter.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
+}
+
+/** The exporter scrapes its Redis and, through /scrape, the Sentinels: both know the monitor user. */
+export function renderRedisExporterEnv(ctx: RenderContext, host: Host): RenderedFile[] {
+  const monitor = redisAuth(ctx.secrets, 'monitor')
+  const env = { REDIS_USER: monitor.user, REDIS_PASSWORD: monitor.password }
+  return [{ host: host.name, name: 'redis-exporter.env', content: GENERATED_HEADER(ctx.inv) + envFile(env), mode: 0o600 }]
 }
 
 export function redisExporterTarget(ctx: RenderContext, host: Host): string {

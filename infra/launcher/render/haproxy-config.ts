@@ -17,8 +17,11 @@ export const HAPROXY_TIMING = {
   pgIdleTimeout: '30m',
 }
 
+/** The one user of the stats page and HAProxy's Prometheus exporter (Prometheus, the launcher, drills, operators). */
+export const HAPROXY_STATS_USER = 'tqdt-stats'
+
 export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
-  const { inv } = ctx
+  const { inv, secrets } = ctx
   const apps = hostsWithRole(inv, 'app')
   const dbs = hostsWithRole(inv, 'postgres')
   const t = HAPROXY_TIMING
@@ -138,16 +141,22 @@ ${pgBackend('be_pg_sync', 'first', '/synchronous', 40)}
 ${pgBackend('be_pg_replica', 'leastconn', `/replica?lag=${inv.cluster.replicaMaxLag}`, 40)}
 
 # ---------------------------------------------------------------- metrics and stats
+# Both behind the stats user's password. A clear-text password in this root-only file rather than a
+# crypt(3) hash: HAProxy would run the hash on every request, and the sampler asks once a second.
+userlist stats_users
+    user ${HAPROXY_STATS_USER} insecure-password ${secrets.haproxyStatsPassword}
+
 frontend fe_stats
     mode http
     bind ${host.address}:${host.ports.stats}
     timeout client 10s
     no log
+    http-request auth realm tqdt-haproxy-stats unless { http_auth(stats_users) }
     http-request use-service prometheus-exporter if { path /metrics }
     stats enable
     stats uri /stats
     stats refresh 5s
     stats show-legends
 `
-  return [{ host: host.name, name: 'haproxy.cfg', content: cfg, mode: 0o644 }]
+  return [{ host: host.name, name: 'haproxy.cfg', content: cfg, mode: 0o600 }]
 }

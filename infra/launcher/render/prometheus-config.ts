@@ -3,13 +3,16 @@ import type { Host, Inventory, Role } from '../inventory.ts'
 import { clusterPath, hostsWithRole } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
+import { HAPROXY_STATS_USER } from './haproxy-config.ts'
+import { secretFile } from '../secrets.ts'
 import type { YamlValue } from './yaml-text.ts'
 import { toYaml } from './yaml-text.ts'
 
-function job(inv: Inventory, name: string, role: Role, port: string, metricsPath = '/metrics'): YamlValue {
+function job(inv: Inventory, name: string, role: Role, port: string, extra: Record<string, YamlValue> = {}): YamlValue {
   return {
     job_name: name,
-    metrics_path: metricsPath,
+    metrics_path: '/metrics',
+    ...extra,
     static_configs: hostsWithRole(inv, role).map((h: Host) => ({
       targets: [`${h.address}:${h.ports[port]}`],
       labels: { host: h.name, ...(h.site ? { site: h.site } : {}), ...(h.monitors ? { monitors: h.monitors } : {}) },
@@ -52,8 +55,9 @@ export function renderPrometheus(ctx: RenderContext, host: Host): RenderedFile[]
     rule_files: [clusterPath(inv, 'prometheusRules', '*.yml'), clusterPath(inv, 'prometheusRules', '*.yaml')],
     scrape_configs: [
       { job_name: 'prometheus', static_configs: [{ targets: [`${host.address}:${host.ports.prometheus}`], labels: { host: host.name } }] },
-      job(inv, 'app', 'app', 'app'),
-      job(inv, 'haproxy', 'haproxy', 'stats'),
+      // The app nodes' internal listener, with its token: the client port has no /metrics.
+      job(inv, 'app', 'app', 'appInternal', { authorization: { type: 'Bearer', credentials_file: secretFile(inv, 'appInternalToken') } }),
+      job(inv, 'haproxy', 'haproxy', 'stats', { basic_auth: { username: HAPROXY_STATS_USER, password_file: secretFile(inv, 'haproxyStatsPassword') } }),
       job(inv, 'patroni', 'postgres', 'patroni'),
       job(inv, 'etcd', 'etcd', 'etcdClient'),
       job(inv, 'postgres', 'postgres-exporter', 'postgresExporter'),

@@ -1,9 +1,19 @@
 // Redis primary + replica watched by three Sentinels. Redis holds only what may be lost (cache and
 // rate-limit counters): no persistence, asynchronous replication, and the app works without it.
+//
+// Nobody reaches either without a password: the `default` user is off on Redis and on Sentinel, and
+// every client has its own ACL user with what it needs (REDIS_USERS). Passwords are stored as SHA-256
+// in the ACL lines; only what a program must send in clear (masterauth, Sentinel's auth-pass and
+// sentinel-pass) is written in clear, in files only root can read.
+import { createHash } from 'node:crypto'
 import type { Host } from '../inventory.ts'
 import { hostByName, hostsWithRole } from '../inventory.ts'
+import type { RedisAuth } from '../redis-probe.ts'
+import type { Inventory } from '../inventory.ts'
+import type { Secrets } from '../secrets.ts'
+import { readSecrets } from '../secrets.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
-import { GENERATED_HEADER, dataDir } from './render-context.ts'
+import { GENERATED_HEADER, configDir, dataDir } from './render-context.ts'
 
 /** Sentinel timing; see docs/architecture.md ("Redis"). */
 export const SENTINEL_TIMING = {
@@ -14,18 +24,91 @@ export const SENTINEL_TIMING = {
   quorum: 2,
 }
 
+/** The ACL users of Redis and Sentinel, and the secret each one's password is kept in. */
+export const REDIS_USERS = {
+  /** The app: rate-limit counters on Redis; master discovery and +switch-master on Sentinel. */
+  app: { name: 'tqdt-app', secret: 'redisAppPassword' },
+  /** A replica's replication link (masteruser). */
+  replica: { name: 'tqdt-replica', secret: 'redisReplicationPassword' },
+  /** Sentinel on Redis (auth-user), and Sentinels between themselves (sentinel-user). */
+  sentinel: { name: 'tqdt-sentinel', secret: 'redisSentinelPassword' },
+  /** redis_exporter and the probes of the launcher and the drills: read-only. */
+  monitor: { name: 'tqdt-monitor', secret: 'redisMonitorPassword' },
+  /** Operators (runbooks): everything, on Redis only. */
+  admin: { name: 'tqdt-admin', secret: 'redisAdminPassword' },
+} as const satisfies Record<string, { name: string; secret: keyof Secrets }>
+
+export type RedisUser = keyof typeof REDIS_USERS
+
+export function redisAuth(secrets: Secrets, user: RedisUser): RedisAuth {
+  return { user: REDIS_USERS[user].name, password: secrets[REDIS_USERS[user].secret] }
+}
+
+/** The read-only user the launcher's status, the drills' sampler and redis_exporter use. */
+export function redisMonitorAuth(inv: Inventory): RedisAuth {
+  return redisAuth(readSecrets(inv), 'monitor')
+}
+
+const hashed = (password: string) => `#${createHash('sha256').update(password).digest('hex')}`
+
+/**
+ * What each user may run. The app's user may use every key (the instance is the app's alone) but
+ * no administrative or dangerous command; the monitor's is the list redis_exporter documents
+ * (README, "Authenticating with Redis") without key reads; Sentinel's is the list the Redis
+ * documentation gives for Sentinel with ACLs (sentinel.md, "Redis Access Control List authentication").
+ */
+const REDIS_ACL: Record<Exclude<RedisUser, never>, string> = {
+  app: '~* resetchannels -@all +@read +@write +@transaction +@scripting +@connection -@dangerous +info',
+  replica: 'resetkeys resetchannels -@all +psync +replconf +ping',
+  sentinel:
+    'resetkeys allchannels -@all +multi +exec +slaveof +replicaof +ping +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill',
+  monitor: 'resetkeys resetchannels -@all +ping +info +config|get +cluster|info +slowlog +latency +memory +select +client|setname +role',
+  admin: '~* &* +@all',
+}
+
+/**
+ * Sentinel's users: its own (sentinel-user, for the other Sentinels and operators), the app's
+ * (the client profile of the Sentinel documentation, plus SUBSCRIBE for ioredis' failover
+ * detector) and the monitor's (redis_exporter's Sentinel metrics, the launcher's status).
+ */
+const SENTINEL_ACL: Partial<Record<RedisUser, string>> = {
+  sentinel: '~* allchannels +@all',
+  app:
+    'allchannels -@all +auth +hello +ping +client|setname +client|getname +client|id +command +role +subscribe +unsubscribe ' +
+    '+sentinel|get-master-addr-by-name +sentinel|master +sentinel|myid +sentinel|replicas +sentinel|slaves +sentinel|sentinels',
+  monitor:
+    'resetchannels -@all +auth +hello +ping +info +client|setname +role ' +
+    '+sentinel|masters +sentinel|master +sentinel|sentinels +sentinel|slaves +sentinel|replicas +sentinel|ckquorum +sentinel|get-master-addr-by-name +sentinel|myid',
+}
+
+function aclLines(secrets: Secrets, rules: Partial<Record<RedisUser, string>>): string[] {
+  return [
+    // Anonymous connections are refused: AUTH is the only command the default user could run, and it is off.
+    'user default off resetkeys resetchannels -@all',
+    ...Object.entries(rules).map(([user, rule]) => {
+      const u = REDIS_USERS[user as RedisUser]
+      return `user ${u.name} on ${hashed(secrets[u.secret])} ${rule}`
+    }),
+  ]
+}
+
 export function renderRedis(ctx: RenderContext, host: Host): RenderedFile[] {
-  const { inv } = ctx
+  const { inv, secrets } = ctx
   const primary = hostByName(inv, inv.cluster.redisInitialPrimary)
+  const replica = redisAuth(secrets, 'replica')
   const lines = [
     GENERATED_HEADER(inv).trimEnd(),
     `bind ${host.address}`,
     `port ${host.ports.redis}`,
-    // Loopback-only here; production binds the host's LAN address and sets requirepass/masterauth.
-    'protected-mode no',
+    // The default user is off (users.acl), so protected mode has nothing left to protect.
+    'protected-mode yes',
     'daemonize no',
     'logfile ""',
     `dir ${dataDir(inv, host, 'redis')}`,
+    `aclfile ${configDir(ctx, host)}/users.acl`,
+    // A replica authenticates to its master; every node carries it, as any may become a replica.
+    `masteruser ${replica.user}`,
+    `masterauth ${replica.password}`,
     // Outgoing replication connections leave from this host's address and the replica announces it,
     // or the master would list the replica as 127.0.0.1 and Sentinel could not promote it.
     `bind-source-addr ${host.address}`,
@@ -46,35 +129,46 @@ export function renderRedis(ctx: RenderContext, host: Host): RenderedFile[] {
     'timeout 0',
   ]
   if (host.name !== primary.name) lines.push(`replicaof ${primary.address} ${primary.ports.redis}`)
-  // Redis rewrites its config (replicaof) when Sentinel reconfigures it after a failover.
-  return [{ host: host.name, name: 'redis.conf', content: lines.join('\n') + '\n', mode: 0o644, runtimeOwned: true }]
+  return [
+    // Redis rewrites its config (replicaof) when Sentinel reconfigures it after a failover.
+    { host: host.name, name: 'redis.conf', content: lines.join('\n') + '\n', mode: 0o600, runtimeOwned: true },
+    // Read once at start; never rewritten by Redis (no ACL SAVE is ever run).
+    { host: host.name, name: 'users.acl', content: aclLines(secrets, REDIS_ACL).join('\n') + '\n', mode: 0o600 },
+  ]
 }
 
 export function renderSentinel(ctx: RenderContext, host: Host): RenderedFile[] {
-  const { inv } = ctx
+  const { inv, secrets } = ctx
   const primary = hostByName(inv, inv.cluster.redisInitialPrimary)
   const name = inv.cluster.redisMasterName
   const t = SENTINEL_TIMING
+  const own = redisAuth(secrets, 'sentinel')
   if (hostsWithRole(inv, 'sentinel').length < t.quorum) throw new Error('fewer Sentinels than the quorum')
   const lines = [
     GENERATED_HEADER(inv).trimEnd(),
     `bind ${host.address}`,
     `port ${host.ports.sentinel}`,
-    'protected-mode no',
+    'protected-mode yes',
     'daemonize no',
     'logfile ""',
     `dir ${dataDir(inv, host, 'sentinel')}`,
     `bind-source-addr ${host.address}`,
+    ...aclLines(secrets, SENTINEL_ACL),
+    // What this Sentinel sends to the other Sentinels (their default user is off too).
+    `sentinel sentinel-user ${own.user}`,
+    `sentinel sentinel-pass ${own.password}`,
     // Sentinels find each other through hello messages on the master; without an announced address
     // every one of them would announce 127.0.0.1:26379 and they would count as one.
     `sentinel announce-ip ${host.address}`,
     `sentinel announce-port ${host.ports.sentinel}`,
     'sentinel resolve-hostnames no',
     `sentinel monitor ${name} ${primary.address} ${primary.ports.redis} ${t.quorum}`,
+    `sentinel auth-user ${name} ${own.user}`,
+    `sentinel auth-pass ${name} ${own.password}`,
     `sentinel down-after-milliseconds ${name} ${t.downAfterMs}`,
     `sentinel failover-timeout ${name} ${t.failoverTimeoutMs}`,
     `sentinel parallel-syncs ${name} 1`,
   ]
   // Sentinel rewrites this file with what it learns (epochs, peers, the current master).
-  return [{ host: host.name, name: 'sentinel.conf', content: lines.join('\n') + '\n', mode: 0o644, runtimeOwned: true }]
+  return [{ host: host.name, name: 'sentinel.conf', content: lines.join('\n') + '\n', mode: 0o600, runtimeOwned: true }]
 }
