@@ -55,3 +55,24 @@ export const PrintLinkBody = Type.Object({
   pdfUrl: Type.String({ description: 'The print as a PDF laid out as the paper form' }),
   expiresAt: Type.String({ description: 'After this time the link answers 401 PRINT_LINK_EXPIRED' }),
 })
+
+/** The query of a list's export: the list's filters (no page size or cursor: every row) and the format. */
+export function ExportQuery<T extends TProperties>(listQuery: TObject<T>) {
+  const { limit: _limit, cursor: _cursor, ...filters } = listQuery.properties as TProperties
+  return Strict({
+    ...filters,
+    format: Type.Unsafe<'csv' | 'xlsx'>({ type: 'string', enum: ['csv', 'xlsx'], default: 'csv', description: 'csv (UTF-8, Excel-ready) or xlsx' }),
+  })
+}
+
+/** The media types of an export (the `produces` of its route). */
+export const EXPORT_PRODUCES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']
+
+/** An export's 200: the file, streamed. */
+export const ExportFile = {
+  description: 'The file, streamed as it is read: Vietnamese headers, times in Vietnam time',
+  content: {
+    'text/csv': { schema: Type.String() },
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: Type.String({ format: 'binary' }) },
+  },
+}

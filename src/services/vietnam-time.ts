@@ -25,12 +25,6 @@ export function vietnamTime(iso: string | null): string {
   return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`
 }
 
-/** dd/MM/yyyy of the Vietnamese calendar day. */
-export function vietnamDate(iso: string): string {
-  const p = partsOf(iso)
-  return `${p.day}/${p.month}/${p.year}`
-}
-
 /** YYYY-MM-DD of the Vietnamese calendar day (the day a report counts a record in). */
 export function vietnamDay(iso: string): string {
   const p = partsOf(iso)
@@ -41,11 +35,6 @@ export function vietnamDay(iso: string): string {
 export function placeAndDateLine(city: string, iso: string): string {
   const p = partsOf(iso)
   return `${city}, ngày ${p.day} tháng ${p.month} năm ${p.year}`
-}
-
-/** The start of a Vietnamese calendar day (YYYY-MM-DD) as an ISO instant. */
-export function vietnamDayStart(day: string): string {
-  return new Date(`${day}T00:00:00+07:00`).toISOString()
 }
 
 export const formatNumber = (n: number) => numberFormat.format(n)

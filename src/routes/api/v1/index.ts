@@ -7,6 +7,7 @@ import auditRoutes from './audit/index.ts'
 import backEntryRoutes from './back-entry/index.ts'
 import noticeRoutes from './notices/index.ts'
 import printRoutes from './prints/index.ts'
+import reportRoutes from './reports/index.ts'
 
 export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(handoverRoutes, { prefix: '/handovers' })
@@ -16,4 +17,5 @@ export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(backEntryRoutes, { prefix: '/back-entry' })
   await app.register(noticeRoutes, { prefix: '/notices' })
   await app.register(printRoutes, { prefix: '/prints' })
+  await app.register(reportRoutes, { prefix: '/reports' })
 }

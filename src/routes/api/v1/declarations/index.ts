@@ -3,6 +3,9 @@
 // GET reads one (ETag, If-None-Match) or searches with keyset pagination.
 import type { FastifyInstance } from 'fastify'
 import { sendWrite } from '../../../write-route.ts'
+import { sendExport } from '../../../export-route.ts'
+import { EXPORT_PRODUCES, ExportFile, ExportQuery } from '../../../common-schemas.ts'
+import { paperDeclarationExport } from '../../../../services/export-tables.ts'
 import { DEFAULT_PAGE_SIZE } from '../../../../services/pagination.ts'
 import {
   createPaperDeclaration,
@@ -111,6 +114,24 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
     async (request) => {
       const query = request.query as SearchQuery
       return app.db.read((q) => searchPaperDeclarations(q, request.actor, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }))
+    },
+  )
+
+  const DeclarationExportQuery = ExportQuery(SearchQuery)
+  app.get(
+    '/export',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Xuất danh sách tờ khai giấy — every matching paper declaration as CSV or XLSX',
+        querystring: DeclarationExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...readErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as SearchQuery & { format: 'csv' | 'xlsx' }
+      return sendExport(reply, await paperDeclarationExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 }

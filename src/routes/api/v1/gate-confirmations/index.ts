@@ -2,7 +2,9 @@
 // HTTP only: schemas and thin handlers; the rules live in services/gate-*.ts.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { errorResponses, PrintLinkBody } from '../../../common-schemas.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../common-schemas.ts'
+import { sendExport } from '../../../export-route.ts'
+import { confirmationExport } from '../../../../services/export-tables.ts'
 import { sendWrite } from '../../../write-route.ts'
 import type { Role } from '../../../../services/jwt-service.ts'
 import { getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
@@ -195,5 +197,23 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request) => app.db.read((q) => searchConfirmations(q, request.actor, request.query as ConfirmationQuery)),
+  )
+
+  const ConfirmationExportQuery = ExportQuery(ConfirmationSearchQuery)
+  app.get(
+    '/confirmations/export',
+    {
+      schema: {
+        tags,
+        summary: 'Xuất danh sách xác nhận qua KVGS — every matching confirmation as CSV or XLSX',
+        querystring: ConfirmationExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as ConfirmationQuery & { format: 'csv' | 'xlsx' }
+      return sendExport(reply, await confirmationExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
+    },
   )
 }

@@ -2,13 +2,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses, PrintLinkBody } from '../../../common-schemas.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../common-schemas.ts'
+import { sendExport } from '../../../export-route.ts'
+import { handoverSearchExport, overdueExport } from '../../../../services/export-tables.ts'
 import { getHandover, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
 import { renderHandoverHtml } from '../../../../services/handover-print.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
 import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from './handover-schemas.ts'
 
 const tags = ['handovers']
+const SearchExportQuery = ExportQuery(SearchQuery)
+const OverdueExportQuery = ExportQuery(OverdueQuery)
 
 export default async function handoverReadRoutes(app: FastifyInstance) {
   app.get(
@@ -45,6 +49,41 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       const query = request.query as Static<typeof OverdueQuery>
       const now = new Date().toISOString()
       return app.db.read((q) => overdueList(q, request.actor, { ...query, limit: query.limit as number }, now))
+    },
+  )
+
+  app.get(
+    '/export',
+    {
+      schema: {
+        tags,
+        summary: 'Xuất danh sách biên bản — the search, every matching handover, as CSV or XLSX',
+        description: 'The filters of the search; rows stream as they are read (newest first).',
+        querystring: SearchExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as Static<typeof SearchExportQuery>
+      return sendExport(reply, await handoverSearchExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
+    },
+  )
+
+  app.get(
+    '/overdue/export',
+    {
+      schema: {
+        tags,
+        summary: 'Xuất danh sách quá hạn — the overdue list as CSV or XLSX',
+        querystring: OverdueExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as Static<typeof OverdueExportQuery>
+      return sendExport(reply, await overdueExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 

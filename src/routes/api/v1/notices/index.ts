@@ -1,7 +1,9 @@
 // GET /api/v1/notices: notices raised for an office by background work (thông báo), newest first.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { errorResponses, OfficeCode, PageQuery, Strict } from '../../../common-schemas.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, PageQuery, Strict } from '../../../common-schemas.ts'
+import { sendExport } from '../../../export-route.ts'
+import { noticeExport } from '../../../../services/export-tables.ts'
 import { listNotices } from '../../../../services/notice-service.ts'
 
 const NoticeQuery = Strict({
@@ -39,6 +41,24 @@ export default async function noticeRoutes(app: FastifyInstance) {
     async (request) => {
       const query = request.query as Static<typeof NoticeQuery>
       return app.db.read((q) => listNotices(q, request.actor, { office: query.office, limit: query.limit ?? 50, cursor: query.cursor }))
+    },
+  )
+
+  const NoticeExportQuery = ExportQuery(NoticeQuery)
+  app.get(
+    '/export',
+    {
+      schema: {
+        tags: ['notices'],
+        summary: 'Xuất thông báo — the office\'s notices as CSV or XLSX',
+        querystring: NoticeExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as Static<typeof NoticeExportQuery>
+      return sendExport(reply, await noticeExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 }
