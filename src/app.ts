@@ -15,6 +15,7 @@ import databaseMetricsPlugin from './plugins/database-metrics.ts'
 import redisPlugin from './plugins/redis.ts'
 import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
+import officerRevocationsPlugin from './plugins/officer-revocations.ts'
 import healthPlugin from './plugins/health.ts'
 import printLinksPlugin from './plugins/print-links.ts'
 import clientAllowlistPlugin from './plugins/client-allowlist.ts'
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   await app.register(databaseMetricsPlugin)
   await app.register(healthPlugin)
   await app.register(printLinksPlugin, { config })
+  await app.register(officerRevocationsPlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(queuePlugin, { config })
   await app.register(internalListenerPlugin, { config })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { MIN_HS256_SECRET_BYTES } from './services/jwt-service.ts'
 
 // The only reader of process.env. Every key has a doc string, a format, a default and its variable,
 // so `node src/commands/config-command.ts` style tooling and docs/operations can list them.
@@ -38,12 +39,18 @@ export interface Config {
   allowedClients: string[]
   /** Peers the internal listener accepts: Prometheus (and operators' hosts). Empty: any. */
   internalAllowedClients: string[]
-  /** HS256 shared secret; used when no public key or JWKS is configured. */
+  /** HS256 shared secret, at least 32 bytes: the local cluster and tests only. */
   jwtSecret: string | null
-  /** PEM file of an RS256 public key, or a JWKS file (JSON with "keys"). */
+  /** The identity provider's JWKS endpoint: RS256 / ES256 keys chosen by `kid`, rotation followed. */
+  jwtJwksUrl: string | null
+  /** PEM file of an RS256 / ES256 public key, or a JWKS file (JSON with "keys"). */
   jwtPublicKeyFile: string | null
   jwtIssuer: string
   jwtAudience: string
+  /** Longest token lifetime accepted (exp − iat), whatever signed it. */
+  jwtMaxLifetimeHours: number
+  /** How often each node reloads the disabled officers (a revoked token is refused within this, plus a query). */
+  revocationRefreshMs: number
   bodyLimitBytes: number
   /** Proxy addresses trusted for X-Forwarded-For (HAProxy's). */
   trustProxy: string | boolean
@@ -173,9 +180,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     allowedClients: peerList(env, 'ALLOWED_CLIENTS'),
     internalAllowedClients: peerList(env, 'INTERNAL_ALLOWED_CLIENTS'),
     jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
+    jwtJwksUrl: optional(env, 'JWT_JWKS_URL'),
     jwtPublicKeyFile: optional(env, 'JWT_PUBLIC_KEY_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
     jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
+    jwtMaxLifetimeHours: int(env, 'JWT_MAX_LIFETIME_HOURS', 12, 1, 24 * 7),
+    // 10 s: the promise is "refused on every node within 60 s" (issue 12), with room for a failover.
+    revocationRefreshMs: int(env, 'REVOCATION_REFRESH_MS', 10_000, 200, 30_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     trustProxy: str(env, 'TRUST_PROXY', '127.0.0.1'),
     shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 3000, 0, 60_000),
@@ -192,10 +203,23 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicBaseUrl: str(env, 'PUBLIC_BASE_URL', 'http://127.0.0.10:8080').replace(/\/+$/, ''),
     ...overrides,
   }
-  if (!config.jwtSecret && !config.jwtPublicKeyFile) {
-    throw new ConfigError('set JWT_SECRET (HS256) or JWT_PUBLIC_KEY_FILE (RS256 PEM or JWKS file)')
-  }
+  checkTokenSettings(config)
   return config
+}
+
+/** Exactly one trust source; an HS256 secret long enough that one token does not give it away offline. */
+function checkTokenSettings(config: Pick<Config, 'jwtSecret' | 'jwtJwksUrl' | 'jwtPublicKeyFile'>): void {
+  const given = [config.jwtSecret && 'JWT_SECRET', config.jwtJwksUrl && 'JWT_JWKS_URL', config.jwtPublicKeyFile && 'JWT_PUBLIC_KEY_FILE'].filter(Boolean)
+  if (given.length === 0) {
+    throw new ConfigError('set JWT_JWKS_URL (the identity provider), JWT_PUBLIC_KEY_FILE (PEM or JWKS file), or JWT_SECRET (HS256, local cluster)')
+  }
+  if (given.length > 1) throw new ConfigError(`set only one of ${given.join(', ')}: tokens are trusted from one source`)
+  if (config.jwtSecret && Buffer.byteLength(config.jwtSecret) < MIN_HS256_SECRET_BYTES) {
+    throw new ConfigError(
+      `JWT_SECRET has ${Buffer.byteLength(config.jwtSecret)} bytes; HS256 needs at least ${MIN_HS256_SECRET_BYTES} (e.g. \`openssl rand -base64 48\`)`,
+    )
+  }
+  if (config.jwtJwksUrl && !/^https?:\/\//.test(config.jwtJwksUrl)) throw new ConfigError(`JWT_JWKS_URL=${config.jwtJwksUrl}: expected an http(s) URL`)
 }
 
 export { ConfigError }
@@ -207,5 +231,6 @@ export function loadCommandConfig(env: Env = process.env) {
     jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
     jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),
+    jwtMaxLifetimeHours: int(env, 'JWT_MAX_LIFETIME_HOURS', 12, 1, 24 * 7),
   }
 }

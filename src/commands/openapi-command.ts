@@ -1,5 +1,6 @@
 // npm run openapi [-- --check]: writes docs/openapi.json from the route schemas; with --check, exits
 // non-zero when the checked-in file is not current (CI runs this).
+import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildApp } from '../app.ts'
@@ -7,8 +8,9 @@ import { loadConfig } from '../config.ts'
 
 const target = path.resolve(import.meta.dirname, '../../docs/openapi.json')
 const check = process.argv.includes('--check')
-// No connection is made: pools connect lazily and Redis is not configured.
-const app = await buildApp(loadConfig({}, { jwtSecret: 'openapi', logLevel: 'silent', queueEnabled: false, redisSentinels: [], redisUrl: null }), {
+// Nothing is served: pools connect lazily (the revocation list's first load fails and is logged at a
+// silent level), Redis is not configured, and no token is ever checked against this secret.
+const app = await buildApp(loadConfig({}, { jwtSecret: randomBytes(32).toString('hex'), logLevel: 'silent', queueEnabled: false, redisSentinels: [], redisUrl: null }), {
   logger: false,
 })
 await app.ready()

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError } from '../errors.ts'
 import { createTokenVerifier, TokenError, ROLES, type Actor, type Role } from '../services/jwt-service.ts'
+import { OfficerRevocationList } from '../services/officer-revocation-list.ts'
 import type { Config } from '../config.ts'
 
 declare module 'fastify' {
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route's access rule, as declared (tests walk it to prove none is open by mistake). */
     routeAccess: Array<{ method: string; url: string; access: () => RouteAccess }>
+    /** Disabled officers, kept current by the officer-revocations plugin; checked on every request. */
+    officerRevocations: OfficerRevocationList
   }
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent means any authenticated officer. */
@@ -33,6 +36,10 @@ export type RouteAccess = { public: true } | { public: false; roles: readonly Ro
 
 const unauthorized = (code: string, message: string) =>
   new AppError(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="tqdt"' })
+
+/** 401 for a token that cannot be accepted; 503 when the identity provider's keys could not be fetched. */
+const tokenRefusal = (err: TokenError) =>
+  err.status === 503 ? new AppError(503, err.code, err.message, undefined, { 'retry-after': '5' }) : unauthorized(err.code, err.message)
 
 /** The access rule of a route's config; throws at startup on anything but `public: true` or known roles. */
 export function routeAccessOf(config: { public?: unknown; roles?: unknown } | undefined, where: string): RouteAccess {
@@ -49,11 +56,16 @@ export function routeAccessOf(config: { public?: unknown; roles?: unknown } | un
 }
 
 async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
+  const revocations = new OfficerRevocationList()
+  app.decorate('officerRevocations', revocations)
   const verifier = createTokenVerifier({
     secret: opts.config.jwtSecret,
+    jwksUrl: opts.config.jwtJwksUrl,
     publicKeyFile: opts.config.jwtPublicKeyFile,
     issuer: opts.config.jwtIssuer,
     audience: opts.config.jwtAudience,
+    maxLifetimeSeconds: opts.config.jwtMaxLifetimeHours * 3600,
+    revocations,
   })
   app.decorateRequest('verifiedActor', null)
   app.decorateRequest('actor', {
@@ -85,14 +97,16 @@ async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
     if (!header) throw unauthorized('AUTH_REQUIRED', 'Send an Authorization: Bearer <token> header')
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     if (!match) throw unauthorized('AUTH_SCHEME_UNSUPPORTED', 'Only Bearer tokens are accepted')
+    let actor: Actor
     try {
-      request.verifiedActor = verifier.verify(match[1] as string)
+      actor = await verifier.verify(match[1] as string)
     } catch (err) {
-      if (err instanceof TokenError) throw unauthorized(err.code, err.message)
+      if (err instanceof TokenError) throw tokenRefusal(err)
       throw err
     }
+    request.verifiedActor = actor
     const roles = config?.roles
-    if (roles && !roles.includes(request.verifiedActor.role)) {
+    if (roles && !roles.includes(actor.role)) {
       throw new AppError(403, 'ROLE_FORBIDDEN', `This action needs one of the roles: ${roles.join(', ')}`)
     }
   })

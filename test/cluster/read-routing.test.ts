@@ -5,10 +5,11 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { endpoints } from '../../infra/launcher/cluster-api.ts'
+import { TEST_JWT_SECRET } from '../helper.ts'
 
 t.test('read() lands on a replica, readFresh() and write() on the primary', async (t) => {
   const { databaseUrl, databaseReplicaUrl } = endpoints()
-  const config = loadConfig({}, { jwtSecret: 'x', nodeName: 'read-routing-test' })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, nodeName: 'read-routing-test' })
   const db = new Database(createPool(config, databaseUrl, 'primary'), createPool(config, databaseReplicaUrl, 'replica'), 5000)
   t.teardown(() => db.close())
   const inRecovery = (q: Parameters<Parameters<Database['read']>[0]>[0]) =>

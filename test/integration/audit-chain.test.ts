@@ -4,11 +4,11 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { recordChange, stripeOf, verifyAuditChain } from '../../src/services/audit-service.ts'
-import { actorOf, createTestSchema, testDatabaseUrl } from '../helper.ts'
+import { actorOf, createTestSchema, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function withChanges(t: Parameters<typeof createTestSchema>[0], entityIds: string[]) {
   const schema = await createTestSchema(t)
-  const config = loadConfig({}, { jwtSecret: 'x', databaseUrl: testDatabaseUrl(), databaseSchema: schema })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema })
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000)
   t.teardown(() => db.close())
   for (const [i, entityId] of entityIds.entries()) {

@@ -22,7 +22,7 @@ async function runChild(): Promise<void> {
   const config = loadConfig({}, {
     databaseUrl: process.env.TEST_DATABASE_URL as string,
     databaseSchema: process.env.CHILD_SCHEMA as string,
-    jwtSecret: 'not-used',
+    jwtSecret: 'unused-by-this-child-but-32-bytes-or-more',
   })
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 5000)
   await processBatch(db, process.env.CHILD_BATCH as string, {

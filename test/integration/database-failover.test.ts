@@ -7,11 +7,11 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { AppError } from '../../src/errors.ts'
-import { createTestSchema, testDatabaseUrl } from '../helper.ts'
+import { createTestSchema, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Record<string, unknown> = {}) {
   const schema = await createTestSchema(t)
-  const config = loadConfig({}, { jwtSecret: 'x', databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, ...overrides })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, ...overrides })
   const retries: string[] = []
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000, {
     onRetry: (_kind, err) => retries.push((err as Error).message),
@@ -57,7 +57,7 @@ t.test('ordinary SQL errors are not retried', async (t) => {
 })
 
 t.test('a database that stays unreachable ends in DATABASE_UNAVAILABLE at the deadline', async (t) => {
-  const config = loadConfig({}, { jwtSecret: 'x', connectTimeoutMs: 300 })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, connectTimeoutMs: 300 })
   // 127.0.0.99:1 refuses at once (nothing listens there): the executor keeps retrying until its deadline.
   const db = new Database(createPool(config, 'postgres://tqdt:tqdt@127.0.0.99:1/tqdt', 'primary'), null, 1500)
   t.teardown(() => db.close())

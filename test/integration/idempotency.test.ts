@@ -7,11 +7,11 @@ import { loadConfig } from '../../src/config.ts'
 import { AppError } from '../../src/errors.ts'
 import { runIdempotentWrite, type WriteRequest } from '../../src/services/idempotency-service.ts'
 import type { WriteContext } from '../../src/services/write-context.ts'
-import { actorOf, createTestSchema, testDatabaseUrl } from '../helper.ts'
+import { actorOf, createTestSchema, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function setup(t: Parameters<typeof createTestSchema>[0]) {
   const schema = await createTestSchema(t)
-  const config = loadConfig({}, { jwtSecret: 'x', databaseUrl: testDatabaseUrl(), databaseSchema: schema })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema })
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000)
   t.teardown(() => db.close())
   await db.primary.query('CREATE TABLE effects (id serial PRIMARY KEY, body text)')

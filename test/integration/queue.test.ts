@@ -21,7 +21,7 @@ function configFor(schema: string, overrides: Partial<Config> = {}): Config {
   return loadConfig({}, {
     databaseUrl: process.env.TEST_DATABASE_URL as string,
     databaseSchema: schema,
-    jwtSecret: 'not-used-by-the-worker',
+    jwtSecret: 'unused-by-the-worker-but-32-bytes-or-more',
     ...overrides,
   })
 }
