@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util'
 import { clusterStatus } from '../infra/launcher/cluster-status.ts'
 import { endpoints, startHost } from '../infra/launcher/cluster-api.ts'
 import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inventory.ts'
+import { enterOpsNamespace } from '../infra/launcher/lab/run-in-lab.ts'
 import type { Inventory } from '../infra/launcher/inventory.ts'
 import type { Drill, DrillContext } from './drill-definition.ts'
 import { DRILLS, NOT_APPLICABLE, findDrill } from './drills/drill-catalogue.ts'
@@ -184,7 +185,6 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   sampler.start()
   const syncWatch = new SyncStandbyWatch(inv)
   syncWatch.start()
-  const lb = hostsWithRole(inv, 'haproxy')[0]!
   const duration = opts.warmup + opts.hold + opts.after
   let run: K6Run | null = null
   const k6Done = { done: false }
@@ -234,7 +234,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   process.on('SIGTERM', onSignal)
 
   try {
-    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: `http://${lb.address}:${lb.ports.http}` })
+    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: endpoints(inv).httpBaseUrl })
     void run.exited.then((code) => {
       k6Done.done = true
       p.say(`k6 exited with ${code}`)
@@ -382,6 +382,9 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
 }
 
 async function main(): Promise<number> {
+  // In a namespace lab the drill runs where an operator's workstation would: the lab's ops namespace.
+  const inLab = await enterOpsNamespace(loadInventory())
+  if (inLab !== null) return inLab
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

@@ -1,21 +1,32 @@
-// The faults a drill can inject into a simulated host, each with its heal:
+// The faults a drill can inject into a host, each with its heal. In a namespace lab (inventory
+// section `lab`) a host is a network namespace cabled to the lab's switch, and the faults are what
+// happens to a machine:
 //
-//   crash       SIGKILL every process of the host (Patroni, the postmaster and every backend, in
-//               one pass: Patroni starts PostgreSQL with setsid, so a process group misses them).
+//   crash       SIGKILL every process of the host; its kernel lives on, so peers get resets at once
+//               (a crashed service, not a dead machine).
 //   freeze      SIGSTOP every process; heal sends SIGCONT. A hung host: its TCP connections stay
-//               open and the kernel still accepts new ones, but nothing answers.
-//   power-loss  the host's address and its own connections blackholed with nft, then SIGKILL: peers
-//               get no RST and no FIN, as from a server that lost power; heal lifts the blackhole.
-//   partition   packets between two named hosts dropped both ways (matched by address and by the
-//               sender's cgroup, see host-cgroup.ts); each host still reaches every other one.
+//               open and its kernel still accepts new ones, but nothing answers.
+//   power-loss  the host's cable goes dead at the switch, every process is killed and the namespace
+//               (its sockets, ARP cache, a floating address it held) is removed: peers hear nothing
+//               at all, as from a machine without power. Heal powers the machine on (namespace and
+//               cable back, no process running); the runner then starts its processes.
+//   partition   every frame between two named hosts dropped at the switch, both ways; each still
+//               reaches every other host.
 //   latency     not available on this kernel (no sch_netem); see addedLatency().
 //
-// Crash and power loss leave the host's processes dead: the heal only undoes the network part, and
-// the runner starts the processes again with the launcher (`cluster.sh up` starts what is missing).
+// On a loopback inventory (every host an address of one namespace) the same faults need
+// workarounds: power loss blackholes the address and the host's own connections with nft before the
+// kill, and a partition matches senders by cgroup (see host-cgroup.ts, host-sockets.ts).
+//
+// Crash and power loss leave the host's processes dead: the runner starts them again with the
+// launcher (`cluster.sh up` starts what is missing).
 import { spawnSync } from 'node:child_process'
 import { hostPids, signalHost } from '../../infra/launcher/host-processes.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostByName } from '../../infra/launcher/inventory.ts'
+import { ensureHostNetwork, killNamespaceProcesses, powerOffHost, setHostLink } from '../../infra/launcher/lab/lab-network.ts'
+import { hostNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
+import { deleteSwitchChain, dropBetween } from './switch-rules.ts'
 import { confine, nftMatch, release } from './host-cgroup.ts'
 import { connectionsOf, dropConnectionRules } from './host-sockets.ts'
 import { addDropChain, deleteChain } from './nft-chaos-table.ts'
@@ -77,7 +88,8 @@ export function crash(inv: Inventory, host: string): Fault {
     async inject() {
       requirePids(host, inv)
       recordFault({ id, kind: 'crash', targets: [host], injectedAt: new Date().toISOString() })
-      signalHost(host, 'SIGKILL', inv)
+      if (inv.lab) killNamespaceProcesses(hostNamespace(inv, host))
+      else signalHost(host, 'SIGKILL', inv)
     },
     async heal() {
       clearFault(id)
@@ -111,6 +123,40 @@ export function freeze(inv: Inventory, host: string): Fault {
 }
 
 export function powerLoss(inv: Inventory, host: string): Fault {
+  return inv.lab ? labPowerLoss(inv, host) : loopbackPowerLoss(inv, host)
+}
+
+function labPowerLoss(inv: Inventory, host: string): Fault {
+  hostByName(inv, host)
+  const id = `power-loss:${host}`
+  let prepared = false
+  return {
+    id,
+    kind: 'power-loss',
+    targets: [host],
+    description: `power loss of ${host} (cable dead at the switch, every process killed, its kernel state gone)`,
+    needsRestart: true,
+    async prepare() {
+      if (prepared) return
+      requirePids(host, inv)
+      recordFault({ id, kind: 'power-loss', targets: [host], injectedAt: new Date().toISOString() })
+      // Silent first: two hosts that lose power "at the same instant" are both cut before either dies.
+      setHostLink(inv, host, 'down')
+      prepared = true
+    },
+    async inject() {
+      await this.prepare!()
+      powerOffHost(inv, host)
+    },
+    async heal() {
+      // Power back on: the machine and its cable; its processes are the runner's to start.
+      ensureHostNetwork(inv, host)
+      clearFault(id)
+    },
+  }
+}
+
+function loopbackPowerLoss(inv: Inventory, host: string): Fault {
   const h = hostByName(inv, host)
   const id = `power-loss:${host}`
   const chain = chainName('power_loss', [host])
@@ -153,6 +199,32 @@ export function powerLoss(inv: Inventory, host: string): Fault {
 
 /** Cuts `a` off from each of `others` (both directions); every other path stays up. */
 export function partition(inv: Inventory, a: string, others: string[]): Fault {
+  return inv.lab ? labPartition(inv, a, others) : loopbackPartition(inv, a, others)
+}
+
+function labPartition(inv: Inventory, a: string, others: string[]): Fault {
+  for (const h of [a, ...others]) hostByName(inv, h)
+  const id = `partition:${a}|${others.join(',')}`
+  const chain = chainName('partition', [a, ...others])
+  const hosts = [a, ...others]
+  return {
+    id,
+    kind: 'partition',
+    targets: hosts,
+    description: `partition ${a} ↮ ${others.join(', ')} (dropped at the switch)`,
+    needsRestart: false,
+    async inject() {
+      recordFault({ id, kind: 'partition', targets: hosts, injectedAt: new Date().toISOString(), chains: [chain] })
+      dropBetween(inv, chain, others.map((o) => [a, o] as [string, string]))
+    },
+    async heal() {
+      deleteSwitchChain(inv, chain)
+      clearFault(id)
+    },
+  }
+}
+
+function loopbackPartition(inv: Inventory, a: string, others: string[]): Fault {
   const ha = hostByName(inv, a)
   const hb = others.map((o) => hostByName(inv, o))
   const id = `partition:${a}|${others.join(',')}`

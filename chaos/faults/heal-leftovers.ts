@@ -1,11 +1,15 @@
 // The last resort after a runner that could not heal (killed with SIGKILL, a crashed machine
-// session): thaw what the ledger says is frozen, and whatever of the cluster is stopped; drop the
-// whole chaos nft table; move processes out of the chaos cgroups. `npm run drill -- --heal`.
+// session): thaw what the ledger says is frozen, and whatever of the cluster is stopped; drop every
+// fault rule (the switch's table in a namespace lab, the root namespace's chaos table on loopback);
+// move processes out of the chaos cgroups. Hosts left powered off are powered on by the `up` that
+// `npm run drill -- --heal` runs next.
 import { hostProcesses } from '../../infra/launcher/host-processes.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { confinedHosts, release } from './host-cgroup.ts'
 import { readLedger, clearFault } from './fault-ledger.ts'
 import { CHAOS_TABLE, deleteChaosTable } from './nft-chaos-table.ts'
+import { deleteSwitchTable } from './switch-rules.ts'
+import { namespaceExists, switchNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
 
 export function healLeftovers(inv: Inventory, say: (line: string) => void): void {
   for (const entry of readLedger()) {
@@ -31,7 +35,9 @@ export function healLeftovers(inv: Inventory, say: (line: string) => void): void
     }
     if (stopped.length) say(`thawed ${stopped.length} stopped process(es) of ${host.name}`)
   }
-  if (deleteChaosTable()) say(`removed nft table inet ${CHAOS_TABLE}`)
+  if (inv.lab) {
+    if (namespaceExists(switchNamespace(inv)) && deleteSwitchTable(inv)) say(`removed the fault rules on ${switchNamespace(inv)}`)
+  } else if (deleteChaosTable()) say(`removed nft table inet ${CHAOS_TABLE}`)
   for (const host of confinedHosts()) {
     release(host)
     say(`released ${host} from its chaos cgroup`)

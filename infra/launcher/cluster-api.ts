@@ -10,6 +10,7 @@ import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { REPO_ROOT, hostsWithRole, loadBalancerAddress, loadInventory } from './inventory.ts'
+import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { haproxyStatsUrl } from './haproxy-stats.ts'
 import type { Secrets } from './secrets.ts'
@@ -135,6 +136,8 @@ export async function waitHealthy(timeoutMs: number, inv: Inventory = loadInvent
  */
 export async function startHost(hostName: string, inv: Inventory = loadInventory()): Promise<string[]> {
   const started: string[] = []
+  // A host that lost power has no namespace until it is powered on again.
+  if (inv.lab) ensureHostNetwork(inv, hostName)
   for (const spec of componentSpecs(inv).filter((s) => s.host.name === hostName)) {
     if (componentPid(spec) !== null) continue
     if (spec.component === 'redis') await sentinelsMasterFor(inv, spec)

@@ -18,6 +18,10 @@ import { componentPid, hostProcesses } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { REPO_ROOT, chaosScope, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
 import { endpoints } from './cluster-api.ts'
+import { ensureFrontDoor, frontDoorForwards, frontDoorPid, stopFrontDoor } from './lab/front-door.ts'
+import { namespaceExists, opsNamespace, runningInside } from './lab/lab-namespaces.ts'
+import { ensureLabNetwork, floatingAddressHolder, labLeftovers, teardownLab } from './lab/lab-network.ts'
+import { enterOpsNamespace } from './lab/run-in-lab.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
@@ -226,6 +230,11 @@ function migrate(inv: Inventory): void {
 
 async function up(): Promise<number> {
   const inv = loadInventory()
+  if (inv.lab) {
+    // Idempotent: also powers on hosts a drill left powered off (their namespaces removed).
+    const created = ensureLabNetwork(inv)
+    if (created.length > 0) say(`lab network ${inv.lab.subnet}: created ${created.join(', ')}`)
+  }
   const secrets = ensureSecrets(inv)
   const specs = componentSpecs(inv)
   const running = new Map(specs.map((s) => [s.id, componentPid(s)]))
@@ -264,6 +273,7 @@ async function up(): Promise<number> {
 
   await startMissing('patroni')
   await startMissing('haproxy')
+  await startMissing('keepalived')
   await startMissing('redis')
   if (has('redis')) await waitFor('Redis', 15_000, componentsHealthy(inv, ['redis']), logsOf(inv, ['redis']))
   await startMissing('sentinel')
@@ -302,6 +312,13 @@ async function up(): Promise<number> {
     return lb.state === 'healthy' || lb.detail.startsWith('primary→') && !lb.detail.startsWith('primary→NONE') ? true : `${lb.state}: ${lb.detail}`
   }, logsOf(inv, ['haproxy', 'patroni']))
 
+  if (has('keepalived')) {
+    await waitFor(`the floating address ${inv.cluster.floatingAddress}`, 20_000, async () => {
+      const holder = floatingAddressHolder(inv)
+      return holder ? true : 'no load balancer holds it yet (VRRP election takes ~3 s)'
+    }, logsOf(inv, ['keepalived']))
+  }
+
   if (needApps) migrate(inv)
 
   await startMissing('postgres-exporter')
@@ -329,15 +346,31 @@ async function up(): Promise<number> {
     throw err
   })
   console.log('\n' + formatStatusTable(status!))
+  if (inv.lab) {
+    for (const line of ensureFrontDoor(inv)) say(`started ${line}`)
+    console.log(frontDoorLines(inv).join('\n'))
+  }
   await ensureFirstBackup(inv)
   say(started.length === 0 ? 'cluster was already up: nothing started' : `cluster up: started ${started.length} component(s)`)
   return 0
+}
+
+/** The front door's forwards, for people: what to point a browser or psql at from this machine. */
+function frontDoorLines(inv: Inventory): string[] {
+  const lab = inv.lab!
+  const up = frontDoorPid(inv, 'root') !== null && frontDoorPid(inv, 'lab') !== null
+  return [
+    '',
+    `Front door (root namespace → lab ${lab.subnet}, over Unix sockets)${up ? '' : ': NOT RUNNING (npm run up starts it)'}:`,
+    ...frontDoorForwards(inv).map((f) => `  ${lab.frontDoor.address}:${f.port} → ${f.targetAddress}:${f.targetPort} (${f.describes})`),
+  ]
 }
 
 async function status(json: boolean): Promise<number> {
   const inv = loadInventory()
   const s = await clusterStatus(inv)
   console.log(json ? JSON.stringify(s, null, 2) : formatStatusTable(s))
+  if (inv.lab && !json) console.log(frontDoorLines(inv).join('\n'))
   return s.healthy ? 0 : 1
 }
 
@@ -353,8 +386,26 @@ function removeChaosRules(inv: Inventory): void {
   }
 }
 
-async function down(purge: boolean): Promise<number> {
+/**
+ * `down` of a namespace lab, run in the root namespace: the processes are stopped gracefully from the
+ * ops namespace (the only place that reaches the hosts), then the front door, every namespace of the
+ * lab and the guard route are removed — found by name, so also after a launcher or a drill crashed.
+ */
+async function downLab(inv: Inventory, purge: boolean): Promise<number> {
+  let code = 0
+  if (namespaceExists(opsNamespace(inv))) code = (await enterOpsNamespace(inv, ['down', '--processes-only', ...(purge ? ['--purge'] : [])])) ?? 0
+  const doors = stopFrontDoor(inv)
+  if (doors.length > 0) say(`stopped the front door (pid ${doors.join(', ')})`)
+  teardownLab(inv, say)
+  const left = labLeftovers(inv)
+  if (left.namespaces.length > 0 || left.guardRoute) throw new LaunchError(`the lab is not fully removed: ${JSON.stringify(left)}`)
+  say(`lab removed: no namespace of ${inv.lab!.namespacePrefix}*, no guard route for ${inv.lab!.subnet}`)
+  return code
+}
+
+async function down(purge: boolean, processesOnly = false): Promise<number> {
   const inv = loadInventory()
+  if (inv.lab && !processesOnly && !runningInside(opsNamespace(inv))) return downLab(inv, purge)
   const specs = componentSpecs(inv)
   // Each instance has its own table: this `down` lifts no fault of a drill on another instance.
   removeChaosRules(inv)
@@ -390,6 +441,12 @@ async function down(purge: boolean): Promise<number> {
     }
   }
   await waitForReaping()
+  if (inv.lab && !processesOnly) {
+    // Called from inside the lab (a test, a drill): remove the lab from here; this process's own
+    // namespace goes when it exits.
+    stopFrontDoor(inv)
+    teardownLab(inv, say)
+  }
   if (purge) {
     for (const key of ['data', 'run', 'config', 'logs', 'pids'] as const) rmSync(clusterPath(inv, key), { recursive: true, force: true })
     say(`purged data, configs and logs (secrets kept in ${clusterPath(inv, 'secrets')})`)
@@ -464,10 +521,20 @@ function printTestEnvironment(): number {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  const inv = loadInventory()
+  if (inv.lab && ['up', 'status', 'migrate'].includes(command)) {
+    // The hosts are reached from the ops namespace; `up` first makes it (and the rest of the network).
+    if (command === 'up' && !runningInside(opsNamespace(inv))) {
+      const created = ensureLabNetwork(inv)
+      if (created.length > 0) say(`lab network ${inv.lab.subnet}: created ${created.join(', ')}`)
+    }
+    const code = await enterOpsNamespace(inv, argv)
+    if (code !== null) return code
+  }
   switch (command) {
     case 'up': return up()
     case 'status': return status(rest.includes('--json'))
-    case 'down': return down(rest.includes('--purge'))
+    case 'down': return down(rest.includes('--purge'), rest.includes('--processes-only'))
     case 'logs': return logs(rest[0])
     case 'migrate': migrate(loadInventory()); return 0
     case 'env': return printTestEnvironment()

@@ -5,6 +5,7 @@ import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole } from './inventory.ts'
+import { hostHasAddress } from './lab/lab-network.ts'
 import { redisCommand, redisInfo } from './redis-probe.ts'
 import type { RedisAuth } from './redis-probe.ts'
 import { redisMonitorAuth } from './render/redis-config.ts'
@@ -200,6 +201,11 @@ async function probe(spec: ComponentSpec, inv: Inventory, ctx: ProbeContext): Pr
       return { role: 'monitoring', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `HTTP ${status}` }
     }
     case 'app': return probeApp(spec)
+    case 'keepalived': {
+      const vip = inv.cluster.floatingAddress!
+      const holds = hostHasAddress(inv, h.name, vip)
+      return { role: holds ? 'VRRP master' : 'VRRP backup', state: 'healthy', detail: holds ? `holds ${vip}` : `standing by for ${vip}` }
+    }
   }
 }
 
@@ -256,6 +262,11 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
   if (checksPostgres && !leader) problems.push('PostgreSQL has no Patroni leader')
   if (checksPostgres && hostsWithRole(inv, 'postgres').length > 1 && syncStandbys.length === 0) {
     problems.push('PostgreSQL has no streaming synchronous standby: a primary loss now would stop writes')
+  }
+  const keepaliveds = rows.filter((r) => r.component === 'keepalived')
+  if (keepaliveds.length > 0) {
+    const holders = keepaliveds.filter((r) => r.role === 'VRRP master').map((r) => r.host)
+    if (holders.length !== 1) problems.push(`the floating address ${inv.cluster.floatingAddress} is on ${holders.length === 0 ? 'no load balancer' : holders.join(' and ')}`)
   }
   const checksSentinels = sentinelRows.length > 0
   if (checksSentinels && agreeing < Math.floor(hostsWithRole(inv, 'sentinel').length / 2) + 1) {

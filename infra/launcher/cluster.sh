@@ -23,6 +23,7 @@ APT_PACKAGES=(
   postgresql-15 etcd-server etcd-client haproxy redis-server redis-sentinel redis-tools
   prometheus prometheus-postgres-exporter prometheus-redis-exporter
   nftables python3-venv util-linux procps pgbackrest
+  keepalived iproute2 openssl   # the namespace lab: a floating address between the load balancers; the lab's CA
   curl jq   # the examples of docs/api.md, run by test/integration/api-doc-examples.test.ts
   chromium poppler-utils   # prints opened as a person opens them (test/integration/prints.test.ts)
 )

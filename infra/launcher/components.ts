@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Host, Inventory, Role } from './inventory.ts'
 import { REPO_ROOT, clusterPath } from './inventory.ts'
-import { dataDir } from './render/render-context.ts'
+import { hostNamespace, namespacePath } from './lab/lab-namespaces.ts'
+import { dataDir, runDir } from './render/render-context.ts'
 
 export type Component =
   | 'etcd'
   | 'patroni'
   | 'haproxy'
+  | 'keepalived'
   | 'redis'
   | 'sentinel'
   | 'postgres-exporter'
@@ -31,11 +33,22 @@ export const ROLE_COMPONENT: Record<Role, Component | null> = {
   'pgbackrest-repo': null,
 }
 
+/**
+ * The processes a role runs on a host: a load balancer of a pair also runs keepalived, which moves
+ * the floating address (rendered only for inventories with cluster.vrrp, see keepalived-config.ts).
+ */
+export function roleComponents(inv: Inventory, role: Role): Component[] {
+  const main = ROLE_COMPONENT[role]
+  if (main === null) return []
+  return role === 'haproxy' && inv.cluster.vrrp && inv.cluster.floatingAddress ? [main, 'keepalived'] : [main]
+}
+
 /** Start order; `down` stops in reverse. */
 export const START_ORDER: readonly Component[] = [
   'etcd',
   'patroni',
   'haproxy',
+  'keepalived',
   'redis',
   'sentinel',
   'postgres-exporter',
@@ -70,6 +83,8 @@ export interface ComponentSpec {
   marker: string
   /** How long `down` waits after SIGTERM before SIGKILL (the app drains 3 s; Patroni checkpoints). */
   stopTimeoutMs: number
+  /** In a namespace lab: the host's network namespace (/run/netns/<prefix><host>), which the process is started in. */
+  netns?: string
 }
 
 export function configFile(inv: Inventory, host: Host, name: string): string {
@@ -88,8 +103,7 @@ export function readEnvFile(path: string): Record<string, string> {
 
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' }
 
-export function componentSpec(inv: Inventory, host: Host, role: Role): ComponentSpec {
-  const component = ROLE_COMPONENT[role]
+export function componentSpec(inv: Inventory, host: Host, role: Role, component: Component | null = ROLE_COMPONENT[role]): ComponentSpec {
   if (component === null) throw new Error(`role ${role} of ${host.name} runs no process`)
   const id = `${host.name}-${component}`
   const common = {
@@ -102,6 +116,7 @@ export function componentSpec(inv: Inventory, host: Host, role: Role): Component
     pidFile: clusterPath(inv, 'pids', `${id}.pid`),
     logFile: clusterPath(inv, 'logs', `${id}.log`),
     stopTimeoutMs: 10_000,
+    ...(inv.lab ? { netns: namespacePath(hostNamespace(inv, host.name)) } : {}),
   }
   const cfg = (name: string) => configFile(inv, host, name)
   const listen = (port: string) => `${host.address}:${host.ports[port]}`
@@ -121,6 +136,17 @@ export function componentSpec(inv: Inventory, host: Host, role: Role): Component
       }
     case 'haproxy':
       return { ...common, command: '/usr/sbin/haproxy', args: ['-db', '-f', cfg('haproxy.cfg')], marker: cfg('haproxy.cfg') }
+    case 'keepalived': {
+      const run = runDir(inv, host)
+      return {
+        ...common,
+        command: '/usr/sbin/keepalived',
+        // VRRP only (-P), in the foreground (-n), logging to its log file (-l -D -G); pid files per
+        // host, or a second keepalived on the machine would take the first one's for its own.
+        args: ['-f', cfg('keepalived.conf'), '-P', '-n', '-l', '-D', '-G', '-p', `${run}/keepalived.pid`, '-r', `${run}/keepalived-vrrp.pid`],
+        marker: cfg('keepalived.conf'),
+      }
+    }
     case 'redis':
       return { ...common, command: '/usr/bin/redis-server', args: [cfg('redis.conf')], marker: listen('redis') }
     case 'sentinel':
@@ -170,8 +196,14 @@ export function componentSpec(inv: Inventory, host: Host, role: Role): Component
   }
 }
 
+/** Every component of a host, in start order. */
+export function hostComponentSpecs(inv: Inventory, host: Host): ComponentSpec[] {
+  const specs = host.roles.flatMap((r) => roleComponents(inv, r).map((c) => componentSpec(inv, host, r, c)))
+  return specs.sort((a, b) => START_ORDER.indexOf(a.component) - START_ORDER.indexOf(b.component))
+}
+
 /** Every component of the inventory, in start order. */
 export function componentSpecs(inv: Inventory): ComponentSpec[] {
-  const specs = inv.hosts.flatMap((h) => h.roles.filter((r) => ROLE_COMPONENT[r] !== null).map((r) => componentSpec(inv, h, r)))
+  const specs = inv.hosts.flatMap((h) => hostComponentSpecs(inv, h))
   return specs.sort((a, b) => START_ORDER.indexOf(a.component) - START_ORDER.indexOf(b.component))
 }

@@ -1,24 +1,26 @@
-// Every process that belongs to one simulated host: what `down` stops and what a chaos drill kills,
-// freezes or thaws. PostgreSQL makes this non-trivial: Patroni starts the postmaster in a new
-// session and its children call setsid too, so neither a process group nor Patroni's pid reaches
-// them; the postmaster is found from its data folder's postmaster.pid and its children by ppid.
+// Every process that belongs to one host: what `down` stops and what a chaos drill kills, freezes
+// or thaws. In a namespace lab that is every process in the host's network namespace. On loopback
+// (every host an address of one namespace) it takes detective work: Patroni starts the postmaster
+// in a new session and its children call setsid too, so neither a process group nor Patroni's pid
+// reaches them; the postmaster is found from its data folder's postmaster.pid, its children by ppid.
 //
 //   node infra/launcher/host-processes.ts list|pids|freeze|thaw|kill HOST
 //   node infra/launcher/host-processes.ts signal HOST SIGNAL
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Component, ComponentSpec } from './components.ts'
-import { ROLE_COMPONENT, componentSpec } from './components.ts'
-import type { Inventory } from './inventory.ts'
+import { hostComponentSpecs } from './components.ts'
+import type { Host, Inventory } from './inventory.ts'
 import { hostByName, loadInventory } from './inventory.ts'
+import { hostNamespace, namespacePids } from './lab/lab-namespaces.ts'
 import { dataDir } from './render/render-context.ts'
 
 export interface HostProcess {
   pid: number
   ppid: number
   component: Component
-  /** How it was found: its pid file, the postmaster.pid of its data folder, as a descendant, or by command line. */
-  foundBy: 'pidfile' | 'postmaster' | 'descendant' | 'cmdline'
+  /** How it was found: its pid file, the postmaster.pid of its data folder, as a descendant, by command line, or only by living in the host's namespace. */
+  foundBy: 'pidfile' | 'postmaster' | 'descendant' | 'cmdline' | 'namespace'
   /** Process state letter from /proc (R, S, T = stopped, Z = zombie...). */
   state: string
   command: string
@@ -34,8 +36,9 @@ interface Proc {
 /** argv[0] base names each component runs as: a marker match on any other program (an editor, `tail`) is ignored. */
 const PROGRAMS: Record<Component, readonly string[]> = {
   etcd: ['etcd'],
-  patroni: ['python3', 'python', 'patroni', 'python3.11'],
+  patroni: ['python3', 'python', 'patroni', 'python3.11', 'postgres'],
   haproxy: ['haproxy'],
+  keepalived: ['keepalived'],
   redis: ['redis-server'],
   sentinel: ['redis-sentinel', 'redis-server'],
   'postgres-exporter': ['prometheus-postgres-exporter'],
@@ -102,46 +105,56 @@ export function componentPid(spec: ComponentSpec, procs: Map<number, Proc> = rea
 export function hostProcesses(hostName: string, inv: Inventory = loadInventory()): HostProcess[] {
   const host = hostByName(inv, hostName)
   const procs = readProcs()
+  // In a namespace lab only the host's own processes are candidates; the rest of the machine is not looked at.
+  const inNamespace = inv.lab ? new Set(namespacePids(hostNamespace(inv, host.name))) : null
+  const candidates = inNamespace ? new Map([...procs].filter(([pid]) => inNamespace.has(pid))) : procs
   const found = new Map<number, HostProcess>()
   const add = (p: Proc, component: Component, foundBy: HostProcess['foundBy']) => {
     if (!found.has(p.pid)) {
       found.set(p.pid, { pid: p.pid, ppid: p.ppid, component, foundBy, state: p.state, command: commandLine(p) })
     }
   }
-  for (const role of host.roles) {
-    if (ROLE_COMPONENT[role] === null) continue
-    const spec = componentSpec(inv, host, role)
+  const specs = hostComponentSpecs(inv, host)
+  for (const spec of specs) {
     const pid = readPid(spec.pidFile)
-    const recorded = pid === null ? undefined : procs.get(pid)
+    const recorded = pid === null ? undefined : candidates.get(pid)
     if (recorded && hasMarker(recorded, spec.marker)) add(recorded, spec.component, 'pidfile')
-    for (const p of procs.values()) {
+    for (const p of candidates.values()) {
       if (runsProgram(p, spec.component) && hasMarker(p, spec.marker)) add(p, spec.component, 'cmdline')
     }
-    if (role === 'postgres') {
-      const data = dataDir(inv, host, 'postgres')
-      const postmaster = procs.get(readPid(join(data, 'postmaster.pid')) ?? -1)
-      if (postmaster && hasMarker(postmaster, data)) add(postmaster, 'patroni', 'postmaster')
-      // A postmaster whose postmaster.pid is gone (data folder purged under it) is still ours.
-      for (const p of procs.values()) {
-        if ((p.argv[0] ?? '').endsWith('/postgres') && hasMarker(p, data)) add(p, 'patroni', 'cmdline')
-      }
-    }
+    if (spec.component === 'patroni') addPostmaster(inv, host, candidates, add)
   }
   // Descendants of everything found so far: postgres backends, pg_basebackup/pg_rewind under Patroni.
-  const roots = [...found.values()]
-  const queue = roots.map((r) => r.pid)
+  const queue = [...found.keys()]
   while (queue.length > 0) {
     const parent = queue.shift()!
     const owner = found.get(parent)!.component
-    for (const p of procs.values()) {
+    for (const p of candidates.values()) {
       if (p.ppid === parent && !found.has(p.pid)) {
         add(p, owner, 'descendant')
         queue.push(p.pid)
       }
     }
   }
-  const rank = (hp: HostProcess) => (hp.foundBy === 'descendant' ? 2 : hp.foundBy === 'postmaster' || hp.command.includes('/postgres ') ? 1 : 0)
+  // Whatever else runs in the host's namespace is the host's too (an orphaned postmaster, a script).
+  if (inNamespace) {
+    for (const p of candidates.values()) {
+      const byProgram = specs.find((s) => runsProgram(p, s.component))?.component
+      add(p, byProgram ?? specs[0]?.component ?? 'app', 'namespace')
+    }
+  }
+  const rank = (hp: HostProcess) => (hp.foundBy === 'descendant' || hp.foundBy === 'namespace' ? 2 : hp.foundBy === 'postmaster' || hp.command.includes('/postgres ') ? 1 : 0)
   return [...found.values()].sort((a, b) => rank(a) - rank(b))
+}
+
+function addPostmaster(inv: Inventory, host: Host, procs: Map<number, Proc>, add: (p: Proc, c: Component, by: HostProcess['foundBy']) => void): void {
+  const data = dataDir(inv, host, 'postgres')
+  const postmaster = procs.get(readPid(join(data, 'postmaster.pid')) ?? -1)
+  if (postmaster && hasMarker(postmaster, data)) add(postmaster, 'patroni', 'postmaster')
+  // A postmaster whose postmaster.pid is gone (data folder purged under it) is still ours.
+  for (const p of procs.values()) {
+    if ((p.argv[0] ?? '').endsWith('/postgres') && hasMarker(p, data)) add(p, 'patroni', 'cmdline')
+  }
 }
 
 export function hostPids(hostName: string, inv?: Inventory): number[] {

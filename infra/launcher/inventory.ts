@@ -102,11 +102,39 @@ export interface BackupSettings {
   archiveTimeoutS?: number
 }
 
+/**
+ * How the launcher runs this inventory's hosts on one machine: each host a network namespace joined
+ * to a bridge that lives in a namespace of its own (docs/deployment.md, "The lab"). Nothing of the lab
+ * is attached to the machine's own network; the root namespace reaches it only through the front
+ * door. A copy of the inventory for real hosts changes the addresses and leaves this section out.
+ */
+export interface LabSettings {
+  /** Every namespace of the lab is `<namespacePrefix><host>` (plus `…switch` and `…ops`): two labs side by side need two prefixes. */
+  namespacePrefix: string
+  /** CIDR holding every host address and the floating address; the root namespace gets an `unreachable` route for it. */
+  subnet: string
+  /** The operators' namespace: the launcher, the tests, the drills and k6 run there, as from a workstation on the hosts' network. */
+  opsAddress: string
+  /** Loopback listeners in the root namespace that forward over Unix sockets to services of the lab. */
+  frontDoor: FrontDoor
+  /** Settings of `cluster` that differ on the lab machine (paths inside the checkout, no watchdog device). */
+  cluster?: Partial<Pick<ClusterSettings, 'paths' | 'watchdog'>>
+}
+
+export interface FrontDoor {
+  /** A 127.0.0.0/8 address of the root namespace. */
+  address: string
+  /** `to`: a host name, or "floating" for the load balancers' floating address; `service`: one of that host's port keys. */
+  ports: Array<{ port: number; to: string; service: string }>
+}
+
 export interface Inventory {
   name: string
   description: string
   cluster: ClusterSettings
   hosts: Host[]
+  /** Present: the launcher runs the hosts as network namespaces (see LabSettings). */
+  lab?: LabSettings
   /** Absolute path of the file this was read from. */
   file: string
 }
@@ -123,7 +151,70 @@ export function loadInventory(file: string = process.env.TQDT_INVENTORY || DEFAU
   }
   const inventory = { ...(raw as Omit<Inventory, 'file'>), file: path }
   validateInventory(inventory)
-  return inventory
+  return withLabSettings(inventory)
+}
+
+/** The cluster settings as the lab runs them: `lab.cluster` over `cluster` (paths, watchdog). */
+function withLabSettings(inv: Inventory): Inventory {
+  if (!inv.lab?.cluster) return inv
+  const { paths, ...rest } = inv.lab.cluster
+  return { ...inv, cluster: { ...inv.cluster, ...rest, paths: { ...inv.cluster.paths, ...paths } } }
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
+
+/** 32-bit value of a dotted IPv4 address. */
+export function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+}
+
+export function inSubnet(address: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/')
+  const mask = Number(bits) === 0 ? 0 : 2 ** 32 - 2 ** (32 - Number(bits))
+  return (ipv4ToNumber(address) & mask) >>> 0 === (ipv4ToNumber(base) & mask) >>> 0
+}
+
+/** Names the lab itself uses for namespaces beside the hosts'. */
+export const LAB_RESERVED_NAMES = ['switch', 'ops']
+
+function labProblems(inv: Inventory): string[] {
+  const lab = inv.lab
+  if (!lab) return []
+  const problems: string[] = []
+  // Interface names in the switch namespace are `v-<host>`: at most 15 characters.
+  if (!/^[a-z][a-z0-9-]{0,11}$/.test(lab.namespacePrefix ?? '')) problems.push('lab.namespacePrefix must match [a-z][a-z0-9-]{0,11}')
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(lab.subnet ?? '')
+  if (!m || Number(m[2]) < 16 || Number(m[2]) > 30) problems.push('lab.subnet must be an IPv4 CIDR between /16 and /30')
+  else {
+    // Never a range the machine may route to for real: only private (RFC 1918) space.
+    const [a, b] = m[1].split('.').map(Number)
+    if (!(a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168))) problems.push('lab.subnet must be private (10/8, 172.16/12, 192.168/16)')
+    const inside = (what: string, address: string | undefined) => {
+      if (address !== undefined && !inSubnet(address, lab.subnet)) problems.push(`${what} ${address} is outside lab.subnet ${lab.subnet}`)
+    }
+    for (const host of inv.hosts) inside(`host ${host.name}: address`, host.address)
+    inside('cluster.floatingAddress', inv.cluster.floatingAddress)
+    inside('lab.opsAddress', lab.opsAddress)
+  }
+  if (!IPV4.test(lab.opsAddress ?? '')) problems.push('lab.opsAddress must be an IPv4 address')
+  if (inv.hosts.some((h) => h.address === lab.opsAddress) || inv.cluster.floatingAddress === lab.opsAddress) problems.push('lab.opsAddress is used by a host')
+  for (const host of inv.hosts) {
+    if (LAB_RESERVED_NAMES.includes(host.name)) problems.push(`host ${host.name}: the name is the lab's own (${LAB_RESERVED_NAMES.join(', ')})`)
+    if (host.name.length > 13) problems.push(`host ${host.name}: a lab host name has at most 13 characters (interface v-<host>)`)
+  }
+  const door = lab.frontDoor
+  if (!door || !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(door.address ?? '')) problems.push('lab.frontDoor.address must be a 127.0.0.0/8 address')
+  const doorPorts = new Set<number>()
+  for (const p of door?.ports ?? []) {
+    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) problems.push(`lab.frontDoor: bad port ${p.port}`)
+    if (doorPorts.has(p.port)) problems.push(`lab.frontDoor: port ${p.port} twice`)
+    doorPorts.add(p.port)
+    const target = p.to === 'floating' ? hostsWithRole(inv, 'haproxy')[0] : inv.hosts.find((h) => h.name === p.to)
+    if (!target) problems.push(`lab.frontDoor: port ${p.port} goes to unknown host ${p.to}`)
+    else if (!Number.isInteger(target.ports[p.service])) problems.push(`lab.frontDoor: port ${p.port}: ${target.name} has no port ${p.service}`)
+    if (p.to === 'floating' && !inv.cluster.floatingAddress) problems.push(`lab.frontDoor: port ${p.port} goes to "floating" but cluster.floatingAddress is not set`)
+  }
+  return problems
 }
 
 export function validateInventory(inv: Inventory): void {
@@ -136,7 +227,7 @@ export function validateInventory(inv: Inventory): void {
     if (!/^[a-z][a-z0-9-]*$/.test(host.name ?? '')) problems.push(`${where}: name must match [a-z][a-z0-9-]*`)
     if (names.has(host.name)) problems.push(`${where}: duplicate name`)
     names.add(host.name)
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host.address ?? '')) problems.push(`${where}: address must be an IPv4 address`)
+    if (!IPV4.test(host.address ?? '')) problems.push(`${where}: address must be an IPv4 address`)
     if (!Array.isArray(host.roles) || host.roles.length === 0) problems.push(`${where}: needs at least one role`)
     for (const role of host.roles ?? []) {
       const needed = ROLE_PORTS[role]
@@ -172,6 +263,7 @@ export function validateInventory(inv: Inventory): void {
   }
   if (count('pgbackrest-repo') > 1) problems.push(`at most one host may have role pgbackrest-repo, has ${count('pgbackrest-repo')}`)
   if (inv.cluster.vrrp && !inv.cluster.floatingAddress) problems.push('cluster.vrrp needs cluster.floatingAddress')
+  problems.push(...labProblems(inv))
   if (problems.length > 0) throw new InventoryError(`${inv.file}:\n  ${problems.join('\n  ')}`)
 }
 

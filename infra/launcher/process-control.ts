@@ -9,6 +9,7 @@ import { componentPid, hostProcesses } from './host-processes.ts'
 import type { HostProcess } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole } from './inventory.ts'
+import { namespacePrefix } from './lab/run-in-lab.ts'
 import { redisCommand } from './redis-probe.ts'
 import { redisMonitorAuth } from './render/redis-config.ts'
 
@@ -20,7 +21,10 @@ export function startComponent(spec: ComponentSpec): number {
   const fd = openSync(spec.logFile, 'a')
   writeSync(fd, `\n==> ${new Date().toISOString()} launcher starts: ${spec.command} ${spec.args.join(' ')}\n`)
   const env = { ...spec.env, ...(spec.envFile ? readEnvFile(spec.envFile) : {}) }
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] })
+  // In a namespace lab the program starts on its host's network: nsenter joins the namespace and
+  // execs it in place, so the recorded pid is the program's own.
+  const argv = [...namespacePrefix(spec.netns), spec.command, ...spec.args]
+  const child = spawn(argv[0], argv.slice(1), { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] })
   closeSync(fd)
   // A failed exec is reported by the health wait, which names this log.
   child.on('error', (err) => {
