@@ -5,6 +5,7 @@
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
+import { activeLoadBalancer } from '../../infra/launcher/lab/lab-network.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'
 import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
 
@@ -45,7 +46,8 @@ export interface HaproxyServers {
 export async function haproxyUpServers(inv: Inventory): Promise<HaproxyServers | null> {
   if (hostsWithRole(inv, 'haproxy').length === 0) return null
   try {
-    return upServers(await haproxyServerStates(inv, TIMEOUT_MS))
+    // The load balancer the clients' traffic goes to: the floating address's holder.
+    return upServers(await haproxyServerStates(inv, TIMEOUT_MS, activeLoadBalancer(inv)))
   } catch {
     return null
   }

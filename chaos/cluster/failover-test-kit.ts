@@ -2,7 +2,7 @@
 // the same full-redundancy check, the same acknowledged-write checker, behind a few calls.
 import { startHost } from '../../infra/launcher/cluster-api.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole, loadInventory } from '../../infra/launcher/inventory.ts'
+import { hostsWithRole, loadBalancerAddress, loadInventory } from '../../infra/launcher/inventory.ts'
 import type { Fault } from '../faults/fault-primitives.ts'
 import { makeOfficers } from '../load/officer-tokens.ts'
 import { WriteProbe } from '../load/write-probe.ts'
@@ -26,7 +26,7 @@ export async function requireFullRedundancy(inv: Inventory, timeoutMs = 180_000)
 
 export function startProbe(inv: Inventory, intervalMs = 100): WriteProbe {
   const lb = hostsWithRole(inv, 'haproxy')[0]!
-  const probe = new WriteProbe({ baseUrl: `http://${lb.address}:${lb.ports.http}`, officers: makeOfficers(1), intervalMs })
+  const probe = new WriteProbe({ baseUrl: `http://${loadBalancerAddress(inv)}:${lb.ports.http}`, officers: makeOfficers(1), intervalMs })
   probe.start()
   return probe
 }

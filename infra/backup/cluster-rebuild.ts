@@ -9,7 +9,7 @@ import pg from 'pg'
 import { componentSpecs } from '../launcher/components.ts'
 import { componentPid } from '../launcher/host-processes.ts'
 import type { Inventory } from '../launcher/inventory.ts'
-import { REPO_ROOT, hostsWithRole } from '../launcher/inventory.ts'
+import { REPO_ROOT, hostsWithRole, loadBalancerAddress } from '../launcher/inventory.ts'
 import { startComponent } from '../launcher/process-control.ts'
 import { dataDir } from '../launcher/render/render-context.ts'
 import { readSecrets } from '../launcher/secrets.ts'
@@ -86,7 +86,7 @@ async function forgetCluster(inv: Inventory): Promise<number> {
 async function writable(inv: Inventory): Promise<boolean> {
   const lb = hostsWithRole(inv, 'haproxy')[0]
   const c = new pg.Client({
-    host: lb.address,
+    host: loadBalancerAddress(inv),
     port: lb.ports.pgPrimary,
     user: 'postgres',
     password: readSecrets(inv).superuserPassword,

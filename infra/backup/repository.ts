@@ -9,6 +9,7 @@ import type { Host, Inventory } from '../launcher/inventory.ts'
 import { hostByName, hostsWithRole } from '../launcher/inventory.ts'
 import type { BackupLayout } from '../launcher/render/pgbackrest-config.ts'
 import { backupLayout, pgbackrestConfigFile } from '../launcher/render/pgbackrest-config.ts'
+import { namespacePrefix } from '../launcher/lab/run-in-lab.ts'
 import { readSecrets } from '../launcher/secrets.ts'
 
 export const PGBACKREST = '/usr/bin/pgbackrest'
@@ -32,11 +33,13 @@ export interface RunResult {
  * Runs a command as postgres (PostgreSQL's files and the repository belong to it): through setpriv
  * when we are root, directly when we already are postgres.
  */
-export function runAsPostgres(command: string, args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): RunResult {
+export function runAsPostgres(command: string, args: string[], opts: { timeoutMs?: number; env?: Record<string, string>; netns?: string } = {}): RunResult {
   const asRoot = process.getuid?.() === 0
-  const [cmd, argv] = asRoot
+  const [cmd0, argv0] = asRoot
     ? ['/usr/bin/setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--reset-env', '/usr/bin/env', ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), command, ...args]]
     : [command, args]
+  // A server started here (a scratch instance) listens on a host's address: in a namespace lab, in that host's namespace.
+  const [cmd, ...argv] = [...namespacePrefix(opts.netns), cmd0, ...argv0]
   const t0 = performance.now()
   const res = spawnSync(cmd, argv, {
     encoding: 'utf8',

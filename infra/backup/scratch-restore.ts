@@ -3,10 +3,11 @@
 // operator reads the lost rows back out of it (pg_dump -t … | psql into the live primary).
 // The scratch instance never archives: its WAL would otherwise land in the live stanza.
 import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'
+import { hostNamespace, namespacePath } from '../launcher/lab/lab-namespaces.ts'
 import { readSecrets } from '../launcher/secrets.ts'
 import { BackupError, flushArchive, leaderHost, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
@@ -95,12 +96,21 @@ export function dropScratch(instance: ScratchInstance): void {
   rmSync(instance.dir, { recursive: true, force: true })
 }
 
-/** Whether nothing listens on address:port (a second scratch instance must not meet the first). */
+/**
+ * Whether nothing listens on address:port (a second scratch instance must not meet the first): a
+ * refused connection. A connect works from wherever this runs, also from outside the repository
+ * host's namespace in a namespace lab, where binding its address to try would fail.
+ */
 function portFree(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, address, () => server.close(() => resolve(true)))
+    const socket = connect({ host: address, port })
+    const done = (free: boolean) => {
+      socket.destroy()
+      resolve(free)
+    }
+    socket.setTimeout(2000, () => done(false))
+    socket.once('connect', () => done(false))
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED'))
   })
 }
 
@@ -232,7 +242,9 @@ export async function restoreToScratch(
 
   const t1 = performance.now()
   const startedAt = Date.now()
-  const start = runAsPostgres(PG_CTL, ['-D', instance.dataDir, '-l', instance.logFile, '-W', 'start'], { timeoutMs: 60_000 })
+  // In a namespace lab the instance runs on the repository host's network, where its address is.
+  const netns = inv.lab ? namespacePath(hostNamespace(inv, requireLayout(inv).repoHost.name)) : undefined
+  const start = runAsPostgres(PG_CTL, ['-D', instance.dataDir, '-l', instance.logFile, '-W', 'start'], { timeoutMs: 60_000, netns })
   if (start.status !== 0) throw new BackupError(`pg_ctl start failed: ${start.stderr || start.stdout}\n${logTail(instance)}`)
   const deadline = Date.now() + (opts.timeoutMs ?? 3600_000)
   for (;;) {

@@ -230,6 +230,8 @@ async function redisMasterOffsets(inv: Inventory, auth: RedisAuth): Promise<Map<
 export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec) => boolean): Promise<ClusterStatus> {
   const specs = componentSpecs(inv).filter((s) => !only || only(s))
   const redisAuth = redisMonitorAuth(inv)
+  // Before any probe starts its clock: reading /proc is synchronous work.
+  const pids = new Map(specs.map((s) => [s.id, componentPid(s)]))
   const [members, redisOffsets] = await Promise.all([
     patroniCluster(inv).catch(() => [] as PatroniMember[]),
     redisMasterOffsets(inv, redisAuth),
@@ -237,7 +239,7 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
   const ctx: ProbeContext = { members, redisOffsets, redisAuth }
   const rows = await Promise.all(
     specs.map(async (spec): Promise<StatusRow> => {
-      const pid = componentPid(spec)
+      const pid = pids.get(spec.id) ?? null
       const base = { host: spec.host.name, component: spec.component, address: spec.host.address, pid, log: spec.logFile, lagBytes: null, master: null }
       if (pid === null) return { ...base, role: spec.component, state: 'down', detail: 'not running' }
       try {

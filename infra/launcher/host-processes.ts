@@ -47,22 +47,27 @@ const PROGRAMS: Record<Component, readonly string[]> = {
   app: ['node'],
 }
 
+/** One process from /proc; null when it exited or is a zombie (already dead: nothing to signal, and waiting for it would hang `down`). */
+function readProc(pid: number): Proc | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name in (…) may contain spaces and parentheses: parse after the last ')'.
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    // Programs that rewrite their title (Redis) leave one string with spaces instead of NULs.
+    const argv = raw.split('\0').filter(Boolean).flatMap((a, i) => (i === 0 ? a.split(' ') : [a]))
+    return after[0] === 'Z' ? null : { pid, state: after[0], ppid: Number(after[1]), argv }
+  } catch {
+    return null
+  }
+}
+
 function readProcs(): Map<number, Proc> {
   const procs = new Map<number, Proc>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      // The command name in (…) may contain spaces and parentheses: parse after the last ')'.
-      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const raw = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      // Programs that rewrite their title (Redis) leave one string with spaces instead of NULs.
-      const argv = raw.split('\0').filter(Boolean).flatMap((a, i) => (i === 0 ? a.split(' ') : [a]))
-      // Zombies are already dead: nothing to signal, and waiting for them would hang `down`.
-      if (after[0] !== 'Z') procs.set(Number(entry), { pid: Number(entry), state: after[0], ppid: Number(after[1]), argv })
-    } catch {
-      // exited while we looked
-    }
+    const p = readProc(Number(entry))
+    if (p) procs.set(p.pid, p)
   }
   return procs
 }
@@ -90,12 +95,16 @@ function readPid(path: string): number | null {
   }
 }
 
-/** The live process of a component, verified against its command line (pid files outlive their process). */
-export function componentPid(spec: ComponentSpec, procs: Map<number, Proc> = readProcs()): number | null {
+/**
+ * The live process of a component, verified against its command line (pid files outlive their
+ * process). Reads one /proc entry when the pid file is right; scans the machine only when it is not
+ * (a scan per component would stall a status probe of a busy machine for seconds).
+ */
+export function componentPid(spec: ComponentSpec, procs?: Map<number, Proc>): number | null {
   const pid = readPid(spec.pidFile)
-  const p = pid === null ? undefined : procs.get(pid)
+  const p = pid === null ? null : procs ? procs.get(pid) : readProc(pid)
   if (p && hasMarker(p, spec.marker)) return p.pid
-  for (const q of procs.values()) {
+  for (const q of (procs ?? readProcs()).values()) {
     if (runsProgram(q, spec.component) && hasMarker(q, spec.marker)) return q.pid
   }
   return null

@@ -39,6 +39,12 @@ import { summarizeProfile } from './cpu-profile-summary.ts'
 import { runStep, type StepResult } from './k6-step.ts'
 import { machineInfo } from './machine-info.ts'
 import { sampleRss, startNode } from './node-processes.ts'
+import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
+import { hostNamespace, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
+
+// In a namespace lab the benchmark runs from the ops namespace, as the drills do.
+const entered = await enterOpsNamespace(loadInventory())
+if (entered !== null) process.exit(entered)
 import { pgbenchCeiling } from './pgbench-ceiling.ts'
 import { searchRate, type RateSearch } from './rate-search.ts'
 
@@ -76,6 +82,8 @@ const say = (line: string) => console.log(`bench: ${line}`)
 const ep = endpoints()
 const inv = loadInventory()
 const appHost = inv.hosts.find((h) => h.roles.includes('app'))!
+/** The bare server and the profiled node run on app1's host: in a namespace lab, in its namespace. */
+const APP_HOST_NETNS = inv.lab ? namespacePath(hostNamespace(inv, appHost.name)) : undefined
 const BARE_URL = `http://${appHost.address}:3900`
 const PROFILED_URL = `http://${appHost.address}:3901`
 
@@ -187,6 +195,7 @@ async function startBare(): Promise<void> {
     url: BARE_URL,
     readyPath: '/health',
     logFile: join(runDir, 'bare-server.log'),
+    netns: APP_HOST_NETNS,
   })
   say(`bare server pid ${bare.pid} on ${BARE_URL}`)
   cleanups.push(() => bare.stop())
@@ -212,6 +221,7 @@ async function profileScenario(ctx: Context, scenario: string, rate: number): Pr
     url: PROFILED_URL,
     readyPath: '/health/ready',
     logFile: join(dir, 'node.log'),
+    netns: APP_HOST_NETNS,
   })
   cleanups.push(() => node.stop())
   say(`profiling ${scenario} @ ${rate}/s on an extra node (pid ${node.pid}, ${PROFILED_URL})`)

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { namespacePrefix } from '../../infra/launcher/lab/run-in-lab.ts'
 
 export interface Started {
   pid: number
@@ -27,10 +28,15 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`${url} not ready after ${timeoutMs} ms`)
 }
 
-/** Starts `node args…` with `env` added, waits until `readyUrl` answers 200; stop() sends SIGTERM to that PID only. */
-export async function startNode(o: { args: string[]; env: Record<string, string>; url: string; readyPath: string; logFile: string }): Promise<Started> {
+/**
+ * Starts `node args…` with `env` added (in a namespace lab, in the host's namespace `netns`), waits
+ * until `readyUrl` answers 200; stop() sends SIGTERM to that PID only.
+ */
+export async function startNode(o: { args: string[]; env: Record<string, string>; url: string; readyPath: string; logFile: string; netns?: string }): Promise<Started> {
   const log = openSync(o.logFile, 'a')
-  const child = spawn(process.execPath, o.args, { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', log, log] })
+  // nsenter execs node in place: the pid is node's own.
+  const argv = [...namespacePrefix(o.netns), process.execPath, ...o.args]
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', log, log] })
   closeSync(log)
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   try {

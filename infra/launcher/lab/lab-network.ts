@@ -290,6 +290,12 @@ export function floatingAddressHolder(inv: Inventory): string | null {
   return hostsWithRole(inv, 'haproxy').find((h) => hostHasAddress(inv, h.name, vip))?.name ?? null
 }
 
+/** The load balancer that receives the clients' traffic: the floating address's holder, else the first. */
+export function activeLoadBalancer(inv: Inventory): Host {
+  const holder = inv.lab ? floatingAddressHolder(inv) : null
+  return holder ? hostByName(inv, holder) : hostsWithRole(inv, 'haproxy')[0]!
+}
+
 export interface LabLeftovers {
   namespaces: string[]
   guardRoute: boolean
