@@ -122,8 +122,13 @@ export function ensureFrontDoor(inv: Inventory): string[] {
     writeFileSync(pidFile(inv, side), `${child.pid}\n`)
     started.push(`front door (${side}) pid ${child.pid}`)
   }
+  // nsenter execs node in place: until it has, the process does not look like the forwarder yet.
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline && (frontDoorPid(inv, 'lab') === null || frontDoorPid(inv, 'root') === null)) sleepSync(50)
   return started
 }
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 export function stopFrontDoor(inv: Inventory): number[] {
   const stopped: number[] = []

@@ -26,10 +26,12 @@ export function databaseUrls(ctx: RenderContext, from?: Host): { primary: string
  * Prometheus hosts may reach the internal listener. On the loopback lab every program that does not
  * bind its source address (Prometheus cannot) connects from 127.0.0.1, so there the machine itself
  * is admitted too and the internal token is what keeps anonymous clients out; on real hosts, or in
- * the namespace lab, the list is exact.
+ * the namespace lab, the list is exact (in the lab: Prometheus and the operators' namespace, where
+ * the launcher's status and the tests run).
  */
 function internalClients(inv: RenderContext['inv'], host: Host): string[] {
   const prometheus = hostsWithRole(inv, 'prometheus').map((h) => h.address)
+  if (inv.lab) return [...prometheus, inv.lab.opsAddress]
   return host.address.startsWith('127.') ? [...prometheus, '127.0.0.1'] : prometheus
 }
 
@@ -60,7 +62,7 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     LOG_LEVEL: 'info',
     QUEUE_ENABLED: 'true',
     // Print links and the QR codes on printed forms point at the front door, whichever node signs them.
-    PUBLIC_BASE_URL: `http://${lbs[0].address}:${lbs[0].ports.http}`,
+    PUBLIC_BASE_URL: `http://${loadBalancerAddress(inv)}:${lbs[0].ports.http}`,
   }
   return [{ host: host.name, name: 'app.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
 }
