@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
 import { AppError, invalid, sendError, toAppError } from './errors.ts'
 import { unstorableValues } from './services/storable-input.ts'
-import { identifierFormats } from './services/identifiers.ts'
+import { identifierFormats, identifierNormalizers } from './services/identifiers.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
 import databaseMetricsPlugin from './plugins/database-metrics.ts'
@@ -36,6 +36,20 @@ const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
 
 function addIdentifierFormats(ajv: Ajv): Ajv {
   for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate })
+  // `x-normalize: container-number` rewrites the value as officers type it into its stored form,
+  // before `format` checks it: one schema keyword instead of each route remembering to clean up.
+  ajv.addKeyword({
+    keyword: 'x-normalize',
+    type: 'string',
+    schemaType: 'string',
+    modifying: true,
+    before: 'format',
+    validate: (name: string, data: string, _schema?: unknown, cxt?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
+      const normalize = identifierNormalizers[name]
+      if (normalize && cxt?.parentData) cxt.parentData[cxt.parentDataProperty] = normalize(data)
+      return true
+    },
+  })
   return ajv
 }
 

@@ -124,6 +124,18 @@ export async function findDeclaration(
   return rows[0] ?? null
 }
 
+/** Declarations whose eligible list names the container, newest declaration first (office: null = any). */
+export async function declarationsListingContainer(q: Queryable, containerNumber: string, office: string | null, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ declaration_number: string }>({
+    name: 'gate-declarations-listing-container',
+    text: `SELECT d.declaration_number FROM gate_containers c JOIN gate_declarations d USING (declaration_number)
+      WHERE c.container_number = $1 AND ($2::text IS NULL OR d.office = $2)
+      ORDER BY d.declaration_date DESC, d.declaration_number LIMIT $3`,
+    values: [containerNumber, office, limit],
+  })
+  return rows.map((r) => r.declaration_number)
+}
+
 export async function containersOf(q: Queryable, declarationNumber: string): Promise<GateContainerRow[]> {
   const { rows } = await q.query<GateContainerRow>(
     `SELECT container_number, carrier_seal, customs_seal FROM gate_containers

@@ -18,8 +18,15 @@ export const ErrorBody = Type.Object(
 
 export const DeclarationNumber = Type.String({ format: 'declaration-number', description: 'Số tờ khai: 12 digits' })
 export const OfficeCode = Type.String({ format: 'office-code', description: 'Mã hải quan: 4 characters, e.g. 02CI' })
-export const ContainerNumber = Type.String({ format: 'container-number', description: 'ISO 6346 with a valid check digit' })
-export const TaxCode = Type.String({ format: 'tax-code', description: 'Mã số thuế: 10 digits or NNNNNNNNNN-NNN, check digit verified' })
+export const ContainerNumber = Type.String({
+  format: 'container-number',
+  'x-normalize': 'container-number',
+  description: 'ISO 6346 with a valid check digit; lower case, spaces and a dash are accepted and removed ("msku 907032-3" is MSKU9070323)',
+})
+export const TaxCode = Type.String({
+  format: 'tax-code',
+  description: 'Mã số thuế: 10 digits or NNNNNNNNNN-NNN (check digit verified), or an individual\'s 12-digit personal identification number',
+})
 export const HsCode = Type.String({ format: 'hs-code', description: 'HS code, 8 digits (AHTN)' })
 export const ProcedureType = Type.String({ format: 'procedure-type', description: 'Mã loại hình, e.g. A11' })
 export const DateTime = Type.String({ format: 'date-time' })

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/database.ts'
 import { activeConfirmationsOf } from '../db/gate-confirmation-repository.ts'
 import {
   containersOf,
+  declarationsListingContainer,
   findDeclaration,
   insertDeclarationIfAbsent,
   insertEntries,
@@ -261,6 +262,36 @@ export async function loadView(q: Queryable, declarationNumber: string): Promise
   const lots = await lotsOf(q, declarationNumber)
   const active = await activeConfirmationsOf(q, declarationNumber)
   return declarationView(d, containers, lots, active)
+}
+
+/** A container as the gate finds it: each eligible list (of the actor's office) that names it. */
+export interface GateEntry {
+  declarationNumber: string
+  office: string
+  locationCode: string
+  traderName: string
+  status: string
+  passable: boolean
+  declarationDate: string
+  container: DeclarationView['containers'][number]
+}
+
+/** Lists searched for one container; a box is on one or a few declarations in a lifetime. */
+const MAX_ENTRIES = 20
+
+export async function findGateEntries(q: Queryable, actor: Actor, containerNumber: string): Promise<{ containerNumber: string; entries: GateEntry[] }> {
+  const declarations = await declarationsListingContainer(q, containerNumber, actor.role === 'admin' ? null : actor.office, MAX_ENTRIES)
+  const entries: GateEntry[] = []
+  for (const declarationNumber of declarations) {
+    const v = await loadView(q, declarationNumber)
+    const container = v.containers.find((c) => c.containerNumber === containerNumber)
+    if (!container) continue
+    entries.push({
+      declarationNumber: v.declarationNumber, office: v.office, locationCode: v.locationCode, traderName: v.traderName,
+      status: v.status, passable: v.passable, declarationDate: v.declarationDate, container,
+    })
+  }
+  return { containerNumber, entries }
 }
 
 export async function getEligibleList(q: Queryable, actor: Actor, declarationNumber: string): Promise<DeclarationView> {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { containerCheckDigit, isValidContainerNumber, isValidTaxCode, taxCheckDigit } from '../../src/services/identifiers.ts'
+import { containerCheckDigit, isValidContainerNumber, isValidTaxCode, normalizeContainerNumber, taxCheckDigit } from '../../src/services/identifiers.ts'
 
 t.test('ISO 6346 check digits of known containers', async (t) => {
   // CSQU3054383 is the ISO 6346 standard's own example; MSKU9070323 a real Maersk box.
@@ -20,4 +20,21 @@ t.test('tax code check digit', async (t) => {
     t.notOk(isValidTaxCode(base + ((digit + 1) % 10)))
   }
   t.notOk(isValidTaxCode('12345'))
+})
+
+t.test('an individual\'s 12-digit personal identification number is a tax code; its province prefix is checked', async (t) => {
+  t.ok(isValidTaxCode('079203012345'), 'born in TP. Hồ Chí Minh (079)')
+  t.ok(isValidTaxCode('001099000001'), 'Hà Nội (001)')
+  t.ok(isValidTaxCode('096300123456'), 'Cà Mau (096), the last province code')
+  t.notOk(isValidTaxCode('000203012345'), 'no province 000')
+  t.notOk(isValidTaxCode('097203012345'), 'no province above 096')
+  t.notOk(isValidTaxCode('07920301234'), '11 digits')
+  t.notOk(isValidTaxCode('0792030123456'), '13 digits without the dash')
+})
+
+t.test('container numbers as officers type them', async (t) => {
+  t.equal(normalizeContainerNumber('msku 907032 3'), 'MSKU9070323')
+  t.equal(normalizeContainerNumber(' MSKU 907032-3 '), 'MSKU9070323')
+  t.equal(normalizeContainerNumber('csqu3054383'), 'CSQU3054383')
+  t.notOk(isValidContainerNumber(normalizeContainerNumber('msku 907032-4')), 'a wrong check digit stays wrong')
 })

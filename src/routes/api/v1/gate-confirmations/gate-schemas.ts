@@ -184,4 +184,23 @@ export const LotConfirmationResponse = Type.Object({
   lot: Type.Object(lotStateProperties),
 })
 
+export const GateEntries = Type.Object({
+  containerNumber: Type.String(),
+  entries: Type.Array(
+    Type.Object({
+      declarationNumber: Type.String(),
+      office: Type.String(),
+      locationCode: Type.String(),
+      traderName: Type.String(),
+      status: Type.String(),
+      passable: Type.Boolean({ description: 'Whether the declaration\'s status lets its goods pass' }),
+      declarationDate: Type.String(),
+      container: EligibleList.properties.containers.items,
+    }),
+    { description: 'Each eligible list of your office (all offices for admins) naming the container, newest declaration first' },
+  ),
+})
+
+export const ContainerLookupParams = Strict({ containerNumber: ContainerNumber })
+
 export const ConfirmationPage = Type.Object({ items: Type.Array(Confirmation), nextCursor: Nullable(Type.String()) })

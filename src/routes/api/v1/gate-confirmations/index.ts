@@ -7,7 +7,7 @@ import { sendExport } from '../../../export-route.ts'
 import { confirmationExport } from '../../../../services/export-tables.ts'
 import { sendWrite } from '../../../write-route.ts'
 import type { Role } from '../../../../services/jwt-service.ts'
-import { getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
+import { findGateEntries, getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
 import {
   cancelConfirmation,
   confirmContainer,
@@ -28,10 +28,12 @@ import {
   ConfirmationSearchQuery,
   ContainerConfirmationBody,
   ContainerConfirmationResponse,
+  ContainerLookupParams,
   ContainerParams,
   DeclarationParams,
   EligibleList,
   EligibleListBody,
+  GateEntries,
   LotConfirmationBody,
   LotConfirmationResponse,
   LotParams,
@@ -98,6 +100,23 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       const { declarationNumber } = request.params as { declarationNumber: string }
       const list = await app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
       return reply.type('text/html; charset=utf-8').send(renderEligibleList(list, new Date().toISOString()))
+    },
+  )
+
+  app.get(
+    '/containers/:containerNumber',
+    {
+      schema: {
+        tags,
+        summary: 'Tìm container tại cổng — the eligible lists that name a container, by its number alone',
+        description: 'For the gate officer who has the box in front of them: each entry carries the declaration, whether it may pass, the seals on the list and whether the container was confirmed.',
+        params: ContainerLookupParams,
+        response: { 200: GateEntries, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { containerNumber } = request.params as { containerNumber: string }
+      return app.db.readFresh((q) => findGateEntries(q, request.actor, containerNumber))
     },
   )
 
