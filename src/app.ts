@@ -1,14 +1,16 @@
 // buildApp(config): the whole service as one Fastify instance, used by server.ts and by the tests.
 // Order: infrastructure plugins (each opens and closes its own connections) → routes → errors.
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
-import type { Ajv } from 'ajv'
+import type { Ajv, SchemaValidateFunction } from 'ajv'
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
 import { AppError, invalid, sendError, toAppError } from './errors.ts'
 import { unstorableValues } from './services/storable-input.ts'
-import { identifierFormats, identifierNormalizers } from './services/identifiers.ts'
+import { identifierFormats, identifierNormalizers, OFFICE_CODE } from './services/identifiers.ts'
+import { OfficeRegistry } from './services/office-registry.ts'
+import officeRegistryPlugin from './plugins/office-registry.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
 import databaseMetricsPlugin from './plugins/database-metrics.ts'
@@ -34,7 +36,7 @@ declare module 'fastify' {
 // client cannot inject arbitrary text into our logs.
 const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
 
-function addIdentifierFormats(ajv: Ajv): Ajv {
+function addIdentifierFormats(ajv: Ajv, offices: OfficeRegistry): Ajv {
   for (const [name, validate] of Object.entries(identifierFormats)) ajv.addFormat(name, { type: 'string', validate })
   // `x-normalize: container-number` rewrites the value as officers type it into its stored form,
   // before `format` checks it: one schema keyword instead of each route remembering to clean up.
@@ -50,10 +52,21 @@ function addIdentifierFormats(ajv: Ajv): Ajv {
       return true
     },
   })
+  // `x-registered-office`: a well-formed office code must also be in the office registry (a
+  // malformed one is left to `format`, so the officer reads one problem per field).
+  const registered = (code: string) => !OFFICE_CODE.test(code) || offices.isRegistered(code)
+  const validateRegistered: SchemaValidateFunction = (_on: boolean, data: string) => {
+    if (registered(data)) return true
+    validateRegistered.errors = [{ keyword: 'x-registered-office', message: `${data} is not in the office registry`, params: {} }]
+    return false
+  }
+  ajv.addKeyword({ keyword: 'x-registered-office', type: 'string', schemaType: 'boolean', errors: true, validate: validateRegistered })
   return ajv
 }
 
 export async function buildApp(config: Config, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  // Made before Fastify: the schema compiler's keyword reads it; the office-registry plugin fills it.
+  const offices = new OfficeRegistry()
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? { level: config.logLevel, base: { node: config.nodeName } },
     // One line per request (the onResponse hook below) instead of Fastify's two: pino and its writes
@@ -74,10 +87,11 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     return503OnClosing: true,
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-      plugins: [addIdentifierFormats],
+      plugins: [(ajv: Ajv) => addIdentifierFormats(ajv, offices)],
     },
   })
   app.decorate('config', config)
+  app.decorate('offices', offices)
   // Set before any route: routes keep the error handler of the context they were registered in.
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new AppError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
@@ -122,6 +136,7 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   await app.register(databaseMetricsPlugin)
   await app.register(healthPlugin)
   await app.register(printLinksPlugin, { config })
+  await app.register(officeRegistryPlugin, { config })
   await app.register(officerRevocationsPlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(queuePlugin, { config })

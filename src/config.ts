@@ -80,6 +80,8 @@ export interface Config {
   printLinkTtlSeconds: number
   /** The address officers' browsers reach the service at (HAProxy): print links and QR codes point there. */
   publicBaseUrl: string
+  /** How often each node re-reads the office registry: an imported office is accepted everywhere within this. */
+  officeRegistryRefreshMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     backEntryMaxRows: int(env, 'BACK_ENTRY_MAX_ROWS', 10_000, 1, 1_000_000),
     printLinkSecret: optional(env, 'PRINT_LINK_SECRET') ?? secretFromFile(env, 'PRINT_LINK_SECRET_FILE'),
     printLinkTtlSeconds: int(env, 'PRINT_LINK_TTL_SECONDS', 600, 30, 86_400),
+    officeRegistryRefreshMs: int(env, 'OFFICE_REGISTRY_REFRESH_MS', 60_000, 200, 3_600_000),
     publicBaseUrl: str(env, 'PUBLIC_BASE_URL', 'http://127.0.0.10:8080').replace(/\/+$/, ''),
     ...overrides,
   }

@@ -66,6 +66,7 @@ const keywordCodes: Record<string, string> = {
   oneOf: 'FIELD_SHAPE',
   multipleOf: 'FIELD_PRECISION',
   uniqueItems: 'FIELD_DUPLICATE_ITEMS',
+  'x-registered-office': 'UNKNOWN_OFFICE',
 }
 
 /** Codes of the custom Ajv formats; the format name is the key. */

@@ -11,6 +11,9 @@ import { loadConfig, type Config } from '../src/config.ts'
 import { runMigrations } from '../src/db/migration-runner.ts'
 import { signToken, type Actor, type Role } from '../src/services/jwt-service.ts'
 
+/** Offices the tests name besides the registry's own (migrations/008_office_registry.sql). */
+export const TEST_OFFICES = ['00AD', '02CC', '02DS', '03CE', '04XX']
+
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256'
 
 export function testDatabaseUrl(): string {
@@ -28,6 +31,12 @@ export async function createTestSchema(t: Test): Promise<string> {
     await client.query(`CREATE SCHEMA ${schema}`)
     await client.query(`SET search_path TO ${schema}`)
     await runMigrations(client)
+    await client.query(
+      `INSERT INTO offices (code, name, parent_code, city, valid_from)
+       SELECT code, 'Đơn vị kiểm thử ' || code, '00HQ', 'Hà Nội', '2000-01-01' FROM unnest($1::text[]) AS code
+       ON CONFLICT (code) DO NOTHING`,
+      [TEST_OFFICES],
+    )
   } finally {
     await client.end()
   }

@@ -5,13 +5,16 @@
 //
 // Each run gets its own pair of office codes (departure 9xYY, destination 8xYY), so its paper
 // declaration numbers (office-year-number), searches and the checker's queries never meet another
-// run's records, however many runs the database has seen.
+// run's records, however many runs the database has seen. The pair is added to the office registry
+// first (the service refuses unregistered codes; a node reads the registry again when a request names
+// a code it does not know).
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+import { endpoints } from '../../infra/launcher/cluster-api.ts'
 
 export interface Officer {
   id: string
@@ -55,8 +58,20 @@ function signedToken(id: string, office: string, ttlHours: number): string {
   ).trim()
 }
 
+/** Adds the run's offices to the registry through the project's own command (src/commands/offices-command.ts). */
+function registerOffices(runId: string, offices: { departure: string; destination: string }): void {
+  for (const [code, role] of [[offices.departure, 'nơi đi'], [offices.destination, 'nơi đến']] as const) {
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'src/commands/offices-command.ts'), 'add', code, '--name', `Đơn vị thử tải ${runId} (${role})`, '--city', 'Hà Nội'],
+      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: endpoints().databaseUrl }, stdio: ['ignore', 'ignore', 'inherit'] },
+    )
+  }
+}
+
 export function makeOfficers(count = 4, runId = newRunId(), ttlHours = 12): OfficerSet {
   const offices = runOffices()
+  registerOffices(runId, offices)
   const make = (office: string) =>
     Array.from({ length: count }, (_, i) => {
       const id = `${office}-k6-${i + 1}`

@@ -2,12 +2,16 @@
 //
 //   npm run offices -- list                 every office: code, name, parent, city, valid from/to
 //   npm run offices -- import FILE.csv      add or update offices from a CSV file (one transaction)
+//   npm run offices -- add CODE --name NAME --city CITY [--parent CODE] [--valid-from YYYY-MM-DD]
+//                                           add or update one office (the same checks as a file row)
 //
+// Every app node reads the registry again within OFFICE_REGISTRY_REFRESH_MS (60 s by default).
 // The CSV's header names the columns code,name,parentCode,city,validFrom,validTo (parentCode and
 // validTo may be empty; dates YYYY-MM-DD, validTo the first day the code is no longer in use). A code
 // that goes out of use keeps its row: give it a validTo, never delete it. Every row is checked
 // before anything is written; the first problems are printed with their line numbers.
 import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { loadCommandConfig } from '../config.ts'
 import { allOffices, upsertOffices, type OfficeUpsert } from '../db/office-repository.ts'
@@ -58,9 +62,21 @@ export function officesFromCsv(text: string, known: Set<string>): { offices: Off
   return { offices, problems }
 }
 
+/** One office from `add`'s arguments, as a one-row file would give it. */
+function officeFromArgs(args: string[]): string {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, city: { type: 'string' }, parent: { type: 'string' }, 'valid-from': { type: 'string' } },
+  })
+  const cell = (v: string | undefined) => `"${(v ?? '').replaceAll('"', '""')}"`
+  const validFrom = values['valid-from'] ?? new Date().toISOString().slice(0, 10)
+  return `code,name,parentCode,city,validFrom,validTo\n${[positionals[0], values.name, values.parent, values.city, validFrom].map(cell).join(',')},\n`
+}
+
 async function main() {
-  const [verb, file] = process.argv.slice(2)
-  if (verb !== 'list' && verb !== 'import') fail('usage: npm run offices -- list | import FILE.csv')
+  const [verb, file, ...rest] = process.argv.slice(2)
+  if (verb !== 'list' && verb !== 'import' && verb !== 'add') fail('usage: npm run offices -- list | import FILE.csv | add CODE --name NAME --city CITY')
   const client = new pg.Client({ connectionString: loadCommandConfig().databaseUrl, connectionTimeoutMillis: 5000 })
   await client.connect().catch((err: Error) => fail(`cannot reach the database: ${err.message}`))
   try {
@@ -70,12 +86,12 @@ async function main() {
       for (const o of existing) console.log([o.code, JSON.stringify(o.name), o.parentCode ?? '', JSON.stringify(o.city), o.validFrom, o.validTo ?? ''].join(','))
       return
     }
-    if (!file) fail('import needs a CSV file')
+    if (!file) fail(verb === 'add' ? 'add needs an office code' : 'import needs a CSV file')
     let text: string
     try {
-      text = readFileSync(file, 'utf8')
+      text = verb === 'add' ? officeFromArgs([file, ...rest]) : readFileSync(file, 'utf8')
     } catch (err) {
-      fail(`cannot read ${file}: ${(err as Error).message}`)
+      fail(verb === 'add' ? (err as Error).message : `cannot read ${file}: ${(err as Error).message}`)
     }
     const { offices, problems } = officesFromCsv(text, new Set(existing.map((o) => o.code)))
     if (problems.length) fail(`nothing imported; fix these first:\n  ${problems.slice(0, 20).join('\n  ')}`)
@@ -84,7 +100,7 @@ async function main() {
     await client.query('COMMIT')
     const before = new Set(existing.map((o) => o.code))
     const added = offices.filter((o) => !before.has(o.code)).length
-    console.log(`offices: ${added} added, ${offices.length - added} updated (${offices.length} rows of ${file})`)
+    console.log(`offices: ${added} added, ${offices.length - added} updated (${verb === 'add' ? file : `${offices.length} rows of ${file}`})`)
   } finally {
     await client.end().catch(() => undefined)
   }

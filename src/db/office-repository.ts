@@ -22,6 +22,12 @@ export async function allOffices(q: Queryable): Promise<OfficeRecord[]> {
   return rows
 }
 
+/** Every registered code, historical ones included. */
+export async function allOfficeCodes(q: Queryable): Promise<string[]> {
+  const { rows } = await q.query<{ code: string }>('SELECT code FROM offices')
+  return rows.map((r) => r.code)
+}
+
 export async function officesByCode(q: Queryable, codes: string[]): Promise<Map<string, OfficeRecord>> {
   const { rows } = await q.query<OfficeRecord>({
     name: 'offices-by-code',

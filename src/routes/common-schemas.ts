@@ -17,7 +17,11 @@ export const ErrorBody = Type.Object(
 )
 
 export const DeclarationNumber = Type.String({ format: 'declaration-number', description: 'Số tờ khai: 12 digits' })
-export const OfficeCode = Type.String({ format: 'office-code', description: 'Mã hải quan: 4 characters, e.g. 02CI' })
+export const OfficeCode = Type.String({
+  format: 'office-code',
+  'x-registered-office': true,
+  description: 'Mã hải quan: 4 characters, e.g. 02CI, registered in the office registry (UNKNOWN_OFFICE otherwise)',
+})
 export const ContainerNumber = Type.String({
   format: 'container-number',
   'x-normalize': 'container-number',

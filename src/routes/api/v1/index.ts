@@ -8,6 +8,7 @@ import backEntryRoutes from './back-entry/index.ts'
 import noticeRoutes from './notices/index.ts'
 import printRoutes from './prints/index.ts'
 import reportRoutes from './reports/index.ts'
+import officeRoutes from './offices/index.ts'
 
 export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(handoverRoutes, { prefix: '/handovers' })
@@ -18,4 +19,5 @@ export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(noticeRoutes, { prefix: '/notices' })
   await app.register(printRoutes, { prefix: '/prints' })
   await app.register(reportRoutes, { prefix: '/reports' })
+  await app.register(officeRoutes, { prefix: '/offices' })
 }
