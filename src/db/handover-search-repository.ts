@@ -71,6 +71,26 @@ export async function searchHandovers(q: Queryable, f: HandoverSearchFilter, lim
 }
 
 /**
+ * What is coming to an office: handovers to it not received yet (HANDED_OVER, OVERDUE,
+ * UNDER_VERIFICATION), oldest time limit first — the partial index handovers_open_destination.
+ */
+export async function incomingHandovers(
+  q: Queryable,
+  office: string,
+  after: { at: string; id: string } | null,
+  limit: number,
+): Promise<HandoverRecord[]> {
+  const b = builder()
+  const where = [`h.destination_office = ${b.param(office)}`, `h.status IN ('HANDED_OVER', 'OVERDUE', 'UNDER_VERIFICATION')`]
+  if (after) where.push(`(h.due_at, h.id) > (${b.param(after.at)}::timestamptz, ${b.param(after.id)}::uuid)`)
+  const { rows } = await q.query(
+    `SELECT ${HANDOVER_COLUMNS} FROM handovers h WHERE ${where.join(' AND ')} ORDER BY h.due_at, h.id LIMIT ${b.param(limit + 1)}`,
+    b.values,
+  )
+  return rows.map(handoverFromRow)
+}
+
+/**
  * An office's overdue list (either end): OVERDUE and UNDER_VERIFICATION, and HANDED_OVER past its
  * time limit that the scheduled scan has not marked yet. Oldest time limit first.
  */

@@ -3,7 +3,7 @@
 import type { Queryable } from '../db/database.ts'
 import type { ConfirmationView } from './gate-views.ts'
 import { searchConfirmations, type ConfirmationQuery } from './gate-confirmation-service.ts'
-import { overdueList, searchHandoverList, type HandoverSearchQuery } from './handover-query-service.ts'
+import { incomingList, overdueList, searchHandoverList, type HandoverSearchQuery } from './handover-query-service.ts'
 import { STATUS_LABELS } from './handover-print.ts'
 import type { HandoverSummary } from './handover-views.ts'
 import type { Actor } from './jwt-service.ts'
@@ -47,6 +47,11 @@ export async function handoverSearchExport(read: Read, actor: Actor, query: Omit
 export async function overdueExport(read: Read, actor: Actor, query: { office?: string }, now: string) {
   const rows = await pagedRows(read, (q, cursor) => overdueList(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }, now))
   return { title: 'Quá thời hạn', fileBase: `bien-ban-qua-han-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverSummary>
+}
+
+export async function incomingExport(read: Read, actor: Actor, query: { office?: string }, now: string) {
+  const rows = await pagedRows(read, (q, cursor) => incomingList(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
+  return { title: 'Hàng sắp đến', fileBase: `hang-sap-den-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverSummary>
 }
 
 const confirmationColumns: Array<ExportColumn<ConfirmationView>> = [

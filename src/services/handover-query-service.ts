@@ -2,7 +2,7 @@
 // overdue list. Lists are limited to the actor's office unless the actor is an admin.
 import type { Queryable } from '../db/database.ts'
 import { containersOf, findHandoverAggregate } from '../db/handover-repository.ts'
-import { overdueHandovers, searchHandovers } from '../db/handover-search-repository.ts'
+import { incomingHandovers, overdueHandovers, searchHandovers } from '../db/handover-search-repository.ts'
 import { invalid, notFound, type FieldProblem } from '../errors.ts'
 import { assertCanRead, listOfficeFor } from './handover-access.ts'
 import type { HandoverStatus } from './handover-state-machine.ts'
@@ -94,6 +94,19 @@ export async function overdueList(
 ): Promise<{ items: HandoverSummary[]; nextCursor: string | null }> {
   const office = listOfficeFor(actor, query.office) ?? actor.office
   const rows = await overdueHandovers(q, office, now, cursorOf(query.cursor), query.limit)
+  const page = pageOf(rows, query.limit, (h) => ({ at: h.dueAt, id: h.id }))
+  const containers = await containersOf(q, page.items.map((h) => h.id))
+  return { items: page.items.map((h) => handoverSummary(h, containers.get(h.id) ?? [])), nextCursor: page.nextCursor }
+}
+
+/** What is coming to an office (the actor's own by default): not received yet, oldest time limit first. */
+export async function incomingList(
+  q: Queryable,
+  actor: Actor,
+  query: { office?: string; limit: number; cursor?: string },
+): Promise<{ items: HandoverSummary[]; nextCursor: string | null }> {
+  const office = listOfficeFor(actor, query.office) ?? actor.office
+  const rows = await incomingHandovers(q, office, cursorOf(query.cursor), query.limit)
   const page = pageOf(rows, query.limit, (h) => ({ at: h.dueAt, id: h.id }))
   const containers = await containersOf(q, page.items.map((h) => h.id))
   return { items: page.items.map((h) => handoverSummary(h, containers.get(h.id) ?? [])), nextCursor: page.nextCursor }

@@ -7,6 +7,7 @@ import { loadHandoverView } from './handover-query-service.ts'
 import { ENTITY_TYPE as HANDOVER_ENTITY } from './handover-service.ts'
 import type { Actor } from './jwt-service.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
+import { vietnamTime } from './vietnam-time.ts'
 
 export const HANDOVER_OVERDUE = 'HANDOVER_OVERDUE'
 
@@ -43,7 +44,7 @@ export async function raiseOverdueNotices(q: Queryable, marked: Array<{ id: stri
       entityType: HANDOVER_ENTITY,
       entityId: h.id,
       message:
-        `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${h.dueAt}) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
+        `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${vietnamTime(h.dueAt)} giờ Việt Nam) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
         'mở xác minh. / Handover past its time limit without arrival: open a verification.',
       details: {
         handoverNumber: h.handoverNumber,

@@ -4,8 +4,8 @@ import type { Static } from '@sinclair/typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
-import { handoverSearchExport, overdueExport } from '../../../../services/export-tables.ts'
-import { getHandover, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
+import { handoverSearchExport, incomingExport, overdueExport } from '../../../../services/export-tables.ts'
+import { getHandover, incomingList, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
 import { renderHandoverHtml } from '../../../../services/handover-print.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
 import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from './handover-schemas.ts'
@@ -49,6 +49,42 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       const query = request.query as Static<typeof OverdueQuery>
       const now = new Date().toISOString()
       return app.db.read((q) => overdueList(q, request.actor, { ...query, limit: query.limit as number }, now))
+    },
+  )
+
+  app.get(
+    '/incoming',
+    {
+      schema: {
+        tags,
+        summary: 'Danh sách hàng sắp đến — handovers coming to an office, not received yet, oldest time limit first',
+        description:
+          'For the destination office: HANDED_OVER, OVERDUE and UNDER_VERIFICATION handovers whose destination is the office ' +
+          '(your own by default; admins any). Keyset-paginated.',
+        querystring: OverdueQuery,
+        response: { 200: HandoverPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const query = request.query as Static<typeof OverdueQuery>
+      return app.db.read((q) => incomingList(q, request.actor, { ...query, limit: query.limit as number }))
+    },
+  )
+
+  app.get(
+    '/incoming/export',
+    {
+      schema: {
+        tags,
+        summary: 'Xuất danh sách hàng sắp đến — the incoming list as CSV or XLSX',
+        querystring: OverdueExportQuery,
+        produces: EXPORT_PRODUCES,
+        response: { 200: ExportFile, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query as Static<typeof OverdueExportQuery>
+      return sendExport(reply, await incomingExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 
