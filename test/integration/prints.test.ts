@@ -58,10 +58,14 @@ async function openPdfInBrowser(t: Test, page: Page, pdfFile: string, screenshot
   ])
   t.equal(pdfResponse.status(), 200, 'the PDF opens from the link')
   t.equal(pdfResponse.headers()['content-type'], 'application/pdf')
-  // The viewer draws the first page a moment after the response.
-  await page.waitForTimeout(2000)
-  await page.screenshot({ path: screenshot })
-  t.ok(statSync(screenshot).size > 10_000, 'a screenshot of the PDF in the browser')
+  // The viewer draws the pages a while after the response (seconds on a busy machine): screenshots
+  // until one shows a drawn page (an empty viewer's is about 5 KB), within a bound.
+  const deadline = Date.now() + 30_000
+  do {
+    await page.waitForTimeout(500)
+    await page.screenshot({ path: screenshot })
+  } while (statSync(screenshot).size < 20_000 && Date.now() < deadline)
+  t.ok(statSync(screenshot).size >= 20_000, 'a screenshot of the PDF drawn in the browser')
 }
 
 async function handedOverAndReceived(t: Test, app: TestApp): Promise<Record<string, any>> {
@@ -180,6 +184,11 @@ t.test('a handover print link opens in Chromium without a token; the PDF carries
   t.equal((await verify.goto(verifyHref as string))?.status(), 200)
   t.match(await verify.innerText('body'), /khớp với hồ sơ hiện tại/, 'the current paper verifies as current')
   t.match(await verify.innerText('body'), /CSQU3054383 \/ HQ000111/)
+  // A later change of the record (an amendment bumps the version): the old paper no longer verifies as current.
+  await app.sql('UPDATE handovers SET version = version + 1 WHERE id = $1', [h.id])
+  await verify.reload()
+  t.match(await verify.innerText('body'), /CẢNH BÁO: hồ sơ đã thay đổi sau khi bản này được in/, 'an outdated paper is flagged')
+  t.equal(await verify.getAttribute('[data-current]', 'data-current'), 'false')
 })
 
 t.test('expired, altered and foreign links are refused; only an office that may read gets a link', async (t) => {
