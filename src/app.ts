@@ -17,6 +17,7 @@ import databaseMetricsPlugin from './plugins/database-metrics.ts'
 import redisPlugin from './plugins/redis.ts'
 import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
+import rateLimitPlugin from './plugins/rate-limit.ts'
 import officerRevocationsPlugin from './plugins/officer-revocations.ts'
 import healthPlugin from './plugins/health.ts'
 import printLinksPlugin from './plugins/print-links.ts'
@@ -85,6 +86,9 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     keepAliveTimeout: 72_000,
     requestTimeout: config.writeDeadlineMs + 10_000,
     return503OnClosing: true,
+    // The error handler builds the answer from error.validation; Fastify's default would first join
+    // every Ajv message into one string (megabytes for a large invalid body).
+    schemaErrorFormatter: (errors, dataVar) => new Error(`${errors.length} validation errors in ${dataVar}`),
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
       plugins: [(ajv: Ajv) => addIdentifierFormats(ajv, offices)],
@@ -120,7 +124,10 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     if (problems.length > 0) throw invalid(problems)
   })
 
-  // First: it sees every route registered after it and refuses a mistyped access rule at startup.
+  await app.register(metricsPlugin)
+  // Before auth, so a client address over its limit is refused before its token is checked.
+  await app.register(rateLimitPlugin, { config })
+  // Before any route: it sees every route registered after it and refuses a mistyped access rule at startup.
   await app.register(authPlugin, { config })
   await app.register(swagger, { openapi: openApiInfo })
   // The contract is public: client developers read it before they hold a token.
@@ -130,7 +137,6 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     })
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
-  await app.register(metricsPlugin)
   await app.register(clientAllowlistPlugin, { config })
   await app.register(postgresPlugin, { config })
   await app.register(databaseMetricsPlugin)

@@ -2,6 +2,7 @@
 // on. The one error handler below turns anything thrown into {code, message, requestId, details?};
 // 5xx bodies never carry internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { isFailoverError, isRetryableTransactionError } from './db/failover-errors.ts'
 
 export interface FieldProblem {
   field: string
@@ -14,6 +15,8 @@ export class AppError extends Error {
   readonly status: number
   readonly details?: unknown
   readonly headers?: Record<string, string>
+  /** Problems found but not listed in `details` (a 400 lists the first ones only). */
+  omittedDetails = 0
   constructor(
     status: number,
     code: string,
@@ -46,6 +49,16 @@ export const databaseUnavailable = (retryAfterSeconds: number) =>
     undefined,
     { 'retry-after': String(retryAfterSeconds) },
   )
+
+/**
+ * A read met no database that could answer (both the primary and the replicas away, or a statement cut
+ * by a timeout while a failover settles): nothing was changed, and the same request will work shortly.
+ * Issue 12 measured these as 500 without Retry-After during a failover.
+ */
+export const databaseUnavailableForRead = (retryAfterSeconds = 5) =>
+  new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is failing over; nothing was changed. Retry in a few seconds.', undefined, {
+    'retry-after': String(retryAfterSeconds),
+  })
 
 // Ajv keywords → stable codes. Custom formats (container number, tax code, …) carry their own code.
 const keywordCodes: Record<string, string> = {
@@ -89,6 +102,17 @@ interface AjvError {
   message?: string
 }
 
+// A 400 lists the first problems and says how many more there were: issue 12 measured a 15 MB answer
+// (and 1.4 s of a blocked event loop) to a 480 KB body with a bad field in every array item.
+export const MAX_LISTED_PROBLEMS = 100
+/** No error body is larger, whatever the input (sendError cuts the list to fit). */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024
+// Field paths carry property names the client chose; a name may be as long as the body.
+const MAX_FIELD_LENGTH = 200
+const MAX_MESSAGE_LENGTH = 500
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
 function fieldOf(err: AjvError, context: string | undefined): string {
   let path = err.instancePath.replace(/^\//, '').replaceAll('/', '.')
   if (err.keyword === 'required') path = [path, String(err.params.missingProperty)].filter(Boolean).join('.')
@@ -96,43 +120,91 @@ function fieldOf(err: AjvError, context: string | undefined): string {
     path = [path, String(err.params.additionalProperty)].filter(Boolean).join('.')
   }
   const prefix = context === 'body' || context === undefined ? '' : `${context}.`
-  return prefix + (path || context || 'body')
+  return clip(prefix + (path || context || 'body'), MAX_FIELD_LENGTH)
+}
+
+const codeOf = (err: AjvError) =>
+  err.keyword === 'format' ? (formatCodes[String(err.params.format)] ?? 'FIELD_FORMAT') : (keywordCodes[err.keyword] ?? 'FIELD_INVALID')
+
+export interface ProblemList {
+  problems: FieldProblem[]
+  /** Distinct problems found beyond the listed ones. */
+  omitted: number
+}
+
+/** The first `max` distinct problems (field and code) of Ajv's errors, and how many more there are. */
+export function validationProblemList(errors: AjvError[], context: string | undefined, max = MAX_LISTED_PROBLEMS): ProblemList {
+  const seen = new Set<string>()
+  const problems: FieldProblem[] = []
+  let omitted = 0
+  let previous = ''
+  for (const err of errors) {
+    const code = codeOf(err)
+    if (problems.length < max) {
+      const field = fieldOf(err, context)
+      const key = `${field}\u0000${code}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      problems.push({ field, code, message: clip(err.message ?? '', MAX_MESSAGE_LENGTH) })
+      continue
+    }
+    // Past the list only a count is wanted, at the least cost (a body of 1 MiB can hold 10^5 errors):
+    // Ajv reports one field's errors next to each other, so a change of field or code is a new problem.
+    const key = `${err.instancePath}\u0000${code}\u0000${String(err.params.missingProperty ?? err.params.additionalProperty ?? '')}`
+    if (key !== previous) omitted++
+    previous = key
+  }
+  return { problems, omitted }
 }
 
 export function validationProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
-  const seen = new Set<string>()
-  const problems: FieldProblem[] = []
-  for (const err of errors) {
-    const code =
-      err.keyword === 'format'
-        ? (formatCodes[String(err.params.format)] ?? 'FIELD_FORMAT')
-        : (keywordCodes[err.keyword] ?? 'FIELD_INVALID')
-    const field = fieldOf(err, context)
-    const key = `${field}:${code}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    problems.push({ field, code, message: err.message })
-  }
-  return problems
+  return validationProblemList(errors, context).problems
+}
+
+/** A 400 VALIDATION_FAILED listing the first problems; the message and `omittedDetails` say how many more. */
+export function invalidProblems({ problems, omitted }: ProblemList): AppError {
+  if (omitted === 0) return invalid(problems)
+  const error = invalid(problems, `The request has invalid fields: the first ${problems.length} are listed, ${omitted} more are not`)
+  error.omittedDetails = omitted
+  return error
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   if (error.headers) reply.headers(error.headers)
   const body: Record<string, unknown> = {
     code: error.code,
-    message: error.message,
+    message: clip(error.message, MAX_MESSAGE_LENGTH),
     requestId: request.id,
   }
   if (error.details !== undefined) body.details = error.details
-  return reply.status(error.status).send(body)
+  if (error.omittedDetails > 0) body.omittedDetails = error.omittedDetails
+  return reply.status(error.status).send(withinErrorBudget(body))
+}
+
+/** Cuts `details` (a list) to what fits MAX_ERROR_BODY_BYTES; what it drops is counted in omittedDetails. */
+function withinErrorBudget(body: Record<string, unknown>): Record<string, unknown> {
+  if (Buffer.byteLength(JSON.stringify(body)) <= MAX_ERROR_BODY_BYTES) return body
+  const { details, ...rest } = body
+  if (!Array.isArray(details)) return rest
+  // Room for the rest of the body, the brackets and a larger omittedDetails figure.
+  let size = Buffer.byteLength(JSON.stringify({ ...rest, details: [], omittedDetails: Number.MAX_SAFE_INTEGER }))
+  let kept = 0
+  for (const item of details) {
+    size += Buffer.byteLength(JSON.stringify(item)) + 1
+    if (size > MAX_ERROR_BODY_BYTES) break
+    kept++
+  }
+  const omitted = ((rest.omittedDetails as number | undefined) ?? 0) + details.length - kept
+  return { ...rest, details: details.slice(0, kept), omittedDetails: omitted }
 }
 
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error
+  if (isFailoverError(error) || isRetryableTransactionError(error)) return databaseUnavailableForRead()
   const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string }
   if (fe.validation) {
-    return invalid(validationProblems(fe.validation, fe.validationContext))
+    return invalidProblems(validationProblemList(fe.validation, fe.validationContext))
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -68,6 +68,17 @@ export function actorOf(partial: Partial<Actor> = {}): Actor {
   return { officerId: partial.officerId ?? `${office}-${role}`, name: partial.name ?? `Officer ${office}`, office, role }
 }
 
+/** A second app node on an existing test schema (two nodes sharing one database, e.g. for revocation). */
+export async function buildNodeOnSchema(t: Test, schema: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const app = await buildApp(
+    loadConfig({}, { databaseUrl: testDatabaseUrl(), databaseSchema: schema, jwtSecret: TEST_JWT_SECRET, queueEnabled: false, logLevel: 'silent', ...overrides }),
+    { logger: false },
+  )
+  await app.ready()
+  t.teardown(() => app.close())
+  return app
+}
+
 export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
   const schema = await createTestSchema(t)
   const config = loadConfig(

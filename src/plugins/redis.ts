@@ -1,10 +1,9 @@
-// Redis through Sentinel, for what may be lost: per-officer rate-limit counters. A Redis outage must
+// Redis through Sentinel, for what may be lost: the rate limiter's counters (per officer, per address). A Redis outage must
 // not fail a single request, so every use fails open and never waits for a reconnect.
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge } from 'prom-client'
-import { AppError } from '../errors.ts'
 import type { Config } from '../config.ts'
 
 declare module 'fastify' {
@@ -12,9 +11,6 @@ declare module 'fastify' {
     redis: Redis | null
   }
 }
-
-/** Writes an officer may send per second before 429; generous: it guards against runaway clients. */
-const WRITES_PER_SECOND = 50
 
 function createClient(config: Config): Redis | null {
   const common = {
@@ -72,25 +68,20 @@ async function redisPlugin(app: FastifyInstance, opts: { config: Config }) {
   redis.on('+switch-master' as 'error', () => app.log.warn('redis master switched'))
   app.dependencyProbes.set('redis', async () => ({ status: redis.status }))
 
-  app.addHook('preHandler', async (request) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !request.actor) return
-    // Not ready (failover, outage): skip rather than queue, so no request waits on Redis.
-    if (redis.status !== 'ready') return
-    const bucket = `rl:${request.actor.officerId}:${Math.floor(Date.now() / 1000)}`
-    let count: number
-    try {
-      const result = await redis.multi().incr(bucket).expire(bucket, 2).exec()
-      count = Number(result?.[0]?.[1] ?? 0)
-    } catch (err) {
-      failures.inc()
-      request.log.warn({ err: (err as Error).message }, 'rate limiter skipped: redis unavailable')
-      return
-    }
-    if (count > WRITES_PER_SECOND) {
-      throw new AppError(429, 'RATE_LIMITED', `More than ${WRITES_PER_SECOND} writes a second from one officer; slow down`, undefined, {
-        'retry-after': '1',
+  // The rate limiter's shared counters (src/plugins/rate-limit.ts): one pipeline per flush, every
+  // command bounded by commandTimeout; nothing is sent while the connection is not ready.
+  app.rateLimiter.useSharedStore({
+    ready: () => redis.status === 'ready',
+    async addAll(increments) {
+      const pipeline = redis.pipeline()
+      for (const { key, by } of increments) pipeline.incrby(`rl:${key}`, by).expire(`rl:${key}`, 3)
+      const results = (await pipeline.exec()) ?? []
+      return increments.map((_, i) => {
+        const [err, total] = results[2 * i] ?? [new Error('no answer'), 0]
+        if (err) throw err
+        return Number(total)
       })
-    }
+    },
   })
 
   app.addHook('onClose', async () => {
@@ -100,4 +91,4 @@ async function redisPlugin(app: FastifyInstance, opts: { config: Config }) {
   })
 }
 
-export default fp(redisPlugin, { name: 'redis', dependencies: ['metrics', 'health'] })
+export default fp(redisPlugin, { name: 'redis', dependencies: ['metrics', 'health', 'rate-limit'] })

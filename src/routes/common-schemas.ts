@@ -12,6 +12,9 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     requestId: Type.String(),
     details: Type.Optional(Type.Unknown()),
+    omittedDetails: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Problems found beyond those listed in details (a 400 lists the first 100, in at most 64 KB)' }),
+    ),
   },
   { $id: 'ErrorBody' },
 )

@@ -69,3 +69,27 @@ t.test('a database that stays unreachable ends in DATABASE_UNAVAILABLE at the de
   t.equal((err as AppError).status, 503)
   t.ok(waited >= 1000, `waited for the failover window (${waited} ms) instead of failing at once`)
 })
+
+t.test('a read with no database to answer is 503 DATABASE_UNAVAILABLE with Retry-After, never 500', async (t) => {
+  const { buildApp } = await import('../../src/app.ts')
+  const { signToken } = await import('../../src/services/jwt-service.ts')
+  // Primary and replica both refuse (nothing listens on 127.0.0.99:1): a failover with no node left.
+  const config = loadConfig({}, {
+    jwtSecret: TEST_JWT_SECRET,
+    databaseUrl: 'postgres://tqdt:tqdt@127.0.0.99:1/tqdt',
+    databaseReplicaUrl: 'postgres://tqdt:tqdt@127.0.0.99:2/tqdt',
+    connectTimeoutMs: 300,
+    queueEnabled: false,
+    logLevel: 'silent',
+  })
+  const app = await buildApp(config, { logger: false })
+  await app.ready()
+  t.teardown(() => app.close())
+  const token = signToken({ officerId: '02CI-r', name: 'r', office: '02CI', role: 'officer' }, TEST_JWT_SECRET, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 600 })
+  for (const url of ['/api/v1/handovers/00000000-0000-4000-8000-000000000000', '/api/v1/handovers?limit=5', '/api/v1/notices']) {
+    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } })
+    t.equal(res.statusCode, 503, url)
+    t.equal(res.json().code, 'DATABASE_UNAVAILABLE')
+    t.equal(res.headers['retry-after'], '5')
+  }
+})

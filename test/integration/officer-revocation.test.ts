@@ -6,21 +6,14 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
-import { buildTestApp, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
+import { buildNodeOnSchema, buildTestApp, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/commands/officer-command.ts')
 const run = promisify(execFile)
 
 t.test('a disabled officer gets 401 TOKEN_REVOKED on every node within 60 s, remembered tokens included', async (t) => {
   const first = await buildTestApp(t)
-  const second = await buildApp(
-    loadConfig({}, { databaseUrl: testDatabaseUrl(), databaseSchema: first.schema, jwtSecret: TEST_JWT_SECRET, queueEnabled: false, logLevel: 'silent' }),
-    { logger: false },
-  )
-  await second.ready()
-  t.teardown(() => second.close())
+  const second = await buildNodeOnSchema(t, first.schema)
   const nodes: Array<[string, FastifyInstance]> = [['node 1', first.app], ['node 2', second]]
   const officer = (...args: string[]) =>
     run(process.execPath, [COMMAND, ...args], {

@@ -118,6 +118,10 @@ function checkRows(request: FastifyRequest, rows: ParsedRow[]): void {
 
 function readUpload(request: FastifyRequest, maxRows: number): { format: 'csv' | 'json'; fileName: string | null; rows: ParsedRow[] } {
   const query = request.query as Static<typeof UploadQuery>
+  // Without a Content-Type Fastify reads no body, and the per-media-type schemas check nothing.
+  if (request.body === undefined || request.body === null) {
+    throw invalid([{ field: 'body', code: 'FIELD_REQUIRED', message: 'send the batch as text/csv or application/json' }], 'The request has no batch')
+  }
   try {
     if (typeof request.body === 'string') {
       return { format: 'csv', fileName: query.fileName ?? null, rows: rowsFromCsv(request.body, maxRows) }
