@@ -68,10 +68,13 @@ export function actorOf(partial: Partial<Actor> = {}): Actor {
   return { officerId: partial.officerId ?? `${office}-${role}`, name: partial.name ?? `Officer ${office}`, office, role }
 }
 
+/** Tests send bursts from one officer and one address; the limits have their own tests (rate-limit.test.ts). */
+export const NO_RATE_LIMITS: Config['rateLimits'] = { officerWritesPerSecond: 1e6, officerReadsPerSecond: 1e6, addressPerSecond: 1e6, addressRefusalsPerSecond: 1e6 }
+
 /** A second app node on an existing test schema (two nodes sharing one database, e.g. for revocation). */
 export async function buildNodeOnSchema(t: Test, schema: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   const app = await buildApp(
-    loadConfig({}, { databaseUrl: testDatabaseUrl(), databaseSchema: schema, jwtSecret: TEST_JWT_SECRET, queueEnabled: false, logLevel: 'silent', ...overrides }),
+    loadConfig({}, { databaseUrl: testDatabaseUrl(), databaseSchema: schema, jwtSecret: TEST_JWT_SECRET, queueEnabled: false, logLevel: 'silent', rateLimits: NO_RATE_LIMITS, ...overrides }),
     { logger: false },
   )
   await app.ready()
@@ -91,6 +94,7 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
       queueEnabled: false,
       logLevel: 'silent',
       writeDeadlineMs: 5000,
+      rateLimits: NO_RATE_LIMITS,
       ...overrides,
     },
   )

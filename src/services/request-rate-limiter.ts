@@ -31,7 +31,7 @@ export const FLUSH_MS = 100
 export class RequestRateLimiter {
   private readonly counts = new Map<string, WindowCount>()
   private store: SharedCounterStore | null = null
-  private flushing = false
+  private inFlight: Promise<void> | null = null
   /** Store errors since start (a flush that failed; the counts stay local). */
   storeErrors = 0
 
@@ -75,6 +75,15 @@ export class RequestRateLimiter {
 
   /** Sends what was counted since the last flush; drops windows that are over. Never throws. */
   async flush(): Promise<void> {
+    // One send at a time: a flush asked for during another waits for it, then sends what is left.
+    while (this.inFlight) await this.inFlight
+    this.inFlight = this.send().finally(() => {
+      this.inFlight = null
+    })
+    await this.inFlight
+  }
+
+  private async send(): Promise<void> {
     const window = Math.floor(this.now() / 1000)
     const due: Array<{ key: string; count: WindowCount; by: number }> = []
     for (const [key, count] of this.counts) {
@@ -84,8 +93,7 @@ export class RequestRateLimiter {
       }
       if (count.unsent > 0) due.push({ key, count, by: count.unsent })
     }
-    if (due.length === 0 || this.flushing || !this.store?.ready()) return
-    this.flushing = true
+    if (due.length === 0 || !this.store?.ready()) return
     try {
       const totals = await this.store.addAll(due.map((d) => ({ key: `${d.key}:${d.count.window}`, by: d.by })))
       due.forEach((d, i) => {
@@ -94,8 +102,6 @@ export class RequestRateLimiter {
       })
     } catch {
       this.storeErrors++
-    } finally {
-      this.flushing = false
     }
   }
 
