@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
-import { AppError, invalid, sendError, toAppError } from './errors.ts'
+import { invalid } from './domain/errors.ts'
+import { AppError, sendError, toAppError } from './errors.ts'
 import { unstorableValues } from './services/storable-input.ts'
 import { identifierFormats, identifierNormalizers, OFFICE_CODE } from './services/identifiers.ts'
 import { OfficeRegistry } from './services/office-registry.ts'
@@ -14,6 +15,7 @@ import officeRegistryPlugin from './plugins/office-registry.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import postgresPlugin from './plugins/postgres.ts'
 import databaseMetricsPlugin from './plugins/database-metrics.ts'
+import auditSealerPlugin from './plugins/audit-sealer.ts'
 import redisPlugin from './plugins/redis.ts'
 import queuePlugin from './plugins/queue.ts'
 import authPlugin from './plugins/auth.ts'
@@ -140,6 +142,7 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   await app.register(clientAllowlistPlugin, { config })
   await app.register(postgresPlugin, { config })
   await app.register(databaseMetricsPlugin)
+  await app.register(auditSealerPlugin, { config })
   await app.register(healthPlugin)
   await app.register(printLinksPlugin, { config })
   await app.register(officeRegistryPlugin, { config })

@@ -93,6 +93,18 @@ export interface Config {
   publicBaseUrl: string
   /** How often each node re-reads the office registry: an imported office is accepted everywhere within this. */
   officeRegistryRefreshMs: number
+  /** PEM file of the Ed25519 key that signs audit checkpoints (the app's, never PostgreSQL's); null: this node does not seal. */
+  auditSigningKeyFile: string | null
+  /** PEM file of every trusted audit public key (current and retired); null: only the signing key's own. */
+  auditTrustedKeysFile: string | null
+  /** This host's store of checkpoint copies outside PostgreSQL (a directory the database's OS user cannot write); null: none. */
+  auditCheckpointDir: string | null
+  /** How often the sealer looks for unsealed audit rows; 0 stops sealing on this node. */
+  auditSealIntervalMs: number
+  /** Most audit rows sealed under one checkpoint. */
+  auditSealBatch: number
+  /** The log's name inside every signed checkpoint, so checkpoints of different logs never pass for each other. */
+  auditLogName: string
 }
 
 type Env = Record<string, string | undefined>
@@ -223,6 +235,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     printLinkTtlSeconds: int(env, 'PRINT_LINK_TTL_SECONDS', 600, 30, 86_400),
     officeRegistryRefreshMs: int(env, 'OFFICE_REGISTRY_REFRESH_MS', 60_000, 200, 3_600_000),
     publicBaseUrl: str(env, 'PUBLIC_BASE_URL', 'http://127.0.0.10:8080').replace(/\/+$/, ''),
+    auditSigningKeyFile: optional(env, 'AUDIT_SIGNING_KEY_FILE'),
+    auditTrustedKeysFile: optional(env, 'AUDIT_TRUSTED_KEYS_FILE'),
+    auditCheckpointDir: optional(env, 'AUDIT_CHECKPOINT_DIR'),
+    // A second: the lag an auditor sees before a change has a proof, for one small query a second.
+    auditSealIntervalMs: int(env, 'AUDIT_SEAL_INTERVAL_MS', 1000, 0, 3_600_000),
+    auditSealBatch: int(env, 'AUDIT_SEAL_BATCH', 2000, 1, 100_000),
+    auditLogName: str(env, 'AUDIT_LOG_NAME', 'tqdt-ha'),
     ...overrides,
   }
   checkTokenSettings(config)
@@ -250,6 +269,11 @@ export { ConfigError }
 export function loadCommandConfig(env: Env = process.env) {
   return {
     databaseUrl: str(env, 'DATABASE_URL', 'postgres://tqdt:tqdt@127.0.0.1:5432/tqdt'),
+    auditTrustedKeysFile: optional(env, 'AUDIT_TRUSTED_KEYS_FILE'),
+    auditSigningKeyFile: optional(env, 'AUDIT_SIGNING_KEY_FILE'),
+    auditLogName: str(env, 'AUDIT_LOG_NAME', 'tqdt-ha'),
+    /** Comma-separated checkpoint store directories (one per app host) to check the database against. */
+    auditCheckpointDirs: (optional(env, 'AUDIT_CHECKPOINT_DIRS') ?? optional(env, 'AUDIT_CHECKPOINT_DIR') ?? '').split(',').filter(Boolean),
     jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtIssuer: str(env, 'JWT_ISSUER', 'tqdt-ha'),
     jwtAudience: str(env, 'JWT_AUDIENCE', 'tqdt-api'),

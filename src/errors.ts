@@ -1,14 +1,10 @@
 // Every error a client can see: a stable code, a fitting HTTP status and a message a person can act
 // on. The one error handler below turns anything thrown into {code, message, requestId, details?};
-// 5xx bodies never carry internals.
+// 5xx bodies never carry internals. Services refuse with a DomainError (no HTTP there); its kind
+// becomes a status here.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { isFailoverError, isRetryableTransactionError } from './db/failover-errors.ts'
-
-export interface FieldProblem {
-  field: string
-  code: string
-  message?: string
-}
+import { DomainError, type FieldProblem, type RefusalKind } from './domain/errors.ts'
 
 export class AppError extends Error {
   readonly code: string
@@ -33,22 +29,24 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (code: string, message: string) => new AppError(404, code, message)
-export const conflict = (code: string, message: string, details?: unknown) =>
-  new AppError(409, code, message, details)
-export const forbidden = (code: string, message: string) => new AppError(403, code, message)
-export const invalid = (problems: FieldProblem[], message = 'The request has invalid fields') =>
-  new AppError(400, 'VALIDATION_FAILED', message, problems)
+export const STATUS_OF_REFUSAL: Readonly<Record<RefusalKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+  unavailable: 503,
+}
 
-/** The database stayed unreachable or read-only past the write deadline (a failover that did not end). */
-export const databaseUnavailable = (retryAfterSeconds: number) =>
-  new AppError(
-    503,
-    'DATABASE_UNAVAILABLE',
-    'The database did not become writable in time; the change was not made. Retry with the same Idempotency-Key.',
-    undefined,
-    { 'retry-after': String(retryAfterSeconds) },
-  )
+function fromDomainError(error: DomainError): AppError {
+  const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds
+  if (error.kind === 'unavailable') {
+    return new AppError(503, error.code, error.message, undefined, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : undefined)
+  }
+  return new AppError(STATUS_OF_REFUSAL[error.kind], error.code, error.message, error.details)
+}
 
 /**
  * A read met no database that could answer (both the primary and the replicas away, or a statement cut
@@ -163,8 +161,9 @@ export function validationProblems(errors: AjvError[], context: string | undefin
 
 /** A 400 VALIDATION_FAILED listing the first problems; the message and `omittedDetails` say how many more. */
 export function invalidProblems({ problems, omitted }: ProblemList): AppError {
-  if (omitted === 0) return invalid(problems)
-  const error = invalid(problems, `The request has invalid fields: the first ${problems.length} are listed, ${omitted} more are not`)
+  const invalid = (message: string) => new AppError(400, 'VALIDATION_FAILED', message, problems)
+  if (omitted === 0) return invalid('The request has invalid fields')
+  const error = invalid(`The request has invalid fields: the first ${problems.length} are listed, ${omitted} more are not`)
   error.omittedDetails = omitted
   return error
 }
@@ -201,6 +200,7 @@ function withinErrorBudget(body: Record<string, unknown>): Record<string, unknow
 /** Maps Fastify's own errors (parsing, limits, validation) to stable codes. */
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error
+  if (error instanceof DomainError) return fromDomainError(error)
   if (isFailoverError(error) || isRetryableTransactionError(error)) return databaseUnavailableForRead()
   const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string }
   if (fe.validation) {

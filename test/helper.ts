@@ -1,15 +1,19 @@
 // Shared by the integration tests: a real PostgreSQL (TEST_DATABASE_URL, set by the test command to
 // the cluster's primary through HAProxy), a fresh schema per test file instead of truncating tables,
 // and tokens for officers of any office and role.
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { runMigrations } from '../src/db/migration-runner.ts'
-import { signToken, type Actor, type Role } from '../src/services/jwt-service.ts'
+import type { Actor, Role } from '../src/domain/actor.ts'
+import { signToken } from '../src/services/jwt-service.ts'
 
 /** Offices the tests name besides the registry's own (migrations/008_office_registry.sql). */
 export const TEST_OFFICES = ['00AD', '02CC', '02DS', '03CE', '04XX']
@@ -51,6 +55,24 @@ export async function createTestSchema(t: Test): Promise<string> {
   return schema
 }
 
+let auditKeyDir: string | null = null
+
+/**
+ * The audit signing key of this test process (Ed25519, PEM) and its public key, in a temporary
+ * folder removed when the process exits: every test app of the file signs with it.
+ */
+export function testAuditKeys(): { signingKeyFile: string; publicKeyFile: string } {
+  if (auditKeyDir === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'tqdt-audit-keys-'))
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    writeFileSync(join(dir, 'signing.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+    writeFileSync(join(dir, 'public.pem'), publicKey.export({ type: 'spki', format: 'pem' }))
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+    auditKeyDir = dir
+  }
+  return { signingKeyFile: join(auditKeyDir, 'signing.pem'), publicKeyFile: join(auditKeyDir, 'public.pem') }
+}
+
 export interface TestApp {
   app: FastifyInstance
   schema: string
@@ -84,6 +106,8 @@ export async function buildNodeOnSchema(t: Test, schema: string, overrides: Part
 
 export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
   const schema = await createTestSchema(t)
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'tqdt-checkpoints-'))
+  t.teardown(() => rmSync(checkpointDir, { recursive: true, force: true }))
   const config = loadConfig(
     {},
     {
@@ -95,6 +119,10 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
       logLevel: 'silent',
       writeDeadlineMs: 5000,
       rateLimits: NO_RATE_LIMITS,
+      // Tests seal when they mean to (app.audit.sealNow()), not on a timer.
+      auditSealIntervalMs: 0,
+      auditSigningKeyFile: testAuditKeys().signingKeyFile,
+      auditCheckpointDir: checkpointDir,
       ...overrides,
     },
   )

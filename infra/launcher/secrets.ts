@@ -1,7 +1,7 @@
 // Secrets are generated once per checkout into the inventory's secrets folder (mode 0600) and never
 // regenerated, so a restart keeps passwords, tokens signed with the JWT secret stay valid, and a
 // `down --purge` (which keeps this folder) does not invalidate what tests or operators hold.
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Inventory } from './inventory.ts'
@@ -71,7 +71,26 @@ export function ensureSecrets(inv: Inventory): Secrets {
     const path = join(dir, file)
     if (!existsSync(path)) writeFileSync(path, newSecret(key === 'jwtSecret' ? 48 : 24) + '\n', { mode: 0o600 })
   }
+  ensureAuditKeys(inv)
   return readSecrets(inv)
+}
+
+/**
+ * The Ed25519 key that signs the audit trail's checkpoints (the app's, like the JWT secret: PostgreSQL
+ * never sees it) and the file of trusted public keys that every verifier reads. Generated once; a
+ * rotation adds the new public key to the trusted file and keeps the old ones (docs/operations/audit.md).
+ */
+export function auditKeyFiles(inv: Inventory): { signingKey: string; trustedKeys: string } {
+  const dir = clusterPath(inv, 'secrets')
+  return { signingKey: join(dir, 'audit-signing-key.pem'), trustedKeys: join(dir, 'audit-public-keys.pem') }
+}
+
+function ensureAuditKeys(inv: Inventory): void {
+  const files = auditKeyFiles(inv)
+  if (existsSync(files.signingKey)) return
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  writeFileSync(files.trustedKeys, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 })
+  writeFileSync(files.signingKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
 }
 
 export function readSecrets(inv: Inventory): Secrets {

@@ -6,8 +6,7 @@ import { seededHandoverId } from '../../src/commands/seed-command.ts'
 import { Database, type PreparedStatement, type Queryable } from '../../src/db/database.ts'
 import { getHandover, searchHandoverList } from '../../src/services/handover-query-service.ts'
 import { createHandover } from '../../src/services/handover-service.ts'
-import { runIdempotentWrite } from '../../src/services/idempotency-service.ts'
-import type { Actor } from '../../src/services/jwt-service.ts'
+import type { Actor } from '../../src/domain/actor.ts'
 
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: 'bench-runner' })
@@ -121,9 +120,9 @@ export async function readStatements(q: Queryable, sample: SampledHandover): Pro
 }
 
 /**
- * The statements of one handover create through the real write path (idempotency key, transaction,
- * audit row, outbox event, stored response): a Database whose pool hands out a recording connection.
- * It creates one real handover for `office`.
+ * The statements of one handover create through the real write path (its read, and its one guarded
+ * write: idempotency claim, record, audit row, outbox event, stored outcome): a Database whose pool
+ * hands out a recording connection. It creates one real handover for `office`.
  */
 export async function createStatements(client: pg.Client, office: string, destination: string): Promise<Statement[]> {
   const seen: Statement[] = []
@@ -136,9 +135,9 @@ export async function createStatements(client: pg.Client, office: string, destin
     containers: [{ containerNumber: 'CSQU3054383', carrierSeal: 'CS1', customsSeal: 'HQ1' }],
     vehicle: '51C-12345', route: 'bench: statements of one create', dueAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
   }
-  await runIdempotentWrite(db, { actor, requestId: `bench-${Date.now()}`, key: null, method: 'POST', path: '/api/v1/handovers', body }, 48, (ctx) =>
-    createHandover(ctx, body),
-  )
+  const requestId = `bench-${Date.now()}`
+  const claim = { caller: actor.officerId, key: `request:${requestId}`, fingerprint: requestId, ttlHours: 48 }
+  await createHandover(db, { actor, requestId, now: new Date().toISOString(), claim }, body)
   return seen
 }
 

@@ -1,38 +1,29 @@
 // npm-less bulk seeding for benchmarks: realistic goods handovers with their containers and seals,
 // receipts, the destination's eligible lists and gate confirmations, and the audit rows every one of
-// those changes would have left — chained with the app's own hashing so `npm run audit:verify`
-// still passes. Rows go in with COPY, a batch per transaction.
+// those changes would have left (the app's sealer then seals them like any other rows). Rows go in
+// with COPY, a batch per transaction.
 //
 //   DATABASE_URL=postgres://… node src/commands/seed-command.ts --handovers 1000000 [--batch 1000] [--schema s]
 //
 // Idempotent: --handovers N means "N seeded handovers in all". Seeded handover k has an id derived
 // from k, batches commit in order, so the seeded ones are always ordinals 0..k-1 and a re-run (or a
 // run interrupted by Ctrl-C) finds k with a few primary-key lookups and adds the rest. There is no
-// --reset: deleting audit rows is exactly what the chain exists to expose; use a fresh database or
-// schema instead. History grows backwards from the first seed (about 5 years per 10⁷ handovers), so
+// --reset: deleting audit rows is exactly what the sealed trail exists to expose; use a fresh
+// database or schema instead. History grows backwards from the first seed (about 5 years per 10⁷ handovers), so
 // the newest pages of every office look the same at every size.
 import { createHash, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { loadCommandConfig } from '../config.ts'
-import { AUDIT_STRIPES, type AuditColumns } from '../db/audit-repository.ts'
-import type { ContainerRecord, HandoverRecord, ReceiptRecord } from '../db/handover-repository.ts'
-import {
-  copyRows,
-  handedOverAtOf,
-  handoverExists,
-  lockAuditHeads,
-  reserveHandoverNumbers,
-  textArray,
-  updateAuditHeads,
-  type CopyValue,
-} from '../db/seed-repository.ts'
-import { stripeOf } from '../services/audit-service.ts'
+import { GATE_CONFIRMATION_ENTITY, GATE_DECLARATION_ENTITY, type GateConfirmationRecord } from '../domain/gate.ts'
+import { HANDOVER_ENTITY, type ContainerRecord, type HandoverRecord, type HandoverStatus, type ReceiptRecord } from '../domain/handover.ts'
+import type { AuditAppend } from '../db/write-statement.ts'
+import { copyRows, handedOverAtOf, handoverExists, reserveHandoverNumbers, textArray, type CopyValue } from '../db/seed-repository.ts'
 import { canonicalJson } from '../services/canonical-json.ts'
-import { GATE_DECLARATION_ENTITY, contentHashOf, contentOf } from '../services/gate-declaration-service.ts'
+import { contentHashOf, contentOf } from '../services/gate-declaration-service.ts'
 import { confirmationView } from '../services/gate-views.ts'
-import { ENTITY_TYPE as HANDOVER_ENTITY, handoverNumberOf, vietnamYearOf } from '../services/handover-service.ts'
-import { transition, type HandoverStatus } from '../services/handover-state-machine.ts'
+import { handoverNumberOf, vietnamYearOf } from '../services/handover-service.ts'
+import { transition } from '../services/handover-state-machine.ts'
 import { handoverView } from '../services/handover-views.ts'
 import { containerCheckDigit, taxCheckDigit } from '../services/identifiers.ts'
 import { SYSTEM_ACTOR } from '../jobs/overdue-scan-job.ts'
@@ -121,10 +112,7 @@ function taxCodeOf(r: () => number): string {
 }
 
 /** An audit row's columns (as the service writes them) and the change it records. */
-interface AuditEvent extends AuditColumns {
-  before: unknown
-  after: unknown
-}
+type AuditEvent = Omit<AuditAppend, 'entry' | 'event'> & { before: unknown; after: unknown }
 
 /** Everything one seeded handover puts in the database, before its number is known. */
 interface Plan {
@@ -205,14 +193,14 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
     declarationDate: iso(handedAt - 86_400_000).slice(0, 10), procedureType: 'B11', channel: 1 + Math.floor(r() * 3),
     containers: createdContainers.map((c) => ({ containerNumber: c.containerNumber, carrierSeal: c.carrierSeal, customsSeal: c.customsSeal })),
   } as Parameters<typeof contentOf>[0])
-  const confirmations = received
+  const confirmations: GateConfirmationRecord[] = received
     ? finalContainers.map((c, i) => {
-        const passedAt = new Date(receivedAt + minutes(10 + i * 3 + Math.floor(r() * 40)))
+        const passedAt = iso(receivedAt + minutes(10 + i * 3 + Math.floor(r() * 40)))
         return {
-          id: randomUUID(), declaration_number: declarationNumber, office: to.code, kind: 'container' as const, entry_ref: c.containerNumber,
-          carrier_seal: c.carrierSeal, customs_seal: c.newSealNumber ?? c.customsSeal, quantity: null, weight: null, passed_at: passedAt,
-          officer_id: receiver, entered_by: receiver, origin: 'online' as const, paper_reference: null, recorded_at: passedAt,
-          status: 'CONFIRMED' as const, cancel_reason: null, cancelled_at: null, cancelled_by: null, cancel_origin: null, cancel_recorded_at: null,
+          id: randomUUID(), declarationNumber, office: to.code, kind: 'container', entryRef: c.containerNumber,
+          carrierSeal: c.carrierSeal, customsSeal: c.newSealNumber ?? c.customsSeal, quantity: null, weight: null, passedAt,
+          officerId: receiver, enteredBy: receiver, origin: 'online', paperReference: null, recordedAt: passedAt,
+          status: 'CONFIRMED', cancelReason: null, cancelledAt: null, cancelledBy: null, cancelOrigin: null, cancelRecordedAt: null,
         }
       })
     : []
@@ -223,8 +211,8 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
     ],
     containers: content.containers.map((c, i) => [declarationNumber, c.containerNumber, i, c.carrierSeal, c.customsSeal]),
     confirmations: confirmations.map((c) => [
-      c.id, c.declaration_number, c.office, c.kind, c.entry_ref, c.carrier_seal, c.customs_seal, c.passed_at.toISOString(),
-      c.officer_id, c.entered_by, c.origin, c.passed_at.toISOString(),
+      c.id, c.declarationNumber, c.office, c.kind, c.entryRef, c.carrierSeal, c.customsSeal, c.passedAt,
+      c.officerId, c.enteredBy, c.origin, c.recordedAt,
     ]),
   }
 
@@ -243,7 +231,7 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
   })
   if (received) {
     step('receive', discrepant ? 'ARRIVED_WITH_DISCREPANCY' : 'ARRIVED', {}, (before, after) => {
-      const view = handoverView(after, finalContainers, [], receipt)
+      const view = handoverView({ ...after, containers: finalContainers, goods: [], receipt })
       return {
         entityType: HANDOVER_ENTITY, entityId: created.id, action: 'receive', officerId: receiver, office: to.code, occurredAt: iso(receivedAt),
         before: { status: before.status, version: before.version }, after: { status: after.status, version: after.version, receipt: view.receipt, containers: view.containers },
@@ -252,12 +240,12 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
   }
   if (fate === 'closed') {
     const at = iso(receivedAt + minutes(5 + Math.floor(r() * 60)))
-    step('close', 'CLOSED', { closedAt: at, closedBy: receiver }, (b, a) => simple(b, a, 'close', receiver, to.code, at, { closed_at: at, closed_by: receiver }))
+    step('close', 'CLOSED', { closedAt: at, closedBy: receiver }, (b, a) => simple(b, a, 'close', receiver, to.code, at, { closedAt: at, closedBy: receiver }))
   } else if (fate === 'cancelled') {
     const at = iso(handedAt + minutes(10 + Math.floor(r() * 110)))
     const reason = 'Doanh nghiệp đề nghị hủy do thay đổi phương tiện vận chuyển'
     step('cancel', 'CANCELLED', { cancelledAt: at, cancelledBy: handedBy, cancelReason: reason }, (b, a) =>
-      simple(b, a, 'cancel', handedBy, from.code, at, { cancelled_at: at, cancelled_by: handedBy, cancel_reason: reason }))
+      simple(b, a, 'cancel', handedBy, from.code, at, { cancelledAt: at, cancelledBy: handedBy, cancelReason: reason }))
   } else if (fate === 'resolved') {
     const overdueAt = iso(dueAt + minutes(1 + Math.floor(r() * 10)))
     const openedAt = iso(dueAt + minutes(60 + Math.floor(r() * 180)))
@@ -265,12 +253,12 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
     const note = 'Liên hệ doanh nghiệp vận tải xác minh lý do chậm'
     const explanation = 'Xe hỏng trên đường, có xác nhận của cơ quan công an'
     step('markOverdue', 'OVERDUE', { overdueAt }, (b, a) =>
-      simple(b, a, 'markOverdue', SYSTEM_ACTOR.officerId, SYSTEM_ACTOR.office, overdueAt, { overdue_at: overdueAt, dueAt: created.dueAt }))
+      simple(b, a, 'markOverdue', SYSTEM_ACTOR.officerId, SYSTEM_ACTOR.office, overdueAt, { overdueAt, dueAt: created.dueAt }))
     step('openVerification', 'UNDER_VERIFICATION', { verificationOpenedAt: openedAt, verificationOpenedBy: handedBy, verificationNote: note }, (b, a) =>
-      simple(b, a, 'openVerification', handedBy, from.code, openedAt, { verification_opened_at: openedAt, verification_opened_by: handedBy, verification_note: note }))
+      simple(b, a, 'openVerification', handedBy, from.code, openedAt, { verificationOpenedAt: openedAt, verificationOpenedBy: handedBy, verificationNote: note }))
     step('recordVerificationResult', 'RESOLVED', { verificationOutcome: 'RESOLVED', verificationExplanation: explanation, verificationDecidedAt: decidedAt, verificationDecidedBy: handedBy }, (b, a) =>
       simple(b, a, 'recordVerificationResult', handedBy, from.code, decidedAt, {
-        verification_outcome: 'RESOLVED', verification_explanation: explanation, verification_decided_at: decidedAt, verification_decided_by: handedBy,
+        verificationOutcome: 'RESOLVED', verificationExplanation: explanation, verificationDecidedAt: decidedAt, verificationDecidedBy: handedBy,
       }))
   }
   const finalRecord = final
@@ -280,7 +268,7 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
     events: (numbered) => {
       const createEvent: AuditEvent = {
         entityType: HANDOVER_ENTITY, entityId: created.id, action: 'create', officerId: handedBy, office: from.code,
-        occurredAt: created.handedOverAt, before: null, after: handoverView(numbered, createdContainers, [], null),
+        occurredAt: created.handedOverAt, before: null, after: handoverView({ ...numbered, containers: createdContainers, goods: [], receipt: null }),
       }
       const listEvent: AuditEvent = {
         entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'register', officerId: listOfficer,
@@ -288,8 +276,8 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
       }
       const transitions = later.map((make) => make())
       const gate = confirmations.map((c): AuditEvent => ({
-        entityType: 'gate_confirmation', entityId: c.id, action: 'confirm_container', officerId: receiver, office: to.code,
-        occurredAt: c.passed_at.toISOString(), before: null, after: confirmationView(c),
+        entityType: GATE_CONFIRMATION_ENTITY, entityId: c.id, action: 'confirm_container', officerId: receiver, office: to.code,
+        occurredAt: c.passedAt, before: null, after: confirmationView(c),
       }))
       return [createEvent, listEvent, ...transitions, ...gate]
     },
@@ -314,9 +302,7 @@ const GATE_CONFIRMATION_COLUMNS = [
   'id', 'declaration_number', 'office', 'kind', 'entry_ref', 'carrier_seal', 'customs_seal', 'passed_at', 'officer_id', 'entered_by',
   'origin', 'recorded_at',
 ] as const
-const AUDIT_COLUMNS = [
-  'stripe', 'seq', 'entry', 'prev_hash', 'hash', 'entity_type', 'entity_id', 'action', 'officer_id', 'office', 'occurred_at', 'recorded_at',
-] as const
+const AUDIT_COLUMNS = ['entity_type', 'entity_id', 'action', 'officer_id', 'office', 'occurred_at', 'recorded_at', 'entry'] as const
 
 function handoverRow(h: HandoverRecord): CopyValue[] {
   const lastChange = h.closedAt ?? h.cancelledAt ?? h.verificationDecidedAt ?? h.handedOverAt
@@ -389,7 +375,7 @@ async function seedBatch(client: pg.Client, from: number, to: number, anchorMs: 
   }
   await client.query('BEGIN')
   try {
-    const next = await reserveHandoverNumbers(client, [...groups.values()])
+    const numbers = await reserveHandoverNumbers(client, [...groups.values()])
     const handovers: CopyValue[][] = []
     const containers: CopyValue[][] = []
     const receipts: CopyValue[][] = []
@@ -399,8 +385,7 @@ async function seedBatch(client: pg.Client, from: number, to: number, anchorMs: 
     const entries: Array<{ e: AuditEvent; entry: string }> = []
     for (const p of plans) {
       const key = `${p.created.departureOffice}/${vietnamYearOf(p.created.handedOverAt)}`
-      const seq = next.get(key) as number
-      next.set(key, seq + 1)
+      const seq = (numbers.get(key) as number[]).shift() as number
       const number = handoverNumberOf(p.created.departureOffice, vietnamYearOf(p.created.handedOverAt), seq)
       const numbered = { ...p.created, handoverNumber: number }
       handovers.push(handoverRow({ ...p.final, handoverNumber: number }))
@@ -420,21 +405,8 @@ async function seedBatch(client: pg.Client, from: number, to: number, anchorMs: 
     await copyRows(client, 'gate_declarations', GATE_DECLARATION_COLUMNS, declarations)
     await copyRows(client, 'gate_containers', GATE_CONTAINER_COLUMNS, gateContainers)
     await copyRows(client, 'gate_confirmations', GATE_CONFIRMATION_COLUMNS, confirmations)
-
-    // The chain heads are held from here to COMMIT: app writers wait this long, so nothing slow below.
-    const heads = await lockAuditHeads(client)
-    if (heads.length !== AUDIT_STRIPES) throw new Error(`expected ${AUDIT_STRIPES} audit chain heads, found ${heads.length}`)
-    const audit: CopyValue[][] = entries.map(({ e, entry }) => {
-      const head = heads[stripeOf(e.entityId)]!
-      const seq = head.lastSeq + 1n
-      const hash = createHash('sha256').update(`${head.lastHash}\n${entry}`, 'utf8').digest('hex')
-      const row: CopyValue[] = [head.stripe, seq.toString(), entry, head.lastHash, hash, e.entityType, e.entityId, e.action, e.officerId, e.office, e.occurredAt, e.occurredAt]
-      head.lastSeq = seq
-      head.lastHash = hash
-      return row
-    })
+    const audit: CopyValue[][] = entries.map(({ e, entry }) => [e.entityType, e.entityId, e.action, e.officerId, e.office, e.occurredAt, e.occurredAt, entry])
     await copyRows(client, 'audit_log', AUDIT_COLUMNS, audit)
-    await updateAuditHeads(client, heads)
     await client.query('COMMIT')
     return audit.length
   } catch (err) {
@@ -498,7 +470,7 @@ if (import.meta.main) {
     process.exit(2)
   }
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 20_000) {
-    console.error('seed: --batch must be from 1 to 20000 (each batch is one transaction holding the audit chain heads)')
+    console.error('seed: --batch must be from 1 to 20000 (each batch is one transaction)')
     process.exit(2)
   }
   if (values.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(values.schema)) {

@@ -1,99 +1,28 @@
-// SQL of the hash-chained audit trail (see migrations/001_foundation.sql for the chain layout).
+// SQL of the audit trail's rows (table audit_log, migrations/011_write_path.sql). A change appends its
+// row and nothing else; sealing is audit-seal-repository.ts.
 import type { Queryable } from './database.ts'
+import type { AuditAppend } from './write-statement.ts'
 
-export const AUDIT_STRIPES = 16
-
-export interface AuditRow {
-  stripe: number
-  seq: string
-  entry: string
-  prev_hash: string
-  hash: string
-  entity_type: string
-  entity_id: string
-  action: string
-  officer_id: string
-  office: string
-  occurred_at: Date
-}
-
-export interface AuditColumns {
-  entityType: string
-  entityId: string
-  action: string
-  officerId: string
-  office: string
-  occurredAt: string
-}
-
-export interface OutboxEventInsert {
-  eventType: string
-  entityType: string
-  entityId: string
-  payload: string
-}
-
-// One round trip for the audit row and the change's outbox event: lock the stripe's head, chain the
-// row to it, move the head, and queue the event. The head row lock is held to COMMIT, which
-// serialises writers of one stripe only.
-const APPEND_SQL = `
-WITH head AS (
-  SELECT stripe, last_seq, last_hash FROM audit_chain_heads WHERE stripe = $1 FOR UPDATE
-), chained AS (
-  SELECT stripe, last_seq + 1 AS seq, last_hash AS prev_hash,
-         encode(sha256(convert_to(last_hash || E'\\n' || $2::text, 'UTF8')), 'hex') AS hash
-  FROM head
-), inserted AS (
-  INSERT INTO audit_log (stripe, seq, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at)
-  SELECT stripe, seq, $2, prev_hash, hash, $3, $4, $5, $6, $7, $8 FROM chained
-  RETURNING stripe, seq, hash
-), event AS (
-  INSERT INTO outbox (event_type, entity_type, entity_id, payload) VALUES ($9, $10, $11, $12)
-)
-UPDATE audit_chain_heads h SET last_seq = i.seq, last_hash = i.hash
-FROM inserted i WHERE h.stripe = i.stripe
-RETURNING i.seq`
-
-export async function appendAuditRowWithEvent(
-  q: Queryable,
-  stripe: number,
-  entry: string,
-  c: AuditColumns,
-  event: OutboxEventInsert,
-): Promise<void> {
+/** Audit rows and their outbox events for a change made in an explicit transaction (one statement). */
+export async function appendAuditRows(q: Queryable, audits: AuditAppend[]): Promise<void> {
+  if (audits.length === 0) return
   await q.query({
     name: 'audit-append',
-    text: APPEND_SQL,
+    text: `WITH audit AS (
+      INSERT INTO audit_log (entity_type, entity_id, action, officer_id, office, occurred_at, entry)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[]))
+    INSERT INTO outbox (event_type, entity_type, entity_id, payload)
+    SELECT * FROM unnest($8::text[], $1::text[], $2::text[], $9::jsonb[])`,
     values: [
-    stripe, entry, c.entityType, c.entityId, c.action, c.officerId, c.office, c.occurredAt,
-    event.eventType, event.entityType, event.entityId, event.payload,
-  ],
+      audits.map((a) => a.entityType),
+      audits.map((a) => a.entityId),
+      audits.map((a) => a.action),
+      audits.map((a) => a.officerId),
+      audits.map((a) => a.office),
+      audits.map((a) => a.occurredAt),
+      audits.map((a) => a.entry),
+      audits.map((a) => a.event.eventType),
+      audits.map((a) => a.event.payload),
+    ],
   })
-}
-
-// `seq::text` in the select list is named seq too: ORDER BY must name the column (audit_log.seq), or
-// it sorts the text (1, 10, 2, …) and every chain of ten rows or more looks broken.
-export async function auditRowsOfStripe(q: Queryable, stripe: number, afterSeq: string, limit: number): Promise<AuditRow[]> {
-  const { rows } = await q.query<AuditRow>(
-    `SELECT stripe, seq::text, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at
-       FROM audit_log WHERE stripe = $1 AND seq > $2 ORDER BY audit_log.seq LIMIT $3`,
-    [stripe, afterSeq, limit],
-  )
-  return rows
-}
-
-export async function auditChainHeads(q: Queryable): Promise<Array<{ stripe: number; last_seq: string; last_hash: string }>> {
-  const { rows } = await q.query<{ stripe: number; last_seq: string; last_hash: string }>(
-    'SELECT stripe, last_seq::text, last_hash FROM audit_chain_heads ORDER BY stripe',
-  )
-  return rows
-}
-
-export async function auditTrailOf(q: Queryable, entityType: string, entityId: string): Promise<AuditRow[]> {
-  const { rows } = await q.query<AuditRow>(
-    `SELECT stripe, seq::text, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at
-       FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY recorded_at, audit_log.seq`,
-    [entityType, entityId],
-  )
-  return rows
 }

@@ -1,9 +1,13 @@
 // The one executor every repository runs through. It owns the failover behaviour of the service:
 // writes ride through a primary failover (wait, bounded by a deadline, then retry) instead of
 // failing, and reads prefer a replica so they do not stall while there is no primary.
+//
+// Two ways to write: `query` runs one statement on the primary in its own implicit transaction (a
+// write of the hot paths is two of them, see write-statement.ts), `write` runs a function in an
+// explicit transaction (rare, multi-step writes and background jobs).
 import { createHash } from 'node:crypto'
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg'
-import { databaseUnavailable } from '../errors.ts'
+import { databaseUnavailable } from '../domain/errors.ts'
 import { isFailoverError, isRetryableTransactionError } from './failover-errors.ts'
 
 /**
@@ -68,7 +72,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 // each waiting out a connect timeout against a primary that is gone; any primary success ends it.
 const PRIMARY_SUSPECT_MS = 3000
 
-export class Database {
+/**
+ * Guarded write statements (write-statement.ts) answer `key_held = false` when their idempotency key
+ * is held by another transaction. After a resend that transaction is usually this request's own
+ * earlier attempt, whose COMMIT still waits on the server for the synchronous standby.
+ */
+interface KeyHeldRow {
+  key_held?: unknown
+}
+
+export class Database implements Queryable {
   readonly primary: Pool
   readonly replica: Pool | null
   private readonly writeDeadlineMs: number
@@ -83,6 +96,42 @@ export class Database {
     // An idle pooled client that errors emits on the pool; without a listener Node exits (pg#2386).
     primary.on('error', (err) => this.events.onConnectionError?.(err))
     replica?.on('error', (err) => this.events.onConnectionError?.(err))
+  }
+
+  /**
+   * One statement on the primary, in its own implicit transaction, resent through a failover until
+   * the write deadline. Only for statements that are safe to run twice: reads, and writes guarded by
+   * an idempotency claim, a version or a natural key (write-statement.ts) — a resend after a lost
+   * COMMIT then finds the first attempt's effect instead of doubling it.
+   */
+  async query<R extends QueryResultRow = QueryResultRow>(text: string | PreparedStatement, values?: unknown[]): Promise<QueryResult<R>> {
+    const deadline = Date.now() + this.writeDeadlineMs
+    let resent = false
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.withClient(this.primary, (client) =>
+          typeof text === 'string' ? client.query<R>(text, values) : client.query<R>(text),
+        )
+        this.primarySuspectUntil = 0
+        if (resent && (result.rows[0] as KeyHeldRow | undefined)?.key_held === false) {
+          throw new RetryWriteLater('idempotency key still held by an earlier attempt')
+        }
+        return result
+      } catch (err) {
+        if (isFailoverError(err)) {
+          this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
+          resent = true
+        }
+        const retryable = isFailoverError(err) || isRetryableTransactionError(err) || err instanceof RetryWriteLater
+        if (!retryable) throw err
+        if (Date.now() + 250 >= deadline) {
+          this.events.onGiveUp?.(err)
+          throw databaseUnavailable(5)
+        }
+        this.events.onRetry?.('write', err, attempt)
+        await sleep(Math.min(250 * attempt, 1000, Math.max(0, deadline - Date.now())))
+      }
+    }
   }
 
   /** Runs fn in one transaction on the primary, retrying through a failover until the deadline. */
@@ -170,4 +219,12 @@ export class Database {
   async close(): Promise<void> {
     await Promise.allSettled([this.primary.end(), this.replica?.end()])
   }
+}
+
+/**
+ * Runs fn in a transaction: a new one on the primary when q is the Database, or the caller's when q
+ * is already a transaction (a back-entry row applies its record and its own status together).
+ */
+export function inTransaction<T>(q: Queryable, fn: (tx: Queryable, attempt: number) => Promise<T>, options: WriteOptions): Promise<T> {
+  return q instanceof Database ? q.write(fn, options) : fn(q, 1)
 }

@@ -1,129 +1,196 @@
-// SQL of the gate confirmations (table gate_confirmations).
+// SQL of the gate confirmations (table gate_confirmations): the read and the guarded write of a
+// confirmation or a cancellation (write-statement.ts), and the searches.
+import type { ConfirmationKind, GateConfirmationRecord, GateContainerRecord, GateDeclarationRecord, GateLotRecord } from '../domain/gate.ts'
+import type { IdempotencyClaim, Origin } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
+import { CONTAINER_RECORD, DECLARATION_RECORD, LOT_RECORD } from './gate-declaration-repository.ts'
+import type { StoredClaim } from './handover-repository.ts'
+import {
+  guardedWrite,
+  isoOf,
+  SqlParams,
+  STORED_COLUMN,
+  storedOutcomeCte,
+  type AuditAppend,
+  type ClaimToStore,
+  type GuardedWrite,
+} from './write-statement.ts'
 
-export type ConfirmationKind = 'container' | 'lot'
+export const CONFIRMATION_RECORD = `c.id, c.declaration_number AS "declarationNumber", c.office, c.kind, c.entry_ref AS "entryRef",
+  c.carrier_seal AS "carrierSeal", c.customs_seal AS "customsSeal", c.quantity::float8 AS quantity, c.weight::float8 AS weight,
+  ${isoOf('c.passed_at')} AS "passedAt", c.officer_id AS "officerId", c.entered_by AS "enteredBy", c.origin,
+  c.paper_reference AS "paperReference", ${isoOf('c.recorded_at')} AS "recordedAt", c.status, c.cancel_reason AS "cancelReason",
+  ${isoOf('c.cancelled_at')} AS "cancelledAt", c.cancelled_by AS "cancelledBy", c.cancel_origin AS "cancelOrigin",
+  ${isoOf('c.cancel_recorded_at')} AS "cancelRecordedAt"`
 
-export interface GateConfirmationRow {
-  id: string
-  declaration_number: string
-  office: string
-  kind: ConfirmationKind
-  entry_ref: string
-  carrier_seal: string | null
-  customs_seal: string | null
-  quantity: string | null
-  weight: string | null
-  passed_at: Date
-  officer_id: string
-  entered_by: string
-  origin: 'online' | 'paper'
-  paper_reference: string | null
-  recorded_at: Date
-  status: 'CONFIRMED' | 'CANCELLED'
-  cancel_reason: string | null
-  cancelled_at: Date | null
-  cancelled_by: string | null
-  cancel_origin: 'online' | 'paper' | null
-  cancel_recorded_at: Date | null
+export interface ConfirmRead {
+  stored: StoredClaim | null
+  declaration: GateDeclarationRecord | null
+  container: GateContainerRecord | null
+  lot: GateLotRecord | null
+  /** The confirmation this one repeats: the same paper form, or the container's active confirmation. */
+  earlier: GateConfirmationRecord | null
 }
 
-export interface NewConfirmation {
-  declarationNumber: string
-  office: string
-  kind: ConfirmationKind
-  entryRef: string
-  carrierSeal: string | null
-  customsSeal: string | null
-  quantity: number | null
-  weight: number | null
-  passedAt: string
-  officerId: string
-  enteredBy: string
-  origin: 'online' | 'paper'
-  paperReference: string | null
-  recordedAt: string
-}
-
-/**
- * Inserts a confirmation unless it would be a second active confirmation of a container or a
- * second entry of the same paper form (the unique indexes); null then — the caller reads the
- * existing one. DO NOTHING without a target covers both indexes, and a concurrent duplicate waits
- * for the first transaction instead of failing with a unique violation.
- */
-export async function insertConfirmation(q: Queryable, c: NewConfirmation): Promise<GateConfirmationRow | null> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `INSERT INTO gate_confirmations (declaration_number, office, kind, entry_ref, carrier_seal, customs_seal, quantity,
-       weight, passed_at, officer_id, entered_by, origin, paper_reference, recorded_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9, $10, $11, $12, $13, $14)
-     ON CONFLICT DO NOTHING
-     RETURNING *`,
-    [
-      c.declarationNumber, c.office, c.kind, c.entryRef, c.carrierSeal, c.customsSeal,
-      c.quantity === null ? null : String(c.quantity), c.weight === null ? null : String(c.weight),
-      c.passedAt, c.officerId, c.enteredBy, c.origin, c.paperReference, c.recordedAt,
-    ],
-  )
-  return rows[0] ?? null
-}
-
-export async function findActiveContainerConfirmation(
+/** The read of a confirmation: the key's stored outcome, the declaration, the entry, and any earlier confirmation of it. */
+export async function readForConfirmation(
   q: Queryable,
-  declarationNumber: string,
-  containerNumber: string,
-): Promise<GateConfirmationRow | null> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `SELECT * FROM gate_confirmations
-      WHERE declaration_number = $1 AND kind = 'container' AND entry_ref = $2 AND status = 'CONFIRMED'`,
-    [declarationNumber, containerNumber],
-  )
-  return rows[0] ?? null
-}
-
-export async function findByPaperReference(
-  q: Queryable,
+  claim: IdempotencyClaim | null,
   declarationNumber: string,
   kind: ConfirmationKind,
   entryRef: string,
-  paperReference: string,
-): Promise<GateConfirmationRow | null> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `SELECT * FROM gate_confirmations
-      WHERE declaration_number = $1 AND kind = $2 AND entry_ref = $3 AND paper_reference = $4`,
-    [declarationNumber, kind, entryRef, paperReference],
-  )
-  return rows[0] ?? null
+  paperReference: string | null,
+): Promise<ConfirmRead> {
+  const p = new SqlParams()
+  const stored = storedOutcomeCte(p, claim)
+  const d = p.add(declarationNumber)
+  const e = p.add(entryRef)
+  const entry =
+    kind === 'container'
+      ? `(SELECT row_to_json(x) FROM (SELECT ${CONTAINER_RECORD} FROM gate_containers g WHERE g.declaration_number = ${d} AND g.container_number = ${e}) x) AS container, NULL::json AS lot`
+      : `NULL::json AS container, (SELECT row_to_json(x) FROM (SELECT ${LOT_RECORD} FROM gate_lots l WHERE l.declaration_number = ${d} AND l.lot_number = ${e}) x) AS lot`
+  const byPaper =
+    paperReference === null
+      ? 'false'
+      : `c.kind = ${p.add(kind)} AND c.entry_ref = ${e} AND c.paper_reference = ${p.add(paperReference)}`
+  const active = kind === 'container' ? `(c.kind = 'container' AND c.entry_ref = ${e} AND c.status = 'CONFIRMED')` : 'false'
+  // A paper form's own entry first: it is what this request repeats, cancelled or not.
+  const text = `WITH ${stored}
+SELECT ${STORED_COLUMN},
+  (SELECT row_to_json(x) FROM (SELECT ${DECLARATION_RECORD} FROM gate_declarations d WHERE d.declaration_number = ${d}) x) AS declaration,
+  ${entry},
+  (SELECT row_to_json(x) FROM (SELECT ${CONFIRMATION_RECORD}, (${byPaper}) AS by_paper FROM gate_confirmations c
+     WHERE c.declaration_number = ${d} AND ((${byPaper}) OR ${active}) ORDER BY by_paper DESC LIMIT 1) x) AS earlier`
+  const { rows } = await q.query<ConfirmRead>({
+    name: `gate-read-confirm-${kind}-${claim ? 'k' : 'n'}${paperReference === null ? '' : 'p'}`,
+    text,
+    values: p.values,
+  })
+  const row = rows[0] as ConfirmRead & { earlier: (GateConfirmationRecord & { by_paper?: boolean }) | null }
+  if (row.earlier) delete row.earlier.by_paper
+  return row
 }
 
-export async function findConfirmation(q: Queryable, id: string, lock = false): Promise<GateConfirmationRow | null> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `SELECT * FROM gate_confirmations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [id],
-  )
-  return rows[0] ?? null
+/** A confirmation as it is first written: active, never cancelled. */
+export type NewConfirmation = Omit<GateConfirmationRecord, 'status' | 'cancelReason' | 'cancelledAt' | 'cancelledBy' | 'cancelOrigin' | 'cancelRecordedAt'>
+
+/** A lot's running totals after a pass, as the write statement reads them back. */
+export interface LotTotals {
+  quantityPassed: number
+  quantityRemaining: number
+  weightPassed: number
+}
+
+function insertConfirmation(p: SqlParams, c: NewConfirmation, from: string): string {
+  return `changed AS (
+    INSERT INTO gate_confirmations (id, declaration_number, office, kind, entry_ref, carrier_seal, customs_seal, quantity,
+      weight, passed_at, officer_id, entered_by, origin, paper_reference, recorded_at)
+    SELECT ${p.add(c.id)}::uuid, ${p.add(c.declarationNumber)}, ${p.add(c.office)}, ${p.add(c.kind)}, ${p.add(c.entryRef)},
+      ${p.add(c.carrierSeal)}, ${p.add(c.customsSeal)}, ${p.add(c.quantity === null ? null : String(c.quantity), 'numeric')},
+      ${p.add(c.weight === null ? null : String(c.weight), 'numeric')}, ${p.add(c.passedAt, 'timestamptz')}, ${p.add(c.officerId)},
+      ${p.add(c.enteredBy)}, ${p.add(c.origin)}, ${p.add(c.paperReference)}, ${p.add(c.recordedAt, 'timestamptz')}
+      FROM ${from}
+    ON CONFLICT DO NOTHING
+    RETURNING id)`
+}
+
+/** The declaration's list, still the one read (its content hash), held FOR SHARE until COMMIT so a list change waits for it. */
+const listCte = (p: SqlParams, declarationNumber: string, listHash: string) => `list AS (
+    SELECT 1 AS one FROM gate_declarations WHERE declaration_number = ${p.add(declarationNumber)} AND content_hash = ${p.add(listHash)} FOR SHARE)`
+
+/**
+ * A container's confirmation, guarded by the list it was read from and by the unique indexes (a
+ * container passes once; a paper form is entered once: ON CONFLICT DO NOTHING makes the write stale).
+ */
+export function containerConfirmationWrite(claim: ClaimToStore | null, listHash: string, c: NewConfirmation, audit: AuditAppend): GuardedWrite {
+  const p = new SqlParams()
+  const change = `${listCte(p, c.declarationNumber, listHash)},
+  ${insertConfirmation(p, c, 'claim, list')}`
+  return guardedWrite('gate-confirm-container', p, claim, change, [audit])
+}
+
+/**
+ * A pass of a bulk lot. The lot's running totals are the one row every pass of the lot changes, so the
+ * statement takes it FOR UPDATE first and adds the pass only while it fits (the total is never
+ * exceeded, however many passes race); the stored outcome carries the totals as they then are,
+ * computed from that locked row, so a replay answers what the first answer said.
+ */
+export function lotConfirmationWrite(claim: ClaimToStore | null, listHash: string, c: NewConfirmation, audit: AuditAppend): GuardedWrite {
+  const p = new SqlParams()
+  const d = p.add(c.declarationNumber)
+  const l = p.add(c.entryRef)
+  const q = p.add(String(c.quantity), 'numeric')
+  const w = p.add(c.weight === null ? null : String(c.weight), 'numeric')
+  const before = `${listCte(p, c.declarationNumber, listHash)},
+  lot_now AS (SELECT quantity, quantity_passed, weight_passed FROM gate_lots WHERE declaration_number = ${d} AND lot_number = ${l} FOR UPDATE)`
+  const change = `lot AS (
+    UPDATE gate_lots SET quantity_passed = quantity_passed + ${q}, weight_passed = weight_passed + coalesce(${w}, 0)
+      FROM claim, list
+     WHERE declaration_number = ${d} AND lot_number = ${l} AND quantity_passed + ${q} <= quantity
+    RETURNING quantity_passed::float8 AS "quantityPassed", (quantity - quantity_passed)::float8 AS "quantityRemaining",
+              weight_passed::float8 AS "weightPassed"),
+  ${insertConfirmation(p, c, 'lot')}`
+  return guardedWrite('gate-confirm-lot', p, claim, {
+    before,
+    claimFrom: 'lot_now',
+    outcomeSql: (outcome) => `jsonb_set(${outcome}, '{view,lot}', (${outcome} #> '{view,lot}') || jsonb_build_object(
+        'quantityPassed', (lot_now.quantity_passed + ${q})::float8,
+        'quantityRemaining', (lot_now.quantity - lot_now.quantity_passed - ${q})::float8,
+        'weightPassed', (lot_now.weight_passed + coalesce(${w}, 0))::float8,
+        'fullyPassed', lot_now.quantity - lot_now.quantity_passed - ${q} = 0))`,
+    change,
+    result: '(SELECT row_to_json(t) FROM lot t) AS totals',
+  }, [audit])
+}
+
+export interface CancelRead {
+  stored: StoredClaim | null
+  confirmation: GateConfirmationRecord | null
+  /** The supervising office of the confirmation's declaration. */
+  office: string | null
+}
+
+export async function readForCancel(q: Queryable, claim: IdempotencyClaim | null, id: string): Promise<CancelRead> {
+  const p = new SqlParams()
+  const stored = storedOutcomeCte(p, claim)
+  const text = `WITH ${stored}, found AS (SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.id = ${p.add(id, 'uuid')})
+SELECT ${STORED_COLUMN}, (SELECT row_to_json(f) FROM found f) AS confirmation,
+  (SELECT d.office FROM gate_declarations d JOIN found f ON d.declaration_number = f."declarationNumber") AS office`
+  const { rows } = await q.query<CancelRead>({ name: `gate-read-cancel-${claim ? 'k' : 'n'}`, text, values: p.values })
+  return rows[0] as CancelRead
+}
+
+/** The cancellation of an active confirmation; a lot gets its quantity (and weight) back in the same statement. */
+export function cancelWrite(
+  claim: ClaimToStore | null,
+  id: string,
+  c: { reason: string; cancelledAt: string; cancelledBy: string; origin: Origin; recordedAt: string },
+  audit: AuditAppend,
+): GuardedWrite {
+  const p = new SqlParams()
+  const ctes = `changed AS (
+    UPDATE gate_confirmations SET status = 'CANCELLED', cancel_reason = ${p.add(c.reason)}, cancelled_at = ${p.add(c.cancelledAt, 'timestamptz')},
+           cancelled_by = ${p.add(c.cancelledBy)}, cancel_origin = ${p.add(c.origin)}, cancel_recorded_at = ${p.add(c.recordedAt, 'timestamptz')}
+      FROM claim
+     WHERE id = ${p.add(id, 'uuid')} AND status = 'CONFIRMED'
+    RETURNING gate_confirmations.kind, gate_confirmations.declaration_number, gate_confirmations.entry_ref,
+              gate_confirmations.quantity, gate_confirmations.weight),
+  lot AS (
+    UPDATE gate_lots l SET quantity_passed = l.quantity_passed - c.quantity,
+           weight_passed = greatest(l.weight_passed - coalesce(c.weight, 0), 0)
+      FROM changed c
+     WHERE c.kind = 'lot' AND l.declaration_number = c.declaration_number AND l.lot_number = c.entry_ref)`
+  return guardedWrite('gate-cancel', p, claim, ctes, [audit])
 }
 
 /** The active confirmations of a declaration's entries, oldest pass first. */
-export async function activeConfirmationsOf(q: Queryable, declarationNumber: string): Promise<GateConfirmationRow[]> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `SELECT * FROM gate_confirmations WHERE declaration_number = $1 AND status = 'CONFIRMED'
-      ORDER BY passed_at, id`,
+export async function activeConfirmationsOf(q: Queryable, declarationNumber: string): Promise<GateConfirmationRecord[]> {
+  const { rows } = await q.query<GateConfirmationRecord>(
+    `SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.declaration_number = $1 AND c.status = 'CONFIRMED'
+      ORDER BY c.passed_at, c.id`,
     [declarationNumber],
   )
   return rows
-}
-
-export async function markCancelled(
-  q: Queryable,
-  id: string,
-  c: { reason: string; cancelledAt: string; cancelledBy: string; origin: 'online' | 'paper'; recordedAt: string },
-): Promise<GateConfirmationRow> {
-  const { rows } = await q.query<GateConfirmationRow>(
-    `UPDATE gate_confirmations SET status = 'CANCELLED', cancel_reason = $2, cancelled_at = $3, cancelled_by = $4,
-            cancel_origin = $5, cancel_recorded_at = $6
-      WHERE id = $1 RETURNING *`,
-    [id, c.reason, c.cancelledAt, c.cancelledBy, c.origin, c.recordedAt],
-  )
-  return rows[0] as GateConfirmationRow
 }
 
 export interface ConfirmationFilter {
@@ -139,28 +206,24 @@ export interface ConfirmationFilter {
 }
 
 /** Newest pass first; keyset on (passed_at, id). Fetches limit + 1 rows so the caller knows if there is more. */
-export async function searchConfirmations(q: Queryable, f: ConfirmationFilter): Promise<GateConfirmationRow[]> {
+export async function searchConfirmations(q: Queryable, f: ConfirmationFilter): Promise<GateConfirmationRecord[]> {
+  const p = new SqlParams()
   const where: string[] = []
-  const values: unknown[] = []
-  const param = (v: unknown) => {
-    values.push(v)
-    return `$${values.length}`
-  }
-  if (f.office !== null) where.push(`office = ${param(f.office)}`)
-  if (f.declarationNumber !== null) where.push(`declaration_number = ${param(f.declarationNumber)}`)
-  if (f.containerNumber !== null) where.push(`kind = 'container' AND entry_ref = ${param(f.containerNumber)}`)
+  if (f.office !== null) where.push(`c.office = ${p.add(f.office)}`)
+  if (f.declarationNumber !== null) where.push(`c.declaration_number = ${p.add(f.declarationNumber)}`)
+  if (f.containerNumber !== null) where.push(`c.kind = 'container' AND c.entry_ref = ${p.add(f.containerNumber)}`)
   if (f.sealNumber !== null) {
-    const p = param(f.sealNumber)
-    where.push(`(carrier_seal = ${p} OR customs_seal = ${p})`)
+    const s = p.add(f.sealNumber)
+    where.push(`(c.carrier_seal = ${s} OR c.customs_seal = ${s})`)
   }
-  if (f.status !== null) where.push(`status = ${param(f.status)}`)
-  if (f.from !== null) where.push(`passed_at >= ${param(f.from)}`)
-  if (f.to !== null) where.push(`passed_at < ${param(f.to)}`)
-  if (f.after !== null) where.push(`(passed_at, id) < (${param(f.after.at)}::timestamptz, ${param(f.after.id)}::uuid)`)
-  const { rows } = await q.query<GateConfirmationRow>(
-    `SELECT * FROM gate_confirmations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY passed_at DESC, id DESC LIMIT ${param(f.limit + 1)}`,
-    values,
+  if (f.status !== null) where.push(`c.status = ${p.add(f.status)}`)
+  if (f.from !== null) where.push(`c.passed_at >= ${p.add(f.from)}`)
+  if (f.to !== null) where.push(`c.passed_at < ${p.add(f.to)}`)
+  if (f.after !== null) where.push(`(c.passed_at, c.id) < (${p.add(f.after.at)}::timestamptz, ${p.add(f.after.id)}::uuid)`)
+  const { rows } = await q.query<GateConfirmationRecord>(
+    `SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.passed_at DESC, c.id DESC LIMIT ${p.add(f.limit + 1)}`,
+    p.values,
   )
   return rows
 }

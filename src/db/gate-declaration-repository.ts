@@ -1,81 +1,33 @@
 // SQL of the eligible list of a declaration (tables gate_declarations, gate_containers, gate_lots).
+// Records come back in the app's naming (aliases; numbers as numbers, times as ISO text).
+import type { GateContainerRecord, GateDeclarationRecord, GateLotRecord } from '../domain/gate.ts'
 import type { Queryable } from './database.ts'
+import { isoOf } from './write-statement.ts'
 
-export interface GateDeclarationRow {
-  declaration_number: string
-  office: string
-  location_code: string
-  trader_name: string
-  trader_tax_code: string
-  status: string
-  declaration_date: string
-  procedure_type: string
-  channel: number
-  goods_management_number: string | null
-  content_hash: string
-  registered_at: Date
-  registered_by: string
-  updated_at: Date
-  updated_by: string
-}
-
-export interface GateContainerRow {
-  container_number: string
-  carrier_seal: string | null
-  customs_seal: string | null
-}
-
-/** Numeric columns arrive as strings (exact decimals); the service converts them. */
-export interface GateLotRow {
-  lot_number: string
-  description: string
-  quantity: string
-  quantity_unit: string
-  total_weight: string
-  weight_unit: string
-  quantity_passed: string
-  quantity_remaining: string
-  weight_passed: string
-}
-
-export interface DeclarationHeader {
-  declarationNumber: string
-  office: string
-  locationCode: string
-  traderName: string
-  traderTaxCode: string
-  status: string
-  declarationDate: string
-  procedureType: string
-  channel: number
-  goodsManagementNumber: string | null
-  contentHash: string
+/** The header of a list as registered or replaced: the record's own fields, with when and by whom. */
+export type DeclarationHeader = Omit<GateDeclarationRecord, 'registeredAt' | 'registeredBy' | 'updatedAt' | 'updatedBy'> & {
   at: string
   officerId: string
 }
 
-export interface ContainerEntry {
-  containerNumber: string
-  carrierSeal: string | null
-  customsSeal: string | null
-}
+export type ContainerEntry = GateContainerRecord
 
-export interface LotEntry {
-  lotNumber: string
-  description: string
-  quantity: number
-  quantityUnit: string
-  totalWeight: number
-  weightUnit: string
-}
+/** A lot as a list names it (its running totals are the gate's). */
+export type LotEntry = Pick<GateLotRecord, 'lotNumber' | 'description' | 'quantity' | 'quantityUnit' | 'totalWeight' | 'weightUnit'>
 
 // The date column is formatted in SQL: node-postgres would turn it into a local-midnight Date.
-const DECLARATION_COLUMNS = `declaration_number, office, location_code, trader_name, trader_tax_code, status,
-  to_char(declaration_date, 'YYYY-MM-DD') AS declaration_date, procedure_type, channel, goods_management_number,
-  content_hash, registered_at, registered_by, updated_at, updated_by`
+export const DECLARATION_RECORD = `d.declaration_number AS "declarationNumber", d.office, d.location_code AS "locationCode",
+  d.trader_name AS "traderName", d.trader_tax_code AS "traderTaxCode", d.status,
+  to_char(d.declaration_date, 'YYYY-MM-DD') AS "declarationDate", d.procedure_type AS "procedureType", d.channel,
+  d.goods_management_number AS "goodsManagementNumber", d.content_hash AS "contentHash",
+  ${isoOf('d.registered_at')} AS "registeredAt", d.registered_by AS "registeredBy",
+  ${isoOf('d.updated_at')} AS "updatedAt", d.updated_by AS "updatedBy"`
 
-const LOT_COLUMNS = `lot_number, description, quantity, quantity_unit, total_weight, weight_unit, quantity_passed,
-  quantity - quantity_passed AS quantity_remaining, weight_passed`
+export const CONTAINER_RECORD = `g.container_number AS "containerNumber", g.carrier_seal AS "carrierSeal", g.customs_seal AS "customsSeal"`
+
+export const LOT_RECORD = `l.lot_number AS "lotNumber", l.description, l.quantity::float8 AS quantity, l.quantity_unit AS "quantityUnit",
+  l.total_weight::float8 AS "totalWeight", l.weight_unit AS "weightUnit", l.quantity_passed::float8 AS "quantityPassed",
+  (l.quantity - l.quantity_passed)::float8 AS "quantityRemaining", l.weight_passed::float8 AS "weightPassed"`
 
 /** Inserts the header unless the declaration is already registered; true when inserted. */
 export async function insertDeclarationIfAbsent(q: Queryable, h: DeclarationHeader): Promise<boolean> {
@@ -107,18 +59,13 @@ export async function updateDeclarationHeader(q: Queryable, h: DeclarationHeader
 }
 
 /**
- * Reads the header, optionally locking it. Confirmations take `share` (they do not block each
- * other), a list change takes `update` (it waits for them and they wait for it), so an entry cannot
- * be removed while it is being confirmed.
+ * Reads the header, optionally locked FOR UPDATE: a list change waits for confirmations in flight
+ * (they hold the header FOR SHARE in their write, gate-confirmation-repository.ts) and they wait for it,
+ * so an entry cannot be removed while it is being confirmed.
  */
-export async function findDeclaration(
-  q: Queryable,
-  declarationNumber: string,
-  lock: 'none' | 'share' | 'update' = 'none',
-): Promise<GateDeclarationRow | null> {
-  const suffix = lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : ''
-  const { rows } = await q.query<GateDeclarationRow>(
-    `SELECT ${DECLARATION_COLUMNS} FROM gate_declarations WHERE declaration_number = $1${suffix}`,
+export async function findDeclaration(q: Queryable, declarationNumber: string, forUpdate = false): Promise<GateDeclarationRecord | null> {
+  const { rows } = await q.query<GateDeclarationRecord>(
+    `SELECT ${DECLARATION_RECORD} FROM gate_declarations d WHERE d.declaration_number = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [declarationNumber],
   )
   return rows[0] ?? null
@@ -136,73 +83,20 @@ export async function declarationsListingContainer(q: Queryable, containerNumber
   return rows.map((r) => r.declaration_number)
 }
 
-export async function containersOf(q: Queryable, declarationNumber: string): Promise<GateContainerRow[]> {
-  const { rows } = await q.query<GateContainerRow>(
-    `SELECT container_number, carrier_seal, customs_seal FROM gate_containers
-      WHERE declaration_number = $1 ORDER BY position`,
+export async function containersOf(q: Queryable, declarationNumber: string): Promise<GateContainerRecord[]> {
+  const { rows } = await q.query<GateContainerRecord>(
+    `SELECT ${CONTAINER_RECORD} FROM gate_containers g WHERE g.declaration_number = $1 ORDER BY g.position`,
     [declarationNumber],
   )
   return rows
 }
 
-export async function findContainer(q: Queryable, declarationNumber: string, containerNumber: string): Promise<GateContainerRow | null> {
-  const { rows } = await q.query<GateContainerRow>(
-    `SELECT container_number, carrier_seal, customs_seal FROM gate_containers
-      WHERE declaration_number = $1 AND container_number = $2`,
-    [declarationNumber, containerNumber],
-  )
-  return rows[0] ?? null
-}
-
-export async function lotsOf(q: Queryable, declarationNumber: string): Promise<GateLotRow[]> {
-  const { rows } = await q.query<GateLotRow>(
-    `SELECT ${LOT_COLUMNS} FROM gate_lots WHERE declaration_number = $1 ORDER BY position`,
+export async function lotsOf(q: Queryable, declarationNumber: string): Promise<GateLotRecord[]> {
+  const { rows } = await q.query<GateLotRecord>(
+    `SELECT ${LOT_RECORD} FROM gate_lots l WHERE l.declaration_number = $1 ORDER BY l.position`,
     [declarationNumber],
   )
   return rows
-}
-
-/** Locks the lot: every change to its passed quantity happens under this lock. */
-export async function lockLot(q: Queryable, declarationNumber: string, lotNumber: string): Promise<GateLotRow | null> {
-  const { rows } = await q.query<GateLotRow>(
-    `SELECT ${LOT_COLUMNS} FROM gate_lots WHERE declaration_number = $1 AND lot_number = $2 FOR UPDATE`,
-    [declarationNumber, lotNumber],
-  )
-  return rows[0] ?? null
-}
-
-/** Adds a pass to the lot's totals unless it would go beyond the total quantity; null then. */
-export async function addPassedToLot(
-  q: Queryable,
-  declarationNumber: string,
-  lotNumber: string,
-  quantity: number,
-  weight: number | null,
-): Promise<GateLotRow | null> {
-  const { rows } = await q.query<GateLotRow>(
-    `UPDATE gate_lots SET quantity_passed = quantity_passed + $3::numeric,
-            weight_passed = weight_passed + coalesce($4::numeric, 0)
-      WHERE declaration_number = $1 AND lot_number = $2 AND quantity_passed + $3::numeric <= quantity
-      RETURNING ${LOT_COLUMNS}`,
-    [declarationNumber, lotNumber, String(quantity), weight === null ? null : String(weight)],
-  )
-  return rows[0] ?? null
-}
-
-/** Gives a cancelled pass's quantity (and weight) back to the lot. */
-export async function subtractPassedFromLot(
-  q: Queryable,
-  declarationNumber: string,
-  lotNumber: string,
-  quantity: string,
-  weight: string | null,
-): Promise<void> {
-  await q.query(
-    `UPDATE gate_lots SET quantity_passed = quantity_passed - $3::numeric,
-            weight_passed = greatest(weight_passed - coalesce($4::numeric, 0), 0)
-      WHERE declaration_number = $1 AND lot_number = $2`,
-    [declarationNumber, lotNumber, quantity, weight],
-  )
 }
 
 /**

@@ -1,375 +1,250 @@
 // SQL of the handover aggregate: handovers, their containers, goods lines and receipt
-// (migrations/002_handovers.sql). Rows are mapped to camelCase records with ISO timestamps here so
-// no service sees a driver type.
+// (migrations/002_handovers.sql). Records come straight from SQL in the app's naming (column
+// aliases, times as ISO text), so nothing maps rows by hand. A write is one read here and one
+// guarded statement (write-statement.ts).
+import type { HandoverAggregate, HandoverRecord, HandoverStatus, SealState, TransitionColumns } from '../domain/handover.ts'
+import type { IdempotencyClaim } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
-import type { HandoverStatus } from '../services/handover-state-machine.ts'
+import {
+  guardedWrite,
+  isoOf,
+  SqlParams,
+  STORED_COLUMN,
+  storedOutcomeCte,
+  type AuditAppend,
+  type ClaimToStore,
+  type GuardedWrite,
+} from './write-statement.ts'
 
-export type Origin = 'online' | 'paper'
-export type SealState = 'intact' | 'broken' | 'replaced'
-
-export interface ContainerRecord {
-  containerNumber: string
-  carrierSeal: string
-  customsSeal: string
-  sealState: SealState | null
-  newSealNumber: string | null
+/** The stored outcome of a claim, as the read of a write returns it. */
+export interface StoredClaim {
+  fingerprint: string
+  outcome: unknown
 }
 
-export interface GoodsLineRecord {
-  description: string
-  quantity: number
-  unit: string
-  marks: string | null
-}
-
-export interface ReceiptRecord {
-  receivedAt: string
-  receivedBy: string
-  enteredBy: string
-  origin: Origin
-  discrepancies: string[]
-  note: string | null
-  contentHash: string
-}
-
-export interface HandoverRecord {
-  id: string
-  handoverNumber: string
-  status: HandoverStatus
-  version: number
-  departureOffice: string
-  departurePlace: string | null
-  destinationOffice: string
-  destinationPlace: string
-  declarationNumbers: string[]
-  vehicle: string
-  route: string
-  declarantName: string | null
-  handedOverAt: string
-  dueAt: string
-  handedOverBy: string
-  origin: Origin
-  enteredBy: string
-  paperNumber: string | null
-  contentHash: string | null
-  overdueAt: string | null
-  closedAt: string | null
-  closedBy: string | null
-  cancelledAt: string | null
-  cancelledBy: string | null
-  cancelReason: string | null
-  verificationOpenedAt: string | null
-  verificationOpenedBy: string | null
-  verificationNote: string | null
-  verificationOutcome: 'RESOLVED' | 'VIOLATION' | null
-  verificationExplanation: string | null
-  verificationDecidedAt: string | null
-  verificationDecidedBy: string | null
-}
-
-export const HANDOVER_COLUMNS = `h.id, h.handover_number, h.status, h.version, h.departure_office, h.departure_place,
-  h.destination_office, h.destination_place, h.declaration_numbers, h.vehicle, h.route, h.declarant_name,
-  h.handed_over_at, h.due_at, h.handed_over_by, h.origin, h.entered_by, h.paper_number, h.content_hash,
-  h.overdue_at, h.closed_at, h.closed_by, h.cancelled_at, h.cancelled_by, h.cancel_reason,
-  h.verification_opened_at, h.verification_opened_by, h.verification_note, h.verification_outcome,
-  h.verification_explanation, h.verification_decided_at, h.verification_decided_by`
-
-const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : String(v))
-
-export function handoverFromRow(r: Record<string, unknown>): HandoverRecord {
-  return {
-    id: r.id as string,
-    handoverNumber: r.handover_number as string,
-    status: r.status as HandoverStatus,
-    version: r.version as number,
-    departureOffice: r.departure_office as string,
-    departurePlace: (r.departure_place as string | null) ?? null,
-    destinationOffice: r.destination_office as string,
-    destinationPlace: r.destination_place as string,
-    declarationNumbers: r.declaration_numbers as string[],
-    vehicle: r.vehicle as string,
-    route: r.route as string,
-    declarantName: (r.declarant_name as string | null) ?? null,
-    handedOverAt: iso(r.handed_over_at) as string,
-    dueAt: iso(r.due_at) as string,
-    handedOverBy: r.handed_over_by as string,
-    origin: r.origin as Origin,
-    enteredBy: r.entered_by as string,
-    paperNumber: (r.paper_number as string | null) ?? null,
-    contentHash: (r.content_hash as string | null) ?? null,
-    overdueAt: iso(r.overdue_at),
-    closedAt: iso(r.closed_at),
-    closedBy: (r.closed_by as string | null) ?? null,
-    cancelledAt: iso(r.cancelled_at),
-    cancelledBy: (r.cancelled_by as string | null) ?? null,
-    cancelReason: (r.cancel_reason as string | null) ?? null,
-    verificationOpenedAt: iso(r.verification_opened_at),
-    verificationOpenedBy: (r.verification_opened_by as string | null) ?? null,
-    verificationNote: (r.verification_note as string | null) ?? null,
-    verificationOutcome: (r.verification_outcome as 'RESOLVED' | 'VIOLATION' | null) ?? null,
-    verificationExplanation: (r.verification_explanation as string | null) ?? null,
-    verificationDecidedAt: iso(r.verification_decided_at),
-    verificationDecidedBy: (r.verification_decided_by as string | null) ?? null,
-  }
-}
-
-/** Next number of the office's yearly sequence; the row stays locked until COMMIT. */
-export async function nextSequenceValue(q: Queryable, office: string, year: number): Promise<number> {
-  const { rows } = await q.query<{ last_value: number }>({
-    name: 'handover-next-number',
-    text: `INSERT INTO handover_number_sequences AS s (office, year, last_value) VALUES ($1, $2, 1)
-     ON CONFLICT (office, year) DO UPDATE SET last_value = s.last_value + 1
-     RETURNING s.last_value`,
-    values: [office, year],
-  })
-  return (rows[0] as { last_value: number }).last_value
-}
-
-/** Serialises entries of one paper form (office + paper number) until COMMIT. */
-export async function lockPaperNumber(q: Queryable, office: string, paperNumber: string): Promise<void> {
-  await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`handover-paper\n${office}\n${paperNumber}`])
-}
-
-export async function findByPaperNumber(q: Queryable, office: string, paperNumber: string): Promise<HandoverRecord | null> {
-  const { rows } = await q.query(
-    `SELECT ${HANDOVER_COLUMNS} FROM handovers h WHERE h.departure_office = $1 AND h.paper_number = $2`,
-    [office, paperNumber],
-  )
-  return rows[0] ? handoverFromRow(rows[0]) : null
-}
-
-export interface NewHandover {
-  id: string
-  handoverNumber: string
-  departureOffice: string
-  departurePlace: string | null
-  destinationOffice: string
-  destinationPlace: string
-  declarationNumbers: string[]
-  vehicle: string
-  route: string
-  declarantName: string | null
-  handedOverAt: string
-  dueAt: string
-  handedOverBy: string
-  origin: Origin
-  enteredBy: string
-  paperNumber: string | null
-  contentHash: string | null
-  containers: Array<{ containerNumber: string; carrierSeal: string; customsSeal: string }>
-  goods: Array<{ description: string; quantity: number; unit: string; marks: string | null }>
-}
-
-// One round trip for the whole aggregate: the containers and goods lines are inserted by CTEs of the
-// handover's INSERT (their foreign keys are checked at the end of the statement, when the handover
-// row exists). Empty lists unnest to no rows.
-export async function insertHandover(q: Queryable, h: NewHandover): Promise<void> {
-  await q.query({
-    name: 'handover-insert',
-    text: `WITH handover AS (
-       INSERT INTO handovers (id, handover_number, status, departure_office, departure_place, destination_office,
-         destination_place, declaration_numbers, vehicle, route, declarant_name, handed_over_at, due_at,
-         handed_over_by, origin, entered_by, paper_number, content_hash)
-       VALUES ($1, $2, 'HANDED_OVER', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       RETURNING id
-     ), containers AS (
-       INSERT INTO handover_containers (handover_id, position, container_number, carrier_seal, customs_seal)
-       SELECT handover.id, c.ord - 1, c.number, c.carrier, c.customs
-         FROM handover, unnest($18::text[], $19::text[], $20::text[]) WITH ORDINALITY AS c(number, carrier, customs, ord)
-     ), goods AS (
-       INSERT INTO handover_goods_lines (handover_id, position, description, quantity, unit, marks)
-       SELECT handover.id, g.ord - 1, g.description, g.quantity, g.unit, g.marks
-         FROM handover, unnest($21::text[], $22::numeric[], $23::text[], $24::text[]) WITH ORDINALITY AS g(description, quantity, unit, marks, ord)
-     )
-     SELECT 1`,
-    values: [
-      h.id, h.handoverNumber, h.departureOffice, h.departurePlace, h.destinationOffice, h.destinationPlace,
-      h.declarationNumbers, h.vehicle, h.route, h.declarantName, h.handedOverAt, h.dueAt, h.handedOverBy,
-      h.origin, h.enteredBy, h.paperNumber, h.contentHash,
-      h.containers.map((c) => c.containerNumber),
-      h.containers.map((c) => c.carrierSeal),
-      h.containers.map((c) => c.customsSeal),
-      h.goods.map((g) => g.description),
-      h.goods.map((g) => g.quantity),
-      h.goods.map((g) => g.unit),
-      h.goods.map((g) => g.marks),
-    ],
-  })
-}
-
-export async function findHandover(q: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<HandoverRecord | null> {
-  // FOR UPDATE makes concurrent transitions of one handover take turns: the second sees the first's result.
-  const { rows } = await q.query(
-    `SELECT ${HANDOVER_COLUMNS} FROM handovers h WHERE h.id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
-    [id],
-  )
-  return rows[0] ? handoverFromRow(rows[0]) : null
-}
-
-export async function containersOf(q: Queryable, handoverIds: string[]): Promise<Map<string, ContainerRecord[]>> {
-  const { rows } = await q.query({
-    name: 'handover-containers-of',
-    text: `SELECT handover_id, container_number, carrier_seal, customs_seal, seal_state, new_seal_number
-       FROM handover_containers WHERE handover_id = ANY($1::uuid[]) ORDER BY handover_id, position`,
-    values: [handoverIds],
-  })
-  const byHandover = new Map<string, ContainerRecord[]>()
-  for (const r of rows) {
-    const list = byHandover.get(r.handover_id) ?? []
-    list.push({
-      containerNumber: r.container_number,
-      carrierSeal: r.carrier_seal,
-      customsSeal: r.customs_seal,
-      sealState: r.seal_state ?? null,
-      newSealNumber: r.new_seal_number ?? null,
-    })
-    byHandover.set(r.handover_id, list)
-  }
-  return byHandover
-}
-
-export interface HandoverAggregate {
-  handover: HandoverRecord
-  containers: ContainerRecord[]
-  goods: GoodsLineRecord[]
-  receipt: ReceiptRecord | null
-}
+/** The columns of a handover in the app's naming (table alias h). */
+export const HANDOVER_RECORD = `h.id, h.handover_number AS "handoverNumber", h.status, h.version,
+  h.departure_office AS "departureOffice", h.departure_place AS "departurePlace",
+  h.destination_office AS "destinationOffice", h.destination_place AS "destinationPlace",
+  h.declaration_numbers AS "declarationNumbers", h.vehicle, h.route, h.declarant_name AS "declarantName",
+  ${isoOf('h.handed_over_at')} AS "handedOverAt", ${isoOf('h.due_at')} AS "dueAt", h.handed_over_by AS "handedOverBy",
+  h.origin, h.entered_by AS "enteredBy", h.paper_number AS "paperNumber", h.content_hash AS "contentHash",
+  ${isoOf('h.overdue_at')} AS "overdueAt", ${isoOf('h.closed_at')} AS "closedAt", h.closed_by AS "closedBy",
+  ${isoOf('h.cancelled_at')} AS "cancelledAt", h.cancelled_by AS "cancelledBy", h.cancel_reason AS "cancelReason",
+  ${isoOf('h.verification_opened_at')} AS "verificationOpenedAt", h.verification_opened_by AS "verificationOpenedBy",
+  h.verification_note AS "verificationNote", h.verification_outcome AS "verificationOutcome",
+  h.verification_explanation AS "verificationExplanation", ${isoOf('h.verification_decided_at')} AS "verificationDecidedAt",
+  h.verification_decided_by AS "verificationDecidedBy"`
 
 // The handover with its containers, goods lines and receipt in one statement: every round trip
 // through HAProxy costs CPU in Node, HAProxy and PostgreSQL alike, and the GET by id is the most
 // frequent request (docs/benchmarks.md). The lists come back as JSON built in position order.
-const AGGREGATE_SQL = `
-SELECT ${HANDOVER_COLUMNS},
+const AGGREGATE = `SELECT ${HANDOVER_RECORD},
   (SELECT coalesce(json_agg(json_build_object('containerNumber', c.container_number, 'carrierSeal', c.carrier_seal,
             'customsSeal', c.customs_seal, 'sealState', c.seal_state, 'newSealNumber', c.new_seal_number) ORDER BY c.position), '[]')
      FROM handover_containers c WHERE c.handover_id = h.id) AS containers,
   (SELECT coalesce(json_agg(json_build_object('description', g.description, 'quantity', g.quantity::float8,
             'unit', g.unit, 'marks', g.marks) ORDER BY g.position), '[]')
      FROM handover_goods_lines g WHERE g.handover_id = h.id) AS goods,
-  r.received_at, r.received_by, r.entered_by AS receipt_entered_by, r.origin AS receipt_origin,
-  r.discrepancies AS receipt_discrepancies, r.note AS receipt_note, r.content_hash AS receipt_content_hash
-FROM handovers h LEFT JOIN handover_receipts r ON r.handover_id = h.id
-WHERE h.id = $1`
+  (SELECT json_build_object('receivedAt', ${isoOf('r.received_at')}, 'receivedBy', r.received_by, 'enteredBy', r.entered_by,
+            'origin', r.origin, 'discrepancies', r.discrepancies, 'note', r.note, 'contentHash', r.content_hash)
+     FROM handover_receipts r WHERE r.handover_id = h.id) AS receipt
+FROM handovers h`
 
 export async function findHandoverAggregate(q: Queryable, id: string): Promise<HandoverAggregate | null> {
-  const { rows } = await q.query({ name: 'handover-aggregate', text: AGGREGATE_SQL, values: [id] })
-  const r = rows[0]
-  if (!r) return null
-  return {
-    handover: handoverFromRow(r),
-    containers: r.containers as ContainerRecord[],
-    goods: r.goods as GoodsLineRecord[],
-    receipt: r.received_at == null ? null : receiptFromRow({
-      received_at: r.received_at,
-      received_by: r.received_by,
-      entered_by: r.receipt_entered_by,
-      origin: r.receipt_origin,
-      discrepancies: r.receipt_discrepancies,
-      note: r.receipt_note,
-      content_hash: r.receipt_content_hash,
-    }),
-  }
+  const { rows } = await q.query<HandoverAggregate>({ name: 'handover-aggregate', text: `${AGGREGATE} WHERE h.id = $1`, values: [id] })
+  return rows[0] ?? null
 }
 
-function receiptFromRow(r: Record<string, unknown>): ReceiptRecord {
-  return {
-    receivedAt: iso(r.received_at) as string,
-    receivedBy: r.received_by as string,
-    enteredBy: r.entered_by as string,
-    origin: r.origin as Origin,
-    discrepancies: r.discrepancies as string[],
-    note: (r.note as string | null) ?? null,
-    contentHash: r.content_hash as string,
-  }
-}
-
-export async function receiptOf(q: Queryable, handoverId: string): Promise<ReceiptRecord | null> {
-  const { rows } = await q.query(
-    `SELECT received_at, received_by, entered_by, origin, discrepancies, note, content_hash
-       FROM handover_receipts WHERE handover_id = $1`,
-    [handoverId],
+export async function findByPaperNumber(q: Queryable, office: string, paperNumber: string): Promise<HandoverRecord | null> {
+  const { rows } = await q.query<HandoverRecord>(
+    `SELECT ${HANDOVER_RECORD} FROM handovers h WHERE h.departure_office = $1 AND h.paper_number = $2`,
+    [office, paperNumber],
   )
-  return rows[0] ? receiptFromRow(rows[0]) : null
+  return rows[0] ?? null
 }
 
-export async function insertReceipt(
+export interface CreateRead {
+  stored: StoredClaim | null
+  /** The handover already entered from this paper form (office + paper number), if any. */
+  existing: HandoverAggregate | null
+  /** The next number of the office's yearly sequence; taken only when there is neither of the above. */
+  seq: number | null
+}
+
+/** The read of a create: the key's stored outcome, a paper form's earlier entry, or else a new number. */
+export async function readForCreate(
   q: Queryable,
-  handoverId: string,
-  receipt: Omit<ReceiptRecord, 'discrepancies'> & { discrepancies: string[] },
-  seals: Array<{ containerNumber: string; sealState: SealState; newSealNumber: string | null }>,
-): Promise<void> {
-  await q.query(
-    `INSERT INTO handover_receipts (handover_id, received_at, received_by, entered_by, origin, discrepancies, note, content_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      handoverId, receipt.receivedAt, receipt.receivedBy, receipt.enteredBy, receipt.origin,
-      JSON.stringify(receipt.discrepancies), receipt.note, receipt.contentHash,
-    ],
-  )
-  if (seals.length > 0) {
-    await q.query(
-      `UPDATE handover_containers c SET seal_state = s.state, new_seal_number = s.new_seal
-         FROM unnest($2::text[], $3::text[], $4::text[]) AS s(number, state, new_seal)
-        WHERE c.handover_id = $1 AND c.container_number = s.number`,
-      [
-        handoverId,
-        seals.map((s) => s.containerNumber),
-        seals.map((s) => s.sealState),
-        seals.map((s) => s.newSealNumber),
-      ],
-    )
-  }
+  claim: IdempotencyClaim | null,
+  office: string,
+  year: number,
+  paperNumber: string | null,
+): Promise<CreateRead> {
+  const p = new SqlParams()
+  const stored = storedOutcomeCte(p, claim)
+  const existing =
+    paperNumber === null
+      ? `existing AS (${AGGREGATE} WHERE false)`
+      : `existing AS (${AGGREGATE} WHERE h.departure_office = ${p.add(office)} AND h.paper_number = ${p.add(paperNumber)})`
+  const text = `WITH ${stored}, ${existing}
+SELECT ${STORED_COLUMN}, (SELECT row_to_json(e) FROM existing e) AS existing,
+  CASE WHEN NOT EXISTS (SELECT 1 FROM stored) AND NOT EXISTS (SELECT 1 FROM existing)
+       THEN next_handover_number(${p.add(office)}, ${p.add(year)}) END AS seq`
+  const { rows } = await q.query<{ stored: StoredClaim | null; existing: HandoverAggregate | null; seq: string | null }>({
+    name: `handover-read-create-${claim ? 'k' : 'n'}${paperNumber === null ? '' : 'p'}`,
+    text,
+    values: p.values,
+  })
+  const row = rows[0] as { stored: StoredClaim | null; existing: HandoverAggregate | null; seq: string | null }
+  return { stored: row.stored, existing: row.existing, seq: row.seq === null ? null : Number(row.seq) }
 }
 
-/** Columns a transition may set besides the status (a fixed list: never text from a request). */
-export interface TransitionColumns {
-  overdue_at?: string
-  closed_at?: string
-  closed_by?: string
-  cancelled_at?: string
-  cancelled_by?: string
-  cancel_reason?: string
-  verification_opened_at?: string
-  verification_opened_by?: string
-  verification_note?: string | null
-  verification_outcome?: 'RESOLVED' | 'VIOLATION'
-  verification_explanation?: string
-  verification_decided_at?: string
-  verification_decided_by?: string
+export interface ChangeRead {
+  stored: StoredClaim | null
+  handover: HandoverAggregate | null
 }
 
-const TRANSITION_COLUMN_NAMES: ReadonlySet<string> = new Set([
-  'overdue_at', 'closed_at', 'closed_by', 'cancelled_at', 'cancelled_by', 'cancel_reason',
-  'verification_opened_at', 'verification_opened_by', 'verification_note', 'verification_outcome',
-  'verification_explanation', 'verification_decided_at', 'verification_decided_by',
-])
+/** The read of a change to one handover: the key's stored outcome and the handover as it stands. */
+export async function readForChange(q: Queryable, claim: IdempotencyClaim | null, id: string): Promise<ChangeRead> {
+  const p = new SqlParams()
+  const stored = storedOutcomeCte(p, claim)
+  const text = `WITH ${stored}
+SELECT ${STORED_COLUMN}, (SELECT row_to_json(a) FROM (${AGGREGATE} WHERE h.id = ${p.add(id, 'uuid')}) a) AS handover`
+  const { rows } = await q.query<ChangeRead>({ name: `handover-read-change-${claim ? 'k' : 'n'}`, text, values: p.values })
+  return rows[0] as ChangeRead
+}
 
-export async function updateStatus(q: Queryable, id: string, status: HandoverStatus, columns: TransitionColumns = {}): Promise<void> {
-  const values: unknown[] = [id, status]
-  const sets = ['status = $2', 'version = version + 1', 'updated_at = now()']
-  for (const [name, value] of Object.entries(columns)) {
-    if (!TRANSITION_COLUMN_NAMES.has(name)) throw new Error(`not a transition column: ${name}`)
-    values.push(value)
-    sets.push(`${name} = $${values.length}`)
-  }
-  await q.query(`UPDATE handovers SET ${sets.join(', ')} WHERE id = $1`, values)
+export interface NewHandover extends Omit<HandoverRecord, 'status' | 'version' | 'overdueAt' | 'closedAt' | 'closedBy' | 'cancelledAt' |
+  'cancelledBy' | 'cancelReason' | 'verificationOpenedAt' | 'verificationOpenedBy' | 'verificationNote' | 'verificationOutcome' |
+  'verificationExplanation' | 'verificationDecidedAt' | 'verificationDecidedBy'> {
+  containers: Array<{ containerNumber: string; carrierSeal: string; customsSeal: string }>
+  goods: Array<{ description: string; quantity: number; unit: string; marks: string | null }>
 }
 
 /**
- * Locks up to `limit` handovers still HANDED_OVER whose time limit has passed. SKIP LOCKED lets two
- * scans (two nodes running the job) share the work instead of queueing behind each other.
+ * The create: the handover, its containers and goods lines, its audit row and event, the stored
+ * outcome. A paper form entered concurrently meets the unique index on (office, paper number): the
+ * insert then does nothing and the write is stale (the caller reads the winner).
+ */
+export function createHandoverWrite(claim: ClaimToStore | null, h: NewHandover, audit: AuditAppend): GuardedWrite {
+  const p = new SqlParams()
+  const changes = `changed AS (
+    INSERT INTO handovers (id, handover_number, status, departure_office, departure_place, destination_office,
+      destination_place, declaration_numbers, vehicle, route, declarant_name, handed_over_at, due_at,
+      handed_over_by, origin, entered_by, paper_number, content_hash)
+    SELECT ${p.add(h.id)}::uuid, ${p.add(h.handoverNumber)}, 'HANDED_OVER', ${p.add(h.departureOffice)}, ${p.add(h.departurePlace)},
+      ${p.add(h.destinationOffice)}, ${p.add(h.destinationPlace)}, ${p.add(h.declarationNumbers)}::text[], ${p.add(h.vehicle)},
+      ${p.add(h.route)}, ${p.add(h.declarantName)}, ${p.add(h.handedOverAt)}::timestamptz, ${p.add(h.dueAt)}::timestamptz,
+      ${p.add(h.handedOverBy)}, ${p.add(h.origin)}, ${p.add(h.enteredBy)}, ${p.add(h.paperNumber)}, ${p.add(h.contentHash)}
+      FROM claim
+    ON CONFLICT DO NOTHING
+    RETURNING id),
+  containers AS (
+    INSERT INTO handover_containers (handover_id, position, container_number, carrier_seal, customs_seal)
+    SELECT changed.id, c.ord - 1, c.number, c.carrier, c.customs
+      FROM changed, unnest(${p.add(h.containers.map((c) => c.containerNumber))}::text[],
+                           ${p.add(h.containers.map((c) => c.carrierSeal))}::text[],
+                           ${p.add(h.containers.map((c) => c.customsSeal))}::text[]) WITH ORDINALITY AS c(number, carrier, customs, ord)),
+  goods AS (
+    INSERT INTO handover_goods_lines (handover_id, position, description, quantity, unit, marks)
+    SELECT changed.id, g.ord - 1, g.description, g.quantity, g.unit, g.marks
+      FROM changed, unnest(${p.add(h.goods.map((g) => g.description))}::text[], ${p.add(h.goods.map((g) => g.quantity))}::numeric[],
+                           ${p.add(h.goods.map((g) => g.unit))}::text[], ${p.add(h.goods.map((g) => g.marks))}::text[])
+                    WITH ORDINALITY AS g(description, quantity, unit, marks, ord))`
+  return guardedWrite('handover-create', p, claim, changes, [audit])
+}
+
+/** Column names a transition may set (a fixed list: never text from a request). */
+const TRANSITION_COLUMNS: Record<keyof TransitionColumns, string> = {
+  overdueAt: 'overdue_at',
+  closedAt: 'closed_at',
+  closedBy: 'closed_by',
+  cancelledAt: 'cancelled_at',
+  cancelledBy: 'cancelled_by',
+  cancelReason: 'cancel_reason',
+  verificationOpenedAt: 'verification_opened_at',
+  verificationOpenedBy: 'verification_opened_by',
+  verificationNote: 'verification_note',
+  verificationOutcome: 'verification_outcome',
+  verificationExplanation: 'verification_explanation',
+  verificationDecidedAt: 'verification_decided_at',
+  verificationDecidedBy: 'verification_decided_by',
+}
+
+export interface HandoverTransition {
+  id: string
+  /** The version the change was decided on; the write does nothing if the handover moved since. */
+  fromVersion: number
+  status: HandoverStatus
+  columns: TransitionColumns
+  receipt?: {
+    receivedAt: string
+    receivedBy: string
+    enteredBy: string
+    origin: string
+    discrepancies: string[]
+    note: string | null
+    contentHash: string
+    seals: Array<{ containerNumber: string; sealState: SealState; newSealNumber: string | null }>
+  }
+}
+
+/** A transition of one handover (and, for an arrival, its receipt and seal states), guarded by its version. */
+export function transitionWrite(claim: ClaimToStore | null, t: HandoverTransition, audit: AuditAppend): GuardedWrite {
+  const p = new SqlParams()
+  const sets = [`status = ${p.add(t.status)}`, 'version = version + 1', 'updated_at = now()']
+  for (const [name, value] of Object.entries(t.columns) as Array<[keyof TransitionColumns, unknown]>) {
+    const column = TRANSITION_COLUMNS[name]
+    if (!column) throw new Error(`not a transition column: ${name}`)
+    sets.push(`${column} = ${p.add(value)}`)
+  }
+  let changes = `changed AS (
+    UPDATE handovers SET ${sets.join(', ')} FROM claim
+     WHERE id = ${p.add(t.id)}::uuid AND version = ${p.add(t.fromVersion)}
+    RETURNING handovers.id)`
+  if (t.receipt) {
+    const r = t.receipt
+    changes += `,
+  receipt AS (
+    INSERT INTO handover_receipts (handover_id, received_at, received_by, entered_by, origin, discrepancies, note, content_hash)
+    SELECT changed.id, ${p.add(r.receivedAt)}::timestamptz, ${p.add(r.receivedBy)}, ${p.add(r.enteredBy)}, ${p.add(r.origin)},
+           ${p.add(JSON.stringify(r.discrepancies))}::jsonb, ${p.add(r.note)}, ${p.add(r.contentHash)} FROM changed),
+  seals AS (
+    UPDATE handover_containers c SET seal_state = s.state, new_seal_number = s.new_seal
+      FROM changed, unnest(${p.add(r.seals.map((s) => s.containerNumber))}::text[], ${p.add(r.seals.map((s) => s.sealState))}::text[],
+                           ${p.add(r.seals.map((s) => s.newSealNumber))}::text[]) AS s(number, state, new_seal)
+     WHERE c.handover_id = changed.id AND c.container_number = s.number)`
+  }
+  return guardedWrite('handover-transition', p, claim, changes, [audit])
+}
+
+/**
+ * The overdue scan's batch, in the scan's transaction: locks up to `limit` handovers still HANDED_OVER
+ * whose time limit has passed (SKIP LOCKED: two nodes running the job share the work instead of
+ * queueing behind each other). Their notices and audit rows follow in markOverdue.
  */
 export async function lockDueHandovers(
   q: Queryable,
   now: string,
   departureOffice: string | null,
   limit: number,
-): Promise<HandoverRecord[]> {
-  const { rows } = await q.query(
-    `SELECT ${HANDOVER_COLUMNS} FROM handovers h
-      WHERE h.status = 'HANDED_OVER' AND h.due_at <= $1 AND ($2::text IS NULL OR h.departure_office = $2)
-      ORDER BY h.due_at, h.id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+): Promise<HandoverAggregate[]> {
+  const { rows } = await q.query<HandoverAggregate>(
+    `${AGGREGATE}
+      WHERE h.id IN (SELECT d.id FROM handovers d
+                      WHERE d.status = 'HANDED_OVER' AND d.due_at <= $1 AND ($2::text IS NULL OR d.departure_office = $2)
+                      ORDER BY d.due_at, d.id LIMIT $3 FOR UPDATE SKIP LOCKED)
+      ORDER BY h.due_at, h.id`,
     [now, departureOffice, limit],
   )
-  return rows.map(handoverFromRow)
+  return rows
+}
+
+/** Marks the locked handovers OVERDUE at `now` (one statement for the whole batch). */
+export async function markOverdue(q: Queryable, ids: string[], now: string): Promise<void> {
+  await q.query(
+    `UPDATE handovers SET status = 'OVERDUE', overdue_at = $2, version = version + 1, updated_at = now()
+      WHERE id = ANY($1::uuid[]) AND status = 'HANDED_OVER'`,
+    [ids, now],
+  )
 }

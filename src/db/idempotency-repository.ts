@@ -1,48 +1,40 @@
-// SQL of the Idempotency-Key store (table idempotency_keys).
+// SQL of the Idempotency-Key store (table idempotency_keys) for writes made in an explicit
+// transaction; the hot paths claim their key inside their one write statement (write-statement.ts).
+import type { IdempotencyClaim } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
-
-export interface StoredResponse {
-  fingerprint: string
-  status_code: number
-  response_body: unknown
-}
+import type { StoredClaim } from './handover-repository.ts'
 
 /**
- * Takes the key's transaction-scoped advisory lock without waiting. False means another
- * transaction is working on the same key right now (a concurrent duplicate).
+ * Takes the key's transaction-scoped advisory lock without waiting (the same lock a guarded write
+ * statement takes). False means another transaction is working on the same key right now.
  */
-export async function tryLockKey(q: Queryable, caller: string, key: string): Promise<boolean> {
+export async function tryLockKey(q: Queryable, claim: IdempotencyClaim): Promise<boolean> {
   const { rows } = await q.query<{ locked: boolean }>({
     name: 'idempotency-lock',
     text: 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
-    values: [`${caller}\n${key}`],
+    values: [`${claim.caller}\n${claim.key}`],
   })
   return rows[0]?.locked === true
 }
 
-export async function findStoredResponse(q: Queryable, caller: string, key: string): Promise<StoredResponse | null> {
-  const { rows } = await q.query<StoredResponse>({
+export async function findStoredOutcome(q: Queryable, claim: IdempotencyClaim): Promise<StoredClaim | null> {
+  const { rows } = await q.query<StoredClaim>({
     name: 'idempotency-find',
-    text: `SELECT fingerprint, status_code, response_body FROM idempotency_keys
-      WHERE caller = $1 AND key = $2 AND expires_at > now()`,
-    values: [caller, key],
+    text: 'SELECT fingerprint, outcome FROM idempotency_keys WHERE caller = $1 AND key = $2 AND expires_at > now()',
+    values: [claim.caller, claim.key],
   })
   return rows[0] ?? null
 }
 
-export async function storeResponse(
-  q: Queryable,
-  row: { caller: string; key: string; fingerprint: string; statusCode: number; body: unknown; ttlHours: number },
-): Promise<void> {
+export async function storeOutcome(q: Queryable, claim: IdempotencyClaim, outcome: unknown): Promise<void> {
   // An expired row with the same key may still be there (not yet swept): replace it.
   await q.query({
     name: 'idempotency-store',
-    text: `INSERT INTO idempotency_keys (caller, key, fingerprint, status_code, response_body, expires_at)
-     VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => $6))
+    text: `INSERT INTO idempotency_keys (caller, key, fingerprint, outcome, expires_at)
+     VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
      ON CONFLICT (caller, key) DO UPDATE
-       SET fingerprint = EXCLUDED.fingerprint, status_code = EXCLUDED.status_code,
-           response_body = EXCLUDED.response_body, created_at = now(), expires_at = EXCLUDED.expires_at`,
-    values: [row.caller, row.key, row.fingerprint, row.statusCode, JSON.stringify(row.body), row.ttlHours],
+       SET fingerprint = EXCLUDED.fingerprint, outcome = EXCLUDED.outcome, created_at = now(), expires_at = EXCLUDED.expires_at`,
+    values: [claim.caller, claim.key, claim.fingerprint, JSON.stringify(outcome), claim.ttlHours],
   })
 }
 

@@ -1,6 +1,6 @@
-// SQL of the bulk seeder (src/commands/seed-command.ts): COPY FROM STDIN for the rows, and the few
-// statements that tie seeded rows to the live counters (handover numbers, audit chain heads) so
-// records the app writes later neither collide with nor break what was seeded.
+// SQL of the bulk seeder (src/commands/seed-command.ts): COPY FROM STDIN for the rows, and the
+// handover numbers taken from the app's own sequences, so records the app writes later never collide
+// with what was seeded.
 import type { Client } from 'pg'
 import type { Queryable } from './database.ts'
 
@@ -91,46 +91,19 @@ export async function copyRows(client: Client, table: string, columns: readonly 
   })
 }
 
-/**
- * Reserves `count` handover numbers per office and year in one upsert (the row lock is held to
- * COMMIT, as for the app's own creates); returns the first reserved sequence value of each.
- */
-export async function reserveHandoverNumbers(q: Queryable, groups: Array<{ office: string; year: number; count: number }>): Promise<Map<string, number>> {
-  const { rows } = await q.query<{ office: string; year: number; last_value: number }>(
-    `INSERT INTO handover_number_sequences AS s (office, year, last_value)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::int[])
-     ON CONFLICT (office, year) DO UPDATE SET last_value = s.last_value + EXCLUDED.last_value
-     RETURNING s.office, s.year, s.last_value`,
+/** Takes `count` handover numbers per office and year from the app's sequences (migrations/011_write_path.sql). */
+export async function reserveHandoverNumbers(q: Queryable, groups: Array<{ office: string; year: number; count: number }>): Promise<Map<string, number[]>> {
+  const { rows } = await q.query<{ office: string; year: number; seq: string }>(
+    `SELECT g.office, g.year, next_handover_number(g.office, g.year) AS seq
+       FROM unnest($1::text[], $2::int[], $3::int[]) AS g(office, year, count), generate_series(1, g.count)`,
     [groups.map((g) => g.office), groups.map((g) => g.year), groups.map((g) => g.count)],
   )
-  const counts = new Map(groups.map((g) => [`${g.office}/${g.year}`, g.count]))
-  return new Map(rows.map((r) => [`${r.office}/${r.year}`, r.last_value - (counts.get(`${r.office}/${r.year}`) as number) + 1]))
-}
-
-export interface ChainHead {
-  stripe: number
-  lastSeq: bigint
-  lastHash: string
-}
-
-/**
- * Locks every audit chain head until COMMIT, in stripe order — the order the overdue scan takes them
- * in — so the seeder and a writer of the app wait for each other instead of deadlocking.
- */
-export async function lockAuditHeads(q: Queryable): Promise<ChainHead[]> {
-  const { rows } = await q.query<{ stripe: number; last_seq: string; last_hash: string }>(
-    'SELECT stripe, last_seq::text, last_hash FROM audit_chain_heads ORDER BY stripe FOR UPDATE',
-  )
-  return rows.map((r) => ({ stripe: r.stripe, lastSeq: BigInt(r.last_seq), lastHash: r.last_hash }))
-}
-
-export async function updateAuditHeads(q: Queryable, heads: ChainHead[]): Promise<void> {
-  await q.query(
-    `UPDATE audit_chain_heads h SET last_seq = v.seq, last_hash = v.hash
-       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS v(stripe, seq, hash)
-      WHERE h.stripe = v.stripe`,
-    [heads.map((h) => h.stripe), heads.map((h) => h.lastSeq.toString()), heads.map((h) => h.lastHash)],
-  )
+  const numbers = new Map<string, number[]>()
+  for (const r of rows) {
+    const key = `${r.office}/${r.year}`
+    numbers.set(key, [...(numbers.get(key) ?? []), Number(r.seq)])
+  }
+  return numbers
 }
 
 export async function handoverExists(q: Queryable, id: string): Promise<boolean> {

@@ -7,7 +7,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError } from '../errors.ts'
-import { createTokenVerifier, TokenError, ROLES, type Actor, type Role } from '../services/jwt-service.ts'
+import { ROLES, type Actor, type Role } from '../domain/actor.ts'
+import { createTokenVerifier, TokenError } from '../services/jwt-service.ts'
 import { OfficerRevocationList } from '../services/officer-revocation-list.ts'
 import type { Config } from '../config.ts'
 
@@ -39,7 +40,7 @@ const unauthorized = (code: string, message: string) =>
 
 /** 401 for a token that cannot be accepted; 503 when the identity provider's keys could not be fetched. */
 const tokenRefusal = (err: TokenError) =>
-  err.status === 503 ? new AppError(503, err.code, err.message, undefined, { 'retry-after': '5' }) : unauthorized(err.code, err.message)
+  err.unavailable ? new AppError(503, err.code, err.message, undefined, { 'retry-after': '5' }) : unauthorized(err.code, err.message)
 
 /** The access rule of a route's config; throws at startup on anything but `public: true` or known roles. */
 export function routeAccessOf(config: { public?: unknown; roles?: unknown } | undefined, where: string): RouteAccess {

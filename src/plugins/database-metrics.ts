@@ -38,7 +38,7 @@ export function databaseEventCounters(registry: Registry) {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
@@ -50,7 +50,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * At most one run of `fn` at a time: a query that outlives its scrape is joined by the next scrape
  * instead of stacking a second one on a struggling database.
  */
-function singleFlight<T>(fn: () => Promise<T>): () => Promise<T> {
+export function singleFlight<T>(fn: () => Promise<T>): () => Promise<T> {
   let running: Promise<T> | null = null
   return () => (running ??= fn().finally(() => (running = null)))
 }

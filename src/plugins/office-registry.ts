@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import { allOfficeCodes } from '../db/office-repository.ts'
-import { databaseUnavailable } from '../errors.ts'
+import { databaseUnavailable } from '../domain/errors.ts'
 import type { OfficeRegistry } from '../services/office-registry.ts'
 import { reloadPeriodically } from './periodic-reload.ts'
 

@@ -10,7 +10,7 @@
 // JSON: {"fileName"?: "...", "rows": [{"kind", "originalTime", "originalOfficer", "data": {...}}]}.
 import { createHash } from 'node:crypto'
 import { canonicalJson } from './canonical-json.ts'
-import type { FieldProblem } from '../errors.ts'
+import type { FieldProblem } from '../domain/errors.ts'
 
 export interface ParsedRow {
   rowNo: number

@@ -3,14 +3,21 @@
 // dedup) of one entered by hand. Row shapes are validated before they get here
 // (routes/api/v1/back-entry/row-schemas.ts); `input` carries origin 'paper', paperRecordedAt and
 // paperOfficer from the row's originalTime and originalOfficer.
+import { invalid, notFound } from '../domain/errors.ts'
+import { GATE_CONFIRMATION_ENTITY } from '../domain/gate.ts'
+import { HANDOVER_ENTITY } from '../domain/handover.ts'
+import { PAPER_DECLARATION_ENTITY } from '../domain/paper-declaration.ts'
+import type { ChangeCount, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import { findByPaperNumber } from '../db/handover-repository.ts'
 import { searchHandovers } from '../db/handover-search-repository.ts'
-import { invalid, notFound } from '../errors.ts'
-import { confirmContainer, confirmLot, GATE_CONFIRMATION_ENTITY, type ContainerConfirmationInput, type LotConfirmationInput } from './gate-confirmation-service.ts'
-import { createPaperDeclaration, ENTITY_TYPE as PAPER_DECLARATION_ENTITY } from './paper-declaration-service.ts'
-import type { CreateDeclarationInput } from './paper-declaration-types.ts'
-import { createHandover, ENTITY_TYPE as HANDOVER_ENTITY, receiveHandover, type CreateHandoverInput, type ReceiptInput } from './handover-service.ts'
+import type { RowKindName } from '../schemas/back-entry-row-schemas.ts'
+import type { ContainerConfirmationInput, LotConfirmationInput } from '../schemas/gate-schemas.ts'
+import type { CreateHandoverInput, ReceiptInput } from '../schemas/handover-schemas.ts'
+import type { CreateDeclarationInput } from '../schemas/paper-declaration-schemas.ts'
+import { confirmContainer, confirmLot } from './gate-confirmation-service.ts'
+import { createHandover, receiveHandover } from './handover-service.ts'
+import { createPaperDeclaration } from './paper-declaration-service.ts'
 import type { WriteContext } from './write-context.ts'
 
 export interface AppliedRow {
@@ -18,21 +25,30 @@ export interface AppliedRow {
   duplicate: boolean
   entityType: string
   entityId: string
+  changes: ChangeCount[]
 }
 
+/**
+ * How one kind of row is applied, inside the row's transaction `tx`. The row's data was checked
+ * against its kind's schema at upload (schemas/back-entry-row-schemas.ts) and is read back from the
+ * batch as stored JSON, hence the typed reading below.
+ */
 export interface RowKind {
-  apply(ctx: WriteContext, input: Record<string, unknown>): Promise<AppliedRow>
+  apply(tx: Queryable, ctx: WriteContext, input: Record<string, unknown>): Promise<AppliedRow>
 }
-
-/** Every kind the upload format names; those missing from ROW_KINDS are rejected as not supported. */
-export const ROW_KIND_NAMES = ['handover', 'receipt', 'gate-container', 'gate-lot', 'paper-declaration'] as const
-export type RowKindName = (typeof ROW_KIND_NAMES)[number]
 
 interface HandoverReference {
   handoverId?: string
   handoverNumber?: string
   departureOffice?: string
   paperNumber?: string
+}
+
+/** A row's result: a back-entry row carries no idempotency claim, so its outcome is never a replay. */
+function appliedOf<V extends { id: string }>(entityType: string, outcome: WriteOutcome<V>): AppliedRow {
+  if (outcome.kind === 'replayed') throw new Error('a back-entry row has no idempotency claim to replay')
+  const view = outcome.kind === 'duplicate' ? outcome.existing : outcome.view
+  return { duplicate: outcome.kind === 'duplicate', entityType, entityId: view.id, changes: outcome.changes }
 }
 
 /**
@@ -57,39 +73,35 @@ async function handoverIdOf(q: Queryable, ref: HandoverReference): Promise<strin
   ])
 }
 
-export const ROW_KINDS: Partial<Record<string, RowKind>> = {
+export const ROW_KINDS: Partial<Record<RowKindName, RowKind>> = {
   handover: {
-    async apply(ctx, input) {
-      const { body } = await createHandover(ctx, input as unknown as CreateHandoverInput)
-      return { duplicate: body.duplicate, entityType: HANDOVER_ENTITY, entityId: body.id }
+    async apply(tx, ctx, input) {
+      return appliedOf(HANDOVER_ENTITY, await createHandover(tx, ctx, input as unknown as CreateHandoverInput))
     },
   },
   receipt: {
-    async apply(ctx, input) {
+    async apply(tx, ctx, input) {
       const { handoverId, handoverNumber, departureOffice, paperNumber, ...receipt } = input as HandoverReference
-      const id = await handoverIdOf(ctx.tx, { handoverId, handoverNumber, departureOffice, paperNumber })
-      const { body } = await receiveHandover(ctx, id, receipt as ReceiptInput)
-      return { duplicate: body.duplicate, entityType: HANDOVER_ENTITY, entityId: body.id }
+      const id = await handoverIdOf(tx, { handoverId, handoverNumber, departureOffice, paperNumber })
+      return appliedOf(HANDOVER_ENTITY, await receiveHandover(tx, ctx, id, receipt as ReceiptInput))
     },
   },
   'paper-declaration': {
-    async apply(ctx, input) {
-      const { body } = await createPaperDeclaration(ctx, input as unknown as CreateDeclarationInput)
-      return { duplicate: body.duplicate, entityType: PAPER_DECLARATION_ENTITY, entityId: body.id }
+    async apply(tx, ctx, input) {
+      return appliedOf(PAPER_DECLARATION_ENTITY, await createPaperDeclaration(tx, ctx, input as unknown as CreateDeclarationInput))
     },
   },
   'gate-container': {
-    async apply(ctx, input) {
+    async apply(tx, ctx, input) {
       const { declarationNumber, containerNumber, ...rest } = input as { declarationNumber: string; containerNumber: string }
-      const result = await confirmContainer(ctx, declarationNumber, containerNumber, rest as ContainerConfirmationInput)
-      return { duplicate: !result.created, entityType: GATE_CONFIRMATION_ENTITY, entityId: result.confirmation.id }
+      return appliedOf(GATE_CONFIRMATION_ENTITY, await confirmContainer(tx, ctx, declarationNumber, containerNumber, rest as ContainerConfirmationInput))
     },
   },
   'gate-lot': {
-    async apply(ctx, input) {
+    async apply(tx, ctx, input) {
       const { declarationNumber, lotNumber, ...rest } = input as { declarationNumber: string; lotNumber: string }
-      const result = await confirmLot(ctx, declarationNumber, lotNumber, rest as unknown as LotConfirmationInput)
-      return { duplicate: !result.created, entityType: GATE_CONFIRMATION_ENTITY, entityId: result.confirmation.id }
+      const outcome = await confirmLot(tx, ctx, declarationNumber, lotNumber, rest as unknown as LotConfirmationInput)
+      return appliedOf(GATE_CONFIRMATION_ENTITY, outcome)
     },
   },
 }

@@ -6,6 +6,9 @@
 // taken only while its status is 'pending'. A run interrupted anywhere (node killed, failover) leaves
 // every row either fully applied and marked, or untouched and pending; the next run resumes at the
 // first pending row, and a run over a finished batch changes nothing.
+import type { Actor } from '../domain/actor.ts'
+import { DomainError, forbidden, invalid, notFound } from '../domain/errors.ts'
+import type { ChangeCount, WriteOutcome } from '../domain/write.ts'
 import type { Database, Queryable } from '../db/database.ts'
 import {
   findBatch,
@@ -23,11 +26,9 @@ import {
   type PendingRow,
 } from '../db/back-entry-repository.ts'
 import { isFailoverError, isRetryableTransactionError, sqlState } from '../db/failover-errors.ts'
-import { AppError, forbidden, invalid, notFound } from '../errors.ts'
-import { recordChange } from './audit-service.ts'
 import type { ParsedRow, RowProblem } from './back-entry-parser.ts'
 import { ROW_KINDS } from './back-entry-row-kinds.ts'
-import type { Actor } from './jwt-service.ts'
+import { claimedTransaction } from './idempotency-service.ts'
 import { encodeCursor, decodeCursor } from './pagination.ts'
 import { backEntryOf, type WriteContext } from './write-context.ts'
 
@@ -88,51 +89,48 @@ function progressOf(batch: BatchRow, counts: Record<string, number>): BatchProgr
 
 /**
  * Stores an uploaded batch. The same content uploaded again by the same office is recognised: the
- * existing batch is answered (200, duplicate: true) and nothing is stored or applied again.
+ * existing batch is answered (duplicate) and nothing is stored or applied again.
  */
-export async function uploadBatch(
-  ctx: WriteContext,
-  input: UploadInput,
-): Promise<{ status: number; body: BatchProgress & { duplicate: boolean } }> {
+export function uploadBatch(q: Queryable, ctx: WriteContext, input: UploadInput): Promise<WriteOutcome<BatchProgress>> {
   if (input.rows.length === 0) {
     throw invalid([{ field: 'body', code: 'EMPTY_BATCH', message: 'the batch has no rows' }])
   }
-  const { id, inserted } = await insertBatchIfAbsent(ctx.tx, {
-    office: ctx.actor.office,
-    contentHash: input.contentHash,
-    format: input.format,
-    fileName: input.fileName,
-    uploadedBy: ctx.actor.officerId,
-    uploader: ctx.actor,
-    totalRows: input.rows.length,
-  })
-  if (inserted) {
-    await insertRows(
-      ctx.tx,
-      id,
-      input.rows.map((r) => ({
-        rowNo: r.rowNo,
-        kind: r.kind,
-        originalTime: r.problem ? null : r.originalTime,
-        originalOfficer: r.originalOfficer,
-        data: r.data,
-        status: r.problem ? 'rejected' : 'pending',
-        errorCode: r.problem?.code ?? null,
-        errorMessage: r.problem?.message ?? null,
-        errorDetails: r.problem?.details ?? null,
-      })),
-    )
-    await recordChange(ctx, {
-      entityType: BATCH_ENTITY,
-      entityId: id,
-      action: 'upload',
-      before: null,
-      after: { id, office: ctx.actor.office, format: input.format, fileName: input.fileName, totalRows: input.rows.length, contentHash: input.contentHash },
-      backEntry: backEntryOf(ctx, {}),
+  return claimedTransaction(q, ctx, async (tx) => {
+    const { id, inserted } = await insertBatchIfAbsent(tx, {
+      office: ctx.actor.office,
+      contentHash: input.contentHash,
+      format: input.format,
+      fileName: input.fileName,
+      uploadedBy: ctx.actor.officerId,
+      uploader: ctx.actor,
+      totalRows: input.rows.length,
     })
-  }
-  const batch = (await findBatch(ctx.tx, id)) as BatchRow
-  return { status: inserted ? 202 : 200, body: { ...progressOf(batch, await rowCounts(ctx.tx, id)), duplicate: !inserted } }
+    if (inserted) {
+      await insertRows(
+        tx,
+        id,
+        input.rows.map((r) => ({
+          rowNo: r.rowNo,
+          kind: r.kind,
+          originalTime: r.problem ? null : r.originalTime,
+          originalOfficer: r.originalOfficer,
+          data: r.data,
+          status: r.problem ? 'rejected' : 'pending',
+          errorCode: r.problem?.code ?? null,
+          errorMessage: r.problem?.message ?? null,
+          errorDetails: r.problem?.details ?? null,
+        })),
+      )
+    }
+    const batch = (await findBatch(tx, id)) as BatchRow
+    const progress = progressOf(batch, await rowCounts(tx, id))
+    if (!inserted) return { outcome: { kind: 'duplicate', existing: progress }, changes: [] }
+    const after = { id, office: ctx.actor.office, format: input.format, fileName: input.fileName, totalRows: input.rows.length, contentHash: input.contentHash }
+    return {
+      outcome: { kind: 'accepted', view: progress },
+      changes: [{ entityType: BATCH_ENTITY, entityId: id, action: 'upload', before: null, after, backEntry: backEntryOf(ctx, {}) }],
+    }
+  })
 }
 
 function assertMayRead(actor: Actor, batch: BatchRow): void {
@@ -201,7 +199,7 @@ export async function getBatchReport(
 export interface RowOutcome {
   status: 'accepted' | 'duplicate' | 'rejected'
   code?: string
-  changes: WriteContext['changes']
+  changes: ChangeCount[]
 }
 
 export interface ProcessOptions {
@@ -214,27 +212,27 @@ export interface ProcessOptions {
 // Errors that say "try again later" rather than "this row is wrong": the row stays pending and the
 // job is retried (pg-boss), so the row is applied once the database is back.
 function isTransient(err: unknown): boolean {
-  if (err instanceof AppError) return err.status >= 500
+  if (err instanceof DomainError) return err.kind === 'unavailable'
   return isFailoverError(err) || isRetryableTransactionError(err) || sqlState(err) === '57014'
 }
 
 function problemOf(err: unknown): RowProblem {
-  if (err instanceof AppError) return { code: err.code, message: err.message, details: err.details as RowProblem['details'] }
+  if (err instanceof DomainError) return { code: err.code, message: err.message, details: err.details as RowProblem['details'] }
   return { code: 'INTERNAL_ERROR', message: 'The row could not be applied because of an unexpected error; it has been logged' }
 }
 
 async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, log?: (err: unknown) => void): Promise<RowOutcome> {
-  const kind = ROW_KINDS[row.kind]
+  const kind = ROW_KINDS[row.kind as keyof typeof ROW_KINDS]
   if (!kind) {
     await setRowOutcome(tx, batch.id, row.row_no, { status: 'rejected', errorCode: 'ROW_KIND_NOT_SUPPORTED', errorMessage: `Rows of kind "${row.kind}" cannot be back-entered yet` })
     return { status: 'rejected', code: 'ROW_KIND_NOT_SUPPORTED', changes: [] }
   }
   const ctx: WriteContext = {
-    tx,
     actor: batch.uploader as Actor,
     requestId: `back-entry:${batch.id}:${row.row_no}`,
     now: new Date().toISOString(),
-    changes: [],
+    // Exactly once comes from the row's own status, written in the same transaction.
+    claim: null,
   }
   const input = {
     ...row.data,
@@ -245,15 +243,15 @@ async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, log?: (
   // A rejected row must leave no partial effect but still record its rejection in this transaction.
   await tx.query('SAVEPOINT back_entry_row')
   try {
-    const result = await kind.apply(ctx, input)
+    const result = await kind.apply(tx, ctx, input)
     await tx.query('RELEASE SAVEPOINT back_entry_row')
     const status = result.duplicate ? 'duplicate' : 'accepted'
     await setRowOutcome(tx, batch.id, row.row_no, { status, entityType: result.entityType, entityId: result.entityId })
-    return { status, changes: ctx.changes }
+    return { status, changes: result.changes }
   } catch (err) {
     if (isTransient(err)) throw err
     await tx.query('ROLLBACK TO SAVEPOINT back_entry_row')
-    if (!(err instanceof AppError)) log?.(err)
+    if (!(err instanceof DomainError)) log?.(err)
     const problem = problemOf(err)
     await setRowOutcome(tx, batch.id, row.row_no, { status: 'rejected', errorCode: problem.code, errorMessage: problem.message, errorDetails: problem.details })
     return { status: 'rejected', code: problem.code, changes: [] }

@@ -2,14 +2,17 @@
 // page through the same service the list uses (same filters, same office rules).
 import type { Queryable } from '../db/database.ts'
 import type { ConfirmationView } from './gate-views.ts'
-import { searchConfirmations, type ConfirmationQuery } from './gate-confirmation-service.ts'
-import { incomingList, overdueList, searchHandoverList, type HandoverSearchQuery } from './handover-query-service.ts'
+import type { HandoverListItem } from '../db/handover-search-repository.ts'
+import type { PaperDeclarationSummary } from '../domain/paper-declaration.ts'
+import type { ConfirmationSearchInput } from '../schemas/gate-schemas.ts'
+import type { HandoverSearchInput } from '../schemas/handover-schemas.ts'
+import type { DeclarationSearchInput } from '../schemas/paper-declaration-schemas.ts'
+import { searchConfirmations } from './gate-confirmation-service.ts'
+import { incomingList, overdueList, searchHandoverList } from './handover-query-service.ts'
 import { STATUS_LABELS } from './handover-print.ts'
-import type { HandoverSummary } from './handover-views.ts'
-import type { Actor } from './jwt-service.ts'
+import type { Actor } from '../domain/actor.ts'
 import { listNotices } from './notice-service.ts'
 import { searchPaperDeclarations } from './paper-declaration-service.ts'
-import type { PaperDeclarationSummary, SearchInput } from './paper-declaration-types.ts'
 import { DAILY_REPORT_HEADERS, dailyReport } from './report-service.ts'
 import { allPages, EXPORT_PAGE_SIZE, type ExportColumn, type ExportTable } from './table-export.ts'
 import { vietnamDay } from './vietnam-time.ts'
@@ -25,7 +28,7 @@ async function pagedRows<T>(read: Read, page: (q: Queryable, cursor: string | un
 const ORIGIN: Record<string, string> = { online: 'Trực tuyến', paper: 'Nhập lại từ giấy' }
 const stamp = (now: string) => vietnamDay(now)
 
-const handoverColumns: Array<ExportColumn<HandoverSummary>> = [
+const handoverColumns: Array<ExportColumn<HandoverListItem>> = [
   { header: 'Số biên bản', width: 24, value: (h) => h.handoverNumber },
   { header: 'Trạng thái', width: 22, value: (h) => STATUS_LABELS[h.status] ?? h.status },
   { header: 'Chi cục nơi đi', value: (h) => h.departureOffice },
@@ -39,19 +42,19 @@ const handoverColumns: Array<ExportColumn<HandoverSummary>> = [
   { header: 'Số biên bản giấy', value: (h) => h.paperNumber },
 ]
 
-export async function handoverSearchExport(read: Read, actor: Actor, query: Omit<HandoverSearchQuery, 'limit' | 'cursor'>, now: string) {
+export async function handoverSearchExport(read: Read, actor: Actor, query: Omit<HandoverSearchInput, 'limit' | 'cursor'>, now: string) {
   const rows = await pagedRows(read, (q, cursor) => searchHandoverList(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
-  return { title: 'Biên bản bàn giao', fileBase: `bien-ban-ban-giao-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverSummary>
+  return { title: 'Biên bản bàn giao', fileBase: `bien-ban-ban-giao-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverListItem>
 }
 
 export async function overdueExport(read: Read, actor: Actor, query: { office?: string }, now: string) {
   const rows = await pagedRows(read, (q, cursor) => overdueList(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }, now))
-  return { title: 'Quá thời hạn', fileBase: `bien-ban-qua-han-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverSummary>
+  return { title: 'Quá thời hạn', fileBase: `bien-ban-qua-han-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverListItem>
 }
 
 export async function incomingExport(read: Read, actor: Actor, query: { office?: string }, now: string) {
   const rows = await pagedRows(read, (q, cursor) => incomingList(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
-  return { title: 'Hàng sắp đến', fileBase: `hang-sap-den-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverSummary>
+  return { title: 'Hàng sắp đến', fileBase: `hang-sap-den-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverListItem>
 }
 
 const confirmationColumns: Array<ExportColumn<ConfirmationView>> = [
@@ -72,7 +75,7 @@ const confirmationColumns: Array<ExportColumn<ConfirmationView>> = [
   { header: 'Lý do hủy', width: 30, value: (c) => c.cancellation?.reason },
 ]
 
-export async function confirmationExport(read: Read, actor: Actor, query: Omit<ConfirmationQuery, 'limit' | 'cursor'>, now: string) {
+export async function confirmationExport(read: Read, actor: Actor, query: Omit<ConfirmationSearchInput, 'limit' | 'cursor'>, now: string) {
   const rows = await pagedRows(read, (q, cursor) => searchConfirmations(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
   return { title: 'Xác nhận qua KVGS', fileBase: `xac-nhan-qua-kvgs-${stamp(now)}`, columns: confirmationColumns, rows } satisfies ExportTable<ConfirmationView>
 }
@@ -96,7 +99,7 @@ const paperColumns: Array<ExportColumn<PaperDeclarationSummary>> = [
   { header: 'Thời gian nhập', kind: 'time', value: (d) => d.enteredAt },
 ]
 
-export async function paperDeclarationExport(read: Read, actor: Actor, query: Omit<SearchInput, 'limit' | 'cursor'>, now: string) {
+export async function paperDeclarationExport(read: Read, actor: Actor, query: Omit<DeclarationSearchInput, 'limit' | 'cursor'>, now: string) {
   const rows = await pagedRows(read, (q, cursor) => searchPaperDeclarations(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
   return { title: 'Tờ khai giấy', fileBase: `to-khai-giay-${stamp(now)}`, columns: paperColumns, rows } satisfies ExportTable<PaperDeclarationSummary>
 }

@@ -1,65 +1,52 @@
 // Confirming that goods passed the supervision area (xác nhận hàng qua KVGS): a container once, a
 // bulk lot in several passes up to its total and never beyond; a confirmation can be cancelled with
 // a reason. Natural keys make the confirmations idempotent without an Idempotency-Key: the active
-// confirmation of a container, and the paper form number of a back-entered pass.
+// confirmation of a container, and the paper form number of a back-entered pass. Each write is one
+// read and one guarded statement (db/gate-confirmation-repository.ts).
+import { randomUUID } from 'node:crypto'
+import type { Actor } from '../domain/actor.ts'
+import { conflict, invalid, notFound } from '../domain/errors.ts'
+import {
+  GATE_CONFIRMATION_ENTITY,
+  PASSABLE_STATUSES,
+  type ConfirmationKind,
+  type GateConfirmationRecord,
+  type GateDeclarationRecord,
+} from '../domain/gate.ts'
+import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import {
-  findActiveContainerConfirmation,
-  findByPaperReference,
-  findConfirmation,
-  insertConfirmation,
-  markCancelled,
-  searchConfirmations as searchConfirmationRows,
-  type GateConfirmationRow,
+  cancelWrite,
+  containerConfirmationWrite,
+  lotConfirmationWrite,
+  readForCancel,
+  readForConfirmation,
+  searchConfirmations as searchConfirmationRecords,
+  type ConfirmRead,
+  type LotTotals,
+  type NewConfirmation,
 } from '../db/gate-confirmation-repository.ts'
-import {
-  addPassedToLot,
-  findContainer,
-  findDeclaration,
-  lockLot,
-  subtractPassedFromLot,
-  type GateDeclarationRow,
-} from '../db/gate-declaration-repository.ts'
-import { conflict, invalid, notFound } from '../errors.ts'
-import { recordChange } from './audit-service.ts'
+import { claimOnlyWrite, runGuardedWrite, runGuardedWriteRow, type GuardedResult } from '../db/write-statement.ts'
+import type {
+  CancelConfirmationInput,
+  ConfirmationSearchInput,
+  ContainerConfirmationInput,
+  LotConfirmationInput,
+} from '../schemas/gate-schemas.ts'
+import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import { assertActsFor, assertMayRead } from './gate-declaration-service.ts'
-import { confirmationView, lotView, PASSABLE_STATUSES, type ConfirmationView, type LotView } from './gate-views.ts'
-import type { Actor } from './jwt-service.ts'
+import { confirmationView, lotView, type ConfirmationView, type LotView } from './gate-views.ts'
+import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
+import { DEFAULT_PAGE_SIZE } from '../schemas/common-schemas.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
-import { backEntryOf, type BackEntry, type Origin, type WriteContext } from './write-context.ts'
+import { backEntryOf, type BackEntry, type WriteContext } from './write-context.ts'
 
-export const GATE_CONFIRMATION_ENTITY = 'gate_confirmation'
+export type ContainerConfirmationOutcome = WriteOutcome<ConfirmationView>
+export type LotConfirmation = ConfirmationView & { lot: Omit<LotView, 'confirmations'> }
+export type LotConfirmationOutcome = WriteOutcome<LotConfirmation>
 
 // Clock skew between a gate terminal and the service; beyond it a pass time is a typo.
 const FUTURE_SLACK_MS = 5 * 60_000
-
-interface OriginFields {
-  origin?: Origin
-  paperRecordedAt?: string
-  paperOfficer?: string
-}
-
-export interface ContainerConfirmationInput extends OriginFields {
-  passedAt?: string
-  paperReference?: string
-}
-
-export interface LotConfirmationInput extends OriginFields {
-  quantity: number
-  weight?: number
-  passedAt?: string
-  paperReference?: string
-}
-
-export interface CancelInput extends OriginFields {
-  reason: string
-}
-
-export interface ConfirmResult {
-  /** False when the natural key found an earlier confirmation: nothing was written. */
-  created: boolean
-  confirmation: ConfirmationView
-}
 
 function passedAtOf(ctx: WriteContext, backEntry: BackEntry, passedAt: string | undefined): string {
   const at = passedAt === undefined ? backEntry.occurredAt : new Date(passedAt).toISOString()
@@ -82,194 +69,225 @@ function paperReferenceOf(backEntry: BackEntry, paperReference: string | undefin
   return paperReference ?? null
 }
 
-/** The declaration, locked FOR SHARE so the list cannot change under the confirmation. */
-async function declarationForConfirming(ctx: WriteContext, declarationNumber: string): Promise<GateDeclarationRow> {
-  const declaration = await findDeclaration(ctx.tx, declarationNumber, 'share')
-  if (!declaration) throw notFound('GATE_DECLARATION_NOT_FOUND', `Declaration ${declarationNumber} has no eligible list`)
-  assertActsFor(ctx.actor, declaration.office)
-  return declaration
+function declarationForConfirming(ctx: WriteContext, declarationNumber: string, read: ConfirmRead): GateDeclarationRecord {
+  if (!read.declaration) throw notFound('GATE_DECLARATION_NOT_FOUND', `Declaration ${declarationNumber} has no eligible list`)
+  assertActsFor(ctx.actor, read.declaration.office)
+  return read.declaration
 }
 
-function assertPassable(declaration: GateDeclarationRow): void {
+function assertPassable(declaration: GateDeclarationRecord): void {
   if (!PASSABLE_STATUSES.includes(declaration.status)) {
     throw conflict(
       'DECLARATION_NOT_CLEARED',
-      `Declaration ${declaration.declaration_number} is ${declaration.status}: its goods may not pass the supervision area`,
+      `Declaration ${declaration.declarationNumber} is ${declaration.status}: its goods may not pass the supervision area`,
       { status: declaration.status, passableStatuses: PASSABLE_STATUSES },
     )
   }
 }
 
-async function audit(ctx: WriteContext, action: string, before: GateConfirmationRow | null, after: GateConfirmationRow, backEntry: BackEntry) {
-  await recordChange(ctx, {
-    entityType: GATE_CONFIRMATION_ENTITY,
-    entityId: after.id,
-    action,
-    before: before ? confirmationView(before) : null,
-    after: confirmationView(after),
-    backEntry,
-  })
+/** Stores an outcome that changed nothing under the claim; null when the key was stored meanwhile. */
+async function settleUnchanged<V>(q: Queryable, ctx: WriteContext, outcome: StoredOutcome<V>): Promise<WriteOutcome<V> | null> {
+  const claim = claimStoring(ctx.claim, outcome)
+  const result: GuardedResult = claim === null ? 'applied' : await runGuardedWrite(q, claimOnlyWrite(claim))
+  if (result === 'in_use') throw keyInUse()
+  return result === 'applied' ? { ...outcome, changes: [] } : null
+}
+
+function newConfirmation(
+  ctx: WriteContext,
+  declaration: GateDeclarationRecord,
+  kind: ConfirmationKind,
+  entryRef: string,
+  fields: Pick<NewConfirmation, 'carrierSeal' | 'customsSeal' | 'quantity' | 'weight' | 'passedAt' | 'paperReference'>,
+  backEntry: BackEntry,
+): NewConfirmation {
+  return {
+    id: randomUUID(),
+    declarationNumber: declaration.declarationNumber,
+    office: declaration.office,
+    kind,
+    entryRef,
+    ...fields,
+    officerId: backEntry.originalOfficer,
+    enteredBy: ctx.actor.officerId,
+    origin: backEntry.origin,
+    recordedAt: ctx.now,
+  }
+}
+
+const recordOf = (c: NewConfirmation): GateConfirmationRecord => ({
+  ...c,
+  status: 'CONFIRMED',
+  cancelReason: null,
+  cancelledAt: null,
+  cancelledBy: null,
+  cancelOrigin: null,
+  cancelRecordedAt: null,
+})
+
+function changeOf(action: string, before: ConfirmationView | null, after: ConfirmationView, backEntry: BackEntry): Change {
+  return { entityType: GATE_CONFIRMATION_ENTITY, entityId: after.id, action, before, after, backEntry }
 }
 
 export async function confirmContainer(
+  q: Queryable,
   ctx: WriteContext,
   declarationNumber: string,
   containerNumber: string,
   input: ContainerConfirmationInput,
-): Promise<ConfirmResult> {
+): Promise<ContainerConfirmationOutcome> {
   const backEntry = backEntryOf(ctx, input)
   const paperReference = paperReferenceOf(backEntry, input.paperReference, false)
   const passedAt = passedAtOf(ctx, backEntry, input.passedAt)
-  const declaration = await declarationForConfirming(ctx, declarationNumber)
-  const container = await findContainer(ctx.tx, declarationNumber, containerNumber)
-  if (!container) {
-    throw notFound('GATE_CONTAINER_NOT_FOUND', `Container ${containerNumber} is not on the eligible list of declaration ${declarationNumber}`)
-  }
-  const existing = async () =>
-    (paperReference !== null ? await findByPaperReference(ctx.tx, declarationNumber, 'container', containerNumber, paperReference) : null) ??
-    (await findActiveContainerConfirmation(ctx.tx, declarationNumber, containerNumber))
-
-  // A repeated confirmation is recognised before the status check: the goods did pass, and a
-  // retry must get the same answer even if the declaration's status changed since.
-  const earlier = await existing()
-  if (earlier) return { created: false, confirmation: confirmationView(earlier) }
-  assertPassable(declaration)
-  // A concurrent duplicate makes the INSERT do nothing; its row is then visible. Looping covers
-  // the rare case where that row was cancelled in between.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await insertConfirmation(ctx.tx, {
-      declarationNumber,
-      office: declaration.office,
-      kind: 'container',
-      entryRef: containerNumber,
-      carrierSeal: container.carrier_seal,
-      customsSeal: container.customs_seal,
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForConfirmation(q, ctx.claim, declarationNumber, 'container', containerNumber, paperReference)
+    const replay = replayOf<ConfirmationView>(ctx.claim, read.stored)
+    if (replay) return replay
+    const declaration = declarationForConfirming(ctx, declarationNumber, read)
+    if (!read.container) {
+      throw notFound('GATE_CONTAINER_NOT_FOUND', `Container ${containerNumber} is not on the eligible list of declaration ${declarationNumber}`)
+    }
+    // A repeated confirmation is recognised before the status check: the goods did pass, and a
+    // retry must get the same answer even if the declaration's status changed since.
+    if (read.earlier) {
+      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing: confirmationView(read.earlier) })
+      if (settled) return settled
+      continue
+    }
+    assertPassable(declaration)
+    const confirmation = newConfirmation(ctx, declaration, 'container', containerNumber, {
+      carrierSeal: read.container.carrierSeal,
+      customsSeal: read.container.customsSeal,
       quantity: null,
       weight: null,
       passedAt,
-      officerId: backEntry.originalOfficer,
-      enteredBy: ctx.actor.officerId,
-      origin: backEntry.origin,
       paperReference,
-      recordedAt: ctx.now,
-    })
-    if (inserted) {
-      await audit(ctx, 'confirm_container', null, inserted, backEntry)
-      return { created: true, confirmation: confirmationView(inserted) }
-    }
-    const winner = await existing()
-    if (winner) return { created: false, confirmation: confirmationView(winner) }
+    }, backEntry)
+    const view = confirmationView(recordOf(confirmation))
+    const change = changeOf('confirm_container', null, view, backEntry)
+    const outcome: StoredOutcome<ConfirmationView> = { kind: 'created', view }
+    const write = containerConfirmationWrite(claimStoring(ctx.claim, outcome), declaration.contentHash, confirmation, auditAppendOf(ctx, change))
+    const result = await runGuardedWrite(q, write)
+    if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
+    if (result === 'in_use') throw keyInUse()
+    // The list changed, or the container was confirmed concurrently: read again.
   }
   throw conflict('GATE_CONFIRMATION_CONTENDED', 'The container is being confirmed and cancelled at the same time; retry')
 }
 
-function samePaperPass(row: GateConfirmationRow, input: LotConfirmationInput, passedAt: string): boolean {
-  return (
-    Number(row.quantity) === input.quantity &&
-    (row.weight === null ? input.weight === undefined : Number(row.weight) === input.weight) &&
-    row.passed_at.toISOString() === passedAt
-  )
+function samePaperPass(c: GateConfirmationRecord, input: LotConfirmationInput, passedAt: string): boolean {
+  return c.quantity === input.quantity && (c.weight === null ? input.weight === undefined : c.weight === input.weight) && c.passedAt === passedAt
 }
 
 export async function confirmLot(
+  q: Queryable,
   ctx: WriteContext,
   declarationNumber: string,
   lotNumber: string,
   input: LotConfirmationInput,
-): Promise<ConfirmResult & { lot: LotView }> {
+): Promise<LotConfirmationOutcome> {
   const backEntry = backEntryOf(ctx, input)
   const paperReference = paperReferenceOf(backEntry, input.paperReference, true)
   const passedAt = passedAtOf(ctx, backEntry, input.passedAt)
-  const declaration = await declarationForConfirming(ctx, declarationNumber)
-  // Every pass of this lot queues on this lock, so "remaining" below is exact.
-  const lot = await lockLot(ctx.tx, declarationNumber, lotNumber)
-  if (!lot) throw notFound('GATE_LOT_NOT_FOUND', `Lot ${lotNumber} is not on the eligible list of declaration ${declarationNumber}`)
-
-  if (paperReference !== null) {
-    const earlier = await findByPaperReference(ctx.tx, declarationNumber, 'lot', lotNumber, paperReference)
-    if (earlier) {
-      if (!samePaperPass(earlier, input, passedAt)) {
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForConfirmation(q, ctx.claim, declarationNumber, 'lot', lotNumber, paperReference)
+    const replay = replayOf<LotConfirmation>(ctx.claim, read.stored)
+    if (replay) return replay
+    const declaration = declarationForConfirming(ctx, declarationNumber, read)
+    const lot = read.lot
+    if (!lot) throw notFound('GATE_LOT_NOT_FOUND', `Lot ${lotNumber} is not on the eligible list of declaration ${declarationNumber}`)
+    const { confirmations: _none, ...lotState } = lotView(lot, [])
+    if (read.earlier) {
+      if (!samePaperPass(read.earlier, input, passedAt)) {
         throw conflict(
           'PAPER_REFERENCE_CONFLICT',
           `Paper form ${paperReference} was already entered for lot ${lotNumber} with other figures; check the form`,
-          { confirmationId: earlier.id },
+          { confirmationId: read.earlier.id },
         )
       }
-      return { created: false, confirmation: confirmationView(earlier), lot: lotView(lot, []) }
+      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing: { ...confirmationView(read.earlier), lot: lotState } })
+      if (settled) return settled
+      continue
     }
+    assertPassable(declaration)
+    if (input.quantity > lot.quantityRemaining) {
+      throw conflict(
+        'QUANTITY_EXCEEDS_REMAINING',
+        `Lot ${lotNumber} has ${lot.quantityRemaining} ${lot.quantityUnit} left to pass; ${input.quantity} is more than that`,
+        { remaining: lot.quantityRemaining, requested: input.quantity, unit: lot.quantityUnit },
+      )
+    }
+    const confirmation = newConfirmation(ctx, declaration, 'lot', lotNumber, {
+      carrierSeal: null,
+      customsSeal: null,
+      quantity: input.quantity,
+      weight: input.weight ?? null,
+      passedAt,
+      paperReference,
+    }, backEntry)
+    const view = confirmationView(recordOf(confirmation))
+    const change = changeOf('confirm_lot', null, view, backEntry)
+    // The running totals after this pass come from the statement, which adds it under the lot's lock
+    // (and stores them in the outcome it keeps for a replay).
+    const { quantityPassed: _p, quantityRemaining: _r, weightPassed: _w, fullyPassed: _f, ...fixed } = lotState
+    const pending = { kind: 'created' as const, view: { ...view, lot: fixed } }
+    const write = lotConfirmationWrite(claimStoring(ctx.claim, pending), declaration.contentHash, confirmation, auditAppendOf(ctx, change))
+    const { result, row } = await runGuardedWriteRow<{ totals: LotTotals | null }>(q, write)
+    if (result === 'applied' && row?.totals) {
+      const { confirmations: _empty, ...after } = lotView({ ...lot, ...row.totals }, [])
+      return { kind: 'created', view: { ...view, lot: after }, changes: [countOf(change)] }
+    }
+    if (result === 'in_use') throw keyInUse()
+    // Another pass of this lot, or a list change, came first: read again (the remaining quantity too).
   }
-  assertPassable(declaration)
-  const updated = await addPassedToLot(ctx.tx, declarationNumber, lotNumber, input.quantity, input.weight ?? null)
-  if (!updated) {
-    throw conflict(
-      'QUANTITY_EXCEEDS_REMAINING',
-      `Lot ${lotNumber} has ${lot.quantity_remaining} ${lot.quantity_unit} left to pass; ${input.quantity} is more than that`,
-      { remaining: Number(lot.quantity_remaining), requested: input.quantity, unit: lot.quantity_unit },
-    )
-  }
-  const inserted = await insertConfirmation(ctx.tx, {
-    declarationNumber,
-    office: declaration.office,
-    kind: 'lot',
-    entryRef: lotNumber,
-    carrierSeal: null,
-    customsSeal: null,
-    quantity: input.quantity,
-    weight: input.weight ?? null,
-    passedAt,
-    officerId: backEntry.originalOfficer,
-    enteredBy: ctx.actor.officerId,
-    origin: backEntry.origin,
-    paperReference,
-    recordedAt: ctx.now,
-  })
-  // Cannot happen while the lot lock is held (the paper reference was checked under it); thrown
-  // rather than ignored so the lot's total is rolled back with it.
-  if (!inserted) throw conflict('PAPER_REFERENCE_CONFLICT', `Paper form ${paperReference} was entered concurrently; retry`)
-  await audit(ctx, 'confirm_lot', null, inserted, backEntry)
-  return { created: true, confirmation: confirmationView(inserted), lot: lotView(updated, []) }
+  throw contended()
 }
 
-export async function cancelConfirmation(ctx: WriteContext, id: string, input: CancelInput): Promise<ConfirmationView> {
+export async function cancelConfirmation(
+  q: Queryable,
+  ctx: WriteContext,
+  id: string,
+  input: CancelConfirmationInput,
+): Promise<WriteOutcome<ConfirmationView>> {
   const backEntry = backEntryOf(ctx, input)
-  const found = await findConfirmation(ctx.tx, id)
-  if (!found) throw notFound('GATE_CONFIRMATION_NOT_FOUND', `No gate confirmation ${id}`)
-  // Same lock order as a confirmation (declaration, then confirmation, then lot): no deadlock.
-  await declarationForConfirming(ctx, found.declaration_number)
-  const row = (await findConfirmation(ctx.tx, id, true)) as GateConfirmationRow
-  if (row.status === 'CANCELLED') {
-    throw conflict('ILLEGAL_TRANSITION', 'This confirmation is already cancelled', { from: 'CANCELLED', action: 'cancel' })
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForCancel(q, ctx.claim, id)
+    const replay = replayOf<ConfirmationView>(ctx.claim, read.stored)
+    if (replay) return replay
+    const found = read.confirmation
+    if (!found || read.office === null) throw notFound('GATE_CONFIRMATION_NOT_FOUND', `No gate confirmation ${id}`)
+    assertActsFor(ctx.actor, read.office)
+    if (found.status === 'CANCELLED') {
+      throw conflict('ILLEGAL_TRANSITION', 'This confirmation is already cancelled', { from: 'CANCELLED', action: 'cancel' })
+    }
+    const cancellation = {
+      reason: input.reason.trim(),
+      cancelledAt: backEntry.occurredAt,
+      cancelledBy: backEntry.originalOfficer,
+      origin: backEntry.origin,
+      recordedAt: ctx.now,
+    }
+    const view = confirmationView({
+      ...found,
+      status: 'CANCELLED',
+      cancelReason: cancellation.reason,
+      cancelledAt: cancellation.cancelledAt,
+      cancelledBy: cancellation.cancelledBy,
+      cancelOrigin: cancellation.origin,
+      cancelRecordedAt: cancellation.recordedAt,
+    })
+    const change = changeOf('cancel', confirmationView(found), view, backEntry)
+    const outcome: StoredOutcome<ConfirmationView> = { kind: 'updated', view }
+    const result = await runGuardedWrite(q, cancelWrite(claimStoring(ctx.claim, outcome), id, cancellation, auditAppendOf(ctx, change)))
+    if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
+    if (result === 'in_use') throw keyInUse()
   }
-  if (row.kind === 'lot') {
-    await lockLot(ctx.tx, row.declaration_number, row.entry_ref)
-    await subtractPassedFromLot(ctx.tx, row.declaration_number, row.entry_ref, row.quantity as string, row.weight)
-  }
-  const cancelled = await markCancelled(ctx.tx, id, {
-    reason: input.reason.trim(),
-    cancelledAt: backEntry.occurredAt,
-    cancelledBy: backEntry.originalOfficer,
-    origin: backEntry.origin,
-    recordedAt: ctx.now,
-  })
-  await audit(ctx, 'cancel', row, cancelled, backEntry)
-  return confirmationView(cancelled)
-}
-
-export interface ConfirmationQuery {
-  office?: string
-  declarationNumber?: string
-  containerNumber?: string
-  sealNumber?: string
-  status?: 'CONFIRMED' | 'CANCELLED'
-  from?: string
-  to?: string
-  limit: number
-  cursor?: string
+  throw contended()
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export async function searchConfirmations(q: Queryable, actor: Actor, query: ConfirmationQuery) {
+export async function searchConfirmations(q: Queryable, actor: Actor, query: ConfirmationSearchInput) {
   // An officer's search defaults to their own office; naming another office is refused, not emptied.
   const office = query.office ?? (actor.role === 'admin' ? null : actor.office)
   if (office !== null) assertMayRead(actor, office)
@@ -284,7 +302,8 @@ export async function searchConfirmations(q: Queryable, actor: Actor, query: Con
   if (cursor !== null && (!UUID.test(cursor.id) || year < 1 || year > 9999)) {
     throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
   }
-  const rows = await searchConfirmationRows(q, {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
+  const rows = await searchConfirmationRecords(q, {
     office,
     declarationNumber: query.declarationNumber ?? null,
     containerNumber: query.containerNumber ?? null,
@@ -293,7 +312,7 @@ export async function searchConfirmations(q: Queryable, actor: Actor, query: Con
     from,
     to,
     after: cursor === null ? null : { at: new Date(cursor.at).toISOString(), id: cursor.id },
-    limit: query.limit,
+    limit,
   })
-  return pageOf(rows.map(confirmationView), query.limit, (c) => ({ at: c.passedAt, id: c.id }))
+  return pageOf(rows.map(confirmationView), limit, (c) => ({ at: c.passedAt, id: c.id }))
 }

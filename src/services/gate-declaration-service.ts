@@ -3,6 +3,10 @@
 // may be repeated: the same content is a no-op, new content replaces the list except for entries
 // already confirmed at the gate, which must stay exactly as they passed.
 import { createHash } from 'node:crypto'
+import type { Actor } from '../domain/actor.ts'
+import { conflict, forbidden, invalid, notFound, type FieldProblem } from '../domain/errors.ts'
+import { GATE_DECLARATION_ENTITY, type GateContainerRecord, type GateDeclarationRecord, type GateLotRecord } from '../domain/gate.ts'
+import type { WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import { activeConfirmationsOf } from '../db/gate-confirmation-repository.ts'
 import {
@@ -16,55 +20,22 @@ import {
   updateDeclarationHeader,
   type ContainerEntry,
   type DeclarationHeader,
-  type GateContainerRow,
-  type GateDeclarationRow,
-  type GateLotRow,
   type LotEntry,
 } from '../db/gate-declaration-repository.ts'
-import { conflict, forbidden, invalid, notFound, type FieldProblem } from '../errors.ts'
-import { recordChange } from './audit-service.ts'
+import type { EligibleListInput } from '../schemas/gate-schemas.ts'
 import { canonicalJson } from './canonical-json.ts'
-import type { Actor } from './jwt-service.ts'
-import { declarationView, type DeclarationStatus, type DeclarationView } from './gate-views.ts'
-import { backEntryOf, type Origin, type WriteContext } from './write-context.ts'
+import { declarationView, type DeclarationView } from './gate-views.ts'
+import { claimedTransaction } from './idempotency-service.ts'
+import { backEntryOf, type WriteContext } from './write-context.ts'
 
 /** "#####" on the form means the container carries no such seal. */
 export const NO_SEAL = '#####'
 
-export interface EligibleListInput {
-  office: string
-  locationCode: string
-  traderName: string
-  traderTaxCode: string
-  status: DeclarationStatus
-  declarationDate: string
-  procedureType: string
-  channel: number
-  goodsManagementNumber?: string
-  containers?: Array<{ containerNumber: string; carrierSeal?: string; customsSeal?: string }>
-  lots?: LotEntry[]
-  origin?: Origin
-  paperRecordedAt?: string
-  paperOfficer?: string
-}
-
-interface ListContent {
-  office: string
-  locationCode: string
-  traderName: string
-  traderTaxCode: string
-  status: string
-  declarationDate: string
-  procedureType: string
-  channel: number
-  goodsManagementNumber: string | null
+/** What a list says: the header's content (not its hash or history) and its entries. */
+type ListContent = Omit<DeclarationHeader, 'declarationNumber' | 'contentHash' | 'at' | 'officerId'> & {
   containers: ContainerEntry[]
   lots: LotEntry[]
 }
-
-export type RegisterOutcome = 'created' | 'updated' | 'unchanged'
-
-export const GATE_DECLARATION_ENTITY = 'gate_declaration'
 
 export function assertActsFor(actor: Actor, office: string): void {
   if (actor.office !== office) {
@@ -106,25 +77,25 @@ export function contentOf(input: EligibleListInput): ListContent {
   }
 }
 
-function storedContentOf(d: GateDeclarationRow, containers: GateContainerRow[], lots: GateLotRow[]): ListContent {
+function storedContentOf(d: GateDeclarationRecord, containers: GateContainerRecord[], lots: GateLotRecord[]): ListContent {
   return {
     office: d.office,
-    locationCode: d.location_code,
-    traderName: d.trader_name,
-    traderTaxCode: d.trader_tax_code,
+    locationCode: d.locationCode,
+    traderName: d.traderName,
+    traderTaxCode: d.traderTaxCode,
     status: d.status,
-    declarationDate: d.declaration_date,
-    procedureType: d.procedure_type,
+    declarationDate: d.declarationDate,
+    procedureType: d.procedureType,
     channel: d.channel,
-    goodsManagementNumber: d.goods_management_number,
-    containers: containers.map((c) => ({ containerNumber: c.container_number, carrierSeal: c.carrier_seal, customsSeal: c.customs_seal })),
+    goodsManagementNumber: d.goodsManagementNumber,
+    containers: containers.map(({ containerNumber, carrierSeal, customsSeal }) => ({ containerNumber, carrierSeal, customsSeal })),
     lots: lots.map((l) => ({
-      lotNumber: l.lot_number,
+      lotNumber: l.lotNumber,
       description: l.description,
-      quantity: Number(l.quantity),
-      quantityUnit: l.quantity_unit,
-      totalWeight: Number(l.total_weight),
-      weightUnit: l.weight_unit,
+      quantity: l.quantity,
+      quantityUnit: l.quantityUnit,
+      totalWeight: l.totalWeight,
+      weightUnit: l.weightUnit,
     })),
   }
 }
@@ -178,81 +149,86 @@ function headerOf(declarationNumber: string, content: ListContent, hash: string,
 /** Entries with an active confirmation that the new list would remove or change. */
 function confirmedEntriesTouched(
   content: ListContent,
-  storedContainers: GateContainerRow[],
-  storedLots: GateLotRow[],
+  storedContainers: GateContainerRecord[],
+  storedLots: GateLotRecord[],
   confirmedContainers: Set<string>,
 ): Array<{ containerNumber?: string; lotNumber?: string; change: 'removed' | 'changed' }> {
   const touched: Array<{ containerNumber?: string; lotNumber?: string; change: 'removed' | 'changed' }> = []
   for (const c of storedContainers) {
-    if (!confirmedContainers.has(c.container_number)) continue
-    const next = content.containers.find((n) => n.containerNumber === c.container_number)
-    if (!next) touched.push({ containerNumber: c.container_number, change: 'removed' })
-    else if (next.carrierSeal !== c.carrier_seal || next.customsSeal !== c.customs_seal) {
-      touched.push({ containerNumber: c.container_number, change: 'changed' })
+    if (!confirmedContainers.has(c.containerNumber)) continue
+    const next = content.containers.find((n) => n.containerNumber === c.containerNumber)
+    if (!next) touched.push({ containerNumber: c.containerNumber, change: 'removed' })
+    else if (next.carrierSeal !== c.carrierSeal || next.customsSeal !== c.customsSeal) {
+      touched.push({ containerNumber: c.containerNumber, change: 'changed' })
     }
   }
   for (const l of storedLots) {
-    if (Number(l.quantity_passed) === 0) continue
-    const next = content.lots.find((n) => n.lotNumber === l.lot_number)
-    if (!next) touched.push({ lotNumber: l.lot_number, change: 'removed' })
+    if (l.quantityPassed === 0) continue
+    const next = content.lots.find((n) => n.lotNumber === l.lotNumber)
+    if (!next) touched.push({ lotNumber: l.lotNumber, change: 'removed' })
     else if (
       next.description !== l.description ||
-      next.quantity !== Number(l.quantity) ||
-      next.quantityUnit !== l.quantity_unit ||
-      next.totalWeight !== Number(l.total_weight) ||
-      next.weightUnit !== l.weight_unit
+      next.quantity !== l.quantity ||
+      next.quantityUnit !== l.quantityUnit ||
+      next.totalWeight !== l.totalWeight ||
+      next.weightUnit !== l.weightUnit
     ) {
-      touched.push({ lotNumber: l.lot_number, change: 'changed' })
+      touched.push({ lotNumber: l.lotNumber, change: 'changed' })
     }
   }
   return touched
 }
 
-export async function registerEligibleList(
+export type RegisterOutcome = WriteOutcome<DeclarationView>
+
+/**
+ * Registers or replaces a list, in one transaction: a rare write (once per declaration and its
+ * corrections) that must see every confirmation committed before it and hold off those in flight.
+ */
+export function registerEligibleList(
+  q: Queryable,
   ctx: WriteContext,
   declarationNumber: string,
   input: EligibleListInput,
-): Promise<{ outcome: RegisterOutcome; list: DeclarationView }> {
+): Promise<RegisterOutcome> {
   assertActsFor(ctx.actor, input.office)
   const content = contentOf(input)
   checkListRules(content, ctx.now)
   const backEntry = backEntryOf(ctx, input)
   const hash = contentHashOf(content)
   const header = headerOf(declarationNumber, content, hash, backEntry.occurredAt, backEntry.originalOfficer)
-
-  if (await insertDeclarationIfAbsent(ctx.tx, header)) {
-    await insertEntries(ctx.tx, declarationNumber, content.containers, content.lots)
-    await recordChange(ctx, {
-      entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'register', before: null, after: content, backEntry,
-    })
-    return { outcome: 'created', list: await loadView(ctx.tx, declarationNumber) }
-  }
-
-  // Taken FOR UPDATE: waits for confirmations in flight, and they wait for this change.
-  const existing = (await findDeclaration(ctx.tx, declarationNumber, 'update')) as GateDeclarationRow
-  assertActsFor(ctx.actor, existing.office)
-  if (existing.content_hash === hash) {
-    return { outcome: 'unchanged', list: await loadView(ctx.tx, declarationNumber) }
-  }
-  const storedContainers = await containersOf(ctx.tx, declarationNumber)
-  const storedLots = await lotsOf(ctx.tx, declarationNumber)
-  const active = await activeConfirmationsOf(ctx.tx, declarationNumber)
-  const confirmedContainers = new Set(active.filter((c) => c.kind === 'container').map((c) => c.entry_ref))
-  const touched = confirmedEntriesTouched(content, storedContainers, storedLots, confirmedContainers)
-  if (touched.length > 0) {
-    throw conflict(
-      'GATE_ENTRY_ALREADY_CONFIRMED',
-      'Entries already confirmed at the gate cannot be removed or changed; cancel their confirmations first',
-      { entries: touched },
-    )
-  }
-  const before = storedContentOf(existing, storedContainers, storedLots)
-  await updateDeclarationHeader(ctx.tx, header)
-  await replaceEntries(ctx.tx, declarationNumber, content.containers, content.lots, [...confirmedContainers])
-  await recordChange(ctx, {
-    entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'update_list', before, after: content, backEntry,
+  const change = (action: string, before: ListContent | null) => ({
+    entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action, before, after: content, backEntry,
   })
-  return { outcome: 'updated', list: await loadView(ctx.tx, declarationNumber) }
+
+  return claimedTransaction(q, ctx, async (tx) => {
+    if (await insertDeclarationIfAbsent(tx, header)) {
+      await insertEntries(tx, declarationNumber, content.containers, content.lots)
+      return { outcome: { kind: 'created', view: await loadView(tx, declarationNumber) }, changes: [change('register', null)] }
+    }
+    // Taken FOR UPDATE: waits for confirmations in flight (they hold it FOR SHARE), and they wait for this change.
+    const existing = (await findDeclaration(tx, declarationNumber, true)) as GateDeclarationRecord
+    assertActsFor(ctx.actor, existing.office)
+    if (existing.contentHash === hash) {
+      return { outcome: { kind: 'unchanged', view: await loadView(tx, declarationNumber) }, changes: [] }
+    }
+    const storedContainers = await containersOf(tx, declarationNumber)
+    const storedLots = await lotsOf(tx, declarationNumber)
+    const active = await activeConfirmationsOf(tx, declarationNumber)
+    const confirmedContainers = new Set(active.filter((c) => c.kind === 'container').map((c) => c.entryRef))
+    const touched = confirmedEntriesTouched(content, storedContainers, storedLots, confirmedContainers)
+    if (touched.length > 0) {
+      throw conflict(
+        'GATE_ENTRY_ALREADY_CONFIRMED',
+        'Entries already confirmed at the gate cannot be removed or changed; cancel their confirmations first',
+        { entries: touched },
+      )
+    }
+    const before = storedContentOf(existing, storedContainers, storedLots)
+    await updateDeclarationHeader(tx, header)
+    await replaceEntries(tx, declarationNumber, content.containers, content.lots, [...confirmedContainers])
+    return { outcome: { kind: 'updated', view: await loadView(tx, declarationNumber) }, changes: [change('update_list', before)] }
+  })
 }
 
 export async function loadView(q: Queryable, declarationNumber: string): Promise<DeclarationView> {

@@ -1,12 +1,12 @@
 // What the gate endpoints answer: rows of the eligible list and of its confirmations turned into the
 // API's shapes (numbers as numbers, times as ISO strings, "none" seals as null).
-import type { GateConfirmationRow } from '../db/gate-confirmation-repository.ts'
-import type { GateContainerRow, GateDeclarationRow, GateLotRow } from '../db/gate-declaration-repository.ts'
-
-/** Statuses of a declaration (trạng thái tờ khai) and whether its goods may pass the gate. */
-export const DECLARATION_STATUSES = ['CLEARED', 'RELEASED', 'BROUGHT_TO_STORAGE', 'NOT_CLEARED', 'CANCELLED'] as const
-export type DeclarationStatus = (typeof DECLARATION_STATUSES)[number]
-export const PASSABLE_STATUSES: readonly string[] = ['CLEARED', 'RELEASED', 'BROUGHT_TO_STORAGE']
+import {
+  PASSABLE_STATUSES,
+  type GateConfirmationRecord,
+  type GateContainerRecord,
+  type GateDeclarationRecord,
+  type GateLotRecord,
+} from '../domain/gate.ts'
 
 export interface ConfirmationView {
   id: string
@@ -37,16 +37,7 @@ export interface ContainerView {
   confirmation: ConfirmationView | null
 }
 
-export interface LotView {
-  lotNumber: string
-  description: string
-  quantity: number
-  quantityUnit: string
-  totalWeight: number
-  weightUnit: string
-  quantityPassed: number
-  quantityRemaining: number
-  weightPassed: number
+export interface LotView extends GateLotRecord {
   fullyPassed: boolean
   confirmations: ConfirmationView[]
 }
@@ -71,92 +62,83 @@ export interface DeclarationView {
   lots: LotView[]
 }
 
-const iso = (d: Date) => d.toISOString()
-const num = (s: string | null) => (s === null ? null : Number(s))
-
-export function confirmationView(r: GateConfirmationRow): ConfirmationView {
+export function confirmationView(r: GateConfirmationRecord): ConfirmationView {
   return {
     id: r.id,
-    declarationNumber: r.declaration_number,
+    declarationNumber: r.declarationNumber,
     office: r.office,
     kind: r.kind,
-    containerNumber: r.kind === 'container' ? r.entry_ref : null,
-    lotNumber: r.kind === 'lot' ? r.entry_ref : null,
-    carrierSeal: r.carrier_seal,
-    customsSeal: r.customs_seal,
-    quantity: num(r.quantity),
-    weight: num(r.weight),
-    passedAt: iso(r.passed_at),
-    officerId: r.officer_id,
-    enteredBy: r.entered_by,
+    containerNumber: r.kind === 'container' ? r.entryRef : null,
+    lotNumber: r.kind === 'lot' ? r.entryRef : null,
+    carrierSeal: r.carrierSeal,
+    customsSeal: r.customsSeal,
+    quantity: r.quantity,
+    weight: r.weight,
+    passedAt: r.passedAt,
+    officerId: r.officerId,
+    enteredBy: r.enteredBy,
     origin: r.origin,
-    paperReference: r.paper_reference,
-    recordedAt: iso(r.recorded_at),
+    paperReference: r.paperReference,
+    recordedAt: r.recordedAt,
     status: r.status,
     cancellation:
       r.status === 'CANCELLED'
         ? {
-            reason: r.cancel_reason ?? '',
-            cancelledAt: iso(r.cancelled_at as Date),
-            cancelledBy: r.cancelled_by ?? '',
-            origin: r.cancel_origin ?? 'online',
-            recordedAt: iso(r.cancel_recorded_at as Date),
+            reason: r.cancelReason ?? '',
+            cancelledAt: r.cancelledAt as string,
+            cancelledBy: r.cancelledBy ?? '',
+            origin: r.cancelOrigin ?? 'online',
+            recordedAt: r.cancelRecordedAt as string,
           }
         : null,
   }
 }
 
-export function lotView(l: GateLotRow, confirmations: ConfirmationView[]): LotView {
-  const remaining = Number(l.quantity_remaining)
+export function lotView(l: GateLotRecord, confirmations: ConfirmationView[]): LotView {
+  const { lotNumber, description, quantity, quantityUnit, totalWeight, weightUnit, quantityPassed, quantityRemaining, weightPassed } = l
   return {
-    lotNumber: l.lot_number,
-    description: l.description,
-    quantity: Number(l.quantity),
-    quantityUnit: l.quantity_unit,
-    totalWeight: Number(l.total_weight),
-    weightUnit: l.weight_unit,
-    quantityPassed: Number(l.quantity_passed),
-    quantityRemaining: remaining,
-    weightPassed: Number(l.weight_passed),
-    fullyPassed: remaining === 0,
+    lotNumber,
+    description,
+    quantity,
+    quantityUnit,
+    totalWeight,
+    weightUnit,
+    quantityPassed,
+    quantityRemaining,
+    weightPassed,
+    fullyPassed: quantityRemaining === 0,
     confirmations,
   }
 }
 
 export function declarationView(
-  d: GateDeclarationRow,
-  containers: GateContainerRow[],
-  lots: GateLotRow[],
-  active: GateConfirmationRow[],
+  d: GateDeclarationRecord,
+  containers: GateContainerRecord[],
+  lots: GateLotRecord[],
+  active: GateConfirmationRecord[],
 ): DeclarationView {
   const views = active.map(confirmationView)
   const byContainer = new Map(views.filter((c) => c.kind === 'container').map((c) => [c.containerNumber, c]))
   return {
-    declarationNumber: d.declaration_number,
+    declarationNumber: d.declarationNumber,
     office: d.office,
-    locationCode: d.location_code,
-    traderName: d.trader_name,
-    traderTaxCode: d.trader_tax_code,
+    locationCode: d.locationCode,
+    traderName: d.traderName,
+    traderTaxCode: d.traderTaxCode,
     status: d.status,
     passable: PASSABLE_STATUSES.includes(d.status),
-    declarationDate: d.declaration_date,
-    procedureType: d.procedure_type,
+    declarationDate: d.declarationDate,
+    procedureType: d.procedureType,
     channel: d.channel,
-    goodsManagementNumber: d.goods_management_number,
-    registeredAt: iso(d.registered_at),
-    registeredBy: d.registered_by,
-    updatedAt: iso(d.updated_at),
-    updatedBy: d.updated_by,
+    goodsManagementNumber: d.goodsManagementNumber,
+    registeredAt: d.registeredAt,
+    registeredBy: d.registeredBy,
+    updatedAt: d.updatedAt,
+    updatedBy: d.updatedBy,
     containers: containers.map((c) => {
-      const confirmation = byContainer.get(c.container_number) ?? null
-      return {
-        containerNumber: c.container_number,
-        carrierSeal: c.carrier_seal,
-        customsSeal: c.customs_seal,
-        confirmed: confirmation !== null,
-        confirmation,
-      }
+      const confirmation = byContainer.get(c.containerNumber) ?? null
+      return { ...c, confirmed: confirmation !== null, confirmation }
     }),
-    lots: lots.map((l) => lotView(l, views.filter((c) => c.kind === 'lot' && c.lotNumber === l.lot_number))),
+    lots: lots.map((l) => lotView(l, views.filter((c) => c.kind === 'lot' && c.lotNumber === l.lotNumber))),
   }
 }

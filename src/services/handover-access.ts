@@ -1,8 +1,8 @@
 // Who may act on or read a handover (../shared/domain.md, "Who uses it"): an officer acts only for
 // their own office — the departure office hands over, cancels and verifies, the destination office
 // receives and closes; either end (officers and supervisors) reads; admins read everywhere.
-import { forbidden } from '../errors.ts'
-import type { Actor } from './jwt-service.ts'
+import type { Actor } from '../domain/actor.ts'
+import { forbidden } from '../domain/errors.ts'
 
 export interface HandoverEnds {
   departureOffice: string

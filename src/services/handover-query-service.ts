@@ -1,26 +1,28 @@
 // Reads of handovers: one by id (either end of it, or an admin), the search, and an office's
 // overdue list. Lists are limited to the actor's office unless the actor is an admin.
+import type { Actor } from '../domain/actor.ts'
+import { invalid, notFound, type FieldProblem } from '../domain/errors.ts'
 import type { Queryable } from '../db/database.ts'
-import { containersOf, findHandoverAggregate } from '../db/handover-repository.ts'
-import { incomingHandovers, overdueHandovers, searchHandovers } from '../db/handover-search-repository.ts'
-import { invalid, notFound, type FieldProblem } from '../errors.ts'
+import { findHandoverAggregate } from '../db/handover-repository.ts'
+import { incomingHandovers, overdueHandovers, searchHandovers, type HandoverListItem } from '../db/handover-search-repository.ts'
+import { DEFAULT_PAGE_SIZE } from '../schemas/common-schemas.ts'
+import type { HandoverSearchInput, OverdueListInput } from '../schemas/handover-schemas.ts'
 import { assertCanRead, listOfficeFor } from './handover-access.ts'
-import type { HandoverStatus } from './handover-state-machine.ts'
 import { timeProblem } from './handover-validation.ts'
-import { handoverSummary, handoverView, type HandoverSummary, type HandoverView } from './handover-views.ts'
-import type { Actor } from './jwt-service.ts'
+import { handoverView, type HandoverView } from './handover-views.ts'
 import { decodeCursor, pageOf, type Cursor } from './pagination.ts'
 
+/** A handover's view, or null: without an access check (a print link checked it when it was issued). */
 export async function loadHandoverView(q: Queryable, id: string): Promise<HandoverView | null> {
   const found = await findHandoverAggregate(q, id)
-  return found && handoverView(found.handover, found.containers, found.goods, found.receipt)
+  return found && handoverView(found)
 }
 
 export async function getHandover(q: Queryable, actor: Actor, id: string): Promise<HandoverView> {
-  const view = await loadHandoverView(q, id)
-  if (!view) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
-  assertCanRead(actor, view)
-  return view
+  const found = await findHandoverAggregate(q, id)
+  if (!found) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
+  assertCanRead(actor, found)
+  return handoverView(found)
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -37,24 +39,12 @@ function cursorOf(raw: string | undefined): Cursor | null {
   return cursor
 }
 
-export interface HandoverSearchQuery {
-  declarationNumber?: string
-  containerNumber?: string
-  sealNumber?: string
-  handoverNumber?: string
-  status?: HandoverStatus
-  office?: string
-  from?: string
-  to?: string
-  limit: number
-  cursor?: string
-}
-
 export async function searchHandoverList(
   q: Queryable,
   actor: Actor,
-  query: HandoverSearchQuery,
-): Promise<{ items: HandoverSummary[]; nextCursor: string | null }> {
+  query: HandoverSearchInput,
+): Promise<{ items: HandoverListItem[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
   const problems = [timeProblem(query.from, 'querystring.from'), timeProblem(query.to, 'querystring.to')].filter(
     (p): p is FieldProblem => p !== null,
   )
@@ -78,36 +68,32 @@ export async function searchHandoverList(
       to,
       after: cursorOf(query.cursor),
     },
-    query.limit,
+    limit,
   )
-  const page = pageOf(rows, query.limit, (h) => ({ at: h.handedOverAt, id: h.id }))
-  const containers = await containersOf(q, page.items.map((h) => h.id))
-  return { items: page.items.map((h) => handoverSummary(h, containers.get(h.id) ?? [])), nextCursor: page.nextCursor }
+  return pageOf(rows, limit, (h) => ({ at: h.handedOverAt, id: h.id }))
 }
 
 /** The overdue list of an office (the actor's own by default), oldest time limit first. */
 export async function overdueList(
   q: Queryable,
   actor: Actor,
-  query: { office?: string; limit: number; cursor?: string },
+  query: OverdueListInput,
   now: string,
-): Promise<{ items: HandoverSummary[]; nextCursor: string | null }> {
+): Promise<{ items: HandoverListItem[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
   const office = listOfficeFor(actor, query.office) ?? actor.office
-  const rows = await overdueHandovers(q, office, now, cursorOf(query.cursor), query.limit)
-  const page = pageOf(rows, query.limit, (h) => ({ at: h.dueAt, id: h.id }))
-  const containers = await containersOf(q, page.items.map((h) => h.id))
-  return { items: page.items.map((h) => handoverSummary(h, containers.get(h.id) ?? [])), nextCursor: page.nextCursor }
+  const rows = await overdueHandovers(q, office, now, cursorOf(query.cursor), limit)
+  return pageOf(rows, limit, (h) => ({ at: h.dueAt, id: h.id }))
 }
 
 /** What is coming to an office (the actor's own by default): not received yet, oldest time limit first. */
 export async function incomingList(
   q: Queryable,
   actor: Actor,
-  query: { office?: string; limit: number; cursor?: string },
-): Promise<{ items: HandoverSummary[]; nextCursor: string | null }> {
+  query: OverdueListInput,
+): Promise<{ items: HandoverListItem[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
   const office = listOfficeFor(actor, query.office) ?? actor.office
-  const rows = await incomingHandovers(q, office, cursorOf(query.cursor), query.limit)
-  const page = pageOf(rows, query.limit, (h) => ({ at: h.dueAt, id: h.id }))
-  const containers = await containersOf(q, page.items.map((h) => h.id))
-  return { items: page.items.map((h) => handoverSummary(h, containers.get(h.id) ?? [])), nextCursor: page.nextCursor }
+  const rows = await incomingHandovers(q, office, cursorOf(query.cursor), limit)
+  return pageOf(rows, limit, (h) => ({ at: h.dueAt, id: h.id }))
 }

@@ -1,74 +1,47 @@
 // Goods handover use cases (biên bản bàn giao hàng hóa): the departure office hands over, the
 // destination office receives and closes, the departure office cancels or verifies an overdue one.
-// Each runs inside the request's transaction (ctx.tx), locks the handover row first so concurrent
-// transitions take turns, and appends its audit row before returning.
+// Each is a story in two statements: read the handover (and the stored outcome of the request's
+// idempotency key), decide by the rules here, then one guarded write that changes the handover only
+// if it is still the version that was read — with its audit row, outbox event and stored outcome.
 import { createHash, randomUUID } from 'node:crypto'
+import { conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts'
 import {
-  containersOf,
-  findByPaperNumber,
-  findHandover,
-  insertHandover,
-  insertReceipt,
-  lockDueHandovers,
-  lockPaperNumber,
-  nextSequenceValue,
-  receiptOf,
-  updateStatus,
-  type HandoverRecord,
-  type SealState,
+  HANDOVER_ENTITY,
+  type HandoverAction,
+  type HandoverAggregate,
+  type HandoverStatus,
   type TransitionColumns,
+  type VerificationOutcome,
+} from '../domain/handover.ts'
+import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
+import type { Queryable } from '../db/database.ts'
+import {
+  createHandoverWrite,
+  readForChange,
+  readForCreate,
+  transitionWrite,
+  type HandoverTransition,
+  type NewHandover,
 } from '../db/handover-repository.ts'
-import { conflict, invalid, notFound, type FieldProblem } from '../errors.ts'
-import { recordChange, stripeOf } from './audit-service.ts'
+import { claimOnlyWrite, runGuardedWrite, type GuardedResult } from '../db/write-statement.ts'
+import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { assertActsFor } from './handover-access.ts'
-import { loadHandoverView } from './handover-query-service.ts'
-import { illegalTransition, isAllowed, transition, type HandoverAction, type HandoverStatus } from './handover-state-machine.ts'
-import {
-  checkNewHandover,
-  checkSealEntries,
-  checkSealsAgainstContainers,
-  timeProblem,
-  type ContainerInput,
-  type GoodsLineInput,
-  type SealCheckInput,
-} from './handover-validation.ts'
-import type { HandoverView } from './handover-views.ts'
-import { backEntryOf, type BackEntry, type Origin, type WriteContext } from './write-context.ts'
+import { illegalTransition, isAllowed, transition } from './handover-state-machine.ts'
+import { checkNewHandover, checkSealEntries, checkSealsAgainstContainers, timeProblem } from './handover-validation.ts'
+import { handoverView, type HandoverView } from './handover-views.ts'
+import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
+import { backEntryOf, type BackEntry, type WriteContext } from './write-context.ts'
+import type {
+  CancelHandoverInput,
+  CloseHandoverInput,
+  CreateHandoverInput,
+  OpenVerificationInput,
+  ReceiptInput,
+  VerificationResultInput,
+} from '../schemas/handover-schemas.ts'
 
-export const ENTITY_TYPE = 'handover'
-
-export interface BackEntryInput {
-  origin?: Origin
-  paperRecordedAt?: string
-  paperOfficer?: string
-}
-
-export interface CreateHandoverInput extends BackEntryInput {
-  departureOffice?: string
-  departurePlace?: string
-  destinationOffice: string
-  destinationPlace: string
-  declarationNumbers: string[]
-  containers?: ContainerInput[]
-  goodsLines?: GoodsLineInput[]
-  vehicle: string
-  route: string
-  dueAt: string
-  declarantName?: string
-  paperNumber?: string
-}
-
-export interface ReceiptInput extends BackEntryInput {
-  containers?: SealCheckInput[]
-  discrepancies?: string[]
-  note?: string
-}
-
-export interface WriteOutcome {
-  status: number
-  body: HandoverView & { duplicate: boolean }
-}
+export type HandoverOutcome = WriteOutcome<HandoverView>
 
 const fail = (problems: FieldProblem[]) => {
   if (problems.length > 0) throw invalid(problems)
@@ -85,17 +58,27 @@ export function handoverNumberOf(office: string, year: number, seq: number): str
   return `BBBG-${office}-${year}-${String(seq).padStart(6, '0')}`
 }
 
-function resolveBackEntry(ctx: WriteContext, input: BackEntryInput): BackEntry {
+function resolveBackEntry(ctx: WriteContext, input: { origin?: 'online' | 'paper'; paperRecordedAt?: string; paperOfficer?: string }): BackEntry {
   fail([timeProblem(input.paperRecordedAt, 'paperRecordedAt')].filter((p) => p !== null))
   return backEntryOf(ctx, input)
 }
 
-async function written(ctx: WriteContext, id: string, status: number, duplicate: boolean): Promise<WriteOutcome> {
-  const view = (await loadHandoverView(ctx.tx, id)) as HandoverView
-  return { status, body: { ...view, duplicate } }
+/**
+ * What a write that found nothing to change answers: the record as it is, stored under the claim so
+ * a replay of the key answers the same. Null when the key was stored meanwhile (read again).
+ */
+async function settleUnchanged(
+  q: Queryable,
+  ctx: WriteContext,
+  outcome: StoredOutcome<HandoverView>,
+): Promise<HandoverOutcome | null> {
+  const claim = claimStoring(ctx.claim, outcome)
+  const result: GuardedResult = claim === null ? 'applied' : await runGuardedWrite(q, claimOnlyWrite(claim))
+  if (result === 'in_use') throw keyInUse()
+  return result === 'applied' ? { ...outcome, changes: [] } : null
 }
 
-export async function createHandover(ctx: WriteContext, input: CreateHandoverInput): Promise<WriteOutcome> {
+export async function createHandover(q: Queryable, ctx: WriteContext, input: CreateHandoverInput): Promise<HandoverOutcome> {
   const office = ctx.actor.office
   if (input.departureOffice !== undefined) assertActsFor(ctx.actor, input.departureOffice, 'hand over goods from it')
   const back = resolveBackEntry(ctx, input)
@@ -130,221 +113,261 @@ export async function createHandover(ctx: WriteContext, input: CreateHandoverInp
     })),
     goods: (input.goodsLines ?? []).map((g) => ({ description: g.description, quantity: g.quantity, unit: g.unit, marks: g.marks ?? null })),
   }
-  let contentHash: string | null = null
-  if (record.paperNumber !== null) {
-    // Who typed the form in, and who signed it, do not make it another form (as for paper declarations).
-    const { handedOverBy: _by, ...content } = record
-    contentHash = hashOf(content)
-    await lockPaperNumber(ctx.tx, office, record.paperNumber)
-    const existing = await findByPaperNumber(ctx.tx, office, record.paperNumber)
-    if (existing) {
-      if (existing.contentHash === contentHash) return written(ctx, existing.id, 200, true)
-      throw conflict('PAPER_RECORD_CONFLICT', `Paper form ${record.paperNumber} of ${office} was already entered with different content`, {
-        handoverId: existing.id,
-        handoverNumber: existing.handoverNumber,
-      })
-    }
-  }
-  const id = randomUUID()
+  // Who typed the form in, and who signed it, do not make it another form (as for paper declarations).
+  const { handedOverBy: _by, ...content } = record
+  const contentHash = record.paperNumber === null ? null : hashOf(content)
   const year = vietnamYearOf(record.handedOverAt)
-  const seq = await nextSequenceValue(ctx.tx, office, year)
-  await insertHandover(ctx.tx, {
-    ...record,
-    id,
-    handoverNumber: handoverNumberOf(office, year, seq),
-    enteredBy: ctx.actor.officerId,
-    contentHash,
-  })
-  const outcome = await written(ctx, id, 201, false)
-  const { duplicate: _, ...after } = outcome.body
-  await recordChange(ctx, { entityType: ENTITY_TYPE, entityId: id, action: 'create', before: null, after, backEntry: back })
-  return outcome
+
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForCreate(q, ctx.claim, office, year, record.paperNumber)
+    const replay = replayOf<HandoverView>(ctx.claim, read.stored)
+    if (replay) return replay
+    if (read.existing) {
+      if (read.existing.contentHash !== contentHash) {
+        throw conflict('PAPER_RECORD_CONFLICT', `Paper form ${record.paperNumber} of ${office} was already entered with different content`, {
+          handoverId: read.existing.id,
+          handoverNumber: read.existing.handoverNumber,
+        })
+      }
+      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing: handoverView(read.existing) })
+      if (settled) return settled
+      continue
+    }
+    const handover: NewHandover = {
+      ...record,
+      id: randomUUID(),
+      handoverNumber: handoverNumberOf(office, year, read.seq as number),
+      enteredBy: ctx.actor.officerId,
+      contentHash,
+    }
+    const view = handoverView(aggregateOfNew(handover))
+    const change: Change = { entityType: HANDOVER_ENTITY, entityId: handover.id, action: 'create', before: null, after: view, backEntry: back }
+    const outcome: StoredOutcome<HandoverView> = { kind: 'created', view }
+    const result = await runGuardedWrite(q, createHandoverWrite(claimStoring(ctx.claim, outcome), handover, auditAppendOf(ctx, change)))
+    if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
+    if (result === 'in_use') throw keyInUse()
+    // stale: the paper form was entered meanwhile; taken: this key was answered meanwhile. Read again.
+  }
+  throw contended()
 }
 
-async function lockHandover(ctx: WriteContext, id: string): Promise<HandoverRecord> {
-  const h = await findHandover(ctx.tx, id, { forUpdate: true })
-  if (!h) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
-  return h
+/** The handover a create writes, as the aggregate query would return it. */
+function aggregateOfNew(h: NewHandover): HandoverAggregate {
+  const { containers, goods, ...columns } = h
+  return {
+    ...columns,
+    status: 'HANDED_OVER',
+    version: 1,
+    overdueAt: null,
+    closedAt: null,
+    closedBy: null,
+    cancelledAt: null,
+    cancelledBy: null,
+    cancelReason: null,
+    verificationOpenedAt: null,
+    verificationOpenedBy: null,
+    verificationNote: null,
+    verificationOutcome: null,
+    verificationExplanation: null,
+    verificationDecidedAt: null,
+    verificationDecidedBy: null,
+    containers: containers.map((c) => ({ ...c, sealState: null, newSealNumber: null })),
+    goods: goods.map((g) => ({ ...g })),
+    receipt: null,
+  }
+}
+
+/** What a rule decided for one handover: the change to write, or that the paper record is already there. */
+type Decision =
+  | { kind: 'duplicate' }
+  | { kind: 'change'; transition: HandoverTransition; after: HandoverAggregate; action: HandoverAction; audited: { before: unknown; after: unknown } }
+
+/** Read, decide, write — again if the handover moved in between. */
+async function changeHandover(
+  q: Queryable,
+  ctx: WriteContext,
+  id: string,
+  back: BackEntry,
+  decide: (h: HandoverAggregate) => Decision,
+): Promise<HandoverOutcome> {
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForChange(q, ctx.claim, id)
+    const replay = replayOf<HandoverView>(ctx.claim, read.stored)
+    if (replay) return replay
+    if (!read.handover) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
+    const decision = decide(read.handover)
+    if (decision.kind === 'duplicate') {
+      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing: handoverView(read.handover) })
+      if (settled) return settled
+      continue
+    }
+    const view = handoverView(decision.after)
+    const change: Change = { entityType: HANDOVER_ENTITY, entityId: id, action: decision.action, ...decision.audited, backEntry: back }
+    const outcome: StoredOutcome<HandoverView> = { kind: 'updated', view }
+    const result = await runGuardedWrite(q, transitionWrite(claimStoring(ctx.claim, outcome), decision.transition, auditAppendOf(ctx, change)))
+    if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
+    if (result === 'in_use') throw keyInUse()
+  }
+  throw contended()
 }
 
 /** What identifies one paper receipt: its time and content; the order of the seal lines and the officer do not. */
-function receiptContentHash(receivedAt: string, seals: SealCheckInput[], discrepancies: string[], note: string | null) {
+function receiptContentHash(receivedAt: string, seals: ReceiptInput['containers'] & object, discrepancies: string[], note: string | null) {
   const sorted = [...seals]
     .map((s) => ({ containerNumber: s.containerNumber, sealState: s.sealState, newSealNumber: s.newSealNumber ?? null }))
     .sort((a, b) => a.containerNumber.localeCompare(b.containerNumber))
   return hashOf({ receivedAt, seals: sorted, discrepancies, note })
 }
 
-export async function receiveHandover(ctx: WriteContext, id: string, input: ReceiptInput): Promise<WriteOutcome> {
+export async function receiveHandover(q: Queryable, ctx: WriteContext, id: string, input: ReceiptInput): Promise<HandoverOutcome> {
   const back = resolveBackEntry(ctx, input)
   const seals = input.containers ?? []
   fail(checkSealEntries(seals))
-  const h = await lockHandover(ctx, id)
-  assertActsFor(ctx.actor, h.destinationOffice, 'record the arrival of this handover')
   const discrepancies = input.discrepancies ?? []
   const note = input.note ?? null
   const contentHash = receiptContentHash(back.occurredAt, seals, discrepancies, note)
-  if (!isAllowed(h.status, 'receive')) {
-    // A paper receipt typed in twice is the same record, not a second arrival.
-    if (back.origin === 'paper') {
-      const existing = await receiptOf(ctx.tx, id)
-      if (existing?.contentHash === contentHash) return written(ctx, id, 200, true)
+  return changeHandover(q, ctx, id, back, (h) => {
+    assertActsFor(ctx.actor, h.destinationOffice, 'record the arrival of this handover')
+    if (!isAllowed(h.status, 'receive')) {
+      // A paper receipt typed in twice is the same record, not a second arrival.
+      if (back.origin === 'paper' && h.receipt?.contentHash === contentHash) return { kind: 'duplicate' }
+      throw illegalTransition(h.status, 'receive')
     }
-    throw illegalTransition(h.status, 'receive')
-  }
-  const containerNumbers = ((await containersOf(ctx.tx, [id])).get(id) ?? []).map((c) => c.containerNumber)
-  const problems = checkSealsAgainstContainers(seals, containerNumbers)
-  if (Date.parse(back.occurredAt) < Date.parse(h.handedOverAt)) {
-    problems.push({ field: 'paperRecordedAt', code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
-  }
-  fail(problems)
-  const discrepant = seals.some((s) => s.sealState !== 'intact') || discrepancies.length > 0
-  const to = transition(h.status, 'receive', discrepant ? 'ARRIVED_WITH_DISCREPANCY' : 'ARRIVED')
-  await insertReceipt(
-    ctx.tx,
-    id,
-    { receivedAt: back.occurredAt, receivedBy: back.originalOfficer, enteredBy: ctx.actor.officerId, origin: back.origin, discrepancies, note, contentHash },
-    seals.map((s) => ({ containerNumber: s.containerNumber, sealState: s.sealState as SealState, newSealNumber: s.newSealNumber ?? null })),
-  )
-  await updateStatus(ctx.tx, id, to)
-  const outcome = await written(ctx, id, 200, false)
-  await recordChange(ctx, {
-    entityType: ENTITY_TYPE,
-    entityId: id,
-    action: 'receive',
-    before: { status: h.status, version: h.version },
-    after: { status: to, version: h.version + 1, receipt: outcome.body.receipt, containers: outcome.body.containers },
-    backEntry: back,
+    const problems = checkSealsAgainstContainers(seals, h.containers.map((c) => c.containerNumber))
+    if (Date.parse(back.occurredAt) < Date.parse(h.handedOverAt)) {
+      problems.push({ field: 'paperRecordedAt', code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
+    }
+    fail(problems)
+    const discrepant = seals.some((s) => s.sealState !== 'intact') || discrepancies.length > 0
+    const to = transition(h.status, 'receive', discrepant ? 'ARRIVED_WITH_DISCREPANCY' : 'ARRIVED')
+    const sealOf = new Map(seals.map((s) => [s.containerNumber, s]))
+    const receipt = { receivedAt: back.occurredAt, receivedBy: back.originalOfficer, enteredBy: ctx.actor.officerId, origin: back.origin, discrepancies, note, contentHash }
+    const after: HandoverAggregate = {
+      ...h,
+      status: to,
+      version: h.version + 1,
+      receipt,
+      containers: h.containers.map((c) => {
+        const s = sealOf.get(c.containerNumber)
+        return s ? { ...c, sealState: s.sealState, newSealNumber: s.newSealNumber ?? null } : c
+      }),
+    }
+    const afterView = handoverView(after)
+    return {
+      kind: 'change',
+      action: 'receive',
+      after,
+      transition: {
+        id,
+        fromVersion: h.version,
+        status: to,
+        columns: {},
+        receipt: {
+          ...receipt,
+          seals: seals.map((s) => ({ containerNumber: s.containerNumber, sealState: s.sealState, newSealNumber: s.newSealNumber ?? null })),
+        },
+      },
+      audited: {
+        before: { status: h.status, version: h.version },
+        after: { status: to, version: h.version + 1, receipt: afterView.receipt, containers: afterView.containers },
+      },
+    }
   })
-  return outcome
 }
 
 interface SimpleTransition {
   action: HandoverAction
   /** The office whose officer may take the action. */
-  actingOffice: (h: HandoverRecord) => string
+  actingOffice: (h: HandoverAggregate) => string
   what: string
-  to: (h: HandoverRecord) => HandoverStatus
+  to: (h: HandoverAggregate) => HandoverStatus
   columns: (back: BackEntry) => TransitionColumns
   /** For a paper re-entry: true when the handover already holds this record (same time and content; the officer is not compared). */
-  alreadyRecorded: (h: HandoverRecord, back: BackEntry) => boolean
+  alreadyRecorded: (h: HandoverAggregate, back: BackEntry) => boolean
 }
 
-async function applySimpleTransition(ctx: WriteContext, id: string, input: BackEntryInput, t: SimpleTransition): Promise<WriteOutcome> {
+function applySimpleTransition(
+  q: Queryable,
+  ctx: WriteContext,
+  id: string,
+  input: { origin?: 'online' | 'paper'; paperRecordedAt?: string; paperOfficer?: string },
+  t: SimpleTransition,
+): Promise<HandoverOutcome> {
   const back = resolveBackEntry(ctx, input)
-  const h = await lockHandover(ctx, id)
-  assertActsFor(ctx.actor, t.actingOffice(h), t.what)
-  if (!isAllowed(h.status, t.action)) {
-    if (back.origin === 'paper' && t.alreadyRecorded(h, back)) return written(ctx, id, 200, true)
-    throw illegalTransition(h.status, t.action)
-  }
-  const to = transition(h.status, t.action, t.to(h))
-  const columns = t.columns(back)
-  await updateStatus(ctx.tx, id, to, columns)
-  await recordChange(ctx, {
-    entityType: ENTITY_TYPE,
-    entityId: id,
-    action: t.action,
-    before: { status: h.status, version: h.version },
-    after: { status: to, version: h.version + 1, ...columns },
-    backEntry: back,
+  return changeHandover(q, ctx, id, back, (h) => {
+    assertActsFor(ctx.actor, t.actingOffice(h), t.what)
+    if (!isAllowed(h.status, t.action)) {
+      if (back.origin === 'paper' && t.alreadyRecorded(h, back)) return { kind: 'duplicate' }
+      throw illegalTransition(h.status, t.action)
+    }
+    const to = transition(h.status, t.action, t.to(h))
+    const columns = t.columns(back)
+    return {
+      kind: 'change',
+      action: t.action,
+      after: { ...h, ...columns, status: to, version: h.version + 1 },
+      transition: { id, fromVersion: h.version, status: to, columns },
+      audited: { before: { status: h.status, version: h.version }, after: { status: to, version: h.version + 1, ...columns } },
+    }
   })
-  return written(ctx, id, 200, false)
 }
 
-export function closeHandover(ctx: WriteContext, id: string, input: BackEntryInput): Promise<WriteOutcome> {
-  return applySimpleTransition(ctx, id, input, {
+export function closeHandover(q: Queryable, ctx: WriteContext, id: string, input: CloseHandoverInput): Promise<HandoverOutcome> {
+  return applySimpleTransition(q, ctx, id, input, {
     action: 'close',
     actingOffice: (h) => h.destinationOffice,
     what: 'close this handover',
     to: () => 'CLOSED',
-    columns: (back) => ({ closed_at: back.occurredAt, closed_by: back.originalOfficer }),
+    columns: (back) => ({ closedAt: back.occurredAt, closedBy: back.originalOfficer }),
     alreadyRecorded: (h, back) => h.status === 'CLOSED' && h.closedAt === back.occurredAt,
   })
 }
 
-export function cancelHandover(ctx: WriteContext, id: string, input: BackEntryInput & { reason: string }): Promise<WriteOutcome> {
-  return applySimpleTransition(ctx, id, input, {
+export function cancelHandover(q: Queryable, ctx: WriteContext, id: string, input: CancelHandoverInput): Promise<HandoverOutcome> {
+  return applySimpleTransition(q, ctx, id, input, {
     action: 'cancel',
     actingOffice: (h) => h.departureOffice,
     what: 'cancel this handover',
     to: () => 'CANCELLED',
-    columns: (back) => ({ cancelled_at: back.occurredAt, cancelled_by: back.originalOfficer, cancel_reason: input.reason }),
-    alreadyRecorded: (h, back) =>
-      h.status === 'CANCELLED' && h.cancelledAt === back.occurredAt && h.cancelReason === input.reason,
+    columns: (back) => ({ cancelledAt: back.occurredAt, cancelledBy: back.originalOfficer, cancelReason: input.reason }),
+    alreadyRecorded: (h, back) => h.status === 'CANCELLED' && h.cancelledAt === back.occurredAt && h.cancelReason === input.reason,
   })
 }
 
-export function openVerification(ctx: WriteContext, id: string, input: BackEntryInput & { note?: string }): Promise<WriteOutcome> {
-  return applySimpleTransition(ctx, id, input, {
+export function openVerification(q: Queryable, ctx: WriteContext, id: string, input: OpenVerificationInput): Promise<HandoverOutcome> {
+  return applySimpleTransition(q, ctx, id, input, {
     action: 'openVerification',
     actingOffice: (h) => h.departureOffice,
     what: 'open a verification of this handover',
     to: () => 'UNDER_VERIFICATION',
     columns: (back) => ({
-      verification_opened_at: back.occurredAt,
-      verification_opened_by: back.originalOfficer,
-      verification_note: input.note ?? null,
+      verificationOpenedAt: back.occurredAt,
+      verificationOpenedBy: back.originalOfficer,
+      verificationNote: input.note ?? null,
     }),
     alreadyRecorded: (h, back) => h.verificationOpenedAt === back.occurredAt && h.verificationNote === (input.note ?? null),
   })
 }
 
 export function recordVerificationResult(
+  q: Queryable,
   ctx: WriteContext,
   id: string,
-  input: BackEntryInput & { outcome: 'RESOLVED' | 'VIOLATION'; explanation: string },
-): Promise<WriteOutcome> {
-  return applySimpleTransition(ctx, id, input, {
+  input: VerificationResultInput,
+): Promise<HandoverOutcome> {
+  const outcome: VerificationOutcome = input.outcome
+  return applySimpleTransition(q, ctx, id, input, {
     action: 'recordVerificationResult',
     actingOffice: (h) => h.departureOffice,
     what: 'record the result of the verification of this handover',
-    to: () => input.outcome,
+    to: () => outcome,
     columns: (back) => ({
-      verification_outcome: input.outcome,
-      verification_explanation: input.explanation,
-      verification_decided_at: back.occurredAt,
-      verification_decided_by: back.originalOfficer,
+      verificationOutcome: outcome,
+      verificationExplanation: input.explanation,
+      verificationDecidedAt: back.occurredAt,
+      verificationDecidedBy: back.originalOfficer,
     }),
     alreadyRecorded: (h, back) =>
-      h.status === input.outcome && h.verificationExplanation === input.explanation && h.verificationDecidedAt === back.occurredAt,
+      h.status === outcome && h.verificationExplanation === input.explanation && h.verificationDecidedAt === back.occurredAt,
   })
-}
-
-export const OVERDUE_SCAN_BATCH = 500
-
-export interface OverdueScanResult {
-  marked: Array<{ id: string; handoverNumber: string; dueAt: string }>
-  /** True when the batch was full: run the scan again. */
-  more: boolean
-}
-
-/**
- * Marks HANDED_OVER handovers whose time limit has passed as OVERDUE. The scheduled job calls it
- * (all offices); a supervisor's request limits it to handovers leaving their office.
- */
-export async function markOverdue(
-  ctx: WriteContext,
-  now: string,
-  options: { departureOffice?: string | null; limit?: number } = {},
-): Promise<OverdueScanResult> {
-  const limit = options.limit ?? OVERDUE_SCAN_BATCH
-  const due = await lockDueHandovers(ctx.tx, now, options.departureOffice ?? null, limit)
-  const back: BackEntry = { origin: 'online', occurredAt: now, originalOfficer: ctx.actor.officerId }
-  // Audit rows lock their chain head until COMMIT; two scans (two nodes) taking heads in different
-  // orders could deadlock, so every scan takes them in stripe order.
-  const inStripeOrder = [...due].sort((a, b) => stripeOf(a.id) - stripeOf(b.id))
-  for (const h of inStripeOrder) {
-    const to = transition(h.status, 'markOverdue', 'OVERDUE')
-    await updateStatus(ctx.tx, h.id, to, { overdue_at: now })
-    await recordChange(ctx, {
-      entityType: ENTITY_TYPE,
-      entityId: h.id,
-      action: 'markOverdue',
-      before: { status: h.status, version: h.version },
-      after: { status: to, version: h.version + 1, overdue_at: now, dueAt: h.dueAt },
-      backEntry: back,
-    })
-  }
-  return { marked: due.map((h) => ({ id: h.id, handoverNumber: h.handoverNumber, dueAt: h.dueAt })), more: due.length === limit }
 }

@@ -1,30 +1,8 @@
 // The lifecycle of a handover (../shared/domain.md §1), as data: which action is legal from which
 // state and where it may lead. Pure; the service picks the target (e.g. with or without a
 // discrepancy) and this module refuses anything the table does not allow.
-import { AppError } from '../errors.ts'
-
-export const HANDOVER_STATUSES = [
-  'HANDED_OVER',
-  'ARRIVED',
-  'ARRIVED_WITH_DISCREPANCY',
-  'CLOSED',
-  'OVERDUE',
-  'UNDER_VERIFICATION',
-  'RESOLVED',
-  'VIOLATION',
-  'CANCELLED',
-] as const
-export type HandoverStatus = (typeof HANDOVER_STATUSES)[number]
-
-export const HANDOVER_ACTIONS = [
-  'receive',
-  'close',
-  'markOverdue',
-  'openVerification',
-  'recordVerificationResult',
-  'cancel',
-] as const
-export type HandoverAction = (typeof HANDOVER_ACTIONS)[number]
+import { conflict, type DomainError } from '../domain/errors.ts'
+import type { HandoverAction, HandoverStatus } from '../domain/handover.ts'
 
 interface Rule {
   from: readonly HandoverStatus[]
@@ -46,14 +24,11 @@ export function isAllowed(from: HandoverStatus, action: HandoverAction): boolean
   return TRANSITIONS[action].from.includes(from)
 }
 
-export function illegalTransition(from: HandoverStatus, action: HandoverAction): AppError {
-  return new AppError(409, 'ILLEGAL_TRANSITION', `A handover in state ${from} cannot take the action ${action}`, {
-    from,
-    action,
-  })
+export function illegalTransition(from: HandoverStatus, action: HandoverAction): DomainError {
+  return conflict('ILLEGAL_TRANSITION', `A handover in state ${from} cannot take the action ${action}`, { from, action })
 }
 
-/** The new status, or ILLEGAL_TRANSITION (409) when the action is not allowed from `from`. */
+/** The new status, or ILLEGAL_TRANSITION (a conflict) when the action is not allowed from `from`. */
 export function transition(from: HandoverStatus, action: HandoverAction, to: HandoverStatus): HandoverStatus {
   if (!isAllowed(from, action)) throw illegalTransition(from, action)
   // A target outside the table is a bug in the caller, not a client error.

@@ -1,7 +1,7 @@
 // Rules on handover input that a JSON schema cannot express (cross-field, or against the stored
 // containers). Pure: each returns the problems found, naming the field path the client sent.
-import type { FieldProblem } from '../errors.ts'
-import type { SealState } from '../db/handover-repository.ts'
+import type { FieldProblem } from '../domain/errors.ts'
+import type { SealState } from '../domain/handover.ts'
 
 // Transit under customs supervision takes days; a limit months away is a typing error (2062 for 2026).
 export const MAX_TRANSIT_DAYS = 90

@@ -3,54 +3,27 @@
 import type {
   ContainerRecord,
   GoodsLineRecord,
+  HandoverAggregate,
   HandoverRecord,
-  Origin,
   ReceiptRecord,
-  SealState,
-} from '../db/handover-repository.ts'
-import type { HandoverStatus } from './handover-state-machine.ts'
+  VerificationOutcome,
+} from '../domain/handover.ts'
 
-export interface HandoverView {
-  id: string
-  handoverNumber: string
-  status: HandoverStatus
-  version: number
-  departureOffice: string
-  departurePlace: string | null
-  destinationOffice: string
-  destinationPlace: string
-  declarationNumbers: string[]
-  containers: Array<{
-    containerNumber: string
-    carrierSeal: string
-    customsSeal: string
-    sealState: SealState | null
-    newSealNumber: string | null
-  }>
-  goodsLines: Array<{ description: string; quantity: number; unit: string; marks: string | null }>
-  vehicle: string
-  route: string
-  declarantName: string | null
-  handedOverAt: string
-  dueAt: string
-  handedOverBy: string
-  origin: Origin
-  enteredBy: string
-  paperNumber: string | null
-  receipt: {
-    receivedAt: string
-    receivedBy: string
-    enteredBy: string
-    origin: Origin
-    discrepancies: string[]
-    note: string | null
-  } | null
-  overdueAt: string | null
+/** What a view shows of the handover's own columns, as the record has them. */
+type ViewedColumns = Pick<HandoverRecord,
+  'id' | 'handoverNumber' | 'status' | 'version' | 'departureOffice' | 'departurePlace' | 'destinationOffice' | 'destinationPlace' |
+  'declarationNumbers' | 'vehicle' | 'route' | 'declarantName' | 'handedOverAt' | 'dueAt' | 'handedOverBy' | 'origin' | 'enteredBy' |
+  'paperNumber' | 'overdueAt'>
+
+export interface HandoverView extends ViewedColumns {
+  containers: ContainerRecord[]
+  goodsLines: GoodsLineRecord[]
+  receipt: Omit<ReceiptRecord, 'contentHash'> | null
   verification: {
     openedAt: string
     openedBy: string
     note: string | null
-    outcome: 'RESOLVED' | 'VIOLATION' | null
+    outcome: VerificationOutcome | null
     explanation: string | null
     decidedAt: string | null
     decidedBy: string | null
@@ -59,27 +32,8 @@ export interface HandoverView {
   closure: { closedAt: string; closedBy: string } | null
 }
 
-export interface HandoverSummary {
-  id: string
-  handoverNumber: string
-  status: HandoverStatus
-  departureOffice: string
-  destinationOffice: string
-  declarationNumbers: string[]
-  containerNumbers: string[]
-  vehicle: string
-  handedOverAt: string
-  dueAt: string
-  origin: Origin
-  paperNumber: string | null
-}
-
-export function handoverView(
-  h: HandoverRecord,
-  containers: ContainerRecord[],
-  goods: GoodsLineRecord[],
-  receipt: ReceiptRecord | null,
-): HandoverView {
+export function handoverView(h: HandoverAggregate): HandoverView {
+  const { containers, goods, receipt } = h
   return {
     id: h.id,
     handoverNumber: h.handoverNumber,
@@ -125,22 +79,5 @@ export function handoverView(
       ? { cancelledAt: h.cancelledAt, cancelledBy: h.cancelledBy as string, reason: h.cancelReason as string }
       : null,
     closure: h.closedAt ? { closedAt: h.closedAt, closedBy: h.closedBy as string } : null,
-  }
-}
-
-export function handoverSummary(h: HandoverRecord, containers: ContainerRecord[]): HandoverSummary {
-  return {
-    id: h.id,
-    handoverNumber: h.handoverNumber,
-    status: h.status,
-    departureOffice: h.departureOffice,
-    destinationOffice: h.destinationOffice,
-    declarationNumbers: h.declarationNumbers,
-    containerNumbers: containers.map((c) => c.containerNumber),
-    vehicle: h.vehicle,
-    handedOverAt: h.handedOverAt,
-    dueAt: h.dueAt,
-    origin: h.origin,
-    paperNumber: h.paperNumber,
   }
 }

@@ -1,85 +1,74 @@
 // Idempotency-Key semantics (IETF draft "The Idempotency-Key HTTP Header Field", Stripe's notes):
-// same key + same payload → the stored response; same key + other payload → 422; a concurrent
-// duplicate → 409. Only successful responses are stored: an error (including a 503 from a failover)
-// is never the final answer for a key, so a retry after the failover can succeed.
-import { createHash } from 'node:crypto'
-import { RetryWriteLater, type Database } from '../db/database.ts'
-import { findStoredResponse, storeResponse, tryLockKey } from '../db/idempotency-repository.ts'
-import { AppError } from '../errors.ts'
-import { canonicalJson } from './canonical-json.ts'
-import type { Actor } from './jwt-service.ts'
+// same key + same request → the stored outcome; same key + another request → IDEMPOTENCY_KEY_REUSED;
+// a concurrent duplicate → IDEMPOTENCY_KEY_IN_USE. Only a successful outcome is stored, in the same
+// statement as its change (db/write-statement.ts): an error, a 503 from a failover included, is never
+// the final answer for a key, so a retry after the failover can succeed.
+import { conflict, DomainError, unprocessable } from '../domain/errors.ts'
+import type { IdempotencyClaim, StoredOutcome, WriteOutcome } from '../domain/write.ts'
+import { appendAuditRows } from '../db/audit-repository.ts'
+import { inTransaction, RetryWriteLater, type Queryable } from '../db/database.ts'
+import { findStoredOutcome, storeOutcome, tryLockKey } from '../db/idempotency-repository.ts'
+import type { ClaimToStore } from '../db/write-statement.ts'
+import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import type { WriteContext } from './write-context.ts'
 
-export interface WriteRequest {
-  actor: Actor
-  requestId: string
-  /** The client's Idempotency-Key, or null (the request id then stands in for it, see below). */
-  key: string | null
-  method: string
-  path: string
-  body: unknown
-}
+export const keyInUse = () =>
+  conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly')
 
-export interface WriteResult {
-  status: number
-  body: unknown
-  replayed: boolean
-  /** What this request changed (empty on a replay): for business metrics after COMMIT. */
-  changes: WriteContext['changes']
-}
-
-export function fingerprintOf(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex')
-}
-
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
-
-export function checkKeyFormat(key: string): void {
-  if (!KEY_PATTERN.test(key)) {
-    throw new AppError(400, 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1–255 visible ASCII characters', [
-      { field: 'header.idempotency-key', code: 'IDEMPOTENCY_KEY_INVALID' },
-    ])
+/** What a stored claim answers: its outcome, replayed, when the request is the same one. */
+export function replayOf<V>(claim: IdempotencyClaim | null, stored: { fingerprint: string; outcome: unknown } | null): WriteOutcome<V> | null {
+  if (claim === null || stored === null) return null
+  if (stored.fingerprint !== claim.fingerprint) {
+    throw unprocessable('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request')
   }
+  return { kind: 'replayed', original: stored.outcome as StoredOutcome<V> }
+}
+
+/** The claim with the outcome to store under it; null without a claim. */
+export function claimStoring<V>(claim: IdempotencyClaim | null, outcome: StoredOutcome<V>): ClaimToStore | null {
+  return claim === null ? null : { ...claim, outcome }
+}
+
+// A record read and then written is contended when another write changes it in between; each
+// retry reads again, so a few are enough unless the record is being hammered.
+export const MAX_WRITE_ATTEMPTS = 5
+
+export const contended = () =>
+  new DomainError('conflict', 'WRITE_CONTENDED', 'The record kept changing while this request was applied; retry')
+
+export interface TransactionResult<V> {
+  outcome: StoredOutcome<V>
+  changes: Change[]
 }
 
 /**
- * Runs one write in one transaction with its idempotency record. Without a client key the request
- * id is used as the key: a retry of the same request (HAProxy's redispatch, or our own retry after
- * a COMMIT whose outcome was lost in a failover) then finds the first attempt's stored response
- * instead of writing twice.
+ * A write too rare and too many-sided for one statement (an eligible list replaced, a back-entry
+ * batch taken in, the overdue scan), in one explicit transaction with its claim: lock the key, replay
+ * a stored outcome, else do the work, append its audit rows and events, store the outcome.
  */
-export async function runIdempotentWrite(
-  db: Database,
-  request: WriteRequest,
-  ttlHours: number,
-  work: (ctx: WriteContext) => Promise<{ status: number; body: unknown }>,
-): Promise<WriteResult> {
-  const caller = request.actor.officerId
-  const key = request.key ?? `request:${request.requestId}`
-  if (request.key !== null) checkKeyFormat(request.key)
-  const fingerprint = fingerprintOf(request.method, request.path, request.body)
-  return db.write(
+export function claimedTransaction<V>(
+  q: Queryable,
+  ctx: WriteContext,
+  work: (tx: Queryable) => Promise<TransactionResult<V>>,
+): Promise<WriteOutcome<V>> {
+  return inTransaction(
+    q,
     async (tx, attempt) => {
-      if (!(await tryLockKey(tx, caller, key))) {
-        // On our own retry the holder is usually this request's previous attempt: its connection was
-        // dropped (query timeout) while its COMMIT still waits on the server for a synchronous
-        // standby, holding the lock. Wait for it to finish — then its stored response is found —
-        // instead of answering our own client with a 409.
-        if (attempt > 1) throw new RetryWriteLater('idempotency key still held by an earlier attempt')
-        throw new AppError(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly')
-      }
-      const stored = await findStoredResponse(tx, caller, key)
-      if (stored) {
-        if (stored.fingerprint !== fingerprint) {
-          throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request')
+      const claim = ctx.claim
+      if (claim !== null) {
+        if (!(await tryLockKey(tx, claim))) {
+          // On our own retry the holder is usually this request's previous attempt, whose COMMIT still
+          // waits on the server for the synchronous standby: wait for it, then replay its outcome.
+          if (attempt > 1) throw new RetryWriteLater('idempotency key still held by an earlier attempt')
+          throw keyInUse()
         }
-        return { status: stored.status_code, body: stored.response_body, replayed: true, changes: [] }
+        const replay = replayOf<V>(claim, await findStoredOutcome(tx, claim))
+        if (replay) return replay
       }
-      const now = new Date().toISOString()
-      const ctx: WriteContext = { tx, actor: request.actor, requestId: request.requestId, now, changes: [] }
-      const result = await work(ctx)
-      await storeResponse(tx, { caller, key, fingerprint, statusCode: result.status, body: result.body, ttlHours })
-      return { ...result, replayed: false, changes: ctx.changes }
+      const { outcome, changes } = await work(tx)
+      await appendAuditRows(tx, changes.map((c) => auditAppendOf(ctx, c)))
+      if (claim !== null) await storeOutcome(tx, claim, outcome)
+      return { ...outcome, changes: changes.map(countOf) }
     },
     { idempotent: true },
   )

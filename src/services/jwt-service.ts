@@ -17,24 +17,16 @@ import {
 } from 'jose'
 import { isValidOfficeCode } from './identifiers.ts'
 
-export type Role = 'officer' | 'supervisor' | 'admin'
-export const ROLES: readonly Role[] = ['officer', 'supervisor', 'admin']
-
-export interface Actor {
-  officerId: string
-  name: string
-  office: string
-  role: Role
-}
+import { ROLES, type Actor, type Role } from '../domain/actor.ts'
 
 export class TokenError extends Error {
   readonly code: string
-  /** 401, or 503 when the identity provider's keys could not be fetched (the token may be good). */
-  readonly status: 401 | 503
-  constructor(code: string, message: string, status: 401 | 503 = 401) {
+  /** True when the identity provider's keys could not be fetched: the token may be good, retry later. */
+  readonly unavailable: boolean
+  constructor(code: string, message: string, unavailable = false) {
     super(message)
     this.code = code
-    this.status = status
+    this.unavailable = unavailable
   }
 }
 
@@ -264,7 +256,7 @@ function tokenErrorOf(err: unknown): TokenError {
     return new TokenError('TOKEN_MALFORMED', 'The bearer token is not a JWT')
   }
   // The identity provider's JWKS could not be fetched (down, timeout, not JSON): the token may be good.
-  return new TokenError('AUTH_KEYS_UNAVAILABLE', 'The identity provider\'s keys could not be fetched; retry shortly', 503)
+  return new TokenError('AUTH_KEYS_UNAVAILABLE', 'The identity provider\'s keys could not be fetched; retry shortly', true)
 }
 
 /**

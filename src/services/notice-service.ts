@@ -1,64 +1,43 @@
 // Notices for an office raised by background work (thông báo): what an officer must act on without
 // watching a list, e.g. a handover past its time limit for which a verification must be opened.
+import type { Actor } from '../domain/actor.ts'
+import { forbidden, invalid } from '../domain/errors.ts'
+import { HANDOVER_ENTITY } from '../domain/handover.ts'
 import type { Queryable } from '../db/database.ts'
-import { insertNotice, noticesOf } from '../db/notice-repository.ts'
-import { forbidden, invalid } from '../errors.ts'
-import { loadHandoverView } from './handover-query-service.ts'
-import { ENTITY_TYPE as HANDOVER_ENTITY } from './handover-service.ts'
-import type { Actor } from './jwt-service.ts'
+import { insertNotices, noticesOf, type NewNotice, type NoticeRecord } from '../db/notice-repository.ts'
+import type { HandoverView } from './handover-views.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
 import { vietnamTime } from './vietnam-time.ts'
 
 export const HANDOVER_OVERDUE = 'HANDOVER_OVERDUE'
 
-export interface Notice {
-  id: string
-  office: string
-  kind: string
-  entityType: string
-  entityId: string
-  message: string
-  details: unknown
-  createdAt: string
-}
+export type Notice = NoticeRecord
 
-export async function raiseNotice(
-  q: Queryable,
-  n: { office: string; kind: string; entityType: string; entityId: string; message: string; details?: unknown },
-): Promise<boolean> {
-  return insertNotice(q, { ...n, details: n.details ?? {} })
-}
-
-/**
- * Tells each departure office about its handovers that markOverdue just marked: the office must open
- * a verification (xác minh) with the destination office. Call in the same transaction as the marking.
- */
-export async function raiseOverdueNotices(q: Queryable, marked: Array<{ id: string }>): Promise<number> {
-  let raised = 0
-  for (const { id } of marked) {
-    const h = await loadHandoverView(q, id)
-    if (!h) continue
-    const ok = await raiseNotice(q, {
-      office: h.departureOffice,
-      kind: HANDOVER_OVERDUE,
-      entityType: HANDOVER_ENTITY,
-      entityId: h.id,
-      message:
-        `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${vietnamTime(h.dueAt)} giờ Việt Nam) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
-        'mở xác minh. / Handover past its time limit without arrival: open a verification.',
-      details: {
-        handoverNumber: h.handoverNumber,
-        destinationOffice: h.destinationOffice,
-        dueAt: h.dueAt,
-        declarationNumbers: h.declarationNumbers,
-        containerNumbers: h.containers.map((c) => c.containerNumber),
-        vehicle: h.vehicle,
-        verificationUrl: `/api/v1/handovers/${h.id}/verification`,
-      },
-    })
-    if (ok) raised++
+/** The notice that tells a departure office to open a verification (xác minh) of an overdue handover. */
+function overdueNotice(h: HandoverView): NewNotice {
+  return {
+    office: h.departureOffice,
+    kind: HANDOVER_OVERDUE,
+    entityType: HANDOVER_ENTITY,
+    entityId: h.id,
+    message:
+      `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${vietnamTime(h.dueAt)} giờ Việt Nam) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
+      'mở xác minh. / Handover past its time limit without arrival: open a verification.',
+    details: {
+      handoverNumber: h.handoverNumber,
+      destinationOffice: h.destinationOffice,
+      dueAt: h.dueAt,
+      declarationNumbers: h.declarationNumbers,
+      containerNumbers: h.containers.map((c) => c.containerNumber),
+      vehicle: h.vehicle,
+      verificationUrl: `/api/v1/handovers/${h.id}/verification`,
+    },
   }
-  return raised
+}
+
+/** Raises the notices of handovers just marked overdue; call in the marking's transaction. Returns how many were new. */
+export function raiseOverdueNotices(q: Queryable, marked: HandoverView[]): Promise<number> {
+  return insertNotices(q, marked.map(overdueNotice))
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -78,18 +57,5 @@ export async function listNotices(
     throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
   }
   const rows = await noticesOf(q, office, cursor && { at: new Date(cursor.at).toISOString(), id: cursor.id }, query.limit)
-  const page = pageOf(rows, query.limit, (r) => ({ at: r.created_at.toISOString(), id: r.id }))
-  return {
-    items: page.items.map((r) => ({
-      id: r.id,
-      office: r.office,
-      kind: r.kind,
-      entityType: r.entity_type,
-      entityId: r.entity_id,
-      message: r.message,
-      details: r.details,
-      createdAt: r.created_at.toISOString(),
-    })),
-    nextCursor: page.nextCursor,
-  }
+  return pageOf(rows, query.limit, (r) => ({ at: r.createdAt, id: r.id }))
 }

@@ -1,7 +1,7 @@
-// What the wider customs system hears of a change: one outbox event per audited change, written by
-// recordChange in the change's own transaction and in the audit row's statement (a rolled-back
-// change leaves no event).
-import type { OutboxEventInsert } from '../db/audit-repository.ts'
+// What the wider customs system hears of a change: one outbox event per audited change, written in
+// the change's own statement (or transaction) beside the audit row, so a rolled-back change leaves
+// no event.
+import type { Origin } from '../domain/write.ts'
 import type { Change } from './audit-service.ts'
 import type { WriteContext } from './write-context.ts'
 
@@ -13,7 +13,7 @@ export interface OutboxPayload {
   /** When it happened: the paper record's own time for a back-entered record. */
   occurredAt: string
   recordedAt: string
-  origin: 'online' | 'paper'
+  origin: Origin
   officerId: string
   enteredBy: string
   office: string
@@ -25,8 +25,8 @@ export function eventTypeOf(entityType: string, action: string): string {
   return `${entityType}.${action}`
 }
 
-/** The event of a change, as recordChange stores it beside the audit row. */
-export function outboxEventOf(ctx: WriteContext, change: Change): OutboxEventInsert {
+/** The event of a change, as it is stored beside the audit row. */
+export function outboxEventOf(ctx: WriteContext, change: Change): { eventType: string; payload: string } {
   const eventType = eventTypeOf(change.entityType, change.action)
   const payload: OutboxPayload = {
     eventType,
@@ -42,5 +42,5 @@ export function outboxEventOf(ctx: WriteContext, change: Change): OutboxEventIns
     before: change.before ?? null,
     after: change.after ?? null,
   }
-  return { eventType, entityType: change.entityType, entityId: change.entityId, payload: JSON.stringify(payload) }
+  return { eventType, payload: JSON.stringify(payload) }
 }

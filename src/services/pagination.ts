@@ -1,14 +1,12 @@
 // Keyset pagination: the cursor is the last row's (sort time, id), opaque to clients (base64url
 // JSON). Unlike OFFSET, a page costs the same at row 10 and at row 10 million.
-import { invalid } from '../errors.ts'
+import { invalid } from '../domain/errors.ts'
 
 export interface Cursor {
   at: string
   id: string
 }
 
-export const DEFAULT_PAGE_SIZE = 50
-export const MAX_PAGE_SIZE = 200
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url')

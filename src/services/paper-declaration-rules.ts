@@ -1,9 +1,10 @@
 // Rules of paper declarations that a JSON schema cannot express. Pure functions: the service and the
 // unit tests use them.
-import { conflict, invalid, type FieldProblem } from '../errors.ts'
+import { conflict, invalid, type FieldProblem } from '../domain/errors.ts'
+import type { PaperDeclaration, Status } from '../domain/paper-declaration.ts'
+import type { DeclarationContentInput } from '../schemas/paper-declaration-schemas.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { isCountryCode } from './paper-declaration-country-codes.ts'
-import type { DeclarationContentInput, PaperDeclaration, Status } from './paper-declaration-types.ts'
 import type { BackEntry } from './write-context.ts'
 
 /** Vietnam keeps UTC+7 all year; a receipt year is the year on the office's calendar. */

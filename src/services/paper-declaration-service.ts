@@ -1,22 +1,23 @@
 // Paper declarations (tờ khai giấy): create (idempotent on the paper registration key), update with
-// optimistic concurrency, read, search. See docs/api.md, "Paper declarations".
+// optimistic concurrency, read, search. See docs/api.md, "Paper declarations". A write is one read and
+// one guarded statement (db/paper-declaration-repository.ts).
+import type { Actor } from '../domain/actor.ts'
+import { conflict, forbidden, invalid, notFound, preconditionFailed } from '../domain/errors.ts'
+import { PAPER_DECLARATION_ENTITY, type PaperDeclaration, type PaperDeclarationSummary, type Status } from '../domain/paper-declaration.ts'
+import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import {
-  DeclarationNumberTakenError,
+  createDeclarationWrite,
   findDeclaration,
-  goodsLinesOf,
-  insertDeclarationIfAbsent,
-  lockDeclaration,
-  lockRegistrationKey,
-  replaceGoodsLines,
+  readForDeclarationWrite,
   searchDeclarations,
-  updateDeclaration,
-  type GoodsLineRow,
-  type PaperDeclarationRow,
+  updateDeclarationWrite,
 } from '../db/paper-declaration-repository.ts'
-import { AppError, conflict, forbidden, invalid, notFound } from '../errors.ts'
-import { recordChange } from './audit-service.ts'
-import type { Actor } from './jwt-service.ts'
+import { claimOnlyWrite, runGuardedWrite, type GuardedResult } from '../db/write-statement.ts'
+import type { CreateDeclarationInput, DeclarationSearchInput, UpdateDeclarationInput } from '../schemas/paper-declaration-schemas.ts'
+import { auditAppendOf, countOf, type Change } from './audit-service.ts'
+import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
+import { DEFAULT_PAGE_SIZE } from '../schemas/common-schemas.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
 import {
   checkContent,
@@ -24,98 +25,38 @@ import {
   checkPaperTime,
   checkSearchRange,
   checkTransition,
+  contentFieldsOfInput,
   declarationIdOf,
   isDeclarationId,
   sameContent,
   searchBoundOf,
-  contentFieldsOfInput,
 } from './paper-declaration-rules.ts'
-import type {
-  CreateDeclarationInput,
-  FormType,
-  PaperDeclaration,
-  PaperDeclarationSummary,
-  SearchInput,
-  Status,
-  UpdateDeclarationInput,
-} from './paper-declaration-types.ts'
 import { backEntryOf, type WriteContext } from './write-context.ts'
 
-export const ENTITY_TYPE = 'paper_declaration'
+export type DeclarationOutcome = WriteOutcome<PaperDeclaration>
 
 const declarationNotFound = (id: string) => notFound('PAPER_DECLARATION_NOT_FOUND', `No paper declaration ${id}`)
 
 const officeForbidden = (office: string) =>
   forbidden('OFFICE_FORBIDDEN', `You act for your own office only; this paper declaration belongs to office ${office}`)
 
-const declarationNumberTaken = (number: string | undefined) =>
+const declarationNumberTaken = (number: string | null | undefined) =>
   conflict('DECLARATION_NUMBER_TAKEN', `Declaration number ${number} already belongs to another paper declaration`, {
     declarationNumber: number,
   })
 
-function headerOf(row: PaperDeclarationRow): Omit<PaperDeclaration, 'goodsLines'> {
-  return {
-    id: row.id,
-    office: row.office,
-    receiptYear: row.receipt_year,
-    receiptNumber: row.receipt_number,
-    formType: row.form_type as FormType,
-    declarationNumber: row.declaration_number,
-    declarantName: row.declarant_name,
-    taxCode: row.tax_code,
-    procedureType: row.procedure_type,
-    channel: row.channel,
-    inspectionResult: row.inspection_result,
-    status: row.status as Status,
-    cancelReason: row.cancel_reason,
-    registeredAt: row.registered_at.toISOString(),
-    version: row.version,
-    origin: row.origin,
-    recordedAt: row.recorded_at.toISOString(),
-    recordedBy: row.recorded_by,
-    enteredAt: row.entered_at.toISOString(),
-    enteredBy: row.entered_by,
-    updatedAt: row.updated_at.toISOString(),
-    updatedBy: row.updated_by,
-  }
-}
+const linesOf = (input: { goodsLines: CreateDeclarationInput['goodsLines'] }) => input.goodsLines.map((l, i) => ({ lineNo: i + 1, ...l }))
 
-function viewOf(row: PaperDeclarationRow, lines: GoodsLineRow[]): PaperDeclaration {
-  return {
-    ...headerOf(row),
-    goodsLines: lines.map((l) => ({
-      lineNo: l.line_no,
-      hsCode: l.hs_code,
-      description: l.description,
-      quantity: Number(l.quantity),
-      unit: l.unit,
-      value: Number(l.value),
-      currency: l.currency,
-      originCountry: l.origin_country,
-    })),
-  }
+function change(id: string, action: string, before: PaperDeclaration | null, after: PaperDeclaration, backEntry: ReturnType<typeof backEntryOf>): Change {
+  return { entityType: PAPER_DECLARATION_ENTITY, entityId: id, action, before, after, backEntry }
 }
-
-async function load(q: Queryable, row: PaperDeclarationRow): Promise<PaperDeclaration> {
-  return viewOf(row, await goodsLinesOf(q, row.id))
-}
-
-async function loadById(q: Queryable, id: string): Promise<PaperDeclaration> {
-  const row = await findDeclaration(q, id)
-  if (!row) throw declarationNotFound(id)
-  return load(q, row)
-}
-
 
 /**
  * Creates a paper declaration. Entering the same paper form again (same office, receipt year and
  * number) answers the stored declaration with duplicate: true when it says the same, and 409 when
  * it says something else — with or without an Idempotency-Key.
  */
-export async function createPaperDeclaration(
-  ctx: WriteContext,
-  input: CreateDeclarationInput,
-): Promise<{ status: number; body: PaperDeclaration & { duplicate: boolean } }> {
+export async function createPaperDeclaration(q: Queryable, ctx: WriteContext, input: CreateDeclarationInput): Promise<DeclarationOutcome> {
   checkFinite({ receiptYear: input.receiptYear, receiptNumber: input.receiptNumber })
   checkContent(input, { year: input.receiptYear, field: 'receiptYear' }, ctx.now)
   if (input.office !== ctx.actor.office) throw officeForbidden(input.office)
@@ -123,43 +64,50 @@ export async function createPaperDeclaration(
   const columns = contentFieldsOfInput(input)
   checkPaperTime(backEntry, columns.registeredAt)
   const id = declarationIdOf(input.office, input.receiptYear, input.receiptNumber)
-
-  await lockRegistrationKey(ctx.tx, id)
-  let inserted: boolean
-  try {
-    inserted = await insertDeclarationIfAbsent(ctx.tx, {
-      ...columns,
-      id,
-      office: input.office,
-      receiptYear: input.receiptYear,
-      receiptNumber: input.receiptNumber,
-      origin: backEntry.origin,
-      recordedAt: backEntry.occurredAt,
-      recordedBy: backEntry.originalOfficer,
-      enteredAt: ctx.now,
-      enteredBy: ctx.actor.officerId,
-    })
-  } catch (err) {
-    if (err instanceof DeclarationNumberTakenError) throw declarationNumberTaken(input.declarationNumber)
-    throw err
+  const created: PaperDeclaration = {
+    id,
+    office: input.office,
+    receiptYear: input.receiptYear,
+    receiptNumber: input.receiptNumber,
+    ...columns,
+    goodsLines: linesOf(input),
+    version: 1,
+    origin: backEntry.origin,
+    recordedAt: backEntry.occurredAt,
+    recordedBy: backEntry.originalOfficer,
+    enteredAt: ctx.now,
+    enteredBy: ctx.actor.officerId,
+    updatedAt: backEntry.occurredAt,
+    updatedBy: backEntry.originalOfficer,
   }
 
-  if (!inserted) {
-    const existing = await loadById(ctx.tx, id)
-    if (!sameContent(input, existing)) {
-      throw conflict(
-        'DECLARATION_RECEIPT_TAKEN',
-        `Receipt ${input.receiptNumber}/${input.receiptYear} of office ${input.office} is already a different paper declaration`,
-        { id, version: existing.version },
-      )
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForDeclarationWrite(q, ctx.claim, id, columns.declarationNumber)
+    const replay = replayOf<PaperDeclaration>(ctx.claim, read.stored)
+    if (replay) return replay
+    const existing = read.declaration
+    if (existing) {
+      if (!sameContent(input, existing)) {
+        throw conflict(
+          'DECLARATION_RECEIPT_TAKEN',
+          `Receipt ${input.receiptNumber}/${input.receiptYear} of office ${input.office} is already a different paper declaration`,
+          { id, version: existing.version },
+        )
+      }
+      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing })
+      if (settled) return settled
+      continue
     }
-    return { status: 200, body: { ...existing, duplicate: true } }
+    if (read.numberHolder !== null) throw declarationNumberTaken(input.declarationNumber)
+    const made = change(id, 'create', null, created, backEntry)
+    const outcome: StoredOutcome<PaperDeclaration> = { kind: 'created', view: created }
+    const { goodsLines: _lines, ...header } = created
+    const write = createDeclarationWrite(claimStoring(ctx.claim, outcome), header, input.goodsLines, auditAppendOf(ctx, made))
+    const result = await runGuardedWrite(q, write)
+    if (result === 'applied') return { ...outcome, changes: [countOf(made)] }
+    if (result === 'in_use') throw keyInUse()
   }
-
-  await replaceGoodsLines(ctx.tx, id, input.goodsLines)
-  const created = await loadById(ctx.tx, id)
-  await recordChange(ctx, { entityType: ENTITY_TYPE, entityId: id, action: 'create', before: null, after: created, backEntry })
-  return { status: 201, body: { ...created, duplicate: false } }
+  throw contended()
 }
 
 /**
@@ -167,41 +115,58 @@ export async function createPaperDeclaration(
  * version; every success moves the version on by one.
  */
 export async function updatePaperDeclaration(
+  q: Queryable,
   ctx: WriteContext,
   id: string,
   expectedVersions: number[],
   input: UpdateDeclarationInput,
-): Promise<{ status: number; body: PaperDeclaration }> {
-  const row = await lockDeclaration(ctx.tx, id)
-  if (!row) throw declarationNotFound(id)
-  if (row.office !== ctx.actor.office) throw officeForbidden(row.office)
-  if (!expectedVersions.includes(row.version)) {
-    throw new AppError(
-      412,
-      'VERSION_CONFLICT',
-      `The declaration is at version ${row.version}; read it again and apply your change to that version`,
-      { currentVersion: row.version },
-      // The entity tag of the current version, so a client can re-read conditionally.
-      { etag: `"${row.version}"` },
-    )
-  }
-  checkContent(input, { year: row.receipt_year, field: 'registeredAt' }, ctx.now)
-  checkTransition(row.status as Status, input.status)
-  const backEntry = backEntryOf(ctx, input)
+): Promise<DeclarationOutcome> {
   const columns = contentFieldsOfInput(input)
-  checkPaperTime(backEntry, columns.registeredAt)
-
-  const before = await load(ctx.tx, row)
-  try {
-    await updateDeclaration(ctx.tx, id, columns, { at: backEntry.occurredAt, by: backEntry.originalOfficer })
-  } catch (err) {
-    if (err instanceof DeclarationNumberTakenError) throw declarationNumberTaken(input.declarationNumber)
-    throw err
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForDeclarationWrite(q, ctx.claim, id, columns.declarationNumber)
+    const replay = replayOf<PaperDeclaration>(ctx.claim, read.stored)
+    if (replay) return replay
+    const before = read.declaration
+    if (!before) throw declarationNotFound(id)
+    if (before.office !== ctx.actor.office) throw officeForbidden(before.office)
+    if (!expectedVersions.includes(before.version)) {
+      throw preconditionFailed(
+        'VERSION_CONFLICT',
+        `The declaration is at version ${before.version}; read it again and apply your change to that version`,
+        { currentVersion: before.version },
+      )
+    }
+    checkContent(input, { year: before.receiptYear, field: 'registeredAt' }, ctx.now)
+    checkTransition(before.status, input.status)
+    const backEntry = backEntryOf(ctx, input)
+    checkPaperTime(backEntry, columns.registeredAt)
+    if (read.numberHolder !== null) throw declarationNumberTaken(input.declarationNumber)
+    const after: PaperDeclaration = {
+      ...before,
+      ...columns,
+      status: columns.status as Status,
+      goodsLines: linesOf(input),
+      version: before.version + 1,
+      updatedAt: backEntry.occurredAt,
+      updatedBy: backEntry.originalOfficer,
+    }
+    const made = change(id, 'update', before, after, backEntry)
+    const outcome: StoredOutcome<PaperDeclaration> = { kind: 'updated', view: after }
+    const stamp = { at: backEntry.occurredAt, by: backEntry.originalOfficer }
+    const write = updateDeclarationWrite(claimStoring(ctx.claim, outcome), id, before.version, columns, input.goodsLines, stamp, auditAppendOf(ctx, made))
+    const result = await runGuardedWrite(q, write)
+    if (result === 'applied') return { ...outcome, changes: [countOf(made)] }
+    if (result === 'in_use') throw keyInUse()
   }
-  await replaceGoodsLines(ctx.tx, id, input.goodsLines)
-  const after = await loadById(ctx.tx, id)
-  await recordChange(ctx, { entityType: ENTITY_TYPE, entityId: id, action: 'update', before, after, backEntry })
-  return { status: 200, body: after }
+  throw contended()
+}
+
+/** Stores a duplicate's answer under the claim; null when the key was stored meanwhile. */
+async function settleUnchanged(q: Queryable, ctx: WriteContext, outcome: StoredOutcome<PaperDeclaration>): Promise<DeclarationOutcome | null> {
+  const claim = claimStoring(ctx.claim, outcome)
+  const result: GuardedResult = claim === null ? 'applied' : await runGuardedWrite(q, claimOnlyWrite(claim))
+  if (result === 'in_use') throw keyInUse()
+  return result === 'applied' ? { ...outcome, changes: [] } : null
 }
 
 function checkReadable(actor: Actor, office: string): void {
@@ -209,10 +174,10 @@ function checkReadable(actor: Actor, office: string): void {
 }
 
 export async function getPaperDeclaration(q: Queryable, actor: Actor, id: string): Promise<PaperDeclaration> {
-  const row = isDeclarationId(id) ? await findDeclaration(q, id) : null
-  if (!row) throw declarationNotFound(id)
-  checkReadable(actor, row.office)
-  return load(q, row)
+  const declaration = isDeclarationId(id) ? await findDeclaration(q, id) : null
+  if (!declaration) throw declarationNotFound(id)
+  checkReadable(actor, declaration.office)
+  return declaration
 }
 
 const invalidCursor = () =>
@@ -222,9 +187,10 @@ const invalidCursor = () =>
 export async function searchPaperDeclarations(
   q: Queryable,
   actor: Actor,
-  input: SearchInput,
+  input: DeclarationSearchInput,
 ): Promise<{ items: PaperDeclarationSummary[]; nextCursor: string | null }> {
-  checkFinite({ 'querystring.limit': input.limit })
+  const limit = input.limit ?? DEFAULT_PAGE_SIZE
+  checkFinite({ 'querystring.limit': limit })
   const from = searchBoundOf(input.from, 'from')
   const to = searchBoundOf(input.to, 'to')
   checkSearchRange(from, to)
@@ -249,11 +215,7 @@ export async function searchPaperDeclarations(
     from,
     to,
     after,
-    limit: input.limit,
+    limit,
   })
-  const page = pageOf(rows, input.limit, (r) => ({ at: r.registered_at.toISOString(), id: r.id }))
-  return {
-    items: page.items.map((r) => ({ ...headerOf(r), goodsLineCount: r.goods_line_count })),
-    nextCursor: page.nextCursor,
-  }
+  return pageOf(rows, limit, (r) => ({ at: r.registeredAt, id: r.id }))
 }

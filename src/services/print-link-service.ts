@@ -7,7 +7,7 @@
 // print link is never accepted as a bearer token, nor the reverse.
 import { hkdfSync } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { AppError } from '../errors.ts'
+import { DomainError, forbidden } from '../domain/errors.ts'
 
 export const PRINT_KINDS = ['handover', 'eligible-list'] as const
 export type PrintKind = (typeof PRINT_KINDS)[number]
@@ -84,7 +84,7 @@ export class PrintLinkSigner {
       return payload
     } catch (err) {
       if (err instanceof errors.JWTExpired) {
-        throw new AppError(401, 'PRINT_LINK_EXPIRED', 'This print link has expired; open the print again from the record to get a new link')
+        throw new DomainError('unauthenticated', 'PRINT_LINK_EXPIRED', 'This print link has expired; open the print again from the record to get a new link')
       }
       if (err instanceof errors.JOSEError) throw invalidLink()
       throw err
@@ -95,4 +95,4 @@ export class PrintLinkSigner {
 const isKind = (v: unknown): v is PrintKind => typeof v === 'string' && (PRINT_KINDS as readonly string[]).includes(v)
 
 const invalidLink = () =>
-  new AppError(403, 'PRINT_LINK_INVALID', 'This link was not issued by the service or has been altered; open the print again from the record')
+  forbidden('PRINT_LINK_INVALID', 'This link was not issued by the service or has been altered; open the print again from the record')

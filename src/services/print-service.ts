@@ -4,7 +4,7 @@
 // paper carries a lasting verification code: scanning it shows the record as it is now and whether
 // the paper is the current version.
 import type { Queryable } from '../db/database.ts'
-import { notFound } from '../errors.ts'
+import { notFound } from '../domain/errors.ts'
 import { getEligibleList, loadView as loadEligibleListView } from './gate-declaration-service.ts'
 import { renderEligibleListPdf } from './gate-print-pdf.ts'
 import { renderEligibleList } from './gate-print-service.ts'
@@ -12,7 +12,7 @@ import { getHandover, loadHandoverView } from './handover-query-service.ts'
 import { renderHandoverPdf, type PrintContext } from './handover-print-pdf.ts'
 import { renderHandoverHtml } from './handover-print.ts'
 import { escapeHtml as e } from './html-escape.ts'
-import type { Actor } from './jwt-service.ts'
+import type { Actor } from '../domain/actor.ts'
 import type { DeclarationView } from './gate-views.ts'
 import type { HandoverView } from './handover-views.ts'
 import { loadPrintNames, officeLabel, type PrintNames } from './print-names.ts'

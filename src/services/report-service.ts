@@ -3,9 +3,9 @@
 // calendar days, plus the cases open now. Officers and supervisors see their own office; admins any.
 import type { Queryable } from '../db/database.ts'
 import { dailyFigures, openCases, type DailyFigures, type OpenCases } from '../db/report-repository.ts'
-import { invalid } from '../errors.ts'
+import { invalid } from '../domain/errors.ts'
 import { listOfficeFor } from './handover-access.ts'
-import type { Actor } from './jwt-service.ts'
+import type { Actor } from '../domain/actor.ts'
 import { vietnamDay } from './vietnam-time.ts'
 
 /** A year and a day: a leap year's report, and no more in one request. */

@@ -1,7 +1,7 @@
 // Values JSON and Ajv let through that PostgreSQL or arithmetic cannot take: a NUL character (text
 // columns refuse it: a 500 otherwise) and a non-finite number (`1e400` parses to Infinity, which
 // skips minimum/maximum). Checked once for every request so no route can forget.
-import type { FieldProblem } from '../errors.ts'
+import type { FieldProblem } from '../domain/errors.ts'
 
 export function unstorableValues(value: unknown, path: string, out: FieldProblem[] = [], depth = 0): FieldProblem[] {
   if (out.length >= 10 || depth > 32) return out

@@ -1,10 +1,9 @@
-// What every state-changing service call receives: the open transaction, who acts, and where the
-// record comes from (online now, or a paper record entered after an outage with its original time).
-import type { Queryable } from '../db/database.ts'
-import type { Actor } from './jwt-service.ts'
-import { invalid } from '../errors.ts'
-
-export type Origin = 'online' | 'paper'
+// What every state-changing service call receives: who acts, the request it serves, its clock, and
+// the idempotency claim its outcome is stored under (null for background work, which relies on
+// natural keys and statuses instead).
+import type { Actor } from '../domain/actor.ts'
+import { invalid } from '../domain/errors.ts'
+import type { IdempotencyClaim, Origin } from '../domain/write.ts'
 
 export interface BackEntry {
   origin: Origin
@@ -15,13 +14,11 @@ export interface BackEntry {
 }
 
 export interface WriteContext {
-  tx: Queryable
   actor: Actor
   requestId: string
   /** Database-independent "now" of this request (ISO); paper records keep their own time. */
   now: string
-  /** Changes recorded in this transaction; counted as business metrics once it commits. */
-  changes: Array<{ entityType: string; action: string }>
+  claim: IdempotencyClaim | null
 }
 
 /** Resolves the origin fields of a write body into a BackEntry (defaults: online, now, the actor). */

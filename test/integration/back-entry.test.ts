@@ -215,8 +215,8 @@ async function runTests() {
     if (!kind) throw new Error('paper-declaration rows expected')
     const original = kind.apply
     let failures = 0
-    kind.apply = async (ctx, input) => {
-      const applied = await original(ctx, input)
+    kind.apply = async (tx, ctx, input) => {
+      const applied = await original(tx, ctx, input)
       if (failures++ === 0) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })
       return applied
     }

@@ -6,7 +6,8 @@ import pg from 'pg'
 import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
-import { AppError } from '../../src/errors.ts'
+import { DomainError } from '../../src/domain/errors.ts'
+import { toAppError } from '../../src/errors.ts'
 import { createTestSchema, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Record<string, unknown> = {}) {
@@ -64,9 +65,11 @@ t.test('a database that stays unreachable ends in DATABASE_UNAVAILABLE at the de
   const started = Date.now()
   const err = await db.write(async () => 1, { idempotent: true }).catch((e: unknown) => e)
   const waited = Date.now() - started
-  t.ok(err instanceof AppError, 'an AppError')
-  t.equal((err as AppError).code, 'DATABASE_UNAVAILABLE')
-  t.equal((err as AppError).status, 503)
+  t.ok(err instanceof DomainError, 'a refusal of the domain')
+  t.equal((err as DomainError).code, 'DATABASE_UNAVAILABLE')
+  const http = toAppError(err as DomainError)
+  t.equal(http.status, 503, 'answered as 503')
+  t.same(http.headers, { 'retry-after': '5' }, 'with Retry-After')
   t.ok(waited >= 1000, `waited for the failover window (${waited} ms) instead of failing at once`)
 })
 

@@ -58,12 +58,13 @@ t.test('values PostgreSQL cannot store are a 400, never a 500', async (t) => {
 
 t.test('an audit trail is read only by an office that took part in the record', async (t) => {
   const { app, as } = await buildTestApp(t)
-  const { recordChange } = await import('../../src/services/audit-service.ts')
+  const { auditAppendOf } = await import('../../src/services/audit-service.ts')
+  const { appendAuditRows } = await import('../../src/db/audit-repository.ts')
   await app.db.write(async (tx) => {
     const actor = { officerId: 'o1', name: 'o1', office: '02CI', role: 'officer' as const }
-    const ctx = { tx, actor, requestId: 'r', now: new Date().toISOString(), changes: [] }
-    await recordChange(ctx, { entityType: 'handover', entityId: 'H-9', action: 'created', before: null, after: { a: 1 },
-      backEntry: { origin: 'online', occurredAt: ctx.now, originalOfficer: 'o1' } })
+    const ctx = { actor, requestId: 'r', now: new Date().toISOString(), claim: null }
+    await appendAuditRows(tx, [auditAppendOf(ctx, { entityType: 'handover', entityId: 'H-9', action: 'created', before: null, after: { a: 1 },
+      backEntry: { origin: 'online', occurredAt: ctx.now, originalOfficer: 'o1' } })])
   }, { idempotent: true })
   const own = await as({ office: '02CI' }, { url: '/api/v1/audit/handover/H-9' })
   t.equal(own.statusCode, 200)

@@ -3,7 +3,7 @@
 // serialise; paper re-entry of a receipt is recognised.
 import t, { type Test } from 'tap'
 import { buildTestApp, actorOf, type TestApp } from '../helper.ts'
-import { markOverdue } from '../../src/services/handover-service.ts'
+import { scanOverdueHandovers } from '../../src/services/overdue-scan-service.ts'
 
 const DEP = { office: '02CI', officerId: 'dep-officer' }
 const DEST = { office: '02CC', officerId: 'dest-officer' }
@@ -233,19 +233,16 @@ t.test('overdue: the scan marks HANDED_OVER past the time limit; late goods are 
   t.ok(received.json().overdueAt, 'and keeps when it went overdue')
 })
 
-t.test('markOverdue is callable by the scheduled job (service, all offices, in batches)', async (t) => {
+t.test('the overdue scan is callable by the scheduled job (service, all offices, in batches)', async (t) => {
   const app = await buildTestApp(t)
   const a = await overdueHandover(app, 'P-A')
   const b = await overdueHandover(app, 'P-B')
   const system = actorOf({ officerId: 'system:overdue-scan', office: '00AD', role: 'admin' })
-  const run = () =>
-    app.app.db.write(
-      (tx) => {
-        const now = new Date().toISOString()
-        return markOverdue({ tx, actor: system, requestId: 'job', now, changes: [] }, now, { limit: 1 })
-      },
-      { idempotent: true },
-    )
+  const run = async () => {
+    const outcome = await scanOverdueHandovers(app.app.db, { actor: system, requestId: 'job', now: new Date().toISOString(), claim: null }, { limit: 1 })
+    if (outcome.kind !== 'updated') throw new Error(`unexpected ${outcome.kind}`)
+    return outcome.view
+  }
   const first = await run()
   t.equal(first.marked.length, 1)
   t.equal(first.more, true)

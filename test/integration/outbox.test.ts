@@ -3,7 +3,8 @@
 // an event whose delivery was interrupted is delivered again and the receiver applies it once.
 import t from 'tap'
 import { buildTestApp, actorOf, type TestApp } from '../helper.ts'
-import { recordChange } from '../../src/services/audit-service.ts'
+import { auditAppendOf, type Change } from '../../src/services/audit-service.ts'
+import { appendAuditRows } from '../../src/db/audit-repository.ts'
 import { deliverDueEvents, requestOf, retryDelayMs } from '../../src/services/outbox-delivery-service.ts'
 import { claimDueEvents } from '../../src/db/outbox-repository.ts'
 import type { WriteContext } from '../../src/services/write-context.ts'
@@ -25,9 +26,12 @@ const declaration = (receiptNumber: number) => ({
   goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 100, unit: 'PCE', value: 25000.5, currency: 'USD', originCountry: 'CN' }],
 })
 
-function ctxOf(tx: Queryable): WriteContext {
-  return { tx, actor: actorOf({ office: '02CI' }), requestId: 'test', now: new Date().toISOString(), changes: [] }
+function ctxOf(): WriteContext {
+  return { actor: actorOf({ office: '02CI' }), requestId: 'test', now: new Date().toISOString(), claim: null }
 }
+
+/** A change's audit row and outbox event, in the caller's transaction (as every write appends them). */
+const recordChange = (tx: Queryable, c: Change) => appendAuditRows(tx, [auditAppendOf(ctxOf(), c)])
 
 const change = (entityId: string, action = 'create') => ({
   entityType: 'test_entity',
@@ -48,7 +52,7 @@ async function receiver(t: Parameters<typeof buildTestApp>[0], failFirst = 0): P
 
 t.test('every audited change writes exactly one outbox event in the same transaction', async (t) => {
   const api = await buildTestApp(t)
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('E1')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('E1')), { idempotent: false })
   t.equal(await count(api, "SELECT count(*)::int AS n FROM outbox WHERE entity_id = 'E1'"), 1, 'one event for one change')
   const [event] = (await api.sql("SELECT event_type, payload, dedupe_key, delivered_at FROM outbox WHERE entity_id = 'E1'")).rows
   t.equal(event.event_type, 'test_entity.create')
@@ -58,7 +62,7 @@ t.test('every audited change writes exactly one outbox event in the same transac
 
   await t.rejects(
     api.app.db.write(async (tx) => {
-      await recordChange(ctxOf(tx), change('E2'))
+      await recordChange(tx, change('E2'))
       throw new Error('the business rule failed after the change was recorded')
     }, { idempotent: false }),
   )
@@ -77,7 +81,7 @@ t.test('every audited change writes exactly one outbox event in the same transac
 t.test('delivery: a failed POST is retried with backoff; each event reaches the receiver once', async (t) => {
   const api = await buildTestApp(t)
   const r = await receiver(t, 1)
-  for (const id of ['A', 'B', 'C']) await api.app.db.write((tx) => recordChange(ctxOf(tx), change(id)), { idempotent: false })
+  for (const id of ['A', 'B', 'C']) await api.app.db.write((tx) => recordChange(tx, change(id)), { idempotent: false })
 
   const first = await deliverDueEvents(api.app.db, { endpoint: r.url, timeoutMs: 2000 })
   t.same(first, { delivered: 2, failed: 1 }, 'the forced 503 fails one event, the others go out')
@@ -98,8 +102,8 @@ t.test('delivery: a failed POST is retried with backoff; each event reaches the 
 t.test('events of one record go out in order: a later one waits while an earlier one fails', async (t) => {
   const api = await buildTestApp(t)
   const r = await receiver(t, 1)
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('X', 'create')), { idempotent: false })
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('X', 'update')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('X', 'create')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('X', 'update')), { idempotent: false })
   t.same(await deliverDueEvents(api.app.db, { endpoint: r.url, timeoutMs: 2000 }), { delivered: 0, failed: 1 })
   t.equal(await count(api, "SELECT count(*)::int AS n FROM outbox WHERE entity_id = 'X' AND attempts = 0"), 1, 'the update was not even tried')
   await api.sql('UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL')
@@ -110,7 +114,7 @@ t.test('events of one record go out in order: a later one waits while an earlier
 t.test('a delivery interrupted after the POST is delivered again; the receiver applies it once', async (t) => {
   const api = await buildTestApp(t)
   const r = await receiver(t)
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('K')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('K')), { idempotent: false })
 
   // The node dies between the receiver's answer and marking the event delivered.
   const dying = async (url: string, init: RequestInit) => {
@@ -125,7 +129,7 @@ t.test('a delivery interrupted after the POST is delivered again; the receiver a
   t.same(r.stats(), { received: 2, duplicates: 1, unique: 1, failed: 0 }, 'at least once on the wire, once in effect')
 
   // A claim whose deliverer died holds the event only for its lease.
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('L')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('L')), { idempotent: false })
   const claimed = await api.app.db.write((tx) => claimDueEvents(tx, 10, 60), { idempotent: true })
   t.equal(claimed.length, 1, 'claimed by a node that then dies')
   t.same(await deliverDueEvents(api.app.db, { endpoint: r.url, timeoutMs: 2000 }), { delivered: 0, failed: 0 }, 'leased: nobody else takes it')
@@ -137,7 +141,7 @@ t.test('a delivery interrupted after the POST is delivered again; the receiver a
 t.test('two deliverers at once never send the same event twice in one round (SKIP LOCKED claims)', async (t) => {
   const api = await buildTestApp(t)
   const r = await receiver(t)
-  for (let i = 0; i < 40; i++) await api.app.db.write((tx) => recordChange(ctxOf(tx), change(`P${i}`)), { idempotent: false })
+  for (let i = 0; i < 40; i++) await api.app.db.write((tx) => recordChange(tx, change(`P${i}`)), { idempotent: false })
   const [a, b] = await Promise.all([
     deliverDueEvents(api.app.db, { endpoint: r.url, timeoutMs: 2000, batchSize: 5 }),
     deliverDueEvents(api.app.db, { endpoint: r.url, timeoutMs: 2000, batchSize: 5 }),
@@ -162,7 +166,7 @@ t.test('backoff grows exponentially, with jitter, up to its cap; the request car
 
 t.test('the backlog is exported as a metric', async (t) => {
   const api = await buildTestApp(t)
-  await api.app.db.write((tx) => recordChange(ctxOf(tx), change('M')), { idempotent: false })
+  await api.app.db.write((tx) => recordChange(tx, change('M')), { idempotent: false })
   await api.sql("UPDATE outbox SET created_at = now() - interval '5 minutes'")
   const metrics = (await api.app.internalListener.inject({ url: '/metrics' })).body
   t.match(metrics, /tqdt_outbox_backlog\{[^}]*\} 1\b/)

@@ -138,8 +138,8 @@ t.test('the overdue scan runs through the queue', async (t) => {
 
 t.test('idempotency sweep removes expired keys only', async (t) => {
   const api = await buildTestApp(t)
-  await api.sql(`INSERT INTO idempotency_keys (caller, key, fingerprint, status_code, response_body, expires_at)
-                 VALUES ('o', 'old', 'f', 200, '{}', now() - interval '1 hour'), ('o', 'fresh', 'f', 200, '{}', now() + interval '1 day')`)
+  await api.sql(`INSERT INTO idempotency_keys (caller, key, fingerprint, outcome, expires_at)
+                 VALUES ('o', 'old', 'f', '{}', now() - interval '1 hour'), ('o', 'fresh', 'f', '{}', now() + interval '1 day')`)
   const run = { id: 'j', retryCount: 0, signal: new AbortController().signal }
   t.same(await idempotencySweepJob.handle(depsOf(api), {}, run), { removed: 1 })
   t.same((await api.sql('SELECT key FROM idempotency_keys')).rows, [{ key: 'fresh' }])

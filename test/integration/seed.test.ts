@@ -1,11 +1,11 @@
 // The benchmark seeder: COPY-loaded handovers with containers, receipts, gate lists and
-// confirmations, and audit rows whose hash chains verify; a re-run adds only what is missing, and
-// records the app writes afterwards chain on and number on without a clash.
+// confirmations, and audit rows that the sealer seals like any others; a re-run adds only what is
+// missing, and records the app writes afterwards number on without a clash.
 import t from 'tap'
 import pg from 'pg'
 import { seededCount, seededHandoverId, seedHandovers } from '../../src/commands/seed-command.ts'
 import { seededTableCounts } from '../../src/db/seed-repository.ts'
-import { verifyAuditChain } from '../../src/services/audit-service.ts'
+import { verifyAuditTrail } from '../../src/services/audit-verify-service.ts'
 import { buildTestApp } from '../helper.ts'
 
 async function seedClient(t: Parameters<typeof buildTestApp>[0], schema: string): Promise<pg.Client> {
@@ -15,10 +15,15 @@ async function seedClient(t: Parameters<typeof buildTestApp>[0], schema: string)
   return client
 }
 
-t.test('seeds a realistic dataset whose audit chains verify, and tops it up idempotently', async (t) => {
-  const { schema, sql, as } = await buildTestApp(t)
+t.test('seeds a realistic dataset whose audit trail seals and verifies, and tops it up idempotently', async (t) => {
+  const { app, schema, sql, as } = await buildTestApp(t)
+  const verify = async () => {
+    await app.audit.sealNow()
+    const { logName, trustedKeys, store } = app.audit
+    return verifyAuditTrail(client, { logName, keys: trustedKeys, stores: store ? [store] : [] })
+  }
   const client = await seedClient(t, schema)
-  // An audited change made by the app before seeding: the seeded rows must chain after it.
+  // An audited change made by the app before seeding: the seeded rows are sealed after it.
   const early = await as('02CI', {
     method: 'POST',
     url: '/api/v1/handovers',
@@ -48,9 +53,9 @@ t.test('seeds a realistic dataset whose audit chains verify, and tops it up idem
   t.equal(counts.audit_log, 1 + first.auditRows, 'every seeded change left an audit row')
   t.ok(first.auditRows >= 250 * 3, 'create, list registration and at least one more change each')
 
-  const report = await verifyAuditChain(client)
-  t.equal(report.ok, true, 'every chain verifies after seeding')
-  t.equal(report.rowsChecked, counts.audit_log)
+  const report = await verify()
+  t.same(report.problems, [], 'the trail verifies after seeding and sealing')
+  t.equal(report.leaves, counts.audit_log, 'every row sealed')
 
   const statuses = await sql<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM handovers GROUP BY status')
   t.ok(statuses.rows.some((r) => r.status === 'CLOSED'), 'history is mostly closed')
@@ -91,6 +96,7 @@ t.test('seeds a realistic dataset whose audit chains verify, and tops it up idem
     },
   })
   t.equal(late.statusCode, 201, 'no handover-number clash with the seeded ones')
-  const final = await verifyAuditChain(client)
-  t.equal(final.ok, true, 'chains still verify after seeding twice and writing through the app')
+  const final = await verify()
+  t.same(final.problems, [], 'the trail still verifies after seeding twice and writing through the app')
+  t.equal(final.unsealed, 0)
 })

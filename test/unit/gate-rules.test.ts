@@ -1,11 +1,12 @@
 // Pure parts of the gate confirmations: list content and its rules, the printable page, escaping.
 import t from 'tap'
-import { checkListRules, contentHashOf, contentOf, type EligibleListInput } from '../../src/services/gate-declaration-service.ts'
+import { DomainError } from '../../src/domain/errors.ts'
+import type { EligibleListInput } from '../../src/schemas/gate-schemas.ts'
+import { checkListRules, contentHashOf, contentOf } from '../../src/services/gate-declaration-service.ts'
 import { CONTAINER_LIST_TITLE, GOODS_LIST_TITLE, renderEligibleList } from '../../src/services/gate-print-service.ts'
 import { formatNumber, vietnamTime as formatTime } from '../../src/services/vietnam-time.ts'
 import type { DeclarationView } from '../../src/services/gate-views.ts'
 import { escapeHtml } from '../../src/services/html-escape.ts'
-import { AppError } from '../../src/errors.ts'
 
 const input: EligibleListInput = {
   office: '02CI',
@@ -42,8 +43,8 @@ t.test('list rules report every problem at once', async (t) => {
     )
     t.fail('should throw')
   } catch (err) {
-    t.ok(err instanceof AppError)
-    t.same((err as AppError).details, [
+    t.ok(err instanceof DomainError && err.kind === 'invalid')
+    t.same((err as DomainError).details, [
       { field: 'containers.1.containerNumber', code: 'DUPLICATE_CONTAINER_NUMBER' },
       { field: 'declarationDate', code: 'DECLARATION_DATE_IN_FUTURE' },
     ])

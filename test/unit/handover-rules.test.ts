@@ -6,7 +6,7 @@ import { canRead, listOfficeFor } from '../../src/services/handover-access.ts'
 import { renderHandoverHtml } from '../../src/services/handover-print.ts'
 import { vietnamTime } from '../../src/services/vietnam-time.ts'
 import type { HandoverView } from '../../src/services/handover-views.ts'
-import type { Actor } from '../../src/services/jwt-service.ts'
+import type { Actor } from '../../src/domain/actor.ts'
 
 const codes = (problems: Array<{ field: string; code: string }>) => problems.map((p) => `${p.field}:${p.code}`)
 

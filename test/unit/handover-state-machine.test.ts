@@ -1,15 +1,9 @@
 // The whole transition table of a handover, written out independently of the module's own table:
 // every (state, action) pair is either legal with the listed targets or a 409 ILLEGAL_TRANSITION.
 import t from 'tap'
-import {
-  HANDOVER_ACTIONS,
-  HANDOVER_STATUSES,
-  isAllowed,
-  transition,
-  type HandoverAction,
-  type HandoverStatus,
-} from '../../src/services/handover-state-machine.ts'
-import { AppError } from '../../src/errors.ts'
+import { DomainError } from '../../src/domain/errors.ts'
+import { HANDOVER_ACTIONS, HANDOVER_STATUSES, type HandoverAction, type HandoverStatus } from '../../src/domain/handover.ts'
+import { isAllowed, transition } from '../../src/services/handover-state-machine.ts'
 
 const EXPECTED: Record<HandoverStatus, Partial<Record<HandoverAction, HandoverStatus[]>>> = {
   HANDED_OVER: { receive: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], markOverdue: ['OVERDUE'], cancel: ['CANCELLED'] },
@@ -42,8 +36,8 @@ t.test('every state × action pair', async (t) => {
             transition(from, action, to)
             t.fail(`${from} --${action}--> ${to} should be refused`)
           } catch (err) {
-            t.ok(err instanceof AppError && err.status === 409 && err.code === 'ILLEGAL_TRANSITION', `${from} --${action}--> 409`)
-            t.same((err as AppError).details, { from, action })
+            t.ok(err instanceof DomainError && err.kind === 'conflict' && err.code === 'ILLEGAL_TRANSITION', `${from} --${action}--> 409`)
+            t.same((err as DomainError).details, { from, action })
             break
           }
         }

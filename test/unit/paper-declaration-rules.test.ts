@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AppError } from '../../src/errors.ts'
+import { DomainError } from '../../src/domain/errors.ts'
 import {
   checkContent,
   checkTransition,
@@ -10,7 +10,7 @@ import {
   searchBoundOf,
   vietnamYearOf,
 } from '../../src/services/paper-declaration-rules.ts'
-import { STATUSES, type PaperDeclaration, type Status } from '../../src/services/paper-declaration-types.ts'
+import { STATUSES, type PaperDeclaration, type Status } from '../../src/domain/paper-declaration.ts'
 
 const NOW = '2025-06-01T00:00:00.000Z'
 
@@ -19,7 +19,7 @@ const content = {
   declarantName: 'Công ty ABC',
   taxCode: '0100109106',
   procedureType: 'A11',
-  channel: 1,
+  channel: 1 as const,
   registeredAt: '2025-03-14T08:30:00+07:00',
   goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 1.5, unit: 'PCE', value: 10, currency: 'USD', originCountry: 'CN' }],
 }
@@ -28,7 +28,7 @@ const codesOf = (fn: () => void): string[] => {
   try {
     fn()
   } catch (err) {
-    const e = err as AppError
+    const e = err as DomainError
     const problems = Array.isArray(e.details) ? (e.details as Array<{ field: string; code: string }>) : []
     return [e.code, ...problems.map((p) => `${p.field}:${p.code}`)]
   }

@@ -1,10 +1,10 @@
 // Environment of each app node and of the exporters, as env files (`node --env-file=...`).
 import type { Host } from '../inventory.ts'
-import { hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
+import { clusterPath, hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
 import { REDIS_USERS, redisAuth } from './redis-config.ts'
-import { secretFile } from '../secrets.ts'
+import { auditKeyFiles, secretFile } from '../secrets.ts'
 
 function envFile(lines: Record<string, string>): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
@@ -35,6 +35,18 @@ function internalClients(inv: RenderContext['inv'], host: Host): string[] {
   return host.address.startsWith('127.') ? [...prometheus, '127.0.0.1'] : prometheus
 }
 
+/**
+ * An app host's store of audit checkpoint copies (services/audit-checkpoint-store.ts): a folder of the
+ * app's own user (mode 0700), which the postgres user — and so a database superuser running COPY TO
+ * PROGRAM — cannot write.
+ */
+export function auditCheckpointDir(inv: RenderContext['inv'], host: Host): string {
+  return clusterPath(inv, 'data', host.name, 'audit-checkpoints')
+}
+
+/** The name inside every signed checkpoint of this cluster's audit log. */
+export const auditLogNameOf = (inv: RenderContext['inv']) => `tqdt-ha/${inv.cluster.scope}`
+
 export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const urls = databaseUrls(ctx, host)
@@ -63,6 +75,10 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     QUEUE_ENABLED: 'true',
     // Print links and the QR codes on printed forms point at the front door, whichever node signs them.
     PUBLIC_BASE_URL: `http://${loadBalancerAddress(inv)}:${lbs[0].ports.http}`,
+    AUDIT_SIGNING_KEY_FILE: auditKeyFiles(inv).signingKey,
+    AUDIT_TRUSTED_KEYS_FILE: auditKeyFiles(inv).trustedKeys,
+    AUDIT_CHECKPOINT_DIR: auditCheckpointDir(inv, host),
+    AUDIT_LOG_NAME: auditLogNameOf(inv),
   }
   return [{ host: host.name, name: 'app.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
 }

@@ -1,28 +1,85 @@
-// GET /api/v1/audit/verify (supervisor, admin): walks every hash chain of the audit trail.
-// GET /api/v1/audit/:entityType/:entityId: the trail of one record.
-import type { FastifyInstance } from 'fastify'
+// GET /api/v1/audit/verify (supervisor, admin): the whole trail against every signed checkpoint.
+// GET /api/v1/audit/:entityType/:entityId: the trail of one record, with inclusion proofs against the
+// latest signed checkpoint (checkable offline: docs/operations/audit.md).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { auditTrail, verifyAuditChain } from '../../../../services/audit-service.ts'
+import { errorResponses } from '../../../../schemas/common-schemas.ts'
+import { auditTrailWithProofs } from '../../../../services/audit-seal-service.ts'
+import { verifyAuditTrail } from '../../../../services/audit-verify-service.ts'
 
-const ChainReport = Type.Object({
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+
+const VerifyReport = Type.Object({
   ok: Type.Boolean(),
-  rowsChecked: Type.Integer(),
-  stripes: Type.Integer(),
-  problems: Type.Array(Type.Object({ stripe: Type.Integer(), seq: Type.String(), problem: Type.String() })),
+  leaves: Type.Integer({ description: 'Sealed rows: leaves of the Merkle tree' }),
+  checkpoints: Type.Integer({ description: 'Signed checkpoints in the database' }),
+  stores: Type.Array(Type.Object({ name: Type.String(), checkpoints: Type.Integer() }), { description: 'Checkpoint stores outside PostgreSQL checked' }),
+  unsealed: Type.Integer({ description: 'Rows written but not sealed yet (the sealer’s lag, not a problem)' }),
+  problems: Type.Array(
+    Type.Object({
+      code: Type.String({ description: 'e.g. CHECKPOINT_ROOT_MISMATCH, ROW_CONTENT_CHANGED, SEQUENCE_GAP (docs/operations/audit.md)' }),
+      message: Type.String(),
+      treeSize: Type.Optional(Type.Integer()),
+      leafIndex: Type.Optional(Type.Integer()),
+      auditId: Type.Optional(Type.String()),
+      store: Type.Optional(Type.String()),
+    }),
+  ),
 })
 
-export default async function auditRoutes(app: FastifyInstance) {
+const Checkpoint = Type.Object({
+  logName: Type.String(),
+  treeSize: Type.Integer(),
+  rootHash: Type.String({ description: 'hex' }),
+  signedAt: Type.String(),
+  keyId: Type.String({ description: 'First 16 hex digits of SHA-256 of the public key (SPKI DER)' }),
+  signature: Type.String({ description: 'Ed25519 over the checkpoint text, base64' }),
+})
+
+const Trail = Type.Object({
+  entityType: Type.String(),
+  entityId: Type.String(),
+  checkpoint: Type.Union([Checkpoint, Type.Null()], { description: 'The latest signed checkpoint; null before the first seal' }),
+  items: Type.Array(
+    Type.Object(
+      {
+        auditId: Type.String(),
+        leafIndex: Type.Union([Type.Integer(), Type.Null()], { description: 'Null while the row waits for the sealer' }),
+        entry: Type.String({ description: 'The entry exactly as stored; leaf = SHA-256(0x00 ‖ auditId "\\n" entry)' }),
+        leafHash: Type.String(),
+        proof: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'RFC 9162 inclusion proof against checkpoint, hex' }),
+        // The entry's own fields, parsed, for reading (the proof covers `entry` above).
+        action: Type.Optional(Type.String()),
+        officerId: Type.Optional(Type.String()),
+        office: Type.Optional(Type.String()),
+        occurredAt: Type.Optional(Type.String()),
+        recordedAt: Type.Optional(Type.String()),
+        origin: Type.Optional(Type.String()),
+        enteredBy: Type.Optional(Type.String()),
+        requestId: Type.Optional(Nullable(Type.String())),
+        before: Type.Optional(Type.Unknown()),
+        after: Type.Optional(Type.Unknown()),
+      },
+      { additionalProperties: true },
+    ),
+  ),
+})
+
+const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/verify',
     {
       config: { roles: ['supervisor', 'admin'] },
       schema: {
         tags: ['audit'],
-        summary: 'Verify the hash chain of the whole audit trail (any edit or deletion is reported)',
-        response: { 200: ChainReport },
+        summary: 'Verify the whole audit trail against every signed checkpoint, in the database and this host’s store',
+        response: { 200: VerifyReport, ...errorResponses },
       },
     },
-    async () => app.db.readFresh((q) => verifyAuditChain(q)),
+    async () => {
+      const { logName, trustedKeys, store } = app.audit
+      return app.db.readFresh((q) => verifyAuditTrail(q, { logName, keys: trustedKeys, stores: store ? [store] : [] }))
+    },
   )
 
   app.get(
@@ -30,13 +87,16 @@ export default async function auditRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['audit'],
-        summary: 'The audit trail of one record (who, office, when, action, before/after); offices that took part in it, and admins',
+        summary: 'The audit trail of one record with inclusion proofs against the latest signed checkpoint; offices that took part in it, and admins',
         params: Type.Object({ entityType: Type.String({ maxLength: 40 }), entityId: Type.String({ maxLength: 80 }) }),
+        response: { 200: Trail, ...errorResponses },
       },
     },
     async (request) => {
-      const { entityType, entityId } = request.params as { entityType: string; entityId: string }
-      return { items: await app.db.readFresh((q) => auditTrail(q, request.actor, entityType, entityId)) }
+      const { entityType, entityId } = request.params
+      return app.db.readFresh((q) => auditTrailWithProofs(q, request.actor, app.audit.logName, entityType, entityId))
     },
   )
 }
+
+export default auditRoutes

@@ -1,15 +1,18 @@
 // /api/v1/back-entry: bulk back-entry of paper-period records (nhập bù hồ sơ giấy sau sự cố).
 // POST /batches uploads a CSV or JSON batch; a background job applies its rows; GET /batches/:id
 // is the progress and GET /batches/:id/report the per-row outcome.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type, type Static } from '@sinclair/typebox'
-import { errorResponses, PageQuery, Strict } from '../../../common-schemas.ts'
-import { sendWrite } from '../../../write-route.ts'
-import { invalid, validationProblems } from '../../../../errors.ts'
+import type { FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { invalid } from '../../../../domain/errors.ts'
+import { viewOf } from '../../../../domain/write.ts'
+import { validationProblems } from '../../../../errors.ts'
+import { DEFAULT_PAGE_SIZE, errorResponses, PageQuery, Strict } from '../../../../schemas/common-schemas.ts'
+import { ROW_SCHEMAS, RowOwnFields } from '../../../../schemas/back-entry-row-schemas.ts'
+import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { contentHashOf, rowsFromCsv, rowsFromJson, UploadFormatError, type JsonUpload, type ParsedRow } from '../../../../services/back-entry-parser.ts'
 import { getBatchProgress, getBatchReport, uploadBatch } from '../../../../services/back-entry-service.ts'
 import { BACK_ENTRY_QUEUE } from '../../../../jobs/back-entry-batch-job.ts'
-import { ROW_SCHEMAS, RowOwnFields } from './row-schemas.ts'
 
 const tags = ['back-entry']
 
@@ -116,25 +119,29 @@ function checkRows(request: FastifyRequest, rows: ParsedRow[]): void {
   }
 }
 
-function readUpload(request: FastifyRequest, maxRows: number): { format: 'csv' | 'json'; fileName: string | null; rows: ParsedRow[] } {
-  const query = request.query as Static<typeof UploadQuery>
+function readUpload(
+  request: FastifyRequest,
+  fileName: string | undefined,
+  maxRows: number,
+): { format: 'csv' | 'json'; fileName: string | null; rows: ParsedRow[] } {
   // Without a Content-Type Fastify reads no body, and the per-media-type schemas check nothing.
   if (request.body === undefined || request.body === null) {
     throw invalid([{ field: 'body', code: 'FIELD_REQUIRED', message: 'send the batch as text/csv or application/json' }], 'The request has no batch')
   }
   try {
     if (typeof request.body === 'string') {
-      return { format: 'csv', fileName: query.fileName ?? null, rows: rowsFromCsv(request.body, maxRows) }
+      return { format: 'csv', fileName: fileName ?? null, rows: rowsFromCsv(request.body, maxRows) }
     }
+    // Either content type's schema has checked the body; a JSON upload is JsonBody.
     const body = request.body as JsonUpload
-    return { format: 'json', fileName: body.fileName ?? query.fileName ?? null, rows: rowsFromJson(body, maxRows) }
+    return { format: 'json', fileName: body.fileName ?? fileName ?? null, rows: rowsFromJson(body, maxRows) }
   } catch (err) {
     if (err instanceof UploadFormatError) throw invalid([{ field: 'body', code: err.code, message: err.message }], err.message)
     throw err
   }
 }
 
-export default async function backEntryRoutes(app: FastifyInstance) {
+const backEntryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { backEntryMaxBytes, backEntryMaxRows } = app.config
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: backEntryMaxBytes }, (_req, body, done) =>
     done(null, body),
@@ -164,22 +171,15 @@ export default async function backEntryRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const upload = readUpload(request, backEntryMaxRows)
+      const upload = readUpload(request, request.query.fileName, backEntryMaxRows)
       // The identity of the batch is its content as read, before coercion changes it.
       const contentHash = contentHashOf(upload.rows)
       checkRows(request, upload.rows)
-      let batch: { id: string; status: string } | null = null
-      await sendWrite(request, reply, async (ctx) => {
-        const result = await uploadBatch(ctx, { ...upload, contentHash })
-        batch = result.body
-        return result
-      })
-      const uploaded = batch as { id: string; status: string } | null
+      const outcome = await uploadBatch(app.db, writeContextOf(request), { ...upload, contentHash })
+      const batch = viewOf(outcome.kind === 'replayed' ? outcome.original : outcome)
       // Best effort: the job's one-minute schedule resumes any batch this send misses.
-      if (uploaded && uploaded.status !== 'done') {
-        await app.queue?.trySend(BACK_ENTRY_QUEUE, { batchId: uploaded.id }, { singletonKey: uploaded.id })
-      }
-      return reply
+      if (batch.status !== 'done') await app.queue?.trySend(BACK_ENTRY_QUEUE, { batchId: batch.id }, { singletonKey: batch.id })
+      return sendOutcome(request, reply, outcome, (o, view) => ({ ...view, duplicate: o.kind === 'duplicate' }))
     },
   )
 
@@ -193,10 +193,7 @@ export default async function backEntryRoutes(app: FastifyInstance) {
         response: { 200: BatchProgress, ...errorResponses },
       },
     },
-    async (request) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return app.db.readFresh((q) => getBatchProgress(q, request.actor, id))
-    },
+    async (request) => app.db.readFresh((q) => getBatchProgress(q, request.actor, request.params.id)),
   )
 
   app.get(
@@ -211,11 +208,10 @@ export default async function backEntryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as Static<typeof IdParams>
-      const query = request.query as Static<typeof ReportQuery>
-      return app.db.readFresh((q) =>
-        getBatchReport(q, request.actor, id, { limit: query.limit ?? 50, cursor: query.cursor, status: query.status }),
-      )
+      const { limit = DEFAULT_PAGE_SIZE, cursor, status } = request.query
+      return app.db.readFresh((q) => getBatchReport(q, request.actor, request.params.id, { limit, cursor, status }))
     },
   )
 }
+
+export default backEntryRoutes

@@ -1,12 +1,16 @@
 // /api/v1/paper-declarations: paper declarations (tờ khai giấy, forms HQ/2015/NK and HQ/2015/XK).
 // POST creates (idempotent on office + receipt year + receipt number), PUT replaces with If-Match,
 // GET reads one (ETag, If-None-Match) or searches with keyset pagination.
-import type { FastifyInstance } from 'fastify'
-import { sendWrite } from '../../../write-route.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { DomainError } from '../../../../domain/errors.ts'
+import type { PaperDeclaration } from '../../../../domain/paper-declaration.ts'
+import type { StoredOutcome } from '../../../../domain/write.ts'
+import { AppError } from '../../../../errors.ts'
+import { EXPORT_PRODUCES, ExportFile, ExportQuery } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
-import { EXPORT_PRODUCES, ExportFile, ExportQuery } from '../../../common-schemas.ts'
+import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { paperDeclarationExport } from '../../../../services/export-tables.ts'
-import { DEFAULT_PAGE_SIZE } from '../../../../services/pagination.ts'
 import {
   createPaperDeclaration,
   getPaperDeclaration,
@@ -27,13 +31,18 @@ import {
   UpdateHeaders,
   readErrorResponses,
   writeErrorResponses,
-} from './paper-declaration-schemas.ts'
+} from '../../../../schemas/paper-declaration-schemas.ts'
 
 const TAGS = ['paper-declarations']
 
-export default async function paperDeclarationRoutes(app: FastifyInstance) {
+// Fastify sends no body with a 304 (RFC 9110 §15.4.5); the schema documents the answer.
+const NotModified = Type.Null({ description: 'Not modified: the declaration is still at the version of If-None-Match' })
+
+const declarationBody = (o: StoredOutcome<PaperDeclaration>, view: PaperDeclaration) => ({ ...view, duplicate: o.kind === 'duplicate' })
+
+const paperDeclarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Every answer that is one declaration carries its ETag, including a replayed Idempotency-Key
-  // response (sendWrite sends the stored body; the header is derived from it here).
+  // response (the door sends the stored outcome's body; the header is derived from it here).
   app.addHook('preSerialization', async (request, reply, payload) => {
     const body = payload as { id?: unknown; version?: unknown } | null
     if (reply.statusCode < 300 && body && typeof body.version === 'number' && typeof body.id === 'string') {
@@ -54,10 +63,8 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
         response: { 200: CreatedView, 201: CreatedView, ...writeErrorResponses },
       },
     },
-    async (request, reply) => {
-      const body = request.body as CreateBody
-      return sendWrite(request, reply, (ctx) => createPaperDeclaration(ctx, body))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await createPaperDeclaration(app.db, writeContextOf(request), request.body), declarationBody),
   )
 
   app.put(
@@ -73,10 +80,15 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string }
       const versions = versionsFromIfMatch(request.headers['if-match'])
-      const body = request.body as UpdateBody
-      return sendWrite(request, reply, (ctx) => updatePaperDeclaration(ctx, id, versions, body))
+      try {
+        return sendOutcome(request, reply, await updatePaperDeclaration(app.db, writeContextOf(request), request.params.id, versions, request.body))
+      } catch (err) {
+        // A stale If-Match answers 412 with the current version's entity tag, so the client can re-read.
+        if (!(err instanceof DomainError) || err.code !== 'VERSION_CONFLICT') throw err
+        const { currentVersion } = err.details as { currentVersion: number }
+        throw new AppError(412, err.code, err.message, err.details, { etag: entityTagOf(currentVersion) })
+      }
     },
   )
 
@@ -88,14 +100,13 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
         summary: 'Xem tờ khai giấy — one paper declaration with its goods lines (ETag; If-None-Match answers 304)',
         params: IdParams,
         headers: ReadHeaders,
-        response: { 200: DeclarationView, ...readErrorResponses },
+        response: { 200: DeclarationView, 304: NotModified, ...readErrorResponses },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string }
-      const declaration = await app.db.readFresh((q) => getPaperDeclaration(q, request.actor, id))
+      const declaration = await app.db.readFresh((q) => getPaperDeclaration(q, request.actor, request.params.id))
       if (ifNoneMatchHolds(request.headers['if-none-match'], declaration.version)) {
-        return reply.code(304).header('etag', entityTagOf(declaration.version)).send()
+        return reply.code(304).header('etag', entityTagOf(declaration.version)).send(null)
       }
       return declaration
     },
@@ -111,10 +122,7 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
         response: { 200: SearchPage, ...readErrorResponses },
       },
     },
-    async (request) => {
-      const query = request.query as SearchQuery
-      return app.db.read((q) => searchPaperDeclarations(q, request.actor, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }))
-    },
+    async (request) => app.db.read((q) => searchPaperDeclarations(q, request.actor, request.query)),
   )
 
   const DeclarationExportQuery = ExportQuery(SearchQuery)
@@ -130,8 +138,10 @@ export default async function paperDeclarationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as SearchQuery & { format: 'csv' | 'xlsx' }
+      const { format, ...query } = request.query
       return sendExport(reply, await paperDeclarationExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 }
+
+export default paperDeclarationRoutes

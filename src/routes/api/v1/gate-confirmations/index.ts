@@ -1,23 +1,15 @@
 // /api/v1/gate: confirming goods pass the customs supervision area (xác nhận hàng qua KVGS).
 // HTTP only: schemas and thin handlers; the rules live in services/gate-*.ts.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../common-schemas.ts'
+import type { Role } from '../../../../domain/actor.ts'
+import type { StoredOutcome } from '../../../../domain/write.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
+import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { confirmationExport } from '../../../../services/export-tables.ts'
-import { sendWrite } from '../../../write-route.ts'
-import type { Role } from '../../../../services/jwt-service.ts'
-import { findGateEntries, getEligibleList, registerEligibleList, type EligibleListInput } from '../../../../services/gate-declaration-service.ts'
-import {
-  cancelConfirmation,
-  confirmContainer,
-  confirmLot,
-  searchConfirmations,
-  type CancelInput,
-  type ConfirmationQuery,
-  type ContainerConfirmationInput,
-  type LotConfirmationInput,
-} from '../../../../services/gate-confirmation-service.ts'
+import { findGateEntries, getEligibleList, registerEligibleList } from '../../../../services/gate-declaration-service.ts'
+import { cancelConfirmation, confirmContainer, confirmLot, searchConfirmations } from '../../../../services/gate-confirmation-service.ts'
 import { renderEligibleList } from '../../../../services/gate-print-service.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
 import {
@@ -38,13 +30,16 @@ import {
   LotConfirmationResponse,
   LotParams,
   RegisterResponse,
-} from './gate-schemas.ts'
+} from '../../../../schemas/gate-schemas.ts'
 
 // Admins read everything but act for no office.
 const WRITE_ROLES: Role[] = ['officer', 'supervisor']
 const tags = ['gate-confirmations']
 
-export default async function gateConfirmationRoutes(app: FastifyInstance) {
+/** A confirmation answers whether its natural key found it already confirmed. */
+const confirmationBody = <V>(o: StoredOutcome<V>, view: V) => ({ ...view, alreadyConfirmed: o.kind === 'duplicate' })
+
+const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/declarations/:declarationNumber',
     {
@@ -58,11 +53,8 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { declarationNumber } = request.params as { declarationNumber: string }
-      return sendWrite(request, reply, async (ctx) => {
-        const { outcome, list } = await registerEligibleList(ctx, declarationNumber, request.body as EligibleListInput)
-        return { status: outcome === 'created' ? 201 : 200, body: { ...list, outcome } }
-      })
+      const outcome = await registerEligibleList(app.db, writeContextOf(request), request.params.declarationNumber, request.body)
+      return sendOutcome(request, reply, outcome, (o, list) => ({ ...list, outcome: o.kind }))
     },
   )
 
@@ -76,10 +68,7 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
         response: { 200: EligibleList, ...errorResponses },
       },
     },
-    async (request) => {
-      const { declarationNumber } = request.params as { declarationNumber: string }
-      return app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
-    },
+    async (request) => app.db.readFresh((q) => getEligibleList(q, request.actor, request.params.declarationNumber)),
   )
 
   app.get(
@@ -97,8 +86,7 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { declarationNumber } = request.params as { declarationNumber: string }
-      const list = await app.db.readFresh((q) => getEligibleList(q, request.actor, declarationNumber))
+      const list = await app.db.readFresh((q) => getEligibleList(q, request.actor, request.params.declarationNumber))
       return reply.type('text/html; charset=utf-8').send(renderEligibleList(list, new Date().toISOString()))
     },
   )
@@ -115,7 +103,7 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { containerNumber } = request.params as { containerNumber: string }
+      const { containerNumber } = request.params
       return app.db.readFresh((q) => findGateEntries(q, request.actor, containerNumber))
     },
   )
@@ -131,7 +119,7 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { declarationNumber } = request.params as { declarationNumber: string }
+      const { declarationNumber } = request.params
       return app.db.readFresh((q) => issuePrintLink(q, app.printDeps(), request.actor, 'eligible-list', declarationNumber))
     },
   )
@@ -153,12 +141,9 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { declarationNumber, containerNumber } = request.params as { declarationNumber: string; containerNumber: string }
-      return sendWrite(request, reply, async (ctx) => {
-        const input = request.body as ContainerConfirmationInput
-        const { created, confirmation } = await confirmContainer(ctx, declarationNumber, containerNumber, input)
-        return { status: created ? 201 : 200, body: { ...confirmation, alreadyConfirmed: !created } }
-      })
+      const { declarationNumber, containerNumber } = request.params
+      const outcome = await confirmContainer(app.db, writeContextOf(request), declarationNumber, containerNumber, request.body)
+      return sendOutcome(request, reply, outcome, confirmationBody)
     },
   )
 
@@ -175,12 +160,9 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { declarationNumber, lotNo } = request.params as { declarationNumber: string; lotNo: string }
-      return sendWrite(request, reply, async (ctx) => {
-        const { created, confirmation, lot } = await confirmLot(ctx, declarationNumber, lotNo, request.body as LotConfirmationInput)
-        const { confirmations: _omitted, ...lotState } = lot
-        return { status: created ? 201 : 200, body: { ...confirmation, alreadyConfirmed: !created, lot: lotState } }
-      })
+      const { declarationNumber, lotNo } = request.params
+      const outcome = await confirmLot(app.db, writeContextOf(request), declarationNumber, lotNo, request.body)
+      return sendOutcome(request, reply, outcome, confirmationBody)
     },
   )
 
@@ -196,13 +178,8 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
         response: { 200: Confirmation, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { id } = request.params as { id: string }
-      return sendWrite(request, reply, async (ctx) => ({
-        status: 200,
-        body: await cancelConfirmation(ctx, id, request.body as CancelInput),
-      }))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await cancelConfirmation(app.db, writeContextOf(request), request.params.id, request.body)),
   )
 
   app.get(
@@ -215,7 +192,7 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
         response: { 200: ConfirmationPage, ...errorResponses },
       },
     },
-    async (request) => app.db.read((q) => searchConfirmations(q, request.actor, request.query as ConfirmationQuery)),
+    async (request) => app.db.read((q) => searchConfirmations(q, request.actor, request.query)),
   )
 
   const ConfirmationExportQuery = ExportQuery(ConfirmationSearchQuery)
@@ -231,8 +208,10 @@ export default async function gateConfirmationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as ConfirmationQuery & { format: 'csv' | 'xlsx' }
+      const { format, ...query } = request.query
       return sendExport(reply, await confirmationExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 }
+
+export default gateConfirmationRoutes

@@ -1,20 +1,19 @@
 // Reads of handovers: by id (JSON and the printable minutes), the search and the overdue list.
-import type { FastifyInstance } from 'fastify'
-import type { Static } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../common-schemas.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, PrintLinkBody } from '../../../../schemas/common-schemas.ts'
+import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from '../../../../schemas/handover-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
 import { handoverSearchExport, incomingExport, overdueExport } from '../../../../services/export-tables.ts'
 import { getHandover, incomingList, overdueList, searchHandoverList } from '../../../../services/handover-query-service.ts'
 import { renderHandoverHtml } from '../../../../services/handover-print.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
-import { Handover, HandoverPage, IdParams, OverdueQuery, SearchQuery } from './handover-schemas.ts'
 
 const tags = ['handovers']
 const SearchExportQuery = ExportQuery(SearchQuery)
 const OverdueExportQuery = ExportQuery(OverdueQuery)
 
-export default async function handoverReadRoutes(app: FastifyInstance) {
+const handoverReadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
@@ -26,10 +25,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
         response: { 200: HandoverPage, ...errorResponses },
       },
     },
-    async (request) => {
-      const query = request.query as Static<typeof SearchQuery>
-      return app.db.read((q) => searchHandoverList(q, request.actor, { ...query, limit: query.limit as number }))
-    },
+    async (request) => app.db.read((q) => searchHandoverList(q, request.actor, request.query)),
   )
 
   app.get(
@@ -46,9 +42,8 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof OverdueQuery>
       const now = new Date().toISOString()
-      return app.db.read((q) => overdueList(q, request.actor, { ...query, limit: query.limit as number }, now))
+      return app.db.read((q) => overdueList(q, request.actor, request.query, now))
     },
   )
 
@@ -65,10 +60,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
         response: { 200: HandoverPage, ...errorResponses },
       },
     },
-    async (request) => {
-      const query = request.query as Static<typeof OverdueQuery>
-      return app.db.read((q) => incomingList(q, request.actor, { ...query, limit: query.limit as number }))
-    },
+    async (request) => app.db.read((q) => incomingList(q, request.actor, request.query)),
   )
 
   app.get(
@@ -83,7 +75,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as Static<typeof OverdueExportQuery>
+      const { format, ...query } = request.query
       return sendExport(reply, await incomingExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
@@ -101,7 +93,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as Static<typeof SearchExportQuery>
+      const { format, ...query } = request.query
       return sendExport(reply, await handoverSearchExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
@@ -118,7 +110,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as Static<typeof OverdueExportQuery>
+      const { format, ...query } = request.query
       return sendExport(reply, await overdueExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
@@ -133,10 +125,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
         response: { 200: Handover, ...errorResponses },
       },
     },
-    async (request) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return app.db.readFresh((q) => getHandover(q, request.actor, id))
-    },
+    async (request) => app.db.readFresh((q) => getHandover(q, request.actor, request.params.id)),
   )
 
   app.get(
@@ -151,8 +140,7 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      const view = await app.db.readFresh((q) => getHandover(q, request.actor, id))
+      const view = await app.db.readFresh((q) => getHandover(q, request.actor, request.params.id))
       return reply.type('text/html; charset=utf-8').send(renderHandoverHtml(view))
     },
   )
@@ -168,9 +156,8 @@ export default async function handoverReadRoutes(app: FastifyInstance) {
         response: { 200: PrintLinkBody, ...errorResponses },
       },
     },
-    async (request) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return app.db.readFresh((q) => issuePrintLink(q, app.printDeps(), request.actor, 'handover', id))
-    },
+    async (request) => app.db.readFresh((q) => issuePrintLink(q, app.printDeps(), request.actor, 'handover', request.params.id)),
   )
 }
+
+export default handoverReadRoutes

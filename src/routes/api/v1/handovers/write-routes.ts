@@ -1,10 +1,11 @@
-// Writes on handovers. Every handler goes through sendWrite (Idempotency-Key, one transaction, the
-// stored response) and calls one service function.
-import type { FastifyInstance } from 'fastify'
-import type { Static } from '@sinclair/typebox'
-import { errorResponses } from '../../../common-schemas.ts'
+// Writes on handovers. Each handler builds its WriteContext at the write door, calls one service
+// function once, and answers its outcome through the door's adapter (routes/write-door.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../../../schemas/common-schemas.ts'
+import type { StoredOutcome } from '../../../../domain/write.ts'
 import { scanOverdueHandovers } from '../../../../services/overdue-scan-service.ts'
-import { sendWrite } from '../../../write-route.ts'
+import type { HandoverView } from '../../../../services/handover-views.ts'
+import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import {
   cancelHandover,
   closeHandover,
@@ -24,12 +25,15 @@ import {
   OverdueScanResult,
   ReceiptBody,
   VerificationResultBody,
-} from './handover-schemas.ts'
+} from '../../../../schemas/handover-schemas.ts'
 
 const tags = ['handovers']
 const transitionResponses = { 200: HandoverWriteResult, ...errorResponses }
 
-export default async function handoverWriteRoutes(app: FastifyInstance) {
+/** A handover write answers the handover, and whether it was a paper record already entered. */
+const handoverBody = (o: StoredOutcome<HandoverView>, view: HandoverView) => ({ ...view, duplicate: o.kind === 'duplicate' })
+
+const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // A command with nothing to say (close, open a verification) may be sent without a body; it is
   // then validated as {} so a missing required field is named instead of "body must be object".
   app.addHook('preValidation', async (request) => {
@@ -49,8 +53,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: { 201: HandoverWriteResult, ...transitionResponses },
       },
     },
-    (request, reply) =>
-      sendWrite(request, reply, (ctx) => createHandover(ctx, request.body as Static<typeof CreateHandoverBody>)),
+    async (request, reply) =>
+      sendOutcome(request, reply, await createHandover(app.db, writeContextOf(request), request.body), handoverBody),
   )
 
   app.post(
@@ -64,10 +68,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: transitionResponses,
       },
     },
-    (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return sendWrite(request, reply, (ctx) => receiveHandover(ctx, id, request.body as Static<typeof ReceiptBody>))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await receiveHandover(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
@@ -81,10 +83,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: transitionResponses,
       },
     },
-    (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return sendWrite(request, reply, (ctx) => closeHandover(ctx, id, request.body as Static<typeof CloseBody>))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await closeHandover(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
@@ -98,10 +98,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: transitionResponses,
       },
     },
-    (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return sendWrite(request, reply, (ctx) => cancelHandover(ctx, id, request.body as Static<typeof CancelBody>))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await cancelHandover(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
@@ -115,10 +113,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: transitionResponses,
       },
     },
-    (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return sendWrite(request, reply, (ctx) => openVerification(ctx, id, request.body as Static<typeof OpenVerificationBody>))
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await openVerification(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
@@ -132,12 +128,8 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: transitionResponses,
       },
     },
-    (request, reply) => {
-      const { id } = request.params as Static<typeof IdParams>
-      return sendWrite(request, reply, (ctx) =>
-        recordVerificationResult(ctx, id, request.body as Static<typeof VerificationResultBody>),
-      )
-    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await recordVerificationResult(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
@@ -154,15 +146,12 @@ export default async function handoverWriteRoutes(app: FastifyInstance) {
         response: { 200: OverdueScanResult, ...errorResponses },
       },
     },
-    (request, reply) => {
-      const body = request.body as Static<typeof OverdueScanBody>
-      return sendWrite(request, reply, async (ctx) => ({
-        status: 200,
-        body: await scanOverdueHandovers(ctx, {
-          departureOffice: ctx.actor.role === 'admin' ? null : ctx.actor.office,
-          limit: body.limit,
-        }),
-      }))
+    async (request, reply) => {
+      const departureOffice = request.actor.role === 'admin' ? null : request.actor.office
+      const outcome = await scanOverdueHandovers(app.db, writeContextOf(request), { departureOffice, limit: request.body.limit })
+      return sendOutcome(request, reply, outcome)
     },
   )
 }
+
+export default handoverWriteRoutes

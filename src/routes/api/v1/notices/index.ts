@@ -1,7 +1,7 @@
 // GET /api/v1/notices: notices raised for an office by background work (thông báo), newest first.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from '@sinclair/typebox'
-import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, PageQuery, Strict } from '../../../common-schemas.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { DEFAULT_PAGE_SIZE, errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, PageQuery, Strict } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
 import { noticeExport } from '../../../../services/export-tables.ts'
 import { listNotices } from '../../../../services/notice-service.ts'
@@ -27,7 +27,7 @@ const NoticePage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 })
 
-export default async function noticeRoutes(app: FastifyInstance) {
+const noticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
@@ -39,8 +39,8 @@ export default async function noticeRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof NoticeQuery>
-      return app.db.read((q) => listNotices(q, request.actor, { office: query.office, limit: query.limit ?? 50, cursor: query.cursor }))
+      const { office, limit = DEFAULT_PAGE_SIZE, cursor } = request.query
+      return app.db.read((q) => listNotices(q, request.actor, { office, limit, cursor }))
     },
   )
 
@@ -57,8 +57,10 @@ export default async function noticeRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as Static<typeof NoticeExportQuery>
+      const { format, ...query } = request.query
       return sendExport(reply, await noticeExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString()), format)
     },
   )
 }
+
+export default noticeRoutes

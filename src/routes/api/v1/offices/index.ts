@@ -2,7 +2,7 @@
 // codes the service accepts, with their names, instead of a free-form field.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { errorResponses } from '../../../common-schemas.ts'
+import { errorResponses } from '../../../../schemas/common-schemas.ts'
 import { listOffices } from '../../../../services/office-directory-service.ts'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])

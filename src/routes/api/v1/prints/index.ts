@@ -2,7 +2,7 @@
 // credential), and the verification page the QR code on a printed form leads to.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { ErrorBody, Strict } from '../../../common-schemas.ts'
+import { ErrorBody, Strict } from '../../../../schemas/common-schemas.ts'
 import { openPrintPage, openPrintPdf, verificationPage } from '../../../../services/print-service.ts'
 
 const tags = ['prints']

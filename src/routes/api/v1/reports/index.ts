@@ -1,7 +1,7 @@
 // /api/v1/reports: leaders' figures of an office per Vietnamese calendar day, as JSON or as a file.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, Strict } from '../../../common-schemas.ts'
+import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, Strict } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
 import { dailyReportExport } from '../../../../services/export-tables.ts'
 import { dailyReport } from '../../../../services/report-service.ts'

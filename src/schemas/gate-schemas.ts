@@ -1,5 +1,5 @@
 // Request and response schemas of /api/v1/gate (xác nhận hàng qua khu vực giám sát).
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import {
   BackEntryFields,
   ContainerNumber,
@@ -13,8 +13,8 @@ import {
   ShortText,
   Strict,
   TaxCode,
-} from '../../../common-schemas.ts'
-import { DECLARATION_STATUSES, type DeclarationStatus } from '../../../../services/gate-views.ts'
+} from './common-schemas.ts'
+import { DECLARATION_STATUSES, type DeclarationStatus } from '../domain/gate.ts'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -204,3 +204,9 @@ export const GateEntries = Type.Object({
 export const ContainerLookupParams = Strict({ containerNumber: ContainerNumber })
 
 export const ConfirmationPage = Type.Object({ items: Type.Array(Confirmation), nextCursor: Nullable(Type.String()) })
+
+export type EligibleListInput = Static<typeof EligibleListBody>
+export type ContainerConfirmationInput = Static<typeof ContainerConfirmationBody>
+export type LotConfirmationInput = Static<typeof LotConfirmationBody>
+export type CancelConfirmationInput = Static<typeof CancelBody>
+export type ConfirmationSearchInput = Static<typeof ConfirmationSearchQuery>

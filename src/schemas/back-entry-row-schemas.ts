@@ -2,11 +2,14 @@
 // held to exactly the same field rules and codes), plus the identifiers that the online route takes
 // from its URL. Validated at upload with the app's Ajv (formats, coercion of CSV text to numbers).
 import { Type, type TSchema } from '@sinclair/typebox'
-import { DateTime, OfficeCode, Strict } from '../../../common-schemas.ts'
-import { CreateBody as PaperDeclarationBody } from '../declarations/paper-declaration-schemas.ts'
-import { ContainerConfirmationBody, ContainerParams, LotConfirmationBody, LotParams } from '../gate-confirmations/gate-schemas.ts'
-import { CreateHandoverBody, ReceiptBody } from '../handovers/handover-schemas.ts'
-import type { RowKindName } from '../../../../services/back-entry-row-kinds.ts'
+import { DateTime, OfficeCode, Strict } from './common-schemas.ts'
+import { CreateBody as PaperDeclarationBody } from './paper-declaration-schemas.ts'
+import { ContainerConfirmationBody, ContainerParams, LotConfirmationBody, LotParams } from './gate-schemas.ts'
+import { CreateHandoverBody, ReceiptBody } from './handover-schemas.ts'
+
+/** Every kind the upload format names; those the service cannot apply are rejected as not supported. */
+export const ROW_KIND_NAMES = ['handover', 'receipt', 'gate-container', 'gate-lot', 'paper-declaration'] as const
+export type RowKindName = (typeof ROW_KIND_NAMES)[number]
 
 export const ROW_SCHEMAS: Record<RowKindName, TSchema> = {
   handover: CreateHandoverBody,

@@ -1,7 +1,7 @@
 // TypeBox schemas of /api/v1/handovers: request bodies reject unknown fields (Strict), identifiers
 // use the registered formats (a bad container check digit is 400 INVALID_CONTAINER_NUMBER naming
 // the field), and response schemas feed the OpenAPI document.
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import {
   BackEntryFields,
   ContainerNumber,
@@ -14,8 +14,8 @@ import {
   SealNumber,
   ShortText,
   Strict,
-} from '../../../common-schemas.ts'
-import { HANDOVER_STATUSES } from '../../../../services/handover-state-machine.ts'
+} from './common-schemas.ts'
+import { HANDOVER_STATUSES, SEAL_STATES } from '../domain/handover.ts'
 
 /** A string from a fixed list; Ajv reports FIELD_NOT_ALLOWED_VALUE (a union of literals would report its branches). */
 const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
@@ -24,7 +24,7 @@ const StringEnum = <T extends string>(values: readonly T[], description?: string
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const HandoverStatus = StringEnum(HANDOVER_STATUSES, 'Trạng thái biên bản')
-export const SealState = StringEnum(['intact', 'broken', 'replaced'] as const, 'Tình trạng niêm phong: nguyên vẹn / bị hỏng / thay thế')
+export const SealState = StringEnum(SEAL_STATES, 'Tình trạng niêm phong: nguyên vẹn / bị hỏng / thay thế')
 const PaperNumber = Type.String({
   minLength: 1,
   maxLength: 40,
@@ -197,3 +197,13 @@ export const OverdueScanResult = Type.Object({
   more: Type.Boolean(),
   notices: Type.Integer({ description: 'Notices raised for the departure offices' }),
 })
+
+export type CreateHandoverInput = Static<typeof CreateHandoverBody>
+export type ReceiptInput = Static<typeof ReceiptBody>
+export type CloseHandoverInput = Static<typeof CloseBody>
+export type CancelHandoverInput = Static<typeof CancelBody>
+export type OpenVerificationInput = Static<typeof OpenVerificationBody>
+export type VerificationResultInput = Static<typeof VerificationResultBody>
+export type OverdueScanInput = Static<typeof OverdueScanBody>
+export type HandoverSearchInput = Static<typeof SearchQuery>
+export type OverdueListInput = Static<typeof OverdueQuery>

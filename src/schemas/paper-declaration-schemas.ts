@@ -14,8 +14,8 @@ import {
   Strict,
   TaxCode,
   errorResponses,
-} from '../../../common-schemas.ts'
-import { CHANNELS, CREATE_STATUSES, FORM_TYPES, STATUSES } from '../../../../services/paper-declaration-types.ts'
+} from './common-schemas.ts'
+import { CHANNELS, CREATE_STATUSES, FORM_TYPES, STATUSES, type Status } from '../domain/paper-declaration.ts'
 
 // A plain `enum` keyword, so a wrong value answers FIELD_NOT_ALLOWED_VALUE (a union of literals
 // would answer FIELD_SHAPE as well).
@@ -67,13 +67,15 @@ export const CreateBody = Strict({
   status: Type.Optional(Enum(CREATE_STATUSES, 'Trạng thái at entry (default REGISTERED)')),
   ...contentFields,
 })
-export type CreateBody = Static<typeof CreateBody>
+export type CreateDeclarationInput = Static<typeof CreateBody>
 
 export const UpdateBody = Strict({
   status: Enum(STATUSES, 'Trạng thái: REGISTERED → RELEASED → CLEARED, REGISTERED → CLEARED, REGISTERED → CANCELLED'),
   ...contentFields,
 })
-export type UpdateBody = Static<typeof UpdateBody>
+export type UpdateDeclarationInput = Static<typeof UpdateBody>
+/** Everything an update may replace (the paper registration key and the office never change); a create's status is optional. */
+export type DeclarationContentInput = Omit<UpdateDeclarationInput, 'status'> & { status?: Status }
 
 export const IdParams = Strict({
   id: Type.String({ pattern: ID_PATTERN, description: 'office-receiptYear-receiptNumber, e.g. 02CI-2025-123' }),
@@ -88,7 +90,7 @@ export const SearchQuery = Strict({
   to: Type.Optional(Type.String({ maxLength: 40, description: 'Registered on or before: YYYY-MM-DD (whole day) or a date-time' })),
   ...PageQuery,
 })
-export type SearchQuery = Static<typeof SearchQuery>
+export type DeclarationSearchInput = Static<typeof SearchQuery>
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 

@@ -1,5 +1,5 @@
-// The shapes of a paper declaration (tờ khai giấy) as the service takes and returns it.
-import type { Origin } from './write-context.ts'
+// Paper declarations (tờ khai giấy, forms HQ/2015/NK and HQ/2015/XK) as records in the app's naming.
+import type { Origin } from './write.ts'
 
 export const FORM_TYPES = ['import', 'export'] as const
 export type FormType = (typeof FORM_TYPES)[number]
@@ -16,7 +16,10 @@ export const CREATE_STATUSES = ['REGISTERED', 'RELEASED', 'CLEARED'] as const
 
 export const CHANNELS = [1, 2, 3] as const
 
-export interface GoodsLineInput {
+export const PAPER_DECLARATION_ENTITY = 'paper_declaration'
+
+export interface GoodsLine {
+  lineNo: number
   hsCode: string
   description: string
   quantity: number
@@ -26,41 +29,7 @@ export interface GoodsLineInput {
   originCountry: string
 }
 
-interface BackEntryInput {
-  origin?: Origin
-  paperRecordedAt?: string
-  paperOfficer?: string
-}
-
-/** Everything an update may replace (the paper registration key and the office never change). */
-export interface DeclarationContentInput extends BackEntryInput {
-  formType: FormType
-  declarationNumber?: string
-  declarantName: string
-  taxCode: string
-  procedureType: string
-  channel: number
-  inspectionResult?: string
-  status?: Status
-  cancelReason?: string
-  registeredAt: string
-  goodsLines: GoodsLineInput[]
-}
-
-export interface CreateDeclarationInput extends DeclarationContentInput {
-  office: string
-  receiptYear: number
-  receiptNumber: number
-}
-
-export interface UpdateDeclarationInput extends DeclarationContentInput {
-  status: Status
-}
-
-export interface GoodsLine extends GoodsLineInput {
-  lineNo: number
-}
-
+/** A paper declaration with its goods lines: the record and the view clients see are the same shape. */
 export interface PaperDeclaration {
   id: string
   office: string
@@ -88,14 +57,3 @@ export interface PaperDeclaration {
 }
 
 export type PaperDeclarationSummary = Omit<PaperDeclaration, 'goodsLines'> & { goodsLineCount: number }
-
-export interface SearchInput {
-  office?: string
-  declarationNumber?: string
-  taxCode?: string
-  status?: Status
-  from?: string
-  to?: string
-  limit: number
-  cursor?: string
-}

@@ -1,6 +1,5 @@
 // Schema pieces every resource uses: the error body, back-entry fields, pagination, identifiers.
 import { Type, type TObject, type TProperties } from '@sinclair/typebox'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.ts'
 
 /** Objects reject unknown fields everywhere (a 400 FIELD_UNKNOWN names the field). */
 export const Strict = <T extends TProperties>(properties: T, options: { description?: string } = {}): TObject<T> =>
@@ -48,6 +47,9 @@ export const BackEntryFields = {
   paperRecordedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the paper record was made (required for origin=paper)' })),
   paperOfficer: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Officer who made the paper record' })),
 }
+
+export const DEFAULT_PAGE_SIZE = 50
+export const MAX_PAGE_SIZE = 200
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
