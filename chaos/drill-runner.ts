@@ -25,6 +25,7 @@ import { JournalTail, ensureK6, startK6 } from './load/k6-load.ts'
 import type { K6Run } from './load/k6-load.ts'
 import { makeOfficers } from './load/officer-tokens.ts'
 import { checkAcknowledgedWrites } from './verify/acknowledged-writes.ts'
+import { checkAuditTrail, type AuditTrailCheck } from './verify/audit-trail-check.ts'
 import type { WriteCheck } from './verify/acknowledged-writes.ts'
 import { drillMetrics, timeline } from './verify/drill-metrics.ts'
 import { readJournal } from './verify/journal.ts'
@@ -312,6 +313,17 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     p.say(`the acknowledged-write check failed: ${(err as Error).message}`)
   }
 
+  // The audit trail, after the sealer caught up: it verifies whole, and every acknowledged change is in it.
+  let auditCheck: AuditTrailCheck | null = null
+  try {
+    p.say('verifying the whole audit trail against its signed checkpoints')
+    auditCheck = await checkAuditTrail(inv, journal.acks)
+    p.say(`  ${auditCheck.leaves} sealed rows, ${auditCheck.checkpoints} checkpoints, ${auditCheck.stores} outside stores; ${auditCheck.unsealed} unsealed; ${auditCheck.notInTrail.length} acknowledged changes not in it`)
+    for (const problem of auditCheck.problems) p.say(`  ${problem.code}: ${problem.message}`)
+  } catch (err) {
+    p.say(`the audit trail check failed: ${(err as Error).message}`)
+  }
+
   const alertHistory = await collectAlerts(inv, startedAt.getTime() - 60_000, redundantAt ?? Date.now(), faultAt, expectedAlerts, p)
   const alertCheck = checkAlerts(alertHistory, expectedAlerts, unexpectedAlerts, faultAt, opts.hold)
   if (!alertHistory.available) p.say(`alerts: ${alertHistory.error}`)
@@ -330,6 +342,15 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   }
   const droppedIterations = k6DroppedIterations(run!.summaryFile)
   const verdict = judge({ criteria: drill.criteria, metrics, writeCheck, redundancy, routing, journalUnreadable: journal.unreadable, droppedIterations, alerts: alertCheck })
+  verdict.checks.push({
+    name: 'audit trail verifies, every acknowledged change sealed in it',
+    pass: auditCheck?.ok === true,
+    value: auditCheck
+      ? `${auditCheck.problems.length} problems, ${auditCheck.unsealed} unsealed, ${auditCheck.notInTrail.length} missing`
+      : 'not checked',
+    limit: '0, 0, 0',
+  })
+  verdict.pass &&= auditCheck?.ok === true
   const loadStartedAt = Math.min(run!.startedAt, ...journal.requests.map((r) => r.start))
   const report: DrillReport = {
     drill: { name: drill.name, title: drill.title, why: drill.why, given: drill.given, when: drill.when, then: drill.then },
