@@ -95,6 +95,16 @@ export interface Drill {
   holdSeconds: number
   /** Officer sessions per second during the drill (k6 `drill` profile; 3–4 requests each). */
   rate?: number
+  /**
+   * Why this drill cannot run on the inventory (e.g. "needs a load-balancer pair"), or null. The
+   * runner refuses to start it then, naming the reason.
+   */
+  requires?(inv: Inventory): string | null
+  /**
+   * Puts the cluster in the drill's starting position before the steady state is read (a planned
+   * switchover, moving the Redis master…); returns what it did, for the report.
+   */
+  arrange?(inv: Inventory, log: (line: string) => void): Promise<string[]>
   /** The faults to inject, chosen against the cluster as it is now (e.g. the current leader). */
   faults(ctx: DrillContext): Fault[]
   /**

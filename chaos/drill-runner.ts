@@ -16,7 +16,7 @@ import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inven
 import { enterOpsNamespace } from '../infra/launcher/lab/run-in-lab.ts'
 import type { Inventory } from '../infra/launcher/inventory.ts'
 import type { Drill, DrillContext } from './drill-definition.ts'
-import { DRILLS, NOT_APPLICABLE, findDrill } from './drills/drill-catalogue.ts'
+import { DRILLS, findDrill } from './drills/drill-catalogue.ts'
 import type { Fault } from './faults/fault-primitives.ts'
 import { healLeftovers } from './faults/heal-leftovers.ts'
 import { ClusterSampler } from './cluster/cluster-sampler.ts'
@@ -81,7 +81,11 @@ function usage(): string {
 function listDrills(): void {
   const width = Math.max(...DRILLS.map((d) => d.name.length))
   for (const d of DRILLS) console.log(`${d.name.padEnd(width)}  hold ${String(d.holdSeconds).padStart(3)} s  ${d.title}`)
-  for (const n of NOT_APPLICABLE) console.log(`${n.padEnd(width)}  —          not applicable: the local cluster has one load balancer (see docs/chaos.md)`)
+  const inv = loadInventory()
+  for (const d of DRILLS) {
+    const unmet = d.requires?.(inv)
+    if (unmet) console.log(`${' '.repeat(width)}  ↳ ${d.name} does not apply to this inventory: ${unmet}`)
+  }
 }
 
 async function steadyState(inv: Inventory, p: Progress): Promise<Omit<DrillContext, 'inv' | 'log'>> {
@@ -164,6 +168,12 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     lines.forEach((l, i) => p.say(`  ${(i === 0 ? word : 'And').padEnd(5)} ${l}`))
   }
 
+  const unmet = drill.requires?.(inv) ?? null
+  if (unmet) throw new DrillAbort(`${drill.name} does not apply to ${inv.file}: ${unmet}`)
+  if (drill.arrange) {
+    await steadyState(inv, p)
+    for (const line of await drill.arrange(inv, (l) => p.say(`arrange: ${l}`))) p.say(`arranged: ${line}`)
+  }
   const steady = await steadyState(inv, p)
   const ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
   const faults: Fault[] = drill.faults(ctx)
@@ -235,7 +245,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   process.on('SIGTERM', onSignal)
 
   try {
-    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: endpoints(inv).httpBaseUrl })
+    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: endpoints(inv).httpBaseUrl, caFile: endpoints(inv).caFile })
     void run.exited.then((code) => {
       k6Done.done = true
       p.say(`k6 exited with ${code}`)

@@ -24,6 +24,7 @@ import officerRevocationsPlugin from './plugins/officer-revocations.ts'
 import healthPlugin from './plugins/health.ts'
 import printLinksPlugin from './plugins/print-links.ts'
 import clientAllowlistPlugin from './plugins/client-allowlist.ts'
+import { serverTlsOptions } from './tls-files.ts'
 import internalListenerPlugin from './plugins/internal-listener.ts'
 import apiV1Routes from './routes/api/v1/index.ts'
 import { rewriteUrl, routerOptions } from './routes/canonical-url.ts'
@@ -71,6 +72,8 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   // Made before Fastify: the schema compiler's keyword reads it; the office-registry plugin fills it.
   const offices = new OfficeRegistry()
   const app: FastifyInstance = Fastify({
+    // HTTPS when the node has a certificate (the cluster); the tests inject over plain HTTP.
+    ...(config.tls ? { https: serverTlsOptions(config.tls) } : {}),
     logger: options.logger ?? { level: config.logLevel, base: { node: config.nodeName } },
     // One line per request (the onResponse hook below) instead of Fastify's two: pino and its writes
     // were ~8 % of an app node's busy CPU in a --cpu-prof at 150 GETs/s with two lines per request.

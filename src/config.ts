@@ -39,6 +39,14 @@ export interface Config {
   allowedClients: string[]
   /** Peers the internal listener accepts: Prometheus (and operators' hosts). Empty: any. */
   internalAllowedClients: string[]
+  /**
+   * HTTPS on both listeners (TLS_CERT_FILE, TLS_KEY_FILE: PEM, re-read on SIGHUP); with
+   * TLS_CLIENT_CA_FILE every client must show a certificate of that CA (the load balancers,
+   * Prometheus, operators). Null: plain HTTP (tests, development).
+   */
+  tls: { certFile: string; keyFile: string; clientCaFile: string | null } | null
+  /** Redis and its Sentinels over TLS (REDIS_TLS_CA_FILE; this node's certificate as client: REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE). */
+  redisTls: { caFile: string; certFile: string | null; keyFile: string | null } | null
   /** HS256 shared secret, at least 32 bytes: the local cluster and tests only. */
   jwtSecret: string | null
   /** The identity provider's JWKS endpoint: RS256 / ES256 keys chosen by `kid`, rotation followed. */
@@ -166,6 +174,19 @@ function peerList(env: Env, name: string): string[] {
   })
 }
 
+/** Certificate and key come together or not at all: half a TLS setting is a mistake, not plain HTTP. */
+function tlsFiles(env: Env): Config['tls'] {
+  const certFile = optional(env, 'TLS_CERT_FILE')
+  const keyFile = optional(env, 'TLS_KEY_FILE')
+  if ((certFile === null) !== (keyFile === null)) throw new ConfigError('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither')
+  return certFile && keyFile ? { certFile, keyFile, clientCaFile: optional(env, 'TLS_CLIENT_CA_FILE') } : null
+}
+
+function redisTlsFiles(env: Env): Config['redisTls'] {
+  const caFile = optional(env, 'REDIS_TLS_CA_FILE')
+  return caFile ? { caFile, certFile: optional(env, 'REDIS_TLS_CERT_FILE'), keyFile: optional(env, 'REDIS_TLS_KEY_FILE') } : null
+}
+
 function hostPorts(env: Env, name: string): Array<{ host: string; port: number }> {
   const raw = optional(env, name)
   if (raw === null) return []
@@ -204,6 +225,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     internalToken: secretFromFile(env, 'INTERNAL_TOKEN_FILE'),
     allowedClients: peerList(env, 'ALLOWED_CLIENTS'),
     internalAllowedClients: peerList(env, 'INTERNAL_ALLOWED_CLIENTS'),
+    tls: tlsFiles(env),
+    redisTls: redisTlsFiles(env),
     jwtSecret: optional(env, 'JWT_SECRET') ?? secretFromFile(env, 'JWT_SECRET_FILE'),
     jwtJwksUrl: optional(env, 'JWT_JWKS_URL'),
     jwtPublicKeyFile: optional(env, 'JWT_PUBLIC_KEY_FILE'),

@@ -1,7 +1,9 @@
 // The process: listen, and on SIGTERM/SIGINT drain (readiness 503 until HAProxy has stopped
 // sending), finish in-flight requests, close pools.
 import { buildApp } from './app.ts'
+import type { Server } from 'node:tls'
 import { loadConfig, type Config } from './config.ts'
+import { serverTlsOptions } from './tls-files.ts'
 
 let config: Config
 try {
@@ -31,6 +33,19 @@ async function shutdown(signal: string) {
   process.exit(0)
 }
 
+// A certificate rotation (npm run pki -- rotate) rewrites the files and sends SIGHUP: new
+// connections get the new certificate, open ones keep theirs.
+process.on('SIGHUP', () => {
+  if (!config.tls) return
+  try {
+    const options = serverTlsOptions(config.tls)
+    ;(app.server as unknown as Server).setSecureContext(options)
+    ;(app.internalListener.server as unknown as Server).setSecureContext(options)
+    app.log.info('TLS certificate reloaded')
+  } catch (err) {
+    app.log.error({ err }, 'TLS certificate reload failed: the previous one stays')
+  }
+})
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 // Every client error emitter has a listener (pools, checked-out clients, Redis, pg-boss); anything

@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT, hostsWithRole, loadBalancerAddress } from '../../infra/launcher/inventory.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
+import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface BackupDrillStory {
   name: string
@@ -75,6 +76,7 @@ export async function appClient(inv: Inventory, address?: { host: string; port: 
     database: inv.cluster.database,
     connectionTimeoutMillis: 3000,
     query_timeout: 10_000,
+    ssl: postgresSsl(inv),
   })
   c.on('error', () => {})
   await c.connect()

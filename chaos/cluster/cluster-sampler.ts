@@ -6,6 +6,7 @@ import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
 import { activeLoadBalancer } from '../../infra/launcher/lab/lab-network.ts'
+import { patroniMembers, patroniSelf } from '../../infra/launcher/patroni-client.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'
 import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
 
@@ -28,16 +29,6 @@ export interface ClusterSample {
 
 const TIMEOUT_MS = 700
 
-async function json<T>(url: string): Promise<T | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) })
-    // Patroni answers /patroni with 503 on a replica or a stopped node, still with a JSON body.
-    return (await res.json()) as T
-  } catch {
-    return null
-  }
-}
-
 export interface HaproxyServers {
   [backend: string]: string[]
 }
@@ -58,9 +49,9 @@ export async function takeSample(inv: Inventory): Promise<ClusterSample> {
   const sentinels = hostsWithRole(inv, 'sentinel')
   const redis = hostsWithRole(inv, 'redis')
   const auth = redisMonitorAuth(inv)
-  const [selves, views, lb, masters] = await Promise.all([
-    Promise.all(dbs.map((d) => json<{ role?: string; state?: string }>(`http://${d.address}:${d.ports.patroni}/patroni`))),
-    Promise.all(dbs.map((d) => json<{ members?: Array<{ name: string; role: string; state: string }> }>(`http://${d.address}:${d.ports.patroni}/cluster`))),
+  const [selves, members, lb, masters] = await Promise.all([
+    Promise.all(dbs.map((d) => patroniSelf(inv, d, TIMEOUT_MS))),
+    patroniMembers(inv, TIMEOUT_MS).catch(() => []),
     haproxyUpServers(inv),
     Promise.all(
       sentinels.map((s) =>
@@ -71,7 +62,6 @@ export async function takeSample(inv: Inventory): Promise<ClusterSample> {
   const selfPrimaries = dbs
     .filter((_, i) => ['primary', 'master'].includes(selves[i]?.role ?? '') && selves[i]?.state === 'running')
     .map((d) => d.name)
-  const members = views.map((v) => v?.members ?? []).find((m) => m.some((x) => x.role === 'leader')) ?? []
   const votes = new Map<string, number>()
   for (const m of masters) {
     if (!Array.isArray(m)) continue

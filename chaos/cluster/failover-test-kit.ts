@@ -26,7 +26,7 @@ export async function requireFullRedundancy(inv: Inventory, timeoutMs = 180_000)
 
 export function startProbe(inv: Inventory, intervalMs = 100): WriteProbe {
   const lb = hostsWithRole(inv, 'haproxy')[0]!
-  const probe = new WriteProbe({ baseUrl: `http://${loadBalancerAddress(inv)}:${lb.ports.http}`, officers: makeOfficers(1), intervalMs })
+  const probe = new WriteProbe({ inv, baseUrl: `https://${loadBalancerAddress(inv)}:${lb.ports.http}`, officers: makeOfficers(1), intervalMs })
   probe.start()
   return probe
 }

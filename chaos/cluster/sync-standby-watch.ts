@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
+import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface SyncSample {
   at: number
@@ -43,11 +44,12 @@ export class SyncStandbyWatch {
 
   private async watch(node: string, host: string, port: number, password: string, intervalMs: number): Promise<void> {
     let client: pg.Client | null = null
+    const ssl = postgresSsl(this.inv)
     while (this.running) {
       const started = Date.now()
       try {
         if (!client) {
-          client = new pg.Client({ host, port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 700, query_timeout: 700, keepAlive: true })
+          client = new pg.Client({ host, port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 700, query_timeout: 700, keepAlive: true, ssl })
           client.on('error', () => undefined)
           await client.connect()
         }

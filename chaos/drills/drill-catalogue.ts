@@ -11,6 +11,8 @@ import etcdQuorumLoss from './etcd-quorum-loss.ts'
 import redisMasterPowerLoss from './redis-master-power-loss.ts'
 import redisAllDown from './redis-all-down.ts'
 import primaryReplicaPartition from './primary-replica-partition.ts'
+import loadBalancerLoss from './load-balancer-loss.ts'
+import wholeHostLoss from './whole-host-loss.ts'
 
 export const DRILLS: readonly Drill[] = [
   incident,
@@ -23,14 +25,9 @@ export const DRILLS: readonly Drill[] = [
   redisMasterPowerLoss,
   redisAllDown,
   primaryReplicaPartition,
+  loadBalancerLoss,
+  wholeHostLoss,
 ]
-
-/**
- * Not a drill here: a load-balancer pair. The local cluster has one HAProxy (keepalived refuses
- * the loopback interface; a real VRRP pair needs hosts with their own network stacks), so losing
- * it is a total outage by construction. See docs/chaos.md.
- */
-export const NOT_APPLICABLE = ['load-balancer-loss']
 
 export function findDrill(name: string): Drill | undefined {
   return DRILLS.find((d) => d.name === name)

@@ -3,7 +3,9 @@
 // happens to a machine:
 //
 //   crash       SIGKILL every process of the host; its kernel lives on, so peers get resets at once
-//               (a crashed service, not a dead machine).
+//               (crashed software, not a dead machine).
+//   process-crash  SIGKILL one program of a host (its etcd, its Redis…), the host's others live on:
+//               where roles share hosts, a service fails without taking its neighbours along.
 //   freeze      SIGSTOP every process; heal sends SIGCONT. A hung host: its TCP connections stay
 //               open and its kernel still accepts new ones, but nothing answers.
 //   power-loss  the host's cable goes dead at the switch, every process is killed and the namespace
@@ -21,7 +23,9 @@
 // Crash and power loss leave the host's processes dead: the runner starts them again with the
 // launcher (`cluster.sh up` starts what is missing).
 import { spawnSync } from 'node:child_process'
-import { hostPids, signalHost } from '../../infra/launcher/host-processes.ts'
+import type { Component } from '../../infra/launcher/components.ts'
+import { hostComponentSpecs } from '../../infra/launcher/components.ts'
+import { hostPids, hostProcesses, signalHost } from '../../infra/launcher/host-processes.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostByName } from '../../infra/launcher/inventory.ts'
 import { ensureHostNetwork, killNamespaceProcesses, powerOffHost, setHostLink } from '../../infra/launcher/lab/lab-network.ts'
@@ -32,7 +36,7 @@ import { connectionsOf, dropConnectionRules } from './host-sockets.ts'
 import { addDropChain, deleteChain } from './nft-chaos-table.ts'
 import { clearFault, recordFault } from './fault-ledger.ts'
 
-export type FaultKind = 'crash' | 'freeze' | 'power-loss' | 'partition' | 'latency'
+export type FaultKind = 'crash' | 'process-crash' | 'freeze' | 'power-loss' | 'partition' | 'latency'
 
 export interface Fault {
   id: string
@@ -90,6 +94,30 @@ export function crash(inv: Inventory, host: string): Fault {
       recordFault({ id, kind: 'crash', targets: [host], injectedAt: new Date().toISOString() })
       if (inv.lab) killNamespaceProcesses(hostNamespace(inv, host))
       else signalHost(host, 'SIGKILL', inv)
+    },
+    async heal() {
+      clearFault(id)
+    },
+  }
+}
+
+/** One program of a host dies (SIGKILL of its processes); the rest of the host carries on. */
+export function processCrash(inv: Inventory, host: string, component: Component): Fault {
+  const h = hostByName(inv, host)
+  if (!hostComponentSpecs(inv, h).some((s) => s.component === component)) throw new FaultError(`${host} runs no ${component}`)
+  const id = `process-crash:${host}:${component}`
+  const pidsOf = () => hostProcesses(host, inv).filter((p) => p.component === component).map((p) => p.pid)
+  return {
+    id,
+    kind: 'process-crash',
+    targets: [host],
+    description: `${component} on ${host} crashes (SIGKILL of its processes; the host's other programs run on)`,
+    needsRestart: true,
+    async inject() {
+      const pids = pidsOf()
+      if (pids.length === 0) throw new FaultError(`${component} on ${host} is not running`)
+      recordFault({ id, kind: 'process-crash', targets: [host], injectedAt: new Date().toISOString() })
+      kill(pids, 'SIGKILL')
     },
     async heal() {
       clearFault(id)

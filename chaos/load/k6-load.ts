@@ -38,6 +38,8 @@ export interface K6Options {
   rate: number
   durationSeconds: number
   baseUrl: string
+  /** The CA k6 trusts (the cluster's): Go reads SSL_CERT_FILE instead of the system's roots. */
+  caFile: string
 }
 
 export function startK6(opts: K6Options): K6Run {
@@ -69,6 +71,7 @@ export function startK6(opts: K6Options): K6Run {
         BASE_URL: opts.baseUrl,
         RUN_ID: opts.officers.runId,
         K6_NO_USAGE_REPORT: 'true',
+        SSL_CERT_FILE: opts.caFile,
       },
       stdio: ['ignore', log, log],
     },

@@ -3,10 +3,14 @@
 // without waiting for earlier answers — so a stalled cluster shows as slow or failed requests, not as
 // fewer requests. It records requests and acknowledged writes in the k6 journal's shapes, so the
 // same checker (verify/acknowledged-writes.ts) and metrics apply.
+import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 import type { AckRecord, RequestRecord } from '../verify/journal.ts'
 import type { Officer, OfficerSet } from './officer-tokens.ts'
 
 export interface ProbeOptions {
+  /** Whose CA the HTTPS front door is verified against. */
+  inv: Inventory
   baseUrl: string
   officers: OfficerSet
   intervalMs?: number
@@ -63,7 +67,7 @@ export class WriteProbe {
     let error: string | null = null
     let json: Record<string, unknown> | null = null
     try {
-      const res = await fetch(this.opts.baseUrl + path, {
+      const res = await clusterRequest(this.opts.inv, this.opts.baseUrl + path, {
         method,
         headers: {
           authorization: `Bearer ${this.officer.token}`,
@@ -71,14 +75,18 @@ export class WriteProbe {
           ...(key ? { 'idempotency-key': key } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        timeoutMs: this.opts.timeoutMs,
       })
       status = res.status
-      json = (await res.json().catch(() => null)) as Record<string, unknown> | null
+      try {
+        json = JSON.parse(res.text) as Record<string, unknown>
+      } catch {
+        json = null
+      }
       if (status >= 400) code = typeof json?.code === 'string' ? json.code : null
     } catch (err) {
-      const e = err as { name?: string; cause?: { code?: string }; message?: string }
-      error = e.name === 'TimeoutError' ? 'request timeout' : (e.cause?.code ?? e.message ?? String(err))
+      const e = err as { name?: string; code?: string; message?: string }
+      error = e.name === 'TimeoutError' ? 'request timeout' : (e.code ?? e.message ?? String(err))
     }
     const end = Date.now()
     this.requests.push({ kind, op, start, end, ms: end - start, status, code, error })

@@ -2,6 +2,8 @@
 // `ALERTS` series over the drill (query_range, one point per step) gives, for each alert name and
 // label set, when it went pending, when it fired and when it stopped. Resolution is the step (5 s,
 // the evaluation interval). An unreachable Prometheus is a finding for the report, never a crash.
+import { loadInventory } from '../../infra/launcher/inventory.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 
 export type AlertState = 'pending' | 'firing'
 
@@ -92,18 +94,18 @@ export function deriveActivations(body: QueryRangeResponse, from: number, to: nu
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-  const text = await res.text()
+  // The cluster's Prometheus speaks HTTPS with the cluster's certificates; a test's stand-in plain HTTP.
+  const res = await clusterRequest(url.startsWith('https:') ? loadInventory() : null, url, { timeoutMs })
   try {
-    return JSON.parse(text)
+    return JSON.parse(res.text)
   } catch {
-    throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`)
+    throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 200)}`)
   }
 }
 
 const reason = (err: unknown) => {
-  const e = err as Error & { cause?: { code?: string; message?: string } }
-  return e.cause?.code ?? e.cause?.message ?? e.message
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } }
+  return e.code ?? e.cause?.code ?? e.cause?.message ?? e.message
 }
 
 /** ALERTS (pending and firing) over [from, to]; never throws. */

@@ -12,6 +12,7 @@ import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
 import type { AckRecord } from './journal.ts'
+import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface MissingWrite {
   kind: string
@@ -62,7 +63,7 @@ const ENTITY_SQL: Record<string, string> = {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-function clientFor(address: string, port: number, database: string, user: string, password: string): pg.Client {
+function clientFor(inv: Inventory, address: string, port: number, database: string, user: string, password: string): pg.Client {
   const client = new pg.Client({
     host: address,
     port,
@@ -72,6 +73,7 @@ function clientFor(address: string, port: number, database: string, user: string
     connectionTimeoutMillis: 3000,
     query_timeout: 30_000,
     keepAlive: true,
+    ssl: postgresSsl(inv),
   })
   client.on('error', () => undefined)
   return client
@@ -148,7 +150,7 @@ export async function checkAcknowledgedWrites(inv: Inventory, acks: AckRecord[],
   }
   const clients = dbs.map((d) => ({
     host: d,
-    client: clientFor(d.address, d.ports.postgres, inv.cluster.database, inv.cluster.databaseUser, secrets.dbPassword),
+    client: clientFor(inv, d.address, d.ports.postgres, inv.cluster.database, inv.cluster.databaseUser, secrets.dbPassword),
     role: 'unreachable' as NodeCheck['role'],
     error: null as string | null,
   }))

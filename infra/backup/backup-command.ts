@@ -25,6 +25,7 @@ import { BackupError, pgbackrest, recoveryWindow, repositoryInfo, requireLayout,
 import type { RestoreTarget } from './restore-target.ts'
 import { beforeLsn, beforeTime, beforeXid, latest, toTime } from './restore-target.ts'
 import { dropScratch, listScratch, restoreToScratch, scratchInstance, stopScratch } from './scratch-restore.ts'
+import { postgresSsl } from '../launcher/tls/certificates.ts'
 
 const USAGE = `usage: node infra/backup/backup-command.ts backup [--type full|diff|incr]
        node infra/backup/backup-command.ts list [--json] | info [--json] | check
@@ -55,6 +56,7 @@ async function liveClient(inv: Inventory): Promise<pg.Client> {
     password: readSecrets(inv).dbPassword,
     database: inv.cluster.database,
     connectionTimeoutMillis: 3000,
+    ssl: postgresSsl(inv),
   })
   c.on('error', () => {})
   await c.connect()

@@ -9,12 +9,14 @@ import pg from 'pg'
 import { componentSpecs } from '../launcher/components.ts'
 import { componentPid } from '../launcher/host-processes.ts'
 import type { Inventory } from '../launcher/inventory.ts'
-import { REPO_ROOT, hostsWithRole, loadBalancerAddress } from '../launcher/inventory.ts'
+import { REPO_ROOT, hostsWithRole, httpsUrl, loadBalancerAddress } from '../launcher/inventory.ts'
+import { clusterJson } from '../launcher/tls/cluster-http.ts'
 import { startComponent } from '../launcher/process-control.ts'
 import { dataDir } from '../launcher/render/render-context.ts'
 import { readSecrets } from '../launcher/secrets.ts'
 import { BackupError, patroniMembers, repositoryInfo } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
+import { postgresSsl } from '../launcher/tls/certificates.ts'
 
 export interface RebuildReport {
   target: RestoreTarget
@@ -42,8 +44,8 @@ async function etcdRequest(inv: Inventory, path: string, body: unknown): Promise
   let last: unknown
   for (const e of hostsWithRole(inv, 'etcd')) {
     try {
-      const res = await fetch(`http://${e.address}:${e.ports.etcdClient}${path}`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(2000) })
-      if (res.ok) return (await res.json()) as Record<string, unknown>
+      const res = await clusterJson<Record<string, unknown>>(inv, httpsUrl(e, 'etcdClient', path), { method: 'POST', body: JSON.stringify(body), timeoutMs: 2000 })
+      if (res.status === 200) return res.json
       last = new Error(`HTTP ${res.status}`)
     } catch (err) {
       last = err
@@ -93,6 +95,7 @@ async function writable(inv: Inventory): Promise<boolean> {
     database: 'postgres',
     connectionTimeoutMillis: 1000,
     query_timeout: 2000,
+    ssl: postgresSsl(inv),
   })
   c.on('error', () => {})
   try {

@@ -6,11 +6,12 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Host, Inventory } from '../launcher/inventory.ts'
-import { hostByName, hostsWithRole } from '../launcher/inventory.ts'
 import type { BackupLayout } from '../launcher/render/pgbackrest-config.ts'
 import { backupLayout, pgbackrestConfigFile } from '../launcher/render/pgbackrest-config.ts'
 import { namespacePrefix } from '../launcher/lab/run-in-lab.ts'
+import { patroniLeaderHost as leaderHost, patroniMembers } from '../launcher/patroni-client.ts'
 import { readSecrets } from '../launcher/secrets.ts'
+import { postgresSsl } from '../launcher/tls/certificates.ts'
 
 export const PGBACKREST = '/usr/bin/pgbackrest'
 
@@ -104,34 +105,9 @@ export function repositoryInfo(inv: Inventory): StanzaInfo | null {
 
 // ------------------------------------------------------------------ the live cluster
 
-export interface LiveMember {
-  name: string
-  role: string
-  state: string
-  host: string
-  port: number
-  timeline?: number
-  lag?: number | string
-}
-
-/** Patroni's member list from whichever member answers with a leader. */
-export async function patroniMembers(inv: Inventory): Promise<LiveMember[]> {
-  for (const h of hostsWithRole(inv, 'postgres')) {
-    try {
-      const res = await fetch(`http://${h.address}:${h.ports.patroni}/cluster`, { signal: AbortSignal.timeout(1500) })
-      const body = (await res.json()) as { members: LiveMember[] }
-      if (body.members.some((m) => m.role === 'leader')) return body.members
-    } catch {
-      // ask the next member
-    }
-  }
-  return []
-}
-
-export async function leaderHost(inv: Inventory): Promise<Host | null> {
-  const leader = (await patroniMembers(inv)).find((m) => m.role === 'leader' && m.state === 'running')
-  return leader ? hostByName(inv, leader.name) : null
-}
+/** Patroni's member list and the running leader, from the one Patroni client. */
+export type { PatroniMember as LiveMember } from '../launcher/patroni-client.ts'
+export { patroniMembers, patroniLeaderHost as leaderHost } from '../launcher/patroni-client.ts'
 
 /** A superuser connection straight to one database host (not through HAProxy). */
 export async function superuserClient(inv: Inventory, host: Host, database = 'postgres'): Promise<pg.Client> {
@@ -143,6 +119,7 @@ export async function superuserClient(inv: Inventory, host: Host, database = 'po
     database,
     connectionTimeoutMillis: 3000,
     statement_timeout: 60_000,
+    ssl: postgresSsl(inv),
   })
   client.on('error', () => {})
   await client.connect()

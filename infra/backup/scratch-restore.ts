@@ -12,6 +12,7 @@ import { readSecrets } from '../launcher/secrets.ts'
 import { BackupError, flushArchive, leaderHost, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
 import { restoreOptions } from './restore-target.ts'
+import { hostTls, postgresSsl } from '../launcher/tls/certificates.ts'
 
 export interface ScratchInstance {
   name: string
@@ -134,6 +135,7 @@ async function scratchClient(inv: Inventory, instance: ScratchInstance): Promise
     password: readSecrets(inv).superuserPassword,
     database: 'postgres',
     connectionTimeoutMillis: 2000,
+    ssl: postgresSsl(inv),
   })
   c.on('error', () => {})
   await c.connect()
@@ -218,7 +220,8 @@ export async function restoreToScratch(
   log(`restored backup set ${backupSet ?? '?'} in ${restoreS.toFixed(1)} s`)
 
   // The restored configuration is a database host's (its address, socket, pg_hba path, standby
-  // settings): postgresql.auto.conf wins over it.
+  // settings, certificate): postgresql.auto.conf wins over it.
+  const repoTls = hostTls(inv, requireLayout(inv).repoHost)
   appendFileSync(
     join(instance.dataDir, 'postgresql.auto.conf'),
     [
@@ -235,6 +238,10 @@ export async function restoreToScratch(
       `primary_slot_name = ''`,
       `shared_buffers = '64MB'`,
       `cluster_name = 'scratch-${instance.name}'`,
+      // TLS as on every PostgreSQL of the cluster, with the certificate of the host it listens on.
+      `ssl_cert_file = '${repoTls.cert}'`,
+      `ssl_key_file = '${repoTls.key}'`,
+      `ssl_ca_file = '${repoTls.ca}'`,
       '',
     ].join('\n'),
   )

@@ -9,7 +9,10 @@ import { clusterStatus as probeCluster } from './cluster-status.ts'
 import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { REPO_ROOT, hostsWithRole, loadBalancerAddress, loadInventory } from './inventory.ts'
+import { REPO_ROOT, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
+import { patroniMembers } from './patroni-client.ts'
+import { caCertificateFile, operatorTls, postgresUrl } from './tls/certificates.ts'
+import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { haproxyStatsUrl } from './haproxy-stats.ts'
@@ -39,6 +42,11 @@ export interface ClusterEndpoints {
   haproxyStatsUrl: string
   /** Each app node's own base URL, by host name. */
   appUrls: Record<string, string>
+  /** The cluster CA: every endpoint above is verified against it (k6: SSL_CERT_FILE, curl: --cacert, libpq: sslrootcert). */
+  caFile: string
+  /** The operators' client certificate and key, which etcd, the app nodes, Redis and the exporters ask for. */
+  operatorCertFile: string
+  operatorKeyFile: string
 }
 
 export function secrets(inv: Inventory = loadInventory()): Secrets {
@@ -50,9 +58,9 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
   const lb = hostsWithRole(inv, 'haproxy')[0]
   const prom = hostsWithRole(inv, 'prometheus')[0]
   const { databaseUser: user, database } = inv.cluster
-  const db = (address: string, port: number) => `postgres://${user}:${s.dbPassword}@${address}:${port}/${database}`
+  const db = (host: string, port: number) => postgresUrl(inv, { user, password: s.dbPassword, host, port, database })
   return {
-    httpBaseUrl: `http://${loadBalancerAddress(inv)}:${lb.ports.http}`,
+    httpBaseUrl: `https://${loadBalancerAddress(inv)}:${lb.ports.http}`,
     databaseUrl: db(loadBalancerAddress(inv), lb.ports.pgPrimary),
     databaseReplicaUrl: db(loadBalancerAddress(inv), lb.ports.pgReplica),
     databaseUrlOf: (name) => {
@@ -62,9 +70,12 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
     },
     redisSentinels: hostsWithRole(inv, 'sentinel').map((h) => ({ host: h.address, port: h.ports.sentinel })),
     redisMasterName: inv.cluster.redisMasterName,
-    prometheusUrl: prom ? `http://${prom.address}:${prom.ports.prometheus}` : '',
+    prometheusUrl: prom ? httpsUrl(prom, 'prometheus') : '',
     haproxyStatsUrl: haproxyStatsUrl(lb),
-    appUrls: Object.fromEntries(hostsWithRole(inv, 'app').map((h) => [h.name, `http://${h.address}:${h.ports.app}`])),
+    appUrls: Object.fromEntries(hostsWithRole(inv, 'app').map((h) => [h.name, httpsUrl(h, 'app')])),
+    caFile: caCertificateFile(inv),
+    operatorCertFile: operatorTls(inv).cert,
+    operatorKeyFile: operatorTls(inv).key,
   }
 }
 
@@ -81,28 +92,19 @@ export interface PatroniLeader {
 /** The current leader per Patroni (any member's /cluster), falling back to etcd's leader key. */
 export async function patroniLeader(inv: Inventory = loadInventory()): Promise<PatroniLeader | null> {
   const dbs = hostsWithRole(inv, 'postgres')
-  for (const h of dbs) {
-    try {
-      const res = await fetch(`http://${h.address}:${h.ports.patroni}/cluster`, { signal: AbortSignal.timeout(1000) })
-      const body = (await res.json()) as { members: Array<{ name: string; role: string; host: string; port: number; api_url: string; timeline?: number }> }
-      const l = body.members.find((m) => m.role === 'leader')
-      if (l) return { name: l.name, address: l.host, port: l.port, restUrl: l.api_url.replace(/\/patroni$/, ''), timeline: l.timeline ?? null, source: 'patroni' }
-    } catch {
-      // ask the next member
-    }
-  }
+  const l = (await patroniMembers(inv, 1000)).find((m) => m.role === 'leader')
+  if (l) return { name: l.name, address: l.host, port: l.port, restUrl: (l.api_url ?? '').replace(/\/patroni$/, ''), timeline: l.timeline ?? null, source: 'patroni' }
   const key = Buffer.from(`/service/${inv.cluster.scope}/leader`).toString('base64')
   for (const e of hostsWithRole(inv, 'etcd')) {
     try {
-      const res = await fetch(`http://${e.address}:${e.ports.etcdClient}/v3/kv/range`, {
+      const { json } = await clusterJson<{ kvs?: Array<{ value: string }> }>(inv, httpsUrl(e, 'etcdClient', '/v3/kv/range'), {
         method: 'POST',
         body: JSON.stringify({ key }),
-        signal: AbortSignal.timeout(1000),
+        timeoutMs: 1000,
       })
-      const body = (await res.json()) as { kvs?: Array<{ value: string }> }
-      const name = body.kvs?.[0] ? Buffer.from(body.kvs[0].value, 'base64').toString() : null
+      const name = json.kvs?.[0] ? Buffer.from(json.kvs[0].value, 'base64').toString() : null
       const h = dbs.find((d) => d.name === name)
-      if (h) return { name: h.name, address: h.address, port: h.ports.postgres, restUrl: `http://${h.address}:${h.ports.patroni}`, timeline: null, source: 'etcd' }
+      if (h) return { name: h.name, address: h.address, port: h.ports.postgres, restUrl: httpsUrl(h, 'patroni'), timeline: null, source: 'etcd' }
       return null
     } catch {
       // ask the next member

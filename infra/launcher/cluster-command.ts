@@ -22,11 +22,13 @@ import { ensureFrontDoor, frontDoorForwards, frontDoorPid, stopFrontDoor } from 
 import { namespaceExists, opsNamespace, runningInside } from './lab/lab-namespaces.ts'
 import { ensureLabNetwork, floatingAddressHolder, labLeftovers, teardownLab } from './lab/lab-network.ts'
 import { enterOpsNamespace } from './lab/run-in-lab.ts'
+import { patroniMembers } from './patroni-client.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
+import { caCertificateFile, ensureCertificates } from './tls/certificates.ts'
 
 const MIGRATE_COMMAND = 'src/commands/migrate-command.ts'
 
@@ -174,7 +176,7 @@ async function ensureFirstBackup(inv: Inventory): Promise<void> {
 function psql(inv: Inventory, secrets: Secrets, address: string, port: number, sql: string): string {
   const res = spawnSync(
     join(inv.cluster.postgresBinDir, 'psql'),
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${address} port=${port} user=postgres dbname=postgres connect_timeout=3`],
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${address} port=${port} user=postgres dbname=postgres connect_timeout=3 sslmode=verify-full sslrootcert=${caCertificateFile(inv)}`],
     { input: sql, encoding: 'utf8', env: { ...process.env, PGPASSWORD: secrets.superuserPassword }, timeout: 30_000 },
   )
   if (res.status !== 0) throw new LaunchError(`psql on ${address}:${port} failed: ${res.stderr || res.error?.message}`)
@@ -199,18 +201,6 @@ ALTER ROLE tqdt_monitor SET log_min_error_statement = 'panic';
   psql(inv, secrets, leader.address, leader.port, sql)
 }
 
-async function patroniMembers(inv: Inventory): Promise<Array<{ name: string; role: string; state: string; host: string; port: number }>> {
-  for (const h of hostsWithRole(inv, 'postgres')) {
-    try {
-      const res = await fetch(`http://${h.address}:${h.ports.patroni}/cluster`, { signal: AbortSignal.timeout(1000) })
-      const body = (await res.json()) as { members: Array<{ name: string; role: string; state: string; host: string; port: number }> }
-      if (body.members.some((m) => m.role === 'leader')) return body.members
-    } catch {
-      // next member
-    }
-  }
-  return []
-}
 
 function migrate(inv: Inventory): void {
   const app = hostsWithRole(inv, 'app')[0]
@@ -236,6 +226,9 @@ async function up(): Promise<number> {
     if (created.length > 0) say(`lab network ${inv.lab.subnet}: created ${created.join(', ')}`)
   }
   const secrets = ensureSecrets(inv)
+  // Before the configs: they name the certificate files, and haproxy -c checks that they exist.
+  const pki = ensureCertificates(inv)
+  if (pki.issued.length > 0) say(`certificates issued by the cluster CA: ${pki.issued.join('; ')}`)
   const specs = componentSpecs(inv)
   const running = new Map(specs.map((s) => [s.id, componentPid(s)]))
   const fresh = [...running.values()].every((pid) => pid === null)
@@ -393,14 +386,20 @@ function removeChaosRules(inv: Inventory): void {
  */
 async function downLab(inv: Inventory, purge: boolean): Promise<number> {
   let code = 0
-  if (namespaceExists(opsNamespace(inv))) code = (await enterOpsNamespace(inv, ['down', '--processes-only', ...(purge ? ['--purge'] : [])])) ?? 0
+  if (namespaceExists(opsNamespace(inv))) code = (await enterOpsNamespace(inv, ['down', '--processes-only'])) ?? 0
   const doors = stopFrontDoor(inv)
   if (doors.length > 0) say(`stopped the front door (pid ${doors.join(', ')})`)
   teardownLab(inv, say)
   const left = labLeftovers(inv)
   if (left.namespaces.length > 0 || left.guardRoute) throw new LaunchError(`the lab is not fully removed: ${JSON.stringify(left)}`)
   say(`lab removed: no namespace of ${inv.lab!.namespacePrefix}*, no guard route for ${inv.lab!.subnet}`)
+  if (purge) purgeFolders(inv)
   return code
+}
+
+function purgeFolders(inv: Inventory): void {
+  for (const key of ['data', 'run', 'config', 'logs', 'pids'] as const) rmSync(clusterPath(inv, key), { recursive: true, force: true })
+  say(`purged data, configs and logs (secrets and the CA kept in ${clusterPath(inv, 'secrets')})`)
 }
 
 async function down(purge: boolean, processesOnly = false): Promise<number> {
@@ -447,10 +446,7 @@ async function down(purge: boolean, processesOnly = false): Promise<number> {
     stopFrontDoor(inv)
     teardownLab(inv, say)
   }
-  if (purge) {
-    for (const key of ['data', 'run', 'config', 'logs', 'pids'] as const) rmSync(clusterPath(inv, key), { recursive: true, force: true })
-    say(`purged data, configs and logs (secrets kept in ${clusterPath(inv, 'secrets')})`)
-  }
+  if (purge) purgeFolders(inv)
   say('cluster down')
   return 0
 }

@@ -4,7 +4,10 @@ import type { Component, ComponentSpec } from './components.ts'
 import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { hostsWithRole } from './inventory.ts'
+import { hostsWithRole, httpsUrl } from './inventory.ts'
+import { clusterRequest } from './tls/cluster-http.ts'
+import type { PatroniMember } from './patroni-client.ts'
+import { patroniMembers, patroniSelf } from './patroni-client.ts'
 import { hostHasAddress } from './lab/lab-network.ts'
 import { redisCommand, redisInfo } from './redis-probe.ts'
 import type { RedisAuth } from './redis-probe.ts'
@@ -29,14 +32,7 @@ export interface StatusRow {
   log: string
 }
 
-export interface PatroniMember {
-  name: string
-  role: string
-  state: string
-  host: string
-  timeline?: number
-  lag?: number | string
-}
+export type { PatroniMember } from './patroni-client.ts'
 
 export interface ClusterStatus {
   inventory: string
@@ -51,20 +47,20 @@ export interface ClusterStatus {
 
 const PROBE_TIMEOUT_MS = 1200
 
-async function getText(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
-  return { status: res.status, body: await res.text() }
+async function getText(inv: Inventory, url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
+  const answer = await clusterRequest(inv, url, { ...init, timeoutMs: PROBE_TIMEOUT_MS })
+  return { status: answer.status, body: answer.text }
 }
 
-async function getJson<T>(url: string, init: RequestInit = {}): Promise<{ status: number; json: T }> {
-  const { status, body } = await getText(url, init)
+async function getJson<T>(inv: Inventory, url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; json: T }> {
+  const { status, body } = await getText(inv, url, init)
   return { status, json: JSON.parse(body) as T }
 }
 
 function reason(err: unknown): string {
-  const e = err as { cause?: { code?: string }; name?: string; message?: string }
+  const e = err as { code?: string; cause?: { code?: string }; name?: string; message?: string }
   if (e?.name === 'TimeoutError') return 'no answer in time'
-  return e?.cause?.code ?? e?.message ?? String(err)
+  return e?.code ?? e?.cause?.code ?? e?.message ?? String(err)
 }
 
 function parseSize(text: string): number {
@@ -83,10 +79,10 @@ export function formatBytes(n: number | null): string {
 
 type Probe = Pick<StatusRow, 'role' | 'state' | 'detail'> & Partial<Pick<StatusRow, 'lagBytes' | 'master'>>
 
-async function probeEtcd(spec: ComponentSpec): Promise<Probe> {
-  const base = `http://${spec.host.address}:${spec.host.ports.etcdClient}`
-  const health = await getJson<{ health: string }>(`${base}/health`)
-  const status = await getJson<{ header: { member_id: string }; leader: string }>(`${base}/v3/maintenance/status`, {
+async function probeEtcd(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
+  const base = httpsUrl(spec.host, 'etcdClient')
+  const health = await getJson<{ health: string }>(inv, `${base}/health`)
+  const status = await getJson<{ header: { member_id: string }; leader: string }>(inv, `${base}/v3/maintenance/status`, {
     method: 'POST',
     body: '{}',
   })
@@ -95,28 +91,21 @@ async function probeEtcd(spec: ComponentSpec): Promise<Probe> {
   return { role: leader ? 'etcd leader' : 'etcd member', state: ok ? 'healthy' : 'unhealthy', detail: ok ? '' : 'etcd reports unhealthy (no quorum?)' }
 }
 
-async function patroniCluster(inv: Inventory): Promise<PatroniMember[]> {
-  const answers = await Promise.allSettled(
-    hostsWithRole(inv, 'postgres').map((h) => getJson<{ members: PatroniMember[] }>(`http://${h.address}:${h.ports.patroni}/cluster`)),
-  )
-  // Prefer the view that names a leader: a node that just restarted may not know it yet.
-  const views = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.json.members] : []))
-  return views.find((m) => m.some((x) => x.role === 'leader')) ?? views[0] ?? []
-}
 
-async function probePatroni(spec: ComponentSpec, members: PatroniMember[], maxLag: number): Promise<Probe> {
-  const self = await getJson<{ state: string; role: string }>(`http://${spec.host.address}:${spec.host.ports.patroni}/patroni`)
+async function probePatroni(spec: ComponentSpec, inv: Inventory, members: PatroniMember[], maxLag: number): Promise<Probe> {
+  const self = await patroniSelf(inv, spec.host, PROBE_TIMEOUT_MS)
+  if (self === null) return { role: 'patroni', state: 'unhealthy', detail: 'running, but its REST API does not answer' }
   const member = members.find((m) => m.name === spec.host.name)
-  const role = member?.role ?? self.json.role
+  const role = member?.role ?? self.role ?? 'unknown'
   const lag = typeof member?.lag === 'number' ? member.lag : null
   if (role === 'leader' || role === 'primary') {
-    const ok = self.json.state === 'running'
-    return { role: 'leader', state: ok ? 'healthy' : 'unhealthy', lagBytes: null, detail: `${self.json.state}, timeline ${member?.timeline ?? '?'}` }
+    const ok = self.state === 'running'
+    return { role: 'leader', state: ok ? 'healthy' : 'unhealthy', lagBytes: null, detail: `${self.state}, timeline ${member?.timeline ?? '?'}` }
   }
-  const streaming = self.json.state === 'streaming' || member?.state === 'streaming'
+  const streaming = self.state === 'streaming' || member?.state === 'streaming'
   const lagOk = lag !== null && lag <= maxLag
   const ok = streaming && lagOk
-  const detail = !streaming ? `${self.json.state} (not streaming)` : !lagOk ? `lag ${member?.lag ?? 'unknown'} above the bound` : 'streaming'
+  const detail = !streaming ? `${self.state} (not streaming)` : !lagOk ? `lag ${member?.lag ?? 'unknown'} above the bound` : 'streaming'
   return { role, state: ok ? 'healthy' : 'unhealthy', lagBytes: lag, detail }
 }
 
@@ -171,8 +160,8 @@ async function probeSentinel(spec: ComponentSpec, inv: Inventory, auth: RedisAut
   return { role: 'sentinel', state: ok ? 'healthy' : 'unhealthy', master: addr ? `${addr[0]}:${addr[1]}` : null, detail }
 }
 
-async function probeMetrics(url: string, upMetric: string | null): Promise<Probe> {
-  const { status, body } = await getText(url)
+async function probeMetrics(inv: Inventory, url: string, upMetric: string | null): Promise<Probe> {
+  const { status, body } = await getText(inv, url)
   if (status !== 200) return { role: 'exporter', state: 'unhealthy', detail: `HTTP ${status}` }
   if (upMetric && !new RegExp(`^${upMetric}(\\{[^}]*\\})? 1$`, 'm').test(body)) {
     return { role: 'exporter', state: 'unhealthy', detail: `${upMetric} is not 1 (target unreachable)` }
@@ -180,27 +169,27 @@ async function probeMetrics(url: string, upMetric: string | null): Promise<Probe
   return { role: 'exporter', state: 'healthy', detail: '' }
 }
 
-async function probeApp(spec: ComponentSpec): Promise<Probe> {
+async function probeApp(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
   // The internal listener: the client port takes connections from the load balancers only.
-  const { status, body } = await getText(`http://${spec.host.address}:${spec.host.ports.appInternal}/health/ready`)
+  const { status, body } = await getText(inv, httpsUrl(spec.host, 'appInternal', '/health/ready'))
   return { role: 'app', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `ready → HTTP ${status} ${body.slice(0, 60)}` }
 }
 
 async function probe(spec: ComponentSpec, inv: Inventory, ctx: ProbeContext): Promise<Probe> {
   const h = spec.host
   switch (spec.component) {
-    case 'etcd': return probeEtcd(spec)
-    case 'patroni': return probePatroni(spec, ctx.members, parseSize(inv.cluster.replicaMaxLag))
+    case 'etcd': return probeEtcd(spec, inv)
+    case 'patroni': return probePatroni(spec, inv, ctx.members, parseSize(inv.cluster.replicaMaxLag))
     case 'haproxy': return probeHaproxy(spec, inv)
     case 'redis': return probeRedis(spec, ctx.redisOffsets, ctx.redisAuth)
     case 'sentinel': return probeSentinel(spec, inv, ctx.redisAuth)
-    case 'postgres-exporter': return probeMetrics(`http://${h.address}:${h.ports.postgresExporter}/metrics`, 'pg_up')
-    case 'redis-exporter': return probeMetrics(`http://${h.address}:${h.ports.redisExporter}/metrics`, 'redis_up')
+    case 'postgres-exporter': return probeMetrics(inv, httpsUrl(h, 'postgresExporter', '/metrics'), 'pg_up')
+    case 'redis-exporter': return probeMetrics(inv, httpsUrl(h, 'redisExporter', '/metrics'), 'redis_up')
     case 'prometheus': {
-      const { status } = await getText(`http://${h.address}:${h.ports.prometheus}/-/ready`)
+      const { status } = await getText(inv, httpsUrl(h, 'prometheus', '/-/ready'))
       return { role: 'monitoring', state: status === 200 ? 'healthy' : 'unhealthy', detail: status === 200 ? 'ready' : `HTTP ${status}` }
     }
-    case 'app': return probeApp(spec)
+    case 'app': return probeApp(spec, inv)
     case 'keepalived': {
       const vip = inv.cluster.floatingAddress!
       const holds = hostHasAddress(inv, h.name, vip)
@@ -233,7 +222,7 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
   // Before any probe starts its clock: reading /proc is synchronous work.
   const pids = new Map(specs.map((s) => [s.id, componentPid(s)]))
   const [members, redisOffsets] = await Promise.all([
-    patroniCluster(inv).catch(() => [] as PatroniMember[]),
+    patroniMembers(inv, PROBE_TIMEOUT_MS).catch(() => [] as PatroniMember[]),
     redisMasterOffsets(inv, redisAuth),
   ])
   const ctx: ProbeContext = { members, redisOffsets, redisAuth }

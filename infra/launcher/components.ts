@@ -6,6 +6,8 @@ import type { Host, Inventory, Role } from './inventory.ts'
 import { REPO_ROOT, clusterPath } from './inventory.ts'
 import { hostNamespace, namespacePath } from './lab/lab-namespaces.ts'
 import { dataDir, runDir } from './render/render-context.ts'
+import { WEB_TLS_FILE } from './render/web-tls-config.ts'
+import { hostTls } from './tls/certificates.ts'
 
 export type Component =
   | 'etcd'
@@ -155,16 +157,24 @@ export function componentSpec(inv: Inventory, host: Host, role: Role, component:
       return {
         ...common,
         command: '/usr/bin/prometheus-postgres-exporter',
-        args: [`--web.listen-address=${listen('postgresExporter')}`, '--log.level=warn'],
+        args: [`--web.listen-address=${listen('postgresExporter')}`, `--web.config.file=${cfg(WEB_TLS_FILE)}`, '--log.level=warn'],
         envFile: cfg('postgres-exporter.env'),
         marker: `--web.listen-address=${listen('postgresExporter')}`,
       }
     case 'redis-exporter': {
       const target = host.monitors ? inv.hosts.find((h) => h.name === host.monitors)! : host
+      const tls = hostTls(inv, host)
       return {
         ...common,
         command: '/usr/bin/prometheus-redis-exporter',
-        args: ['-redis.addr', `redis://${target.address}:${target.ports.redis}`, '-web.listen-address', listen('redisExporter')],
+        args: [
+          // To Redis and the Sentinels over TLS with this host's certificate; /metrics over HTTPS
+          // to clients with a certificate of the CA (Prometheus, the operators).
+          '-redis.addr', `rediss://${target.address}:${target.ports.redis}`,
+          '-tls-ca-cert-file', tls.ca, '-tls-client-cert-file', tls.cert, '-tls-client-key-file', tls.key,
+          '-web.listen-address', listen('redisExporter'),
+          '-tls-server-cert-file', tls.cert, '-tls-server-key-file', tls.key, '-tls-server-ca-cert-file', tls.ca,
+        ],
         // REDIS_USER / REDIS_PASSWORD: the read-only tqdt-monitor user, on Redis and on the Sentinels.
         envFile: cfg('redis-exporter.env'),
         marker: listen('redisExporter'),
@@ -179,6 +189,7 @@ export function componentSpec(inv: Inventory, host: Host, role: Role, component:
           `--storage.tsdb.path=${dataDir(inv, host, 'prometheus')}`,
           '--storage.tsdb.retention.time=2d',
           `--web.listen-address=${listen('prometheus')}`,
+          `--web.config.file=${cfg(WEB_TLS_FILE)}`,
           // Lets the alert rules be reloaded with POST /-/reload without a restart.
           '--web.enable-lifecycle',
         ],

@@ -19,9 +19,11 @@ import type { BootstrapFromBackup } from './render/pgbackrest-config.ts'
 import { renderPgbackrestDb, renderPgbackrestRepo } from './render/pgbackrest-config.ts'
 import { renderPrometheus } from './render/prometheus-config.ts'
 import { renderRedis, renderSentinel } from './render/redis-config.ts'
+import { renderWebTls } from './render/web-tls-config.ts'
 import type { RenderContext, RenderedFile } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
+import { ensureCertificates } from './tls/certificates.ts'
 
 export interface GenerateOptions {
   /** Defaults to the inventory's paths.config. */
@@ -41,8 +43,12 @@ export interface GenerateResult {
   kept: string[]
 }
 
+/** Roles whose program serves /metrics with the web configuration of render/web-tls-config.ts. */
+const WEB_TLS_ROLES = ['prometheus', 'postgres-exporter']
+
 function renderHost(ctx: RenderContext, host: Host): RenderedFile[] {
-  return host.roles.flatMap((role) => {
+  const webTls = host.roles.some((r) => WEB_TLS_ROLES.includes(r)) ? renderWebTls(ctx, host) : []
+  return [...webTls, ...host.roles.flatMap((role) => {
     switch (role) {
       case 'etcd': return renderEtcd(ctx, host)
       case 'postgres': return [...renderPatroni(ctx, host), ...renderPgbackrestDb(ctx, host)]
@@ -55,7 +61,7 @@ function renderHost(ctx: RenderContext, host: Host): RenderedFile[] {
       case 'redis-exporter': return renderRedisExporterEnv(ctx, host)
       case 'pgbackrest-repo': return renderPgbackrestRepo(ctx, host)
     }
-  })
+  })]
 }
 
 export function renderAll(
@@ -134,6 +140,8 @@ async function main(): Promise<void> {
   const inv = loadInventory(values.inventory)
   if (values.secrets) inv.cluster.paths.secrets = resolve(values.secrets)
   const secrets = ensureSecrets(inv)
+  const pki = ensureCertificates(inv)
+  if (pki.issued.length > 0) console.log(`certificates issued: ${pki.issued.join('; ')}`)
   const result = generateConfigs(inv, secrets, {
     configRoot: values.out ? resolve(values.out) : undefined,
     fresh: values.fresh,

@@ -1,7 +1,8 @@
 // HAProxy's view of its servers, from the stats page (CSV), which answers only with the stats
 // user's password (render/haproxy-config.ts). The launcher's status and the drills' sampler read it here.
 import type { Host, Inventory } from './inventory.ts'
-import { hostsWithRole } from './inventory.ts'
+import { hostsWithRole, httpsUrl } from './inventory.ts'
+import { clusterRequest } from './tls/cluster-http.ts'
 import { HAPROXY_STATS_USER } from './render/haproxy-config.ts'
 import { readSecrets } from './secrets.ts'
 
@@ -18,17 +19,14 @@ export function haproxyStatsAuthorization(inv: Inventory): string {
 }
 
 export function haproxyStatsUrl(lb: Host): string {
-  return `http://${lb.address}:${lb.ports.stats}/stats`
+  return httpsUrl(lb, 'stats', '/stats')
 }
 
 /** Every server of every backend with its status; throws when the stats page does not answer. */
 export async function haproxyServerStates(inv: Inventory, timeoutMs: number, lb: Host = hostsWithRole(inv, 'haproxy')[0]!): Promise<HaproxyServerState[]> {
-  const res = await fetch(`${haproxyStatsUrl(lb)};csv`, {
-    headers: { authorization: haproxyStatsAuthorization(inv) },
-    signal: AbortSignal.timeout(timeoutMs),
-  })
+  const res = await clusterRequest(inv, `${haproxyStatsUrl(lb)};csv`, { headers: { authorization: haproxyStatsAuthorization(inv) }, timeoutMs })
   if (res.status !== 200) throw new Error(`HAProxy stats answered HTTP ${res.status}`)
-  const [header, ...lines] = (await res.text()).split('\n')
+  const [header, ...lines] = res.text.split('\n')
   const cols = (header ?? '').replace(/^# /, '').split(',')
   const at = (name: string) => cols.indexOf(name)
   const states: HaproxyServerState[] = []

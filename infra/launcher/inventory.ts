@@ -282,6 +282,11 @@ export function monitoredHost(inv: Inventory, host: Host): Host {
   return host.monitors ? hostByName(inv, host.monitors) : host
 }
 
+/** Every HTTP endpoint of the cluster is HTTPS with the cluster's certificates (infra/launcher/tls). */
+export function httpsUrl(host: Host, port: string, path = ''): string {
+  return `https://${host.address}:${host.ports[port]}${path}`
+}
+
 export function endpoint(host: Host, port: string): string {
   return `${host.address}:${host.ports[port]}`
 }

@@ -1,6 +1,7 @@
 // A few RESP commands over a raw socket, enough for health checks and Sentinel queries, so the
 // status table needs neither redis-cli nor an npm client.
 import { connect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 
 type Reply = string | number | null | Reply[]
 
@@ -46,18 +47,24 @@ function parse(buf: string, pos: number): { value: Reply; next: number } | null 
   }
 }
 
-/** ACL credentials; every Redis and Sentinel of the cluster refuses anonymous clients (render/redis-config.ts). */
+/**
+ * How to reach a Redis or Sentinel of the cluster: ACL credentials (every one refuses anonymous
+ * clients, render/redis-config.ts) and TLS (they listen on TLS only and ask for a client
+ * certificate of the cluster CA). Without `user`, no AUTH is sent.
+ */
 export interface RedisAuth {
-  user: string
-  password: string
+  user?: string
+  password?: string
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer }
 }
 
 export function redisCommand(host: string, port: number, args: string[], timeoutMs = 1000, auth?: RedisAuth): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port })
+    const socket = auth?.tls ? tlsConnect({ host, port, ...auth.tls }) : connect({ host, port })
     let buf = ''
     // With credentials, AUTH goes first in the same write; its reply must be OK before the command's counts.
-    const expected = auth ? 2 : 1
+    const withAuth = auth?.user !== undefined
+    const expected = withAuth ? 2 : 1
     const done = (err: Error | null, value?: Reply) => {
       socket.destroy()
       if (err) reject(err)
@@ -65,7 +72,7 @@ export function redisCommand(host: string, port: number, args: string[], timeout
     }
     socket.setTimeout(timeoutMs, () => done(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`)))
     socket.on('error', (err) => done(err))
-    socket.on('connect', () => socket.write((auth ? encode(['AUTH', auth.user, auth.password]) : '') + encode(args)))
+    socket.on(auth?.tls ? 'secureConnect' : 'connect', () => socket.write((withAuth ? encode(['AUTH', auth!.user!, auth!.password ?? '']) : '') + encode(args)))
     socket.on('data', (chunk) => {
       buf += chunk.toString('latin1')
       try {

@@ -34,6 +34,8 @@ export interface Secrets {
   haproxyStatsPassword: string
   /** Bearer token for the app nodes' internal listener (/metrics, /health/deps): Prometheus and operators. */
   appInternalToken: string
+  /** Patroni's unsafe REST endpoints (user tqdt-patroni, basic auth; a client certificate too). */
+  patroniRestPassword: string
 }
 
 const FILES: Record<keyof Secrets, string> = {
@@ -50,6 +52,7 @@ const FILES: Record<keyof Secrets, string> = {
   redisAdminPassword: 'redis-admin-password',
   haproxyStatsPassword: 'haproxy-stats-password',
   appInternalToken: 'app-internal-token',
+  patroniRestPassword: 'patroni-rest-password',
 }
 
 /** Where a secret lives, for programs that read it from a file (the app, Prometheus). */

@@ -85,7 +85,9 @@ const appHost = inv.hosts.find((h) => h.roles.includes('app'))!
 /** The bare server and the profiled node run on app1's host: in a namespace lab, in its namespace. */
 const APP_HOST_NETNS = inv.lab ? namespacePath(hostNamespace(inv, appHost.name)) : undefined
 const BARE_URL = `http://${appHost.address}:3900`
-const PROFILED_URL = `http://${appHost.address}:3901`
+// HTTPS like every app node; k6 reaches it straight from the ops namespace, so it asks no client
+// certificate, admits any peer and has no internal listener (app1's own has that port).
+const PROFILED_URL = `https://${appHost.address}:3901`
 
 /** Started processes, stopped by PID on the way out — also when a step throws. */
 const cleanups: Array<() => Promise<unknown>> = []
@@ -166,6 +168,7 @@ function stepRunner(ctx: Context, scenario: string, extra: { writeFraction?: num
       dir,
       writeFraction: extra.writeFraction,
       p99Ms: settings.p99Ms,
+      caFile: ep.caFile,
     })
   }
 }
@@ -190,6 +193,7 @@ async function rise(ctx: Context, scenario: string, extra: { writeFraction?: num
 
 async function startBare(): Promise<void> {
   const bare = await startNode({
+    inv,
     args: [join(REPO_ROOT, 'loadtests/bench/bare-server.ts')],
     env: { BARE_HOST: appHost.address, BARE_PORT: '3900', DATABASE_URL: ep.databaseUrl, DATABASE_REPLICA_URL: ep.databaseReplicaUrl },
     url: BARE_URL,
@@ -212,11 +216,13 @@ async function profileScenario(ctx: Context, scenario: string, rate: number): Pr
   const dir = join(runDir, `profile-${scenario}`)
   mkdirSync(dir, { recursive: true })
   const node = await startNode({
+    inv,
     args: [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--import', join(REPO_ROOT, 'loadtests/bench/pool-probe.ts'), join(REPO_ROOT, 'src/server.ts')],
     env: {
       ...appEnv(appHost.name),
       HOST: appHost.address, PORT: '3901', NODE_NAME: `${appHost.name}-profiled`, QUEUE_ENABLED: 'false',
       SHUTDOWN_DRAIN_MS: '0', BENCH_PROBE_FILE: join(dir, 'probe.json'),
+      TLS_CLIENT_CA_FILE: '', ALLOWED_CLIENTS: '', INTERNAL_PORT: '0',
     },
     url: PROFILED_URL,
     readyPath: '/health/ready',
@@ -257,7 +263,7 @@ async function rssUnder(ctx: Context, profile: string, durationS: number, rate: 
   mkdirSync(dir, { recursive: true })
   const officers = JSON.parse(readFileSync(ctx.officersFile, 'utf8'))
   const sampler = sampleRss(pid, profile === 'soak' ? 10_000 : 1000)
-  const k6 = startK6({ k6: ctx.k6, runDir: dir, officers, profile, rate, durationSeconds: durationS, baseUrl: ep.httpBaseUrl })
+  const k6 = startK6({ k6: ctx.k6, runDir: dir, officers, profile, rate, durationSeconds: durationS, baseUrl: ep.httpBaseUrl, caFile: ep.caFile })
   cleanups.push(async () => k6.interrupt())
   await k6.exited
   const samples = sampler.stop()

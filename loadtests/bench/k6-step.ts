@@ -42,6 +42,8 @@ export interface StepOptions {
   dir: string
   writeFraction?: number
   p99Ms: number
+  /** The cluster's CA certificate (the API is HTTPS). */
+  caFile: string
 }
 
 type Metric = { values: Record<string, number> }
@@ -77,6 +79,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       WRITE_FRACTION: String(o.writeFraction ?? 0.5),
       P99_MS: String(o.p99Ms),
       K6_NO_USAGE_REPORT: 'true',
+      // The cluster's CA: Go reads SSL_CERT_FILE instead of the system's roots.
+      SSL_CERT_FILE: o.caFile,
     },
     stdio: ['ignore', log, log],
   })

@@ -2,7 +2,9 @@
 // stopped by its own PID, and the RSS of a node read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
+import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 import { namespacePrefix } from '../../infra/launcher/lab/run-in-lab.ts'
 
 export interface Started {
@@ -13,13 +15,13 @@ export interface Started {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(inv: Inventory, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}) before it was ready`)
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
-      if (res.ok) return
+      const res = await clusterRequest(inv, url, { timeoutMs: 1000 })
+      if (res.status === 200) return
     } catch {
       // not listening yet
     }
@@ -32,7 +34,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
  * Starts `node args…` with `env` added (in a namespace lab, in the host's namespace `netns`), waits
  * until `readyUrl` answers 200; stop() sends SIGTERM to that PID only.
  */
-export async function startNode(o: { args: string[]; env: Record<string, string>; url: string; readyPath: string; logFile: string; netns?: string }): Promise<Started> {
+export async function startNode(o: { inv: Inventory; args: string[]; env: Record<string, string>; url: string; readyPath: string; logFile: string; netns?: string }): Promise<Started> {
   const log = openSync(o.logFile, 'a')
   // nsenter execs node in place: the pid is node's own.
   const argv = [...namespacePrefix(o.netns), process.execPath, ...o.args]
@@ -40,7 +42,7 @@ export async function startNode(o: { args: string[]; env: Record<string, string>
   closeSync(log)
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   try {
-    await waitReady(o.url + o.readyPath, child, 20_000)
+    await waitReady(o.inv, o.url + o.readyPath, child, 20_000)
   } catch (err) {
     child.kill('SIGKILL')
     throw err

@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Config } from '../config.ts'
 import { AppError, sendError, toAppError } from '../errors.ts'
 import { HEALTH_ROUTE_OPTIONS } from './health.ts'
+import { serverTlsOptions } from '../tls-files.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,8 @@ function bearer(request: FastifyRequest): string | null {
 async function internalListenerPlugin(app: FastifyInstance, opts: { config: Config }) {
   const { internalToken } = opts.config
   const internal = Fastify({
+    // The same certificate as the client port: Prometheus and operators verify it as they verify every host.
+    ...(opts.config.tls ? { https: serverTlsOptions(opts.config.tls) } : {}),
     loggerInstance: app.log.child({ listener: 'internal' }),
     logController: new LogController({ disableRequestLogging: true }),
   })

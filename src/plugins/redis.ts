@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../config.ts'
+import { redisTlsOptions } from '../tls-files.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,6 +14,7 @@ declare module 'fastify' {
 }
 
 function createClient(config: Config): Redis | null {
+  const tls = config.redisTls ? redisTlsOptions(config.redisTls) : null
   const common = {
     // Bounded: a request never waits long on Redis (ioredis#556, #1021: a hung master is not
     // detected without timeouts). commandTimeout also bounds time in the offline queue.
@@ -26,6 +28,8 @@ function createClient(config: Config): Redis | null {
     // The app's ACL user: Redis refuses anonymous clients (infra/launcher/render/redis-config.ts).
     username: config.redisUsername ?? undefined,
     password: config.redisPassword ?? undefined,
+    // TLS to Redis (the master the Sentinels name is verified by its address, which its certificate carries).
+    ...(tls ? { tls } : {}),
   } as const
   if (config.redisSentinels.length > 0) {
     return new Redis({
@@ -36,6 +40,7 @@ function createClient(config: Config): Redis | null {
       failoverDetector: true,
       sentinelUsername: config.redisSentinelUsername ?? undefined,
       sentinelPassword: config.redisSentinelPassword ?? undefined,
+      ...(tls ? { sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
       sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
     })
   }

@@ -6,20 +6,25 @@ import t from 'tap'
 import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
 import { haproxyStatsAuthorization, haproxyStatsUrl } from '../../infra/launcher/haproxy-stats.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'
-import { redisAuth } from '../../infra/launcher/render/redis-config.ts'
+import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
+import { httpsUrl } from '../../infra/launcher/inventory.ts'
+import { operatorTlsOptions } from '../../infra/launcher/tls/certificates.ts'
 import { signToken } from '../../src/services/jwt-service.ts'
 import { httpGet } from '../http-get.ts'
 
 const inv = loadInventory()
 const s = secrets(inv)
+// Every door is TLS with client certificates of the cluster CA: the operators' certificate gets
+// this test through the handshake, so what answers below is the door's own refusal.
+const operator = operatorTlsOptions(inv)
 
-const status = (url: string, headers: Record<string, string> = {}) => httpGet(url, { headers })
+const status = (url: string, headers: Record<string, string> = {}) => httpGet(url, { headers, tls: operator })
 
 t.test('Redis refuses anonymous clients and limits the app user', async (t) => {
   for (const h of hostsWithRole(inv, 'redis')) {
-    await t.rejects(redisCommand(h.address, h.ports.redis, ['PING']), /NOAUTH/, `${h.name}: anonymous PING`)
-    await t.rejects(redisCommand(h.address, h.ports.redis, ['INFO'], 1000, { user: 'default', password: '' }), /WRONGPASS|disabled/, `${h.name}: the default user is off`)
-    const app = redisAuth(s, 'app')
+    await t.rejects(redisCommand(h.address, h.ports.redis, ['PING'], 1000, { tls: operator }), /NOAUTH/, `${h.name}: anonymous PING`)
+    await t.rejects(redisCommand(h.address, h.ports.redis, ['INFO'], 1000, { user: 'default', password: '', tls: operator }), /WRONGPASS|disabled/, `${h.name}: the default user is off`)
+    const app = redisUserAuth(inv, 'app')
     t.equal(await redisCommand(h.address, h.ports.redis, ['PING'], 1000, app), 'PONG', `${h.name}: the app user gets in`)
     await t.rejects(redisCommand(h.address, h.ports.redis, ['CONFIG', 'GET', 'maxmemory'], 1000, app), /NOPERM/, `${h.name}: the app user cannot read the config`)
     await t.rejects(redisCommand(h.address, h.ports.redis, ['FLUSHALL'], 1000, app), /NOPERM/, `${h.name}: nor flush`)
@@ -30,19 +35,19 @@ t.test('Redis refuses anonymous clients and limits the app user', async (t) => {
 t.test('Sentinel refuses anonymous clients; the app user may only discover the master', async (t) => {
   const name = inv.cluster.redisMasterName
   for (const h of hostsWithRole(inv, 'sentinel')) {
-    await t.rejects(redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', name]), /NOAUTH/, `${h.name}: anonymous`)
-    const app = redisAuth(s, 'app')
+    await t.rejects(redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', name], 1000, { tls: operator }), /NOAUTH/, `${h.name}: anonymous`)
+    const app = redisUserAuth(inv, 'app')
     const master = await redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', name], 1000, app)
     t.ok(Array.isArray(master), `${h.name}: the app user finds the master`)
     await t.rejects(redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'failover', name], 1000, app), /NOPERM/, `${h.name}: the app user cannot fail over`)
-    await t.rejects(redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'set', name, 'quorum', '1'], 1000, redisAuth(s, 'monitor')), /NOPERM/, `${h.name}: the monitor user cannot reconfigure`)
+    await t.rejects(redisCommand(h.address, h.ports.sentinel, ['SENTINEL', 'set', name, 'quorum', '1'], 1000, redisUserAuth(inv, 'monitor')), /NOPERM/, `${h.name}: the monitor user cannot reconfigure`)
   }
 })
 
 t.test("HAProxy's stats page and exporter ask for the stats password", async (t) => {
   for (const lb of hostsWithRole(inv, 'haproxy')) {
     const stats = haproxyStatsUrl(lb)
-    const metrics = `http://${lb.address}:${lb.ports.stats}/metrics`
+    const metrics = httpsUrl(lb, 'stats', '/metrics')
     for (const url of [stats, `${stats};csv`, metrics]) {
       t.equal((await status(url)).status, 401, `${url} anonymous`)
       t.equal((await status(url, { authorization: `Basic ${Buffer.from('tqdt-stats:wrong').toString('base64')}` })).status, 401, `${url} with a wrong password`)
@@ -71,8 +76,10 @@ t.test("an app node's ports: the client port only for the load balancer, the int
   const token = { authorization: `Bearer ${s.appInternalToken}` }
   for (const h of hostsWithRole(inv, 'app')) {
     // This test runs on the machine, not on a load balancer: the client port resets it.
-    await t.rejects(status(`http://${h.address}:${h.ports.app}/health/ready`), { code: 'ECONNRESET' }, `${h.name}: client port from outside the load balancer`)
-    const internal = `http://${h.address}:${h.ports.appInternal}`
+    await t.rejects(status(httpsUrl(h, 'app', '/health/ready')), { code: 'ECONNRESET' }, `${h.name}: client port from outside the load balancer`)
+    const internal = httpsUrl(h, 'appInternal')
+    // Without a certificate of the CA the handshake itself fails, before any token is asked.
+    await t.rejects(httpGet(`${internal}/health/ready`, { tls: { ca: operator.ca } }), `${h.name}: internal listener without a client certificate`)
     for (const path of ['/metrics', '/health/deps']) {
       const anonymous = await status(`${internal}${path}`)
       t.equal(anonymous.status, 401, `${h.name} ${path} without the token`)

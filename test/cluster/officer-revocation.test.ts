@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { endpoints, hostsWithRole, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import { clusterPath } from '../../infra/launcher/inventory.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 
 const run = promisify(execFile)
 
@@ -20,8 +21,10 @@ t.test('a disabled officer is refused by every node within 60 s', async (t) => {
     })
   const id = `02CI-rev-${randomBytes(3).toString('hex')}`
   const token = (await officer('--id', id, '--office', '02CI', '--role', 'officer', '--quiet', '--ttl-hours', '1')).stdout.trim()
-  const get = () =>
-    fetch(`${httpBaseUrl}/api/v1/handovers?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) })
+  const get = async () => {
+    const res = await clusterRequest(inv, `${httpBaseUrl}/api/v1/handovers?limit=1`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 10_000 })
+    return { status: res.status, json: async () => JSON.parse(res.text) as unknown }
+  }
   for (let i = 0; i < 3 * nodes; i++) t.equal((await get()).status, 200, `request ${i + 1}: accepted and remembered`)
 
   const disabledAt = Date.now()

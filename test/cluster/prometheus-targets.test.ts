@@ -1,6 +1,8 @@
 // With the cluster up, Prometheus scrapes every component and every target is up.
 import t from 'tap'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
 import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
+import { clusterJson } from '../../infra/launcher/tls/cluster-http.ts'
 
 interface Target {
   labels: Record<string, string>
@@ -8,10 +10,9 @@ interface Target {
   lastError: string
 }
 
-async function activeTargets(url: string): Promise<Target[]> {
-  const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(5000) })
-  const body = (await res.json()) as { data: { activeTargets: Target[] } }
-  return body.data.activeTargets
+async function activeTargets(inv: Inventory, url: string): Promise<Target[]> {
+  const { json } = await clusterJson<{ data: { activeTargets: Target[] } }>(inv, `${url}/api/v1/targets?state=active`, { timeoutMs: 5000 })
+  return json.data.activeTargets
 }
 
 t.test('every Prometheus target is up', async (t) => {
@@ -22,7 +23,7 @@ t.test('every Prometheus target is up', async (t) => {
   let targets: Target[] = []
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
-    targets = await activeTargets(url).catch(() => [])
+    targets = await activeTargets(inv, url).catch(() => [])
     if (targets.length > 0 && targets.every((x) => x.health === 'up')) break
     await new Promise((r) => setTimeout(r, 2000))
   }

@@ -5,21 +5,19 @@ import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
 import { REDIS_USERS, redisAuth } from './redis-config.ts'
 import { auditKeyFiles, secretFile } from '../secrets.ts'
+import { hostTls, postgresUrl } from '../tls/certificates.ts'
 
 function envFile(lines: Record<string, string>): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
 }
 
-/** The connection URLs every client of the cluster uses: always through HAProxy. */
-export function databaseUrls(ctx: RenderContext, from?: Host): { primary: string; replica: string } {
+/** The connection URLs an app node uses: always through HAProxy, TLS verified against the CA copy on its host. */
+export function databaseUrls(ctx: RenderContext, from: Host): { primary: string; replica: string } {
   const { inv, secrets } = ctx
   const lb = hostsWithRole(inv, 'haproxy')[0]
-  const address = loadBalancerAddress(inv, from)
-  const auth = `${inv.cluster.databaseUser}:${secrets.dbPassword}`
-  return {
-    primary: `postgres://${auth}@${address}:${lb.ports.pgPrimary}/${inv.cluster.database}`,
-    replica: `postgres://${auth}@${address}:${lb.ports.pgReplica}/${inv.cluster.database}`,
-  }
+  const c = { user: inv.cluster.databaseUser, password: secrets.dbPassword, host: loadBalancerAddress(inv, from), database: inv.cluster.database }
+  const ca = hostTls(inv, from).ca
+  return { primary: postgresUrl(inv, { ...c, port: lb.ports.pgPrimary }, ca), replica: postgresUrl(inv, { ...c, port: lb.ports.pgReplica }, ca) }
 }
 
 /**
@@ -51,6 +49,7 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const urls = databaseUrls(ctx, host)
   const lbs = hostsWithRole(inv, 'haproxy')
+  const tls = hostTls(inv, host)
   const env = {
     NODE_NAME: host.name,
     HOST: host.address,
@@ -63,6 +62,13 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     REDIS_PASSWORD_FILE: secretFile(inv, 'redisAppPassword'),
     REDIS_SENTINEL_USERNAME: REDIS_USERS.app.name,
     REDIS_SENTINEL_PASSWORD_FILE: secretFile(inv, 'redisAppPassword'),
+    REDIS_TLS_CA_FILE: tls.ca,
+    REDIS_TLS_CERT_FILE: tls.cert,
+    REDIS_TLS_KEY_FILE: tls.key,
+    // HTTPS on both listeners; every client shows a certificate of the CA (HAProxy, Prometheus, operators).
+    TLS_CERT_FILE: tls.cert,
+    TLS_KEY_FILE: tls.key,
+    TLS_CLIENT_CA_FILE: tls.ca,
     JWT_SECRET: secrets.jwtSecret,
     // HAProxy connects from its own host address (its `source`), so trust every load balancer host.
     TRUST_PROXY: lbs.map((l) => l.address).join(','),
@@ -74,7 +80,7 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     LOG_LEVEL: 'info',
     QUEUE_ENABLED: 'true',
     // Print links and the QR codes on printed forms point at the front door, whichever node signs them.
-    PUBLIC_BASE_URL: `http://${loadBalancerAddress(inv)}:${lbs[0].ports.http}`,
+    PUBLIC_BASE_URL: `https://${loadBalancerAddress(inv)}:${lbs[0].ports.http}`,
     AUDIT_SIGNING_KEY_FILE: auditKeyFiles(inv).signingKey,
     AUDIT_TRUSTED_KEYS_FILE: auditKeyFiles(inv).trustedKeys,
     AUDIT_CHECKPOINT_DIR: auditCheckpointDir(inv, host),
@@ -88,9 +94,8 @@ export function renderPostgresExporterEnv(ctx: RenderContext, host: Host): Rende
   const db = monitoredHost(inv, host)
   if (!db.roles.includes('postgres')) throw new Error(`${host.name} monitors ${db.name}, which is not a postgres host`)
   // Straight to its database host, not through HAProxy: each instance is watched, replicas too.
-  const env = {
-    DATA_SOURCE_NAME: `postgresql://tqdt_monitor:${secrets.monitorPassword}@${db.address}:${db.ports.postgres}/postgres?sslmode=disable&connect_timeout=2`,
-  }
+  const url = postgresUrl(inv, { user: 'tqdt_monitor', password: secrets.monitorPassword, host: db.address, port: db.ports.postgres, database: 'postgres' }, hostTls(inv, host).ca)
+  const env = { DATA_SOURCE_NAME: `${url}&connect_timeout=2` }
   return [{ host: host.name, name: 'postgres-exporter.env', content: GENERATED_HEADER(inv) + envFile(env), mode: 0o600 }]
 }
 

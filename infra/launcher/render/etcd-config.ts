@@ -2,14 +2,19 @@
 // host together with the primary database host) leaves a quorum of two.
 import type { Host } from '../inventory.ts'
 import { hostsWithRole } from '../inventory.ts'
+import { hostTls } from '../tls/certificates.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, dataDir } from './render-context.ts'
 import { toYaml } from './yaml-text.ts'
 
 export function renderEtcd(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv } = ctx
-  const peerUrl = (h: Host) => `http://${h.address}:${h.ports.etcdPeer}`
-  const clientUrl = `http://${host.address}:${host.ports.etcdClient}`
+  const peerUrl = (h: Host) => `https://${h.address}:${h.ports.etcdPeer}`
+  const clientUrl = `https://${host.address}:${host.ports.etcdClient}`
+  const tls = hostTls(inv, host)
+  // Both sides of every link show a certificate of the cluster CA: Patroni, Prometheus and the
+  // operators as clients, the other members as peers. Without one, etcd refuses the connection.
+  const transport = { 'cert-file': tls.cert, 'key-file': tls.key, 'client-cert-auth': true, 'trusted-ca-file': tls.ca }
   const config = {
     name: host.name,
     // etcd warns unless its data folder is 0700; the launcher creates it so.
@@ -19,6 +24,8 @@ export function renderEtcd(ctx: RenderContext, host: Host): RenderedFile[] {
     'listen-peer-urls': peerUrl(host),
     'initial-advertise-peer-urls': peerUrl(host),
     'initial-cluster': hostsWithRole(inv, 'etcd').map((h) => `${h.name}=${peerUrl(h)}`).join(','),
+    'client-transport-security': transport,
+    'peer-transport-security': transport,
     // Ignored once the data folder exists, so a restart rejoins instead of forming a new cluster.
     'initial-cluster-state': 'new',
     'initial-cluster-token': `${inv.cluster.scope}-${inv.name}`,

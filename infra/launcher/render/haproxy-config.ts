@@ -2,6 +2,7 @@
 // primary / the replicas). Timing choices are explained in docs/architecture.md.
 import type { Host } from '../inventory.ts'
 import { hostsWithRole, loadBalancerAddress } from '../inventory.ts'
+import { hostTls } from '../tls/certificates.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, runDir } from './render-context.ts'
 
@@ -28,9 +29,18 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
   // With a load-balancer pair every HAProxy binds the floating address (the backup needs
   // net.ipv4.ip_nonlocal_bind=1), and keepalived decides which one receives the traffic.
   const bind = inv.cluster.vrrp ? loadBalancerAddress(inv) : host.address
-  const appServers = apps.map((a) => `    server ${a.name} ${a.address}:${a.ports.app} check`).join('\n')
+  const tls = hostTls(inv, host)
+  // To the app nodes: TLS both ways. HAProxy checks the node's certificate (CA and name) and shows
+  // its own, which the node requires (src/server.ts); health checks go the same way.
+  const appServers = apps
+    .map((a) => `    server ${a.name} ${a.address}:${a.ports.app} check ssl verify required ca-file ${tls.ca} verifyhost ${a.name} crt ${tls.pem}`)
+    .join('\n')
+  // To PostgreSQL: TCP passed through (PostgreSQL negotiates its own TLS with the client); the
+  // Patroni check is HTTPS, verified against the CA and the member's name.
   const dbServers = (maxconn: number) =>
-    dbs.map((d) => `    server ${d.name} ${d.address}:${d.ports.postgres} check port ${d.ports.patroni} maxconn ${maxconn}`).join('\n')
+    dbs
+      .map((d) => `    server ${d.name} ${d.address}:${d.ports.postgres} check port ${d.ports.patroni} check-ssl verify required ca-file ${tls.ca} verifyhost ${d.name} maxconn ${maxconn}`)
+      .join('\n')
   // Every PostgreSQL backend is the same but for the Patroni endpoint that admits a node. Sessions
   // to a node that stops answering it are cut (shutdown-sessions), so pools reconnect at once.
   const pgBackend = (name: string, balance: string, checkUri: string, maxconn: number) => `backend ${name}
@@ -54,6 +64,8 @@ global
     # Stats socket for operators and drills (\`echo "show servers state" | socat - UNIX:...\`).
     stats socket ${runDir(inv, host)}/haproxy.sock mode 600 level admin
     hard-stop-after 15s
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+    ssl-default-server-options ssl-min-ver TLSv1.2
 
 defaults
     log global
@@ -66,10 +78,12 @@ defaults
     # the load balancer's address cuts them too.
     source ${host.address}
 
-# ---------------------------------------------------------------- HTTP: clients → app nodes
+# ---------------------------------------------------------------- HTTPS: clients → app nodes
+# TLS only: a client that speaks plain HTTP to this port fails the handshake, and no other port
+# answers HTTP. The certificate names the floating address (and the front door of a lab).
 frontend fe_http
     mode http
-    bind ${bind}:${host.ports.http}
+    bind ${bind}:${host.ports.http} ssl crt ${tls.pem}
     option httplog
     option dontlog-normal
     option forwardfor
@@ -148,7 +162,7 @@ userlist stats_users
 
 frontend fe_stats
     mode http
-    bind ${host.address}:${host.ports.stats}
+    bind ${host.address}:${host.ports.stats} ssl crt ${tls.pem}
     timeout client 10s
     no log
     http-request auth realm tqdt-haproxy-stats unless { http_auth(stats_users) }

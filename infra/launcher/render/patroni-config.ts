@@ -5,6 +5,7 @@ import type { Host } from '../inventory.ts'
 import { hostsWithRole } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, dataDir, runDir } from './render-context.ts'
+import { hostTls } from '../tls/certificates.ts'
 import { patroniBackupSettings } from './pgbackrest-config.ts'
 import { toYaml } from './yaml-text.ts'
 
@@ -99,23 +100,45 @@ export const PATRONI_DCS = {
   },
 }
 
+/** Basic-auth user of Patroni's unsafe REST endpoints (switchover, restart, reinitialize, reload…). */
+export const PATRONI_REST_USER = 'tqdt-patroni'
+
 export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const net = inv.cluster.trustedNetwork
   const run = runDir(inv, host)
   const backup = patroniBackupSettings(inv, host, ctx.bootstrapFromBackup)
+  const tls = hostTls(inv, host)
+  // Every connection Patroni makes to a PostgreSQL (its own, a replica's stream, pg_basebackup,
+  // pg_rewind) is TLS and checks the server's certificate against the CA and the address it dials.
+  const verified = { sslmode: 'verify-full', sslrootcert: tls.ca }
   const config = {
     scope: inv.cluster.scope,
     namespace: '/service/',
     name: host.name,
     log: { level: 'INFO', format: '%(asctime)s %(levelname)s: %(message)s' },
+    // HTTPS. Reading (HAProxy's checks, Prometheus, the status table) needs no client certificate;
+    // the unsafe endpoints (patroni/patroni#1734) need both a certificate of the cluster CA
+    // (verify_client: optional) and the REST password, and come only from members and, in the
+    // namespace lab, the operators' namespace.
     restapi: {
       listen: `${host.address}:${host.ports.patroni}`,
       connect_address: `${host.address}:${host.ports.patroni}`,
+      certfile: tls.cert,
+      keyfile: tls.key,
+      cafile: tls.ca,
+      verify_client: 'optional',
+      authentication: { username: PATRONI_REST_USER, password: secrets.patroniRestPassword },
+      ...(inv.lab ? { allowlist: [inv.lab.opsAddress], allowlist_include_members: true } : {}),
     },
+    // Patroni's own calls to the other members' REST APIs (and patronictl's).
+    ctl: { cacert: tls.ca, certfile: tls.cert, keyfile: tls.key },
     etcd3: {
       hosts: hostsWithRole(inv, 'etcd').map((h) => `${h.address}:${h.ports.etcdClient}`),
-      protocol: 'http',
+      protocol: 'https',
+      cacert: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
     },
     bootstrap: {
       dcs: PATRONI_DCS,
@@ -131,17 +154,29 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
       bin_dir: inv.cluster.postgresBinDir,
       pgpass: join(run, 'pgpass'),
       authentication: {
-        superuser: { username: 'postgres', password: secrets.superuserPassword },
-        replication: { username: 'replicator', password: secrets.replicationPassword },
-        rewind: { username: 'rewinder', password: secrets.rewindPassword },
+        superuser: { username: 'postgres', password: secrets.superuserPassword, ...verified },
+        replication: { username: 'replicator', password: secrets.replicationPassword, ...verified },
+        rewind: { username: 'rewinder', password: secrets.rewindPassword, ...verified },
       },
-      // A socket folder per host: every simulated host listens on the same port number, and
-      // PostgreSQL names its socket and lock file after the port.
-      parameters: { unix_socket_directories: run, ...backup.parameters },
+      parameters: {
+        // A socket folder per host: in a loopback lab every host listens on the same port number,
+        // and PostgreSQL names its socket and lock file after the port.
+        unix_socket_directories: run,
+        ssl: 'on',
+        ssl_cert_file: tls.cert,
+        ssl_key_file: tls.key,
+        ssl_ca_file: tls.ca,
+        ssl_min_protocol_version: 'TLSv1.2',
+        ...backup.parameters,
+      },
+      // TCP only with TLS and a password (scram-sha-256); a connection without TLS is refused by
+      // name, so it fails with "no pg_hba.conf entry … no encryption" instead of a password prompt.
       pg_hba: [
         'local all postgres peer',
-        `host replication replicator ${net} scram-sha-256`,
-        `host all all ${net} scram-sha-256`,
+        `hostssl replication replicator ${net} scram-sha-256`,
+        `hostssl all all ${net} scram-sha-256`,
+        'hostnossl all all 0.0.0.0/0 reject',
+        'hostnossl replication all 0.0.0.0/0 reject',
       ],
       // A fast checkpoint lets a new replica's pg_basebackup start at once (a spread one can take
       // minutes), which is what gives the cluster its synchronous standby seconds after bootstrap.

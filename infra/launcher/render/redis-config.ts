@@ -11,6 +11,7 @@ import { hostByName, hostsWithRole } from '../inventory.ts'
 import type { RedisAuth } from '../redis-probe.ts'
 import type { Inventory } from '../inventory.ts'
 import type { Secrets } from '../secrets.ts'
+import { hostTls, operatorTlsOptions } from '../tls/certificates.ts'
 import { readSecrets } from '../secrets.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, configDir, dataDir } from './render-context.ts'
@@ -40,13 +41,37 @@ export const REDIS_USERS = {
 
 export type RedisUser = keyof typeof REDIS_USERS
 
-export function redisAuth(secrets: Secrets, user: RedisUser): RedisAuth {
+export function redisAuth(secrets: Secrets, user: RedisUser): { user: string; password: string } {
   return { user: REDIS_USERS[user].name, password: secrets[REDIS_USERS[user].secret] }
 }
 
-/** The read-only user the launcher's status, the drills' sampler and redis_exporter use. */
+/** A user as the operators' programs log in: its password, over TLS with the operators' certificate. */
+export function redisUserAuth(inv: Inventory, user: RedisUser): RedisAuth {
+  return { ...redisAuth(readSecrets(inv), user), tls: operatorTlsOptions(inv) }
+}
+
+/** The read-only user the launcher's status and the drills' sampler use. */
 export function redisMonitorAuth(inv: Inventory): RedisAuth {
-  return redisAuth(readSecrets(inv), 'monitor')
+  return redisUserAuth(inv, 'monitor')
+}
+
+/**
+ * TLS only, both ways: the plain port is closed (port 0), every client and every peer (a replica to
+ * its master, Sentinel to Redis and to the other Sentinels: tls-replication) shows a certificate of
+ * the cluster CA and checks the server's.
+ */
+function tlsLines(ctx: RenderContext, host: Host, port: number): string[] {
+  const tls = hostTls(ctx.inv, host)
+  return [
+    'port 0',
+    `tls-port ${port}`,
+    `tls-cert-file ${tls.cert}`,
+    `tls-key-file ${tls.key}`,
+    `tls-ca-cert-file ${tls.ca}`,
+    'tls-auth-clients yes',
+    'tls-replication yes',
+    'tls-protocols "TLSv1.2 TLSv1.3"',
+  ]
 }
 
 const hashed = (password: string) => `#${createHash('sha256').update(password).digest('hex')}`
@@ -99,7 +124,7 @@ export function renderRedis(ctx: RenderContext, host: Host): RenderedFile[] {
   const lines = [
     GENERATED_HEADER(inv).trimEnd(),
     `bind ${host.address}`,
-    `port ${host.ports.redis}`,
+    ...tlsLines(ctx, host, host.ports.redis),
     // The default user is off (users.acl), so protected mode has nothing left to protect.
     'protected-mode yes',
     'daemonize no',
@@ -147,7 +172,7 @@ export function renderSentinel(ctx: RenderContext, host: Host): RenderedFile[] {
   const lines = [
     GENERATED_HEADER(inv).trimEnd(),
     `bind ${host.address}`,
-    `port ${host.ports.sentinel}`,
+    ...tlsLines(ctx, host, host.ports.sentinel),
     'protected-mode yes',
     'daemonize no',
     'logfile ""',

@@ -1,0 +1,39 @@
+// The load balancer that holds the floating address loses power: keepalived on the other one takes
+// the address, and every connection the dead one carried is gone with its kernel.
+import { floatingAddressHolder } from '../../infra/launcher/lab/lab-network.ts'
+import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
+
+/**
+ * keepalived: a backup takes over after 3 missed adverts (advert_int 1 s) plus its skew, ~3.6 s;
+ * a client's packets sent meanwhile are retransmitted by TCP (1 s, then 2 s): writes are
+ * acknowledged again within ~7 s. render/keepalived-config.ts.
+ */
+export const LOAD_BALANCER_TAKEOVER_S = 10
+
+export default defineDrill({
+  name: 'load-balancer-loss',
+  title: 'The load balancer holding the floating address loses power',
+  why: 'The single HAProxy was the last single point of failure: a pair with a floating address must carry the officers through the loss of either.',
+  given: [
+    'two load balancers (HAProxy + keepalived), one holding the floating address',
+    'officers working at the drill rate, through the floating address over HTTPS',
+  ],
+  when: ['the holder loses power (its cable dead at the switch, every process killed, its connections gone with its kernel)', 'power returns after the hold time'],
+  then: [
+    `the other load balancer holds the floating address within a few seconds; writes are acknowledged again within ${LOAD_BALANCER_TAKEOVER_S} s`,
+    'no request fails: a connection the dead balancer carried is reset by the new holder, and the client replays the request on a new connection (GET, or a write with its Idempotency-Key, which the app answers once)',
+    'no database failover happens, no acknowledged write is lost or duplicated',
+    'the returning load balancer stands by (nopreempt): the address does not move back',
+  ],
+  holdSeconds: 60,
+  requires: (inv) => (hostsWithRole(inv, 'haproxy').length >= 2 && inv.cluster.vrrp && inv.lab ? null : 'needs a load-balancer pair with a floating address in a namespace lab'),
+  faults: (ctx) => {
+    const holder = floatingAddressHolder(ctx.inv)
+    if (!holder) throw new Error(`no load balancer holds ${ctx.inv.cluster.floatingAddress}`)
+    return [powerLoss(ctx.inv, holder)]
+  },
+  unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }],
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: LOAD_BALANCER_TAKEOVER_S, maxReadUnavailableS: LOAD_BALANCER_TAKEOVER_S, primaryMustStay: true },
+})

@@ -1,0 +1,101 @@
+// The compact layout's worst single fault: the one machine that holds the floating address, the
+// database primary and the Redis master (and an app node and an etcd member) loses power.
+import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { hostByName, hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { componentSpec } from '../../infra/launcher/components.ts'
+import { floatingAddressHolder } from '../../infra/launcher/lab/lab-network.ts'
+import { patroniLeaderHost, patroniSwitchover } from '../../infra/launcher/patroni-client.ts'
+import { sleep, startComponent, stopComponent } from '../../infra/launcher/process-control.ts'
+import { redisCommand } from '../../infra/launcher/redis-probe.ts'
+import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
+import { waitForRedundancy } from '../cluster/redundancy.ts'
+import { FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
+
+/** Hosts that carry everything the drill takes down at once. */
+function fullHosts(inv: Inventory): string[] {
+  return inv.hosts.filter((h) => ['haproxy', 'postgres', 'redis', 'app', 'etcd'].every((r) => h.roles.includes(r as never))).map((h) => h.name)
+}
+
+async function redisMaster(inv: Inventory): Promise<string | null> {
+  for (const s of hostsWithRole(inv, 'sentinel')) {
+    const addr = (await redisCommand(s.address, s.ports.sentinel, ['SENTINEL', 'get-master-addr-by-name', inv.cluster.redisMasterName], 1000, redisUserAuth(inv, 'monitor')).catch(() => null)) as string[] | null
+    if (addr) return hostsWithRole(inv, 'redis').find((h) => h.address === addr[0])?.name ?? null
+  }
+  return null
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`)
+    await sleep(500)
+  }
+}
+
+/** The floating address, the Redis master and the Patroni leader on one full host. */
+async function arrange(inv: Inventory, log: (line: string) => void): Promise<string[]> {
+  const done: string[] = []
+  const candidates = fullHosts(inv)
+  let holder = floatingAddressHolder(inv)
+  if (!holder) throw new Error(`no load balancer holds ${inv.cluster.floatingAddress}`)
+  if (!candidates.includes(holder)) {
+    // keepalived stopped on the holder: the address goes to the highest priority left (node1, then node2).
+    log(`${holder} holds the floating address but runs no Redis: restarting its keepalived`)
+    const spec = componentSpec(inv, hostByName(inv, holder), 'haproxy', 'keepalived')
+    await stopComponent(inv, spec)
+    await until('the floating address moves', 20_000, async () => ![null, holder].includes(floatingAddressHolder(inv)))
+    startComponent(spec)
+    holder = floatingAddressHolder(inv)!
+    done.push(`floating address moved to ${holder}`)
+  }
+  const master = await redisMaster(inv)
+  if (master !== holder) {
+    log(`Redis master is ${master}: asking the Sentinels to fail over to ${holder}`)
+    if (hostsWithRole(inv, 'redis').length !== 2) throw new Error('a Sentinel failover chooses among the replicas: only with two Redis hosts is the target certain')
+    const s = hostsWithRole(inv, 'sentinel')[0]!
+    await redisCommand(s.address, s.ports.sentinel, ['SENTINEL', 'FAILOVER', inv.cluster.redisMasterName], 5000, redisUserAuth(inv, 'sentinel'))
+    await until(`the Redis master moves to ${holder}`, 30_000, async () => (await redisMaster(inv)) === holder)
+    done.push(`Redis master moved to ${holder}`)
+  }
+  const leader = (await patroniLeaderHost(inv))?.name ?? null
+  if (leader !== holder) {
+    if (!leader) throw new Error('no Patroni leader')
+    log(`Patroni leader is ${leader}: switchover to ${holder}`)
+    await patroniSwitchover(inv, leader, holder)
+    await until(`${holder} leads`, 60_000, async () => (await patroniLeaderHost(inv))?.name === holder)
+    done.push(`Patroni leader switched over to ${holder}`)
+  }
+  const whole = await waitForRedundancy(inv, 120_000)
+  if (!whole.ok) throw new Error(`after arranging, the cluster is not at full redundancy: ${whole.last.problems.join('; ')}`)
+  return done.length > 0 ? done : [`${holder} already held the floating address, the primary and the Redis master`]
+}
+
+export default defineDrill({
+  name: 'whole-host-loss',
+  title: 'The machine holding the floating address, the primary and the Redis master loses power (compact layout)',
+  why: 'On three machines that each carry every role, one machine is a failure domain of everything at once — the 25-1-2019 double fault and more. No drill may leave that untested.',
+  given: [
+    'the compact layout: three machines, each with HAProxy + keepalived, an app node, Patroni + PostgreSQL, an etcd member and a Sentinel; Redis on two',
+    'one machine arranged to hold the floating address, the database primary and the Redis master',
+    'officers working at the drill rate, through the floating address over HTTPS',
+  ],
+  when: ['that machine loses power: every role it carries at the same instant', 'power returns after the hold time'],
+  then: [
+    'the floating address moves to another machine, a synchronous standby is promoted, a Redis replica becomes master, etcd keeps its quorum of two',
+    'no request fails; writes are acknowledged again within the database failover budget',
+    'no acknowledged write is lost or duplicated; full redundancy returns after power does',
+  ],
+  holdSeconds: 60,
+  requires: (inv) => (fullHosts(inv).length >= 2 && inv.cluster.vrrp && inv.lab ? null : 'needs the compact layout (machines that carry every role) in a namespace lab'),
+  arrange,
+  faults: (ctx) => {
+    const holder = floatingAddressHolder(ctx.inv)
+    if (holder !== ctx.leader || ctx.redisMaster !== ctx.leader) {
+      throw new Error(`the arrangement did not hold: floating address on ${holder}, leader ${ctx.leader}, Redis master ${ctx.redisMaster}`)
+    }
+    return [powerLoss(ctx.inv, ctx.leader)]
+  },
+  unexpectedAlerts: FAILOVER_UNEXPECTED_ALERTS,
+  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: PRIMARY_FAILOVER_WRITE_STALL_S },
+})

@@ -1,0 +1,68 @@
+// The one client of Patroni's REST API (HTTPS, the cluster CA; the operators' certificate and the
+// REST password for the unsafe endpoints): the launcher, the status table, the drills, the backup
+// tools and the tests ask Patroni through here.
+import type { Host, Inventory } from './inventory.ts'
+import { hostByName, hostsWithRole, httpsUrl } from './inventory.ts'
+import { PATRONI_REST_USER } from './render/patroni-config.ts'
+import { readSecrets } from './secrets.ts'
+import { clusterJson, clusterRequest } from './tls/cluster-http.ts'
+
+export interface PatroniMember {
+  name: string
+  role: string
+  state: string
+  host: string
+  port: number
+  api_url?: string
+  timeline?: number
+  lag?: number | string
+}
+
+/** A member's own view (`GET /patroni`): role and state, answered with 503 (and a body) by a replica or a stopped node. */
+export interface PatroniSelf {
+  role?: string
+  state?: string
+  timeline?: number
+}
+
+const DEFAULT_TIMEOUT_MS = 1200
+
+/** `GET /cluster` of every member at once; the first view that names a leader (a member that just restarted may not know it yet), else any. */
+export async function patroniMembers(inv: Inventory, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PatroniMember[]> {
+  const views = await Promise.allSettled(
+    hostsWithRole(inv, 'postgres').map((h) => clusterJson<{ members: PatroniMember[] }>(inv, httpsUrl(h, 'patroni', '/cluster'), { timeoutMs })),
+  )
+  const members = views.flatMap((v) => (v.status === 'fulfilled' && Array.isArray(v.value.json.members) ? [v.value.json.members] : []))
+  return members.find((m) => m.some((x) => x.role === 'leader')) ?? members[0] ?? []
+}
+
+/** `GET /patroni` of one member; null when it does not answer. */
+export async function patroniSelf(inv: Inventory, host: Host, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PatroniSelf | null> {
+  try {
+    return (await clusterJson<PatroniSelf>(inv, httpsUrl(host, 'patroni', '/patroni'), { timeoutMs })).json
+  } catch {
+    return null
+  }
+}
+
+/** The leader that is running, as an inventory host; null without one. */
+export async function patroniLeaderHost(inv: Inventory, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Host | null> {
+  const leader = (await patroniMembers(inv, timeoutMs)).find((m) => m.role === 'leader' && m.state === 'running')
+  return leader ? hostByName(inv, leader.name) : null
+}
+
+/**
+ * A planned switchover to `candidate` (an unsafe endpoint: the REST password and the operators'
+ * certificate). Resolves when Patroni accepted it; the caller waits for the new leader.
+ */
+export async function patroniSwitchover(inv: Inventory, leader: string, candidate: string, timeoutMs = 30_000): Promise<void> {
+  const host = hostByName(inv, leader)
+  const auth = Buffer.from(`${PATRONI_REST_USER}:${readSecrets(inv).patroniRestPassword}`).toString('base64')
+  const answer = await clusterRequest(inv, httpsUrl(host, 'patroni', '/switchover'), {
+    method: 'POST',
+    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ leader, candidate }),
+    timeoutMs,
+  })
+  if (answer.status !== 200) throw new Error(`switchover ${leader} → ${candidate}: HTTP ${answer.status} ${answer.text.slice(0, 200)}`)
+}
