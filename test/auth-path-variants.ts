@@ -3,6 +3,7 @@
 // `http.request`, which puts the path on the wire as written: fetch() and app.inject() resolve `..`
 // before sending, and would hide the very case under test.
 import { request } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { Test } from 'tap'
 
 export interface PathVariant {
@@ -47,11 +48,12 @@ export interface RawResponse {
   json(): Record<string, unknown>
 }
 
-/** GET with the path exactly as given (no client-side normalisation). */
-export function rawGet(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+/** GET with the path exactly as given (no client-side normalisation); over TLS (the cluster's front) with `ca`. */
+export function rawGet(baseUrl: string, path: string, headers: Record<string, string> = {}, ca?: Buffer): Promise<RawResponse> {
   const base = new URL(baseUrl)
+  const send = base.protocol === 'https:' ? httpsRequest : request
   return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, method: 'GET', path, headers, agent: false }, (res) => {
+    const req = send({ host: base.hostname, port: base.port, method: 'GET', path, headers, agent: false, ...(ca ? { ca } : {}) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -84,17 +86,18 @@ export async function checkPathVariants(
   target: string,
   tokens: { refused: string; allowed: string },
   leak: RegExp,
+  ca?: Buffer,
 ): Promise<void> {
   const refused = { authorization: `Bearer ${tokens.refused}` }
   const allowed = { authorization: `Bearer ${tokens.allowed}` }
   for (const variant of pathVariants(target)) {
-    const anonymous = await rawGet(baseUrl, variant.path)
+    const anonymous = await rawGet(baseUrl, variant.path, {}, ca)
     t.equal(anonymous.status, expectedStatus(variant, 'anonymous'), `${variant.name} ${variant.path}: no token`)
     t.notMatch(anonymous.body, leak, 'the handler did not run')
-    const wrongRole = await rawGet(baseUrl, variant.path, refused)
+    const wrongRole = await rawGet(baseUrl, variant.path, refused, ca)
     t.equal(wrongRole.status, expectedStatus(variant, 'refused'), `${variant.name}: the wrong role`)
     t.notMatch(wrongRole.body, leak, 'the handler did not run')
-    const rightRole = await rawGet(baseUrl, variant.path, allowed)
+    const rightRole = await rawGet(baseUrl, variant.path, allowed, ca)
     t.equal(rightRole.status, expectedStatus(variant, 'allowed'), `${variant.name}: the right role`)
   }
 }

@@ -57,7 +57,7 @@ t.test('HTTPS at the front: clients verify the certificate, plain HTTP gets no a
   t.equal(ready.status, 200, `${endpoints(inv).httpBaseUrl} answers over TLS verified against the cluster CA`)
   const plain = await plainExchange(front, lb.ports.http, 'GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n')
   t.notMatch(plain, /^HTTP\/1\.[01] 200/, `plain HTTP to ${front}:${lb.ports.http} is not served (${JSON.stringify(plain.slice(0, 40))})`)
-  for (const port of [80, 8080]) {
+  for (const port of [80, 443, 8080].filter((p) => p !== lb.ports.http)) {
     t.equal(await plainExchange(front, port, 'GET / HTTP/1.0\r\n\r\n'), 'ECONNREFUSED', `nothing listens for HTTP on ${front}:${port}`)
   }
   await t.rejects(httpGet(`https://${front}:${lb.ports.http}/health/ready`, { tls: { ca: Buffer.from('') } }), 'a client that does not trust the CA refuses the certificate')

@@ -23,6 +23,9 @@ async function runChild(): Promise<void> {
     databaseUrl: process.env.TEST_DATABASE_URL as string,
     databaseSchema: process.env.CHILD_SCHEMA as string,
     jwtSecret: 'unused-by-this-child-but-32-bytes-or-more',
+    // A cold process's first TLS + scram connection on a loaded 2-core machine can take more than
+    // the 2 s default; this test is about resuming a batch, not about connect time.
+    connectTimeoutMs: 10_000,
   })
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 5000)
   await processBatch(db, process.env.CHILD_BATCH as string, {

@@ -101,6 +101,10 @@ export function hostSubjectAltNames(inv: Inventory, host: Host): string[] {
   // Without a floating address clients dial a load balancer's own address (loopback lab, sites).
   if (host.roles.includes('postgres')) ips.push(...hostsWithRole(inv, 'haproxy').map((h) => h.address))
   if (inv.lab) ips.push(inv.lab.frontDoor.address)
+  // A loopback lab's programs connect from 127.0.0.1 whatever address they serve on, and etcd checks
+  // a peer's source address against its certificate — failing that, it resolves the certificate's
+  // DNS names through the machine's resolver, a query that would leave the machine.
+  else ips.push('127.0.0.1')
   return [...new Set(ips)].map((ip) => `IP:${ip}`).concat(`DNS:${host.name}`)
 }
 

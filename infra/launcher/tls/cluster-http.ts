@@ -29,12 +29,16 @@ export class ClusterTimeoutError extends Error {
 
 const agents = new Map<string, https.Agent>()
 
-/** One keep-alive agent per inventory: the sampler asks every second, not every time a handshake. */
+/**
+ * One keep-alive agent per inventory: the sampler asks every second, not every time a handshake.
+ * No cap on sockets: the write probe is an open-loop client, and a capped agent would queue its
+ * requests during a failover and send them all at once afterwards (a burst the app rate-limits).
+ */
 function agentFor(inv: Inventory): https.Agent {
   let agent = agents.get(inv.file)
   if (!agent) {
     const tls = operatorTls(inv)
-    agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) })
+    agent = new https.Agent({ keepAlive: true, ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) })
     agents.set(inv.file, agent)
   }
   return agent
