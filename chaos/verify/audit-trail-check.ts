@@ -12,6 +12,7 @@ import { loadTrustedKeys } from '../../src/services/audit-checkpoint.ts'
 import { directoryStore } from '../../src/services/audit-checkpoint-store.ts'
 import { verifyAuditTrail, type Problem } from '../../src/services/audit-verify-service.ts'
 import type { AckRecord } from './journal.ts'
+import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface AuditTrailCheck {
   ok: boolean
@@ -44,6 +45,7 @@ async function primaryClient(inv: Inventory): Promise<pg.Client> {
     const client = new pg.Client({
       host: db.address, port: db.ports.postgres, database: inv.cluster.database, user: inv.cluster.databaseUser,
       password: secrets.dbPassword, connectionTimeoutMillis: 3000, application_name: 'drill-audit-check',
+      ssl: postgresSsl(inv),
     })
     client.on('error', () => undefined)
     try {
