@@ -1,72 +1,83 @@
 // What a drill is: a story written Given / When / Then (after Patroni's features/*.feature), the
-// faults it injects into the cluster as it finds it, and the criteria that decide pass or fail.
-// The runner (drill-runner.ts) owns the sequence; a drill only says what to break and what must hold.
+// faults it injects into the cluster as it finds it, and the budgets it is judged against. The
+// runner (drill-runner.ts) owns the sequence; the verdict (verify/drill-verdict.ts) judges every
+// drill on everything — 0 failed requests, 0 lost, 0 duplicated, no single-copy acknowledgement,
+// every acknowledged write journaled, reads that never stall, the alerts it declares and no other —
+// and a drill only says what to break and which budgets its story allows.
 import type { Inventory } from '../infra/launcher/inventory.ts'
+import { HAPROXY_TIMING } from '../infra/launcher/render/haproxy-config.ts'
 import type { Fault } from './faults/fault-primitives.ts'
 import type { RequestRecord } from './verify/journal.ts'
 import type { AlertExpectation, AlertMatcher } from './verify/alert-check.ts'
 
 export interface DrillCriteria {
-  /** Failed requests of any kind (clean refusals below excepted). */
-  maxFailedRequests: number
-  /** Acknowledged writes missing on the primary or on any caught-up replica afterwards. */
-  maxLostWrites: number
-  maxDuplicateWrites: number
-  /** Longest time no write was acknowledged while the fault was on; null: not judged. */
-  maxWriteUnavailableS: number | null
-  /** Longest time no read succeeded while the fault was on; null: not judged. */
-  maxReadUnavailableS: number | null
+  /** The drill's documented budget: the longest time after the fault with no acknowledged write. */
+  maxWriteStallS: number
+  /** The longest time with no successful read. Reads never stall while a replica lives. */
+  maxReadStallS: number
+  /** The slowest read's answer: one caught on a dead app node is asked of another after 3 s. */
+  maxReadLatencyS: number
+  /** The slowest write's answer: within the client's timeout, retries included. */
+  maxWriteLatencyS: number
   /** From the heal to full redundancy (leader, sync standby, replicas streaming, apps, Redis pair). */
   maxSecondsToRedundancy: number
+  /** Acknowledged writes of every kind the run must have: a drill that wrote nothing proves nothing. */
+  minAcksPerKind: number
+  /**
+   * Writes acknowledged while the primary had no standby streaming (one copy only): 0, unless the
+   * drill names the trade-off it accepts and why (docs/architecture.md).
+   */
+  singleCopyAcks: { max: number; why?: string }
   /** Failures accepted as a clean refusal: counted and reported apart from failed requests. */
   cleanRefusal?: { description: string; matches: (r: RequestRecord) => boolean }
-  /** Writes must be acknowledged again after the heal (a drill whose writes never resumed proves nothing). */
-  requireWritesAfterHeal: boolean
-  /** Whether two nodes may never be routed as primary at once (always true; here for the report). */
-  forbidTwoRoutedPrimaries: boolean
   /** The fault must not cause a failover: HAProxy keeps routing writes to the leader it had. */
   primaryMustStay: boolean
-  /**
-   * Whether the alerts check (expectedAlerts / unexpectedAlerts against Prometheus' ALERTS) decides
-   * the verdict; when false it is reported only. True only where it was seen to hold run after run.
-   */
-  alertsJudged: boolean
 }
 
-export const STRICT_CRITERIA: DrillCriteria = {
-  maxFailedRequests: 0,
-  maxLostWrites: 0,
-  maxDuplicateWrites: 0,
-  maxWriteUnavailableS: null,
-  maxReadUnavailableS: null,
-  maxSecondsToRedundancy: 180,
-  requireWritesAfterHeal: true,
-  forbidTwoRoutedPrimaries: true,
-  primaryMustStay: false,
-  alertsJudged: false,
+/** The same for every drill but the write budget (and what a drill's story states otherwise). */
+export function criteria(c: Pick<DrillCriteria, 'maxWriteStallS'> & Partial<DrillCriteria>): DrillCriteria {
+  return {
+    maxReadStallS: 2,
+    maxReadLatencyS: 5,
+    maxWriteLatencyS: HAPROXY_TIMING.clientTimeoutS,
+    maxSecondsToRedundancy: 180,
+    minAcksPerKind: 10,
+    singleCopyAcks: { max: 0 },
+    primaryMustStay: false,
+    ...c,
+  }
 }
 
 /**
  * A failover of the database primary: Patroni's lease (ttl 20 s) runs out before a replica may
- * promote, measured here at 19.7–22.4 s; issue 3 aims at 22 s, plus HAProxy's check (2 × 1 s) and
- * the app's retry back-off (≤ 1 s) before the first write is acknowledged again.
+ * promote (measured here at 19.7–22.4 s), then HAProxy's check (2 × 1 s), the surviving replica's
+ * attach to the new primary (strict synchronous replication: no commit before it), and the app's
+ * retry back-off (≤ 1 s). Within the app's write hold, so no write fails.
  */
-export const PRIMARY_FAILOVER_WRITE_STALL_S = 25
+export const PRIMARY_FAILOVER_WRITE_STALL_S = HAPROXY_TIMING.appWriteDeadlineS
+
+/** A fault the app tier or the database's redundancy absorbs: other sessions' writes go on. */
+export const NO_STALL_S = 5
 
 /**
  * Alerts a primary failover must not raise (docs/monitoring.md, "Alerts expected in the drills"):
- * the failover completes in ~22 s, within NoPostgresPrimary's for: 30s; Patroni 4 demotes a resumed
- * leader within a loop; the other replica becomes synchronous at once; writes wait, none fail.
+ * the failover completes within NoPostgresPrimary's for: 30s; Patroni 4 demotes a resumed leader
+ * within a loop; writes wait, none fail.
  */
 export const FAILOVER_UNEXPECTED_ALERTS: AlertMatcher[] = [
   { alert: 'NoPostgresPrimary' },
   { alert: 'PostgresMultiplePrimaries' },
-  { alert: 'SynchronousStandbyMissing' },
   { alert: 'AvailabilityErrorBudgetBurn' },
 ]
 
+/**
+ * Alerts a failover may raise without being wrong: a few requests held for the whole failover lift
+ * the 5-minute p99 over its threshold (LatencyP99High) until they leave the window.
+ */
+export const FAILOVER_ALLOWED_ALERTS: AlertMatcher[] = [{ alert: 'LatencyP99High' }]
+
 /** The app holds a write this long (WRITE_DEADLINE_MS) before answering 503: any longer stall fails writes. */
-export const WRITE_RIDE_THROUGH_S = 35
+export const WRITE_RIDE_THROUGH_S = HAPROXY_TIMING.appWriteDeadlineS
 
 export interface DrillContext {
   inv: Inventory
@@ -83,6 +94,16 @@ export interface DrillContext {
   log: (message: string) => void
 }
 
+/** A step after the first fault: more faults, injected once `after` says so (e.g. a failover completed). */
+export interface FollowUp {
+  /** Shown in the story and the report. */
+  description: string
+  /** Resolves when the follow-up is due; the runner gives up on it after `timeoutS`. */
+  due(ctx: DrillContext, since: number): Promise<boolean>
+  timeoutS: number
+  faults(ctx: DrillContext): Promise<Fault[]> | Fault[]
+}
+
 export interface Drill {
   name: string
   title: string
@@ -91,7 +112,10 @@ export interface Drill {
   given: string[]
   when: string[]
   then: string[]
-  /** How long the fault stays on before the heal; `--hold` overrides it. */
+  /**
+   * How long the fault stays on before the heal: 60 s, or longer where an expected alert's `for:`
+   * needs it (minHoldS). `--hold` overrides it for short runs (CI), which the summary marks as such.
+   */
   holdSeconds: number
   /** Officer sessions per second during the drill (k6 `drill` profile; 3–4 requests each). */
   rate?: number
@@ -107,13 +131,17 @@ export interface Drill {
   arrange?(inv: Inventory, log: (line: string) => void): Promise<string[]>
   /** The faults to inject, chosen against the cluster as it is now (e.g. the current leader). */
   faults(ctx: DrillContext): Fault[]
+  /** A second fault while the first is on (the second-failure drill). */
+  followUp?: FollowUp
   /**
    * Alerts this fault must raise in Prometheus (infra/prometheus/rules) and that must clear after
    * recovery, chosen against the cluster as it is now (labels such as the leader's host).
    * docs/monitoring.md, "Alerts expected in the drills".
    */
   expectedAlerts?: (ctx: DrillContext) => AlertExpectation[]
-  /** Alerts that must not fire during this drill. */
+  /** Alerts that may fire as a consequence of the fault (each with its reason); any other firing alert fails the drill. */
+  allowedAlerts?: AlertMatcher[]
+  /** Alerts named as must-not-fire (any alert not expected or allowed must not fire either; these are listed in the story). */
   unexpectedAlerts?: AlertMatcher[]
   criteria: DrillCriteria
 }

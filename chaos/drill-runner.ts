@@ -1,4 +1,6 @@
 // npm run drill -- <name> [--hold S] [--rate N] [--warmup S] [--after S] [--no-docs]
+// npm run drill -- --all [--no-docs]    the whole catalogue at full holds
+// npm run drill -- --page              regenerate docs/chaos.md from docs/chaos/runs/*.json
 // npm run drill -- --list
 // npm run drill -- --heal          undo whatever a killed runner left behind, then start what is missing
 //
@@ -14,6 +16,7 @@ import { clusterStatus } from '../infra/launcher/cluster-status.ts'
 import { endpoints, startHost } from '../infra/launcher/cluster-api.ts'
 import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inventory.ts'
 import { enterOpsNamespace } from '../infra/launcher/lab/run-in-lab.ts'
+import { HAPROXY_TIMING } from '../infra/launcher/render/haproxy-config.ts'
 import type { Inventory } from '../infra/launcher/inventory.ts'
 import type { Drill, DrillContext } from './drill-definition.ts'
 import { DRILLS, findDrill } from './drills/drill-catalogue.ts'
@@ -27,13 +30,16 @@ import { makeOfficers } from './load/officer-tokens.ts'
 import { checkAcknowledgedWrites } from './verify/acknowledged-writes.ts'
 import { checkAuditTrail, type AuditTrailCheck } from './verify/audit-trail-check.ts'
 import type { WriteCheck } from './verify/acknowledged-writes.ts'
+import { WRITE_KINDS } from './verify/acknowledged-writes.ts'
 import { drillMetrics, timeline } from './verify/drill-metrics.ts'
 import { readJournal } from './verify/journal.ts'
 import { judge, routingFacts, sampleEvents } from './verify/drill-verdict.ts'
 import { SyncStandbyWatch, acksWithoutSyncStandby } from './cluster/sync-standby-watch.ts'
 import type { DrillEvent, DrillReport } from './report/drill-report.ts'
 import { bandsOf, chartFor, writeReport } from './report/drill-report.ts'
-import { updateDocs } from './report/docs-figures.ts'
+import { writeChaosPage } from './report/chaos-page.ts'
+import { recordRun } from './report/run-record.ts'
+import { readSummaries, summarize, writeSummary } from './report/run-summary.ts'
 import type { AlertHistory } from './report/prometheus-alerts.ts'
 import { activeAlerts, alertLabel, fetchAlertHistory } from './report/prometheus-alerts.ts'
 import type { AlertMatcher } from './verify/alert-check.ts'
@@ -73,6 +79,8 @@ function k6DroppedIterations(summaryFile: string): number | null {
 function usage(): string {
   return [
     'usage: npm run drill -- <name> [--hold SECONDS] [--rate N] [--warmup SECONDS] [--after SECONDS] [--no-docs]',
+    '       npm run drill -- --all [--no-docs]     every drill at its full hold, one after another',
+    '       npm run drill -- --page                docs/chaos.md from the recorded runs (docs/chaos/runs/)',
     '       npm run drill -- --list',
     '       npm run drill -- --heal',
   ].join('\n')
@@ -124,6 +132,31 @@ async function holdFor(seconds: number, tail: JournalTail, sampler: ClusterSampl
     p.say(liveLine(tail, sampler, faultAt))
     if (k6Done.done) throw new DrillAbort('k6 exited early: see its k6.log in the run folder')
   }
+}
+
+/** Polls the follow-up's `due` once a second (printing the live line every 5 s) until it is due or the time is up. */
+async function waitForFollowUp(
+  f: NonNullable<Drill['followUp']>,
+  ctx: DrillContext,
+  faultAt: number,
+  timeoutS: number,
+  tail: JournalTail,
+  sampler: ClusterSampler,
+  p: Progress,
+  k6Done: { done: boolean },
+): Promise<boolean> {
+  const end = faultAt + timeoutS * 1000
+  let lastLine = Date.now()
+  while (Date.now() < end) {
+    if (k6Done.done) throw new DrillAbort('k6 exited early: see its k6.log in the run folder')
+    if (await f.due(ctx, faultAt).catch(() => false)) return true
+    if (Date.now() - lastLine >= 5000) {
+      lastLine = Date.now()
+      p.say(`${liveLine(tail, sampler, faultAt)} (waiting: ${f.description})`)
+    }
+    await sleep(1000)
+  }
+  return false
 }
 
 /**
@@ -200,6 +233,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   let run: K6Run | null = null
   const k6Done = { done: false }
   let faultAt = 0
+  const followUpFaults: Fault[] = []
   let healAt = 0
   let redundantAt: number | null = null
   let redundancyProblems: string[] = []
@@ -245,7 +279,17 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   process.on('SIGTERM', onSignal)
 
   try {
-    run = startK6({ k6: k6.path, runDir, officers, profile: 'drill', rate: opts.rate, durationSeconds: duration, baseUrl: endpoints(inv).httpBaseUrl, caFile: endpoints(inv).caFile })
+    run = startK6({
+      k6: k6.path,
+      runDir,
+      officers,
+      profile: 'drill',
+      rate: opts.rate,
+      durationSeconds: duration,
+      baseUrl: endpoints(inv).httpBaseUrl,
+      caFile: endpoints(inv).caFile,
+      requestTimeoutS: HAPROXY_TIMING.clientTimeoutS,
+    })
     void run.exited.then((code) => {
       k6Done.done = true
       p.say(`k6 exited with ${code}`)
@@ -267,7 +311,19 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     for (const f of faults) if (f.needsRestart) for (const t of f.targets) toRestart.add(t)
     for (const f of faults) await f.inject()
     event(`FAULT: ${faults.map((f) => f.description).join(' + ')}`)
-    await holdFor(opts.hold, tail, sampler, faultAt, p, k6Done)
+    if (drill.followUp) {
+      const f = drill.followUp
+      const due = await waitForFollowUp(f, ctx, faultAt, Math.min(f.timeoutS, opts.hold), tail, sampler, p, k6Done)
+      if (!due) throw new DrillAbort(`the follow-up never became due within ${Math.min(f.timeoutS, opts.hold)} s: ${f.description}`)
+      const more = await f.faults(ctx)
+      for (const m of more) active.push(m)
+      for (const m of more) await m.prepare?.()
+      for (const m of more) if (m.needsRestart) for (const t of m.targets) toRestart.add(t)
+      for (const m of more) await m.inject()
+      followUpFaults.push(...more)
+      event(`SECOND FAULT (${f.description}): ${more.map((m) => m.description).join(' + ')}`)
+    }
+    await holdFor((faultAt + opts.hold * 1000 - Date.now()) / 1000, tail, sampler, faultAt, p, k6Done)
 
     healAt = Date.now()
     await healAll()
@@ -335,12 +391,13 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   }
 
   const alertHistory = await collectAlerts(inv, startedAt.getTime() - 60_000, redundantAt ?? Date.now(), faultAt, expectedAlerts, p)
-  const alertCheck = checkAlerts(alertHistory, expectedAlerts, unexpectedAlerts, faultAt, opts.hold)
+  const alertCheck = checkAlerts(alertHistory, expectedAlerts, unexpectedAlerts, faultAt, opts.hold, drill.allowedAlerts ?? [])
   if (!alertHistory.available) p.say(`alerts: ${alertHistory.error}`)
   for (const a of alertHistory.activations) p.say(`  alert ${alertLabel(a.alert, a.labels)}: ${a.activeAtWindowStart ? 'on before the drill, ' : ''}${describeActivation(a, faultAt)}`)
 
   const windowEnd = redundantAt ?? Math.max(healAt, ...journal.requests.map((r) => r.end))
-  const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches)
+  const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches, journal.acks)
+  const singleCopyAcks = acksWithoutSyncStandby(syncWatch.samples, journal.acks.map((a) => a.at))
   const routing = routingFacts(sampler.samples, steady.leader, faultAt, windowEnd)
   const allEvents = [...events, ...sampleEvents(sampler.samples, faultAt)]
     .map((e) => ({ ...e, s: Math.round((e.at - faultAt) / 100) / 10 }))
@@ -351,13 +408,24 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
     problems: redundancyProblems,
   }
   const droppedIterations = k6DroppedIterations(run!.summaryFile)
-  const verdict = judge({ criteria: drill.criteria, metrics, writeCheck, redundancy, routing, journalUnreadable: journal.unreadable, droppedIterations, alerts: alertCheck })
+  p.say('recording the commit, the settings in effect and the versions')
+  const record = await recordRun(inv, redundancy.ok ? (sampler.latest()?.leader ?? steady.leader) : steady.leader, k6.version)
+  const verdict = judge({
+    criteria: drill.criteria,
+    metrics,
+    writeCheck,
+    redundancy,
+    routing,
+    singleCopyAcks,
+    journalUnreadable: journal.unreadable,
+    droppedIterations,
+    alerts: alertCheck,
+    writeKinds: WRITE_KINDS,
+  })
   verdict.checks.push({
     name: 'audit trail verifies, every acknowledged change sealed in it',
     pass: auditCheck?.ok === true,
-    value: auditCheck
-      ? `${auditCheck.problems.length} problems, ${auditCheck.unsealed} unsealed, ${auditCheck.notInTrail.length} missing`
-      : 'not checked',
+    value: auditCheck ? `${auditCheck.problems.length} problems, ${auditCheck.unsealed} unsealed, ${auditCheck.notInTrail.length} missing` : 'not checked',
     limit: '0, 0, 0',
   })
   verdict.pass &&= auditCheck?.ok === true
@@ -380,7 +448,7 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
       commandLine: `npm run drill -- ${process.argv.slice(2).join(' ')}`,
     },
     steadyState: steady,
-    faults: faults.map((f) => f.description),
+    faults: [...faults, ...followUpFaults].map((f) => f.description),
     events: allEvents,
     metrics,
     writeCheck,
@@ -389,16 +457,21 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
       twoRoutedPrimariesSamples: routing.twoRoutedPrimariesSamples,
       twoSelfPrimariesSamples: routing.twoSelfPrimariesSamples,
       primaryChanges: routing.primaryChanges,
-      acksWithoutSyncStandby: acksWithoutSyncStandby(syncWatch.samples, journal.acks.map((a) => a.at)),
+      acksWithoutSyncStandby: singleCopyAcks,
     },
     verdict,
     alerts: { history: alertHistory, check: alertCheck, expected: expectedAlerts, unexpected: unexpectedAlerts },
     timeline: timeline(journal.requests, loadStartedAt),
     samples: bandsOf(sampler.samples, loadStartedAt).compact,
+    record,
   }
   const svg = chartFor(report, sampler.samples)
   const written = writeReport(REPORTS, report, svg)
-  if (opts.docs && updateDocs(report, svg)) p.say(`docs/chaos.md and docs/chaos/${drill.name}.svg updated`)
+  if (opts.docs) {
+    const file = writeSummary(summarize(report, drill, record), svg)
+    writeChaosPage(DRILLS)
+    p.say(`recorded: ${file.replace(REPO_ROOT + '/', '')}; docs/chaos.md regenerated`)
+  }
 
   p.say('')
   p.say(`VERDICT ${drill.name}: ${verdict.pass ? 'PASS' : 'FAIL'}`)
@@ -410,6 +483,38 @@ async function runDrill(drill: Drill, opts: { hold: number; rate: number; warmup
   p.say(`report: ${written.html}`)
   p.say(`index:  ${join(REPORTS, 'index.html')}`)
   return verdict.pass ? 0 : 1
+}
+
+/** How long `--all` waits for the cluster to be whole again before the next drill. */
+const ALL_REDUNDANCY_WAIT_MS = 300_000
+
+/**
+ * The whole catalogue, each drill at its full hold, one after another: a drill whose cluster is not
+ * whole again in time is reported as not run (never skipped silently). Exit 0 only when every one passed.
+ */
+async function runAll(opts: { rate?: number; warmup: number; after: number; docs: boolean }, p: Progress): Promise<number> {
+  const inv = loadInventory()
+  const outcomes: Array<{ drill: string; hold: number; outcome: 'PASS' | 'FAIL' | 'NOT RUN'; note: string }> = []
+  for (const drill of DRILLS) {
+    p.logFile = null
+    p.say(`=== ${drill.name} (hold ${drill.holdSeconds} s): waiting for full redundancy first`)
+    const ready = await waitForRedundancy(inv, ALL_REDUNDANCY_WAIT_MS, (problems, waited) => p.say(`  waiting (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`))
+    if (!ready.ok) {
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: `no full redundancy: ${ready.last.problems.join('; ')}` })
+      continue
+    }
+    try {
+      const code = await runDrill(drill, { hold: drill.holdSeconds, rate: opts.rate ?? drill.rate ?? 4, warmup: opts.warmup, after: opts.after, docs: opts.docs }, p)
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: code === 0 ? 'PASS' : 'FAIL', note: '' })
+    } catch (err) {
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: (err as Error).message })
+    }
+  }
+  p.say('')
+  p.say('=== the catalogue at full holds')
+  for (const o of outcomes) p.say(`  ${o.outcome.padEnd(7)} ${o.drill.padEnd(28)} hold ${String(o.hold).padStart(3)} s${o.note ? `  ${o.note}` : ''}`)
+  if (outcomes.some((o) => o.outcome === 'NOT RUN')) return 2
+  return outcomes.every((o) => o.outcome === 'PASS') ? 0 : 1
 }
 
 async function main(): Promise<number> {
@@ -426,6 +531,8 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '20' },
       after: { type: 'string', default: '90' },
       'no-docs': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      page: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -438,11 +545,32 @@ async function main(): Promise<number> {
     listDrills()
     return 0
   }
+  if (values.page) {
+    writeChaosPage(DRILLS)
+    p.say(`docs/chaos.md regenerated from ${readSummaries().length} recorded run(s) in docs/chaos/runs/`)
+    return 0
+  }
   if (values.heal) {
     const inv = loadInventory()
     healLeftovers(inv, (l) => p.say(l))
     p.say('starting whatever is missing: cluster.sh up')
     return launcherUp((l) => p.say(`  up: ${l}`))
+  }
+  const num = (v: string | undefined, fallback: number, what: string) => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new DrillAbort(`--${what} ${v}: expected a number of seconds`)
+    return n
+  }
+  if (values.all) {
+    if (values.hold !== undefined) {
+      console.error('--all runs every drill at its full hold: --hold is not allowed with it')
+      return 2
+    }
+    return runAll(
+      { rate: values.rate === undefined ? undefined : num(values.rate, 4, 'rate'), warmup: num(values.warmup, 20, 'warmup'), after: num(values.after, 90, 'after'), docs: !values['no-docs'] },
+      p,
+    )
   }
   const name = positionals[0]
   if (!name) {
@@ -453,12 +581,6 @@ async function main(): Promise<number> {
   if (!drill) {
     console.error(`no drill "${name}"; --list shows them`)
     return 2
-  }
-  const num = (v: string | undefined, fallback: number, what: string) => {
-    if (v === undefined) return fallback
-    const n = Number(v)
-    if (!Number.isFinite(n) || n < 0) throw new DrillAbort(`--${what} ${v}: expected a number of seconds`)
-    return n
   }
   try {
     return await runDrill(

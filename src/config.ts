@@ -7,6 +7,8 @@ import { MIN_HS256_SECRET_BYTES } from './services/jwt-service.ts'
 
 export interface Config {
   nodeName: string
+  /** The code this process runs (commit, and a hash of uncommitted changes), set by the launcher: /health/live reports it. */
+  build: string
   host: string
   port: number
   logLevel: string
@@ -201,6 +203,7 @@ function hostPorts(env: Env, name: string): Array<{ host: string; port: number }
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const config: Config = {
     nodeName: str(env, 'NODE_NAME', 'app'),
+    build: str(env, 'APP_BUILD', 'unknown'),
     host: str(env, 'HOST', '127.0.0.1'),
     port: int(env, 'PORT', 3000, 0, 65535),
     logLevel: str(env, 'LOG_LEVEL', 'info'),

@@ -9,6 +9,7 @@
 import { rmSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { rebuildCluster } from '../../infra/backup/cluster-rebuild.ts'
+import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
 import { flushArchive, leaderHost, patroniMembers, repositoryInfo, takeBackup } from '../../infra/backup/repository.ts'
 import type { BackupRun } from '../../infra/backup/repository.ts'
 import { latest } from '../../infra/backup/restore-target.ts'
@@ -67,7 +68,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
   // Given
   const members = await patroniMembers(inv)
   const leader = await leaderHost(inv)
-  if (!leader || !members.some((m) => m.role === 'sync_standby' && m.state === 'streaming')) {
+  if (!leader || !members.some(acknowledgesCommits)) {
     throw new Error(`the cluster is not healthy (members: ${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'none'})`)
   }
   let backup: BackupRun | null = null

@@ -4,6 +4,7 @@
 // sample. The samples draw the report's "who is primary" band and catch two routed primaries.
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
 import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
 import { activeLoadBalancer } from '../../infra/launcher/lab/lab-network.ts'
 import { patroniMembers, patroniSelf } from '../../infra/launcher/patroni-client.ts'
@@ -73,7 +74,7 @@ export async function takeSample(inv: Inventory): Promise<ClusterSample> {
     at: Date.now(),
     selfPrimaries,
     leader: members.find((m) => m.role === 'leader')?.name ?? null,
-    syncStandbys: members.filter((m) => m.role === 'sync_standby' && m.state === 'streaming').map((m) => m.name),
+    syncStandbys: members.filter(acknowledgesCommits).map((m) => m.name),
     streaming: members.filter((m) => m.state === 'streaming').map((m) => m.name),
     routedPrimaries: lb?.be_pg_primary ?? [],
     routedReplicas: lb?.be_pg_replica ?? [],

@@ -36,7 +36,9 @@ export async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> 
       problems.push(`${d.name} is on timeline ${m.timeline}, the leader on ${leaderMember.timeline}`)
     }
   }
-  if (status.postgres.syncStandbys.length !== 1) problems.push(`${status.postgres.syncStandbys.length} streaming synchronous standbys (want 1)`)
+  // Every commit needs a standby's acknowledgement (strict synchronous replication): without one
+  // streaming, the cluster could take no write at all.
+  if (status.postgres.syncStandbys.length === 0) problems.push('no streaming standby acknowledges commits (synchronous or quorum)')
   const lb = await haproxyUpServers(inv)
   if (!lb) problems.push('HAProxy stats do not answer')
   else {

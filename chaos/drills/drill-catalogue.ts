@@ -4,11 +4,13 @@ import type { Drill } from '../drill-definition.ts'
 import incident from './incident-2019-01-25.ts'
 import appNodeCrash from './app-node-crash.ts'
 import appNodeFreeze from './app-node-freeze.ts'
-import primaryFreeze from './primary-freeze-60s.ts'
+import primaryFreeze from './primary-freeze.ts'
 import replicaLoss from './replica-loss.ts'
 import etcdMemberLoss from './etcd-member-loss.ts'
 import etcdQuorumLoss from './etcd-quorum-loss.ts'
 import redisMasterPowerLoss from './redis-master-power-loss.ts'
+import secondFailure from './second-failure.ts'
+import rollingDeploy from './rolling-deploy.ts'
 import redisAllDown from './redis-all-down.ts'
 import primaryReplicaPartition from './primary-replica-partition.ts'
 import loadBalancerLoss from './load-balancer-loss.ts'
@@ -17,6 +19,7 @@ import wholeHostLoss from './whole-host-loss.ts'
 export const DRILLS: readonly Drill[] = [
   incident,
   primaryFreeze,
+  secondFailure,
   appNodeCrash,
   appNodeFreeze,
   replicaLoss,
@@ -27,6 +30,7 @@ export const DRILLS: readonly Drill[] = [
   primaryReplicaPartition,
   loadBalancerLoss,
   wholeHostLoss,
+  rollingDeploy,
 ]
 
 export function findDrill(name: string): Drill | undefined {

@@ -1,4 +1,4 @@
-import { STRICT_CRITERIA, defineDrill } from '../drill-definition.ts'
+import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
 
 export default defineDrill({
@@ -8,13 +8,15 @@ export default defineDrill({
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
   when: ['the Redis master’s host loses power (blackholed, then SIGKILL)', 'it stays off for the hold time, then comes back as a replica'],
   then: [
-    'no request fails; reads and writes never stop for more than 5 s',
+    `no request fails; writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'Sentinel promotes the replica; the old master rejoins as its replica',
     'every acknowledged write is in the database; full redundancy within 180 s',
+    'Prometheus sees the old master gone behind its exporter (MonitoredComponentDown) and clears it',
   ],
-  holdSeconds: 45,
+  // MonitoredComponentDown's for: 1m fires from a hold of ~75 s.
+  holdSeconds: 80,
   expectedAlerts: (ctx) => [{ alert: 'MonitoredComponentDown', labels: { monitors: ctx.redisMaster, reason: 'backend_down' }, minHoldS: 75, why: 'its exporter cannot reach the old master (for: 1m)' }],
   unexpectedAlerts: [{ alert: 'NoRedisMaster' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   faults: (ctx) => [powerLoss(ctx.inv, ctx.redisMaster)],
-  criteria: { ...STRICT_CRITERIA, maxWriteUnavailableS: 5, maxReadUnavailableS: 5, primaryMustStay: true },
+  criteria: criteria({ maxWriteStallS: NO_STALL_S, primaryMustStay: true }),
 })

@@ -40,6 +40,8 @@ export interface K6Options {
   baseUrl: string
   /** The CA k6 trusts (the cluster's): Go reads SSL_CERT_FILE instead of the system's roots. */
   caFile: string
+  /** The officers' client timeout: a request unanswered by then counts as failed (default: officer-api.js's 30 s). */
+  requestTimeoutS?: number
 }
 
 export function startK6(opts: K6Options): K6Run {
@@ -69,6 +71,7 @@ export function startK6(opts: K6Options): K6Run {
         DURATION: `${opts.durationSeconds}s`,
         OFFICERS_FILE: officersFile,
         BASE_URL: opts.baseUrl,
+        ...(opts.requestTimeoutS ? { REQUEST_TIMEOUT: `${opts.requestTimeoutS}s` } : {}),
         RUN_ID: opts.officers.runId,
         K6_NO_USAGE_REPORT: 'true',
         SSL_CERT_FILE: opts.caFile,

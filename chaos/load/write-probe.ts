@@ -5,6 +5,7 @@
 // same checker (verify/acknowledged-writes.ts) and metrics apply.
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
+import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
 import type { AckRecord, RequestRecord } from '../verify/journal.ts'
 import type { Officer, OfficerSet } from './officer-tokens.ts'
 
@@ -14,7 +15,7 @@ export interface ProbeOptions {
   baseUrl: string
   officers: OfficerSet
   intervalMs?: number
-  /** Above HAProxy's server timeout, like the k6 workload. */
+  /** The client's timeout, like the k6 workload's (30 s). */
   timeoutMs?: number
 }
 
@@ -29,7 +30,7 @@ export class WriteProbe {
   private readonly opts: Required<ProbeOptions>
 
   constructor(opts: ProbeOptions) {
-    this.opts = { intervalMs: 100, timeoutMs: 60_000, ...opts }
+    this.opts = { intervalMs: 100, timeoutMs: HAPROXY_TIMING.clientTimeoutS * 1000, ...opts }
     this.officer = opts.officers.departure[0]!
   }
 

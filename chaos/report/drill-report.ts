@@ -1,6 +1,7 @@
 // A drill's report: report.json (everything, for tools), report.html (one self-contained page: the
 // story, the verdict, the figures and the chart), chart.svg; reports/index.html lists every run.
-// reports/ is gitignored; the latest figures of each drill go to docs/chaos.md (docs-figures.ts).
+// reports/ is gitignored; a summary of each run goes to docs/chaos/runs/ (run-summary.ts), from
+// which docs/chaos.md is generated (chaos-page.ts).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DrillMetrics, TimelinePoint } from '../verify/drill-metrics.ts'
@@ -11,6 +12,7 @@ import { renderTimelineSvg } from './timeline-chart.ts'
 import type { AlertHistory } from './prometheus-alerts.ts'
 import { alertLabel } from './prometheus-alerts.ts'
 import type { AlertCheck, AlertExpectation, AlertMatcher } from '../verify/alert-check.ts'
+import type { RunRecord } from './run-record.ts'
 
 export interface VerdictCheck {
   name: string
@@ -62,6 +64,8 @@ export interface DrillReport {
   alerts?: { history: AlertHistory; check: AlertCheck; expected: AlertExpectation[]; unexpected: AlertMatcher[] }
   timeline: TimelinePoint[]
   samples: Array<{ t: number; routed: string | null; leader: string | null; redis: string | null; apps: number }>
+  /** What the run tested: commit, settings in effect, versions (run-record.ts). */
+  record?: RunRecord
 }
 
 const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

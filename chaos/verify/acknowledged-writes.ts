@@ -4,9 +4,11 @@
 // replayed up to the primary's current WAL position — including an old primary that rejoined.
 //
 // A write is found when both its idempotency record (caller, key) and its entity are there; an
-// update also needs the entity at (or beyond) the version the client was given. A duplicate is one
-// acknowledged create that produced two entities (found by the unique marker the workload puts in
-// the record, see loadtests/officer-workload.js).
+// update also needs the entity at (or beyond) the version the client was given. A duplicate is a
+// write that took effect more often than it was acknowledged: more audit events for an entity and
+// action than acknowledged writes of it (every write kind appends exactly one), or one acknowledged
+// create that produced two entities (found by the unique marker the workload puts in the record,
+// see loadtests/officer-workload.js).
 import pg from 'pg'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
@@ -60,6 +62,19 @@ const ENTITY_SQL: Record<string, string> = {
   'declaration.create': 'SELECT 1 FROM paper_declarations e WHERE e.id = t.id',
   'declaration.update': 'SELECT 1 FROM paper_declarations e WHERE e.id = t.id AND e.version >= t.v',
 }
+
+/** The audit event each kind appends (entity type and action in audit_log): the duplicate check counts them. */
+const AUDIT_EVENT: Record<string, { entityType: string; action: string }> = {
+  'handover.create': { entityType: 'handover', action: 'create' },
+  'handover.receive': { entityType: 'handover', action: 'receive' },
+  'gate.register': { entityType: 'gate_declaration', action: 'register' },
+  'gate.confirm': { entityType: 'gate_confirmation', action: 'confirm_container' },
+  'declaration.create': { entityType: 'paper_declaration', action: 'create' },
+  'declaration.update': { entityType: 'paper_declaration', action: 'update' },
+}
+
+/** Every write kind the checker knows: the drills require acknowledged writes of each. */
+export const WRITE_KINDS: readonly string[] = Object.keys(ENTITY_SQL)
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -118,14 +133,40 @@ export async function missingOn(client: pg.Client, acks: AckRecord[]): Promise<M
 }
 
 export async function duplicatesOn(client: pg.Client, acks: AckRecord[]): Promise<Duplicate[]> {
+  const duplicates: Duplicate[] = []
   const creates = acks.filter((a) => a.kind === 'handover.create' && typeof a.expect.route === 'string')
-  if (creates.length === 0) return []
-  const res = await client.query<{ route: string; n: string }>(
-    'SELECT route, count(*) AS n FROM handovers WHERE route = ANY($1::text[]) GROUP BY route HAVING count(*) > 1',
-    [creates.map((a) => a.expect.route as string)],
+  if (creates.length > 0) {
+    const res = await client.query<{ route: string; n: string }>(
+      'SELECT route, count(*) AS n FROM handovers WHERE route = ANY($1::text[]) GROUP BY route HAVING count(*) > 1',
+      [creates.map((a) => a.expect.route as string)],
+    )
+    const byRoute = new Map(creates.map((a) => [a.expect.route as string, a]))
+    duplicates.push(...res.rows.map((r) => ({ kind: 'handover.create', key: byRoute.get(r.route)?.key ?? r.route, entities: Number(r.n) })))
+  }
+  // Acknowledged writes per (entity type, entity, action) against the audit events of the same.
+  const wanted = new Map<string, { kind: string; entityType: string; id: string; action: string; acks: AckRecord[] }>()
+  for (const a of acks) {
+    const event = AUDIT_EVENT[a.kind]
+    if (!event) throw new Error(`no audit event for write kind "${a.kind}": add it to AUDIT_EVENT`)
+    const k = `${event.entityType}\u0000${a.id}\u0000${event.action}`
+    const entry = wanted.get(k) ?? { kind: a.kind, entityType: event.entityType, id: a.id, action: event.action, acks: [] }
+    entry.acks.push(a)
+    wanted.set(k, entry)
+  }
+  if (wanted.size === 0) return duplicates
+  const list = [...wanted.values()]
+  const res = await client.query<{ i: number; n: string }>(
+    `SELECT t.i, count(l.*) AS n
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(entity_type, entity_id, action, i)
+       JOIN audit_log l ON l.entity_type = t.entity_type AND l.entity_id = t.entity_id AND l.action = t.action
+      GROUP BY t.i`,
+    [list.map((w) => w.entityType), list.map((w) => w.id), list.map((w) => w.action)],
   )
-  const byRoute = new Map(creates.map((a) => [a.expect.route as string, a]))
-  return res.rows.map((r) => ({ kind: 'handover.create', key: byRoute.get(r.route)?.key ?? r.route, entities: Number(r.n) }))
+  for (const row of res.rows) {
+    const w = list[Number(row.i) - 1]!
+    if (Number(row.n) > w.acks.length) duplicates.push({ kind: w.kind, key: w.acks[0]!.key, entities: Number(row.n) })
+  }
+  return duplicates
 }
 
 export interface CheckOptions {

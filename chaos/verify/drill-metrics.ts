@@ -40,6 +40,22 @@ export interface DrillMetrics {
   readUnavailableS: number | null
   acknowledgedWritesDuringFault: number
   acknowledgedWritesAfterHeal: number
+  /** The slowest answer of the whole run, seconds (a failed request counts with the time it took). */
+  slowestReadS: number | null
+  slowestWriteS: number | null
+  /** Per write kind: 2xx answers in the journal, and the ack lines written for them. */
+  writesByKind: Record<string, { ok: number; acks: number }>
+}
+
+/**
+ * 2xx writes and ack lines per kind. The workload writes an ack line for every 2xx that carries an
+ * id: fewer acks than 2xx answers means writes a client was told are done that no check will look for.
+ */
+export function writesByKind(requests: RequestRecord[], acks: Array<{ kind: string }>): Record<string, { ok: number; acks: number }> {
+  const byKind: Record<string, { ok: number; acks: number }> = {}
+  for (const r of requests) if (r.op === 'write' && succeeded(r)) (byKind[r.kind] ??= { ok: 0, acks: 0 }).ok++
+  for (const a of acks) (byKind[a.kind] ??= { ok: 0, acks: 0 }).acks++
+  return byKind
 }
 
 export interface TimelinePoint {
@@ -90,14 +106,18 @@ function group(records: RequestRecord[], faultAt: number): FailureGroup[] {
   return [...groups.values()].sort((a, b) => a.firstS - b.firstS)
 }
 
-/** Longest gap between successive successes inside [from, to], counting from `from`. */
-function longestGap(ends: number[], from: number, to: number): { gap: number; fromAt: number; toAt: number } | null {
+/**
+ * Longest gap without a success inside [from, to]: from `from` to the first success, between
+ * successive ones, and from the last one to `to` (successes that stop for good are a stall too).
+ */
+export function longestGap(ends: number[], from: number, to: number): { gap: number; fromAt: number; toAt: number } | null {
+  if (to <= from) return null
   const inside = ends.filter((t) => t >= from && t <= to).sort((a, b) => a - b)
-  if (inside.length === 0) return to > from ? { gap: to - from, fromAt: from, toAt: to } : null
-  let best = { gap: inside[0]! - from, fromAt: from, toAt: inside[0]! }
-  for (let i = 1; i < inside.length; i++) {
-    const gap = inside[i]! - inside[i - 1]!
-    if (gap > best.gap) best = { gap, fromAt: inside[i - 1]!, toAt: inside[i]! }
+  const points = [from, ...inside, to]
+  let best = { gap: -1, fromAt: from, toAt: to }
+  for (let i = 1; i < points.length; i++) {
+    const gap = points[i]! - points[i - 1]!
+    if (gap > best.gap) best = { gap, fromAt: points[i - 1]!, toAt: points[i]! }
   }
   return best
 }
@@ -113,6 +133,7 @@ export function drillMetrics(
   requests: RequestRecord[],
   window: MetricWindow,
   isCleanRefusal: (r: RequestRecord) => boolean = () => false,
+  acks: Array<{ kind: string }> = [],
 ): DrillMetrics {
   const { faultAt, healAt, windowEnd } = window
   const failedAll = requests.filter((r) => !succeeded(r))
@@ -124,13 +145,15 @@ export function drillMetrics(
   const before = requests.filter((r) => r.start < faultAt)
   const okWrites = requests.filter((r) => r.op === 'write' && succeeded(r))
   const okReads = requests.filter((r) => r.op === 'read' && succeeded(r))
-  const lastEnd = Math.max(windowEnd, ...requests.map((r) => r.end))
   // The window closes at redundancy or when the load stopped, whichever is first.
   const loadEnd = requests.length ? Math.max(...requests.map((r) => r.start)) : windowEnd
   const gapEnd = Math.min(windowEnd, loadEnd)
   const wGap = longestGap(okWrites.map((r) => r.end), faultAt, gapEnd)
   const rGap = longestGap(okReads.map((r) => r.end), faultAt, gapEnd)
-  void lastEnd
+  const slowest = (op: 'read' | 'write') => {
+    const ms = requests.filter((r) => r.op === op).map((r) => r.ms)
+    return ms.length ? round(Math.max(...ms) / 1000) : null
+  }
   return {
     requests: requests.length,
     requestsDuringFault: during.length,
@@ -146,6 +169,9 @@ export function drillMetrics(
     readUnavailableS: rGap ? round(rGap.gap / 1000) : null,
     acknowledgedWritesDuringFault: okWrites.filter((r) => r.end >= faultAt && r.end <= healAt).length,
     acknowledgedWritesAfterHeal: okWrites.filter((r) => r.end > healAt).length,
+    slowestReadS: slowest('read'),
+    slowestWriteS: slowest('write'),
+    writesByKind: writesByKind(requests, acks),
   }
 }
 

@@ -1,5 +1,10 @@
-// Pass or fail: each criterion of the drill against what was measured. A check that could not be
-// made (no journal, the database check not completed) fails: a drill that cannot fail proves nothing.
+// Pass or fail. Every drill is judged on everything: what the clients saw (0 failed requests, reads
+// that never stall, a write stall within the drill's budget, every answer within the client's
+// timeout), what the database holds (0 lost, 0 duplicated, of every kind, on every node; no write
+// acknowledged while only one node held it), that the run proves something (acknowledged writes of
+// every kind, every 2xx write journaled with its ack), what the cluster did (full redundancy in
+// time, never two routed primaries) and what Prometheus said (the expected alerts and no other). A
+// check that could not be made fails: a drill that cannot fail proves nothing.
 import type { DrillCriteria } from '../drill-definition.ts'
 import type { ClusterSample } from '../cluster/cluster-sampler.ts'
 import type { WriteCheck } from './acknowledged-writes.ts'
@@ -61,53 +66,87 @@ export function sampleEvents(samples: ClusterSample[], faultAt: number): DrillEv
 export interface VerdictInput {
   criteria: DrillCriteria
   metrics: DrillMetrics
+  /** Null when the database check did not run (a failed check). */
   writeCheck: WriteCheck | null
   redundancy: { ok: boolean; secondsAfterHeal: number | null }
-  routing: RoutingFacts
+  /** Absent for harnesses without a cluster sampler; then the routing checks fail, unless `routingNotSampled` says why. */
+  routing: RoutingFacts | null
+  /** Writes acknowledged while the primary had no standby streaming; null when not watched (fails). */
+  singleCopyAcks: number | null
   journalUnreadable: number
+  /** k6's dropped iterations; null without a summary (fails). */
   droppedIterations: number | null
-  /** Prometheus' alerts against the drill's expectations (alert-check.ts); absent: not checked. */
-  alerts?: AlertCheck
+  /** Prometheus' alerts against the drill's declarations (alert-check.ts); null when not read (fails). */
+  alerts: AlertCheck | null
+  /** Write kinds the workload sends: each must have acknowledged writes (minAcksPerKind). */
+  writeKinds: readonly string[]
 }
 
 export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] } {
   const c = v.criteria
   const m = v.metrics
+  const wc = v.writeCheck
   const checks: VerdictCheck[] = []
   const add = (name: string, pass: boolean, value: string, limit: string) => checks.push({ name, pass, value, limit })
 
+  // The run proves something.
   add('load ran while the fault was on', m.requestsDuringFault > 0, `${m.requestsDuringFault} requests`, '> 0')
   // A dropped arrival is a request an officer would have sent and k6 never did: it could have failed.
   add('every arrival sent (k6 dropped iterations)', v.droppedIterations === 0, `${v.droppedIterations ?? 'unknown'}`, '0')
+  const acked = (kind: string) => m.writesByKind[kind]?.acks ?? 0
+  const few = v.writeKinds.filter((k) => acked(k) < c.minAcksPerKind)
+  add(
+    'acknowledged writes of every kind',
+    v.writeKinds.length > 0 && few.length === 0,
+    v.writeKinds.map((k) => `${k} ${acked(k)}`).join(', ') || 'no write kinds',
+    `≥ ${c.minAcksPerKind} each`,
+  )
+  const unjournaled = Object.entries(m.writesByKind).filter(([, w]) => w.acks !== w.ok)
+  add(
+    'every 2xx write journaled with its ack',
+    unjournaled.length === 0,
+    unjournaled.length ? unjournaled.map(([k, w]) => `${k}: ${w.ok} answered 2xx, ${w.acks} acks`).join('; ') : 'every one',
+    'acks = 2xx writes, per kind',
+  )
+  add('journal readable', v.journalUnreadable === 0, `${v.journalUnreadable} unreadable lines`, '0')
+
+  // What the clients saw.
   const kinds = Object.entries(m.failedByKind).map(([k, n]) => `${k} ${n}`).join(', ')
-  add('failed requests', m.failed <= c.maxFailedRequests, `${m.failed}${kinds ? ` (${kinds})` : ''}`, `≤ ${c.maxFailedRequests}`)
-  if (c.cleanRefusal) add('clean refusals (accepted)', true, `${m.refused}`, c.cleanRefusal.description)
-  const wc = v.writeCheck
-  add('acknowledged-write check completed', wc !== null && wc.problems.length === 0, wc ? (wc.problems.join('; ') || 'every node read') : 'did not run', 'every node reachable and caught up')
-  add('lost acknowledged writes (primary)', wc !== null && wc.lost.length <= c.maxLostWrites, wc ? `${wc.lost.length} of ${wc.acknowledged}` : 'unknown', `≤ ${c.maxLostWrites}`)
-  add('acknowledged writes missing on any node', wc !== null && missingAnywhere(wc) <= c.maxLostWrites, wc ? `${missingAnywhere(wc)}` : 'unknown', `≤ ${c.maxLostWrites}`)
-  add('duplicated writes', wc !== null && wc.duplicates.length <= c.maxDuplicateWrites, wc ? `${wc.duplicates.length}` : 'unknown', `≤ ${c.maxDuplicateWrites}`)
-  if (c.maxWriteUnavailableS !== null) {
-    add('longest time without an acknowledged write', m.writeUnavailableS !== null && m.writeUnavailableS <= c.maxWriteUnavailableS, `${m.writeUnavailableS ?? '–'} s`, `≤ ${c.maxWriteUnavailableS} s`)
-  }
-  if (c.maxReadUnavailableS !== null) {
-    add('longest time without a successful read', m.readUnavailableS !== null && m.readUnavailableS <= c.maxReadUnavailableS, `${m.readUnavailableS ?? '–'} s`, `≤ ${c.maxReadUnavailableS} s`)
-  }
-  if (c.requireWritesAfterHeal) add('writes acknowledged after the heal', m.acknowledgedWritesAfterHeal > 0, `${m.acknowledgedWritesAfterHeal}`, '> 0')
+  add('failed requests', m.failed === 0, `${m.failed}${kinds ? ` (${kinds})` : ''}`, '0')
+  if (c.cleanRefusal) add('clean refusals (accepted, not failures)', true, `${m.refused}`, c.cleanRefusal.description)
+  add('longest time without a successful read', m.readUnavailableS !== null && m.readUnavailableS <= c.maxReadStallS, `${m.readUnavailableS ?? '–'} s`, `≤ ${c.maxReadStallS} s`)
+  add('longest time without an acknowledged write', m.writeUnavailableS !== null && m.writeUnavailableS <= c.maxWriteStallS, `${m.writeUnavailableS ?? '–'} s`, `≤ ${c.maxWriteStallS} s`)
+  add('slowest read', m.slowestReadS !== null && m.slowestReadS <= c.maxReadLatencyS, `${m.slowestReadS ?? '–'} s`, `≤ ${c.maxReadLatencyS} s`)
+  add('slowest write', m.slowestWriteS !== null && m.slowestWriteS <= c.maxWriteLatencyS, `${m.slowestWriteS ?? '–'} s`, `≤ ${c.maxWriteLatencyS} s`)
+  add('writes acknowledged after the heal', m.acknowledgedWritesAfterHeal > 0, `${m.acknowledgedWritesAfterHeal}`, '> 0')
+
+  // What the database holds.
+  add('acknowledged-write check completed', wc !== null && wc.problems.length === 0, wc ? wc.problems.join('; ') || 'every node read' : 'did not run', 'every node reachable and caught up')
+  add('lost acknowledged writes (primary)', wc !== null && wc.lost.length === 0, wc ? `${wc.lost.length} of ${wc.acknowledged}` : 'unknown', '0')
+  add('acknowledged writes missing on any node', wc !== null && missingAnywhere(wc) === 0, wc ? `${missingAnywhere(wc)}` : 'unknown', '0')
+  const dupKinds = wc ? [...new Set(wc.duplicates.map((d) => d.kind))].join(', ') : ''
+  add('duplicated writes (every kind)', wc !== null && wc.duplicates.length === 0, wc ? `${wc.duplicates.length}${dupKinds ? ` (${dupKinds})` : ''}` : 'unknown', '0')
+  const single = c.singleCopyAcks
+  add(
+    'writes acknowledged on one copy only',
+    v.singleCopyAcks !== null && v.singleCopyAcks <= single.max,
+    `${v.singleCopyAcks ?? 'not watched'}`,
+    single.why ? `≤ ${single.max}: ${single.why}` : `≤ ${single.max}`,
+  )
+
+  // What the cluster did.
   add(
     'full redundancy after the heal',
     v.redundancy.ok && v.redundancy.secondsAfterHeal !== null && v.redundancy.secondsAfterHeal <= c.maxSecondsToRedundancy,
     v.redundancy.ok ? `${v.redundancy.secondsAfterHeal} s` : 'not restored',
     `≤ ${c.maxSecondsToRedundancy} s`,
   )
-  if (c.forbidTwoRoutedPrimaries) add('never two primaries routed at once', v.routing.twoRoutedPrimariesSamples === 0, `${v.routing.twoRoutedPrimariesSamples} samples`, '0')
-  if (c.primaryMustStay) add('no failover (writes stay on the first primary)', v.routing.samplesOffInitialPrimary === 0, `${v.routing.samplesOffInitialPrimary} samples elsewhere`, '0')
+  const r = v.routing
+  add('never two primaries routed at once', r !== null && r.twoRoutedPrimariesSamples === 0, r ? `${r.twoRoutedPrimariesSamples} samples` : 'not sampled', '0')
+  if (c.primaryMustStay) add('no failover (writes stay on the first primary)', r !== null && r.samplesOffInitialPrimary === 0, r ? `${r.samplesOffInitialPrimary} samples elsewhere` : 'not sampled', '0')
+
+  // What Prometheus said.
   const a = v.alerts
-  if (a?.declared) {
-    // Reported only, the check cannot fail the drill, and says so rather than hiding a mismatch.
-    if (c.alertsJudged) add('alerts (Prometheus)', a.pass, a.value, a.limit)
-    else add('alerts (Prometheus; reported, not judged)', true, a.pass ? a.value : `NOT as expected: ${a.value}`, a.limit)
-  }
-  add('journal readable', v.journalUnreadable === 0, `${v.journalUnreadable} unreadable lines`, '0')
+  add('alerts (Prometheus)', a !== null && a.pass, a ? a.value : 'not read', a ? a.limit : 'the declared alerts and no other')
   return { pass: checks.every((x) => x.pass), checks }
 }

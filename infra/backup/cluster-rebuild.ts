@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
+import { acknowledgesCommits } from '../launcher/cluster-status.ts'
 import { componentSpecs } from '../launcher/components.ts'
 import { componentPid } from '../launcher/host-processes.ts'
 import type { Inventory } from '../launcher/inventory.ts'
@@ -186,7 +187,7 @@ export async function rebuildCluster(
       log(`writes accepted through HAProxy after ${writableS.toFixed(1)} s`)
     }
     const streaming = members.filter((m) => m.role !== 'leader' && m.state === 'streaming')
-    if (writableS !== null && streaming.length === dbCount - 1 && members.some((m) => m.role === 'sync_standby' && m.state === 'streaming')) {
+    if (writableS !== null && streaming.length === dbCount - 1 && members.some(acknowledgesCommits)) {
       redundantS = since()
       log(`every replica streaming, synchronous standby named after ${redundantS.toFixed(1)} s`)
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { BackupError, ensureStanza, repositoryInfo, takeBackup } from '../backup/repository.ts'
 import { listScratch, stopScratch } from '../backup/scratch-restore.ts'
 import type { ClusterStatus } from './cluster-status.ts'
-import { clusterStatus, formatStatusTable } from './cluster-status.ts'
+import { acknowledgesCommits, clusterStatus, formatStatusTable } from './cluster-status.ts'
 import type { Component, ComponentSpec } from './components.ts'
 import { START_ORDER, componentSpecs, configFile } from './components.ts'
 import { generateConfigs } from './generate-configs.ts'
@@ -23,6 +23,9 @@ import { namespaceExists, opsNamespace, runningInside } from './lab/lab-namespac
 import { ensureLabNetwork, floatingAddressHolder, labLeftovers, teardownLab } from './lab/lab-network.ts'
 import { enterOpsNamespace } from './lab/run-in-lab.ts'
 import { patroniMembers } from './patroni-client.ts'
+import { appSpecs, replaceAppNode, runningBuild, staleAppNodes } from './app-rollout.ts'
+import { codeFingerprint } from './code-fingerprint.ts'
+import { reconcileDynamicConfig } from './patroni-dynamic-config.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
@@ -237,11 +240,13 @@ async function up(): Promise<number> {
   if (bootstrapFromBackup) say(`bootstrap method: restore from the backup repository (${JSON.stringify(bootstrapFromBackup)})`)
   const gen = generateConfigs(inv, secrets, { fresh, bootstrapFromBackup })
   say(`configs: ${gen.written.length} written, ${gen.unchanged.length} unchanged, ${gen.kept.length} kept (sentinel/redis own them)`)
+  // App nodes whose env file changed are replaced one at a time below; the others are told.
+  const changedEnv = new Set<string>()
   for (const spec of specs) {
     const changed = gen.written.some((f) => f.startsWith(clusterPath(inv, 'config', spec.host.name) + '/'))
-    if (changed && running.get(spec.id) !== null) {
-      say(`NOTE: ${spec.id} runs with its previous config; \`npm run down && npm run up\` applies the new one`)
-    }
+    if (!changed || running.get(spec.id) === null) continue
+    if (spec.component === 'app') changedEnv.add(spec.host.name)
+    else say(`NOTE: ${spec.id} runs with its previous config; \`npm run down && npm run up\` applies the new one`)
   }
   prepareDirectories(inv)
 
@@ -298,6 +303,8 @@ async function up(): Promise<number> {
     say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.address}`)
   }
   if (startedAny('patroni')) ensureBackupStanza(inv, leaderName)
+  // A cluster that already existed keeps its stored settings; bring them in line with the generator's.
+  for (const change of await reconcileDynamicConfig(inv)) say(`Patroni dynamic configuration: ${change}`)
 
   await waitFor('HAProxy routing to the primary', 20_000, async () => {
     const s = await clusterStatus(inv, (spec) => spec.component === 'haproxy')
@@ -321,11 +328,19 @@ async function up(): Promise<number> {
   // The apps need the primary and the schema, not the synchronous standby: they start while the
   // replicas finish their base backups, and the final wait covers both.
   await startMissing('app')
+  // Nodes that run other code, or an env file older than the one just written: replaced one at a
+  // time, so `up` never reports healthy while a node runs old code.
+  let replaced = 0
+  for (const { spec, why } of await staleAppNodes(inv, changedEnv)) {
+    say(`${spec.id}: replacing it, ${why}`)
+    await replaceAppNode(inv, spec, say)
+    replaced++
+  }
 
   if (hostsWithRole(inv, 'postgres').length > 1) {
     await waitFor('a synchronous standby', 90_000, async () => {
       const members = await patroniMembers(inv)
-      const sync = members.find((m) => m.role === 'sync_standby' && m.state === 'streaming')
+      const sync = members.find(acknowledgesCommits)
       return sync ? true : members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'no Patroni answers'
     }, logsOf(inv, ['patroni']))
   }
@@ -344,7 +359,26 @@ async function up(): Promise<number> {
     console.log(frontDoorLines(inv).join('\n'))
   }
   await ensureFirstBackup(inv)
-  say(started.length === 0 ? 'cluster was already up: nothing started' : `cluster up: started ${started.length} component(s)`)
+  const replacedNote = replaced ? `, replaced ${replaced} app node(s) running old code or config` : ''
+  say(started.length === 0 ? `cluster was already up: nothing started${replacedNote}` : `cluster up: started ${started.length} component(s)${replacedNote}`)
+  return 0
+}
+
+/** `npm run deploy`: every app node replaced by the app folder's code, one at a time, under load. */
+async function deploy(): Promise<number> {
+  const inv = loadInventory()
+  const want = codeFingerprint(inv)
+  say(`deploying build ${want} to ${appSpecs(inv).map((s) => s.host.name).join(', ')}, one node at a time`)
+  const status = await clusterStatus(inv, (spec) => spec.component === 'haproxy' || spec.component === 'app')
+  const down = status.rows.filter((r) => r.state !== 'healthy')
+  if (down.length > 0) {
+    throw new LaunchError(`not deploying while ${down.map((r) => `${r.host} ${r.component} is ${r.state} (${r.detail})`).join('; ')}: a node taken out now would leave too few. Run npm run up first`)
+  }
+  // Generated env files first, so the new processes start with the current config.
+  generateConfigs(inv, ensureSecrets(inv), { fresh: false })
+  for (const spec of appSpecs(inv)) await replaceAppNode(inv, spec, say)
+  const builds = await Promise.all(appSpecs(inv).map(async (s) => `${s.host.name} ${await runningBuild(s)}`))
+  say(`deployed: ${builds.join(', ')}`)
   return 0
 }
 
@@ -533,9 +567,10 @@ async function main(argv: string[]): Promise<number> {
     case 'down': return down(rest.includes('--purge'), rest.includes('--processes-only'))
     case 'logs': return logs(rest[0])
     case 'migrate': migrate(loadInventory()); return 0
+    case 'deploy': return deploy()
     case 'env': return printTestEnvironment()
     default:
-      console.error('usage: cluster.sh up | status [--json] | down [--purge] | logs HOST | migrate | env')
+      console.error('usage: cluster.sh up | status [--json] | down [--purge] | logs HOST | migrate | env | deploy')
       return 2
   }
 }

@@ -47,6 +47,14 @@ export interface ClusterStatus {
 
 const PROBE_TIMEOUT_MS = 1200
 
+/**
+ * A standby whose acknowledgement a commit waits for: the synchronous standby, or with quorum
+ * commit (Patroni's synchronous_mode: quorum) each member of the quorum.
+ */
+export function acknowledgesCommits(m: { role: string; state: string }): boolean {
+  return (m.role === 'sync_standby' || m.role === 'quorum_standby') && m.state === 'streaming'
+}
+
 async function getText(inv: Inventory, url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
   const answer = await clusterRequest(inv, url, { ...init, timeoutMs: PROBE_TIMEOUT_MS })
   return { status: answer.status, body: answer.text }
@@ -239,7 +247,7 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
     }),
   )
   const leader = members.find((m) => m.role === 'leader')?.name ?? null
-  const syncStandbys = members.filter((m) => m.role === 'sync_standby' && m.state === 'streaming').map((m) => m.name)
+  const syncStandbys = members.filter(acknowledgesCommits).map((m) => m.name)
   const sentinelRows = rows.filter((r) => r.component === 'sentinel')
   const votes = new Map<string, number>()
   for (const r of sentinelRows) if (r.master) votes.set(r.master, (votes.get(r.master) ?? 0) + 1)

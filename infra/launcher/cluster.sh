@@ -6,6 +6,7 @@
 #   bash infra/launcher/cluster.sh down [--purge]  stop everything (--purge: also delete data, configs, logs)
 #   bash infra/launcher/cluster.sh logs HOST       follow that host's logs
 #   bash infra/launcher/cluster.sh migrate         run the migrations through HAProxy
+#   bash infra/launcher/cluster.sh deploy          replace every app node with the checkout's code, one at a time, without downtime
 #   bash infra/launcher/cluster.sh env             print `export` lines for the test suite (addresses, secret files)
 #   bash infra/launcher/cluster.sh install         only install what is missing (packages, Patroni, Node, k6)
 #
@@ -94,16 +95,16 @@ case "$cmd" in
     echo "==> everything the cluster and the tests need is installed"
     exit 0
     ;;
-  status|down|logs|migrate|env) ;;
+  status|down|logs|migrate|env|deploy) ;;
   *)
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
 
 # One launcher at a time per inventory (a test's `up` racing an operator's `down` would leave half a
 # cluster); a lab inventory (TQDT_INVENTORY) has its own lock, so it never waits for the main one.
-if [ "$cmd" = up ] || [ "$cmd" = down ]; then
+if [ "$cmd" = up ] || [ "$cmd" = down ] || [ "$cmd" = deploy ]; then
   mkdir -p "$REPO_ROOT/.run"
   lock="$REPO_ROOT/.run/launcher.lock"
   if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$REPO_ROOT/infra/inventory/local.json" ]; then

@@ -8,6 +8,7 @@ import { hostNamespace, namespacePath } from './lab/lab-namespaces.ts'
 import { dataDir, runDir } from './render/render-context.ts'
 import { WEB_TLS_FILE } from './render/web-tls-config.ts'
 import { hostTls } from './tls/certificates.ts'
+import { codeFingerprint } from './code-fingerprint.ts'
 
 export type Component =
   | 'etcd'
@@ -198,9 +199,11 @@ export function componentSpec(inv: Inventory, host: Host, role: Role, component:
     case 'app':
       return {
         ...common,
+        // Drain (SHUTDOWN_DRAIN_MS) plus in-flight writes (the write hold) before SIGKILL.
+        stopTimeoutMs: 40_000,
         command: process.execPath,
         args: [`--env-file=${cfg('app.env')}`, 'src/server.ts'],
-        env: { ...common.env, PATH: `${join(process.execPath, '..')}:${BASE_ENV.PATH}` },
+        env: { ...common.env, PATH: `${join(process.execPath, '..')}:${BASE_ENV.PATH}`, APP_BUILD: codeFingerprint(inv) },
         cwd: clusterPath(inv, 'app'),
         marker: cfg('app.env'),
       }

@@ -7,9 +7,9 @@ import { journalAck, journalRequest } from './write-journal.js'
 
 export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.10:8080').replace(/\/$/, '')
 
-// Above HAProxy's server timeout (45 s), which is above the app's write ride-through (35 s): the
-// client sees the server's answer, never its own timeout, unless something is truly hung.
-const TIMEOUT = __ENV.REQUEST_TIMEOUT || '60s'
+// What most HTTP clients wait: every answer, a retried one included, must come before
+// (HAPROXY_TIMING in infra/launcher/render/haproxy-config.ts sizes the holds and timeouts to fit).
+const TIMEOUT = __ENV.REQUEST_TIMEOUT || '30s'
 
 export const PATHS = {
   handovers: '/api/v1/handovers',

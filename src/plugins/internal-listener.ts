@@ -47,7 +47,8 @@ async function internalListenerPlugin(app: FastifyInstance, opts: { config: Conf
     }
   })
 
-  internal.get('/health/live', HEALTH_ROUTE_OPTIONS, async () => ({ status: 'ok' }))
+  // Which code runs here: a rolling deploy waits for each node to report the new build.
+  internal.get('/health/live', HEALTH_ROUTE_OPTIONS, async () => ({ status: 'ok', node: app.config.nodeName, build: app.config.build }))
   internal.get('/health/ready', HEALTH_ROUTE_OPTIONS, async (_request, reply) => {
     const { ready, reasons } = app.health.readiness()
     return ready ? { status: 'ready' } : reply.status(503).send({ status: 'unavailable', reasons })

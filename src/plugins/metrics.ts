@@ -3,7 +3,7 @@
 // (internal-listener.ts) serves them, never the client port.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +43,11 @@ async function metricsPlugin(app: FastifyInstance) {
     labelNames: ['entity_type', 'action'] as const,
     registers: [registry],
   })
+  // Which build each node runs, for dashboards and for a deploy caught half way.
+  new Gauge({ name: 'tqdt_build_info', help: 'Always 1; the build label is the code this node runs', labelNames: ['build'] as const, registers: [registry] }).set(
+    { build: app.config.build },
+    1,
+  )
   app.decorate('metrics', {
     registry,
     recordChanges(list) {

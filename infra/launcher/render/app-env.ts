@@ -6,6 +6,7 @@ import { GENERATED_HEADER } from './render-context.ts'
 import { REDIS_USERS, redisAuth } from './redis-config.ts'
 import { auditKeyFiles, secretFile } from '../secrets.ts'
 import { hostTls, postgresUrl } from '../tls/certificates.ts'
+import { HAPROXY_TIMING } from './haproxy-config.ts'
 
 function envFile(lines: Record<string, string>): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
@@ -58,6 +59,9 @@ export function renderAppEnv(ctx: RenderContext, host: Host): RenderedFile[] {
     DATABASE_REPLICA_URL: urls.replica,
     REDIS_SENTINELS: hostsWithRole(inv, 'sentinel').map((s) => `${s.address}:${s.ports.sentinel}`).join(','),
     REDIS_MASTER_NAME: inv.cluster.redisMasterName,
+    // The write hold that HAProxy's timeouts and the client's 30 s are sized around.
+    WRITE_DEADLINE_MS: String(HAPROXY_TIMING.appWriteDeadlineS * 1000),
+    SHUTDOWN_DRAIN_MS: String(HAPROXY_TIMING.appDrainS * 1000),
     REDIS_USERNAME: REDIS_USERS.app.name,
     REDIS_PASSWORD_FILE: secretFile(inv, 'redisAppPassword'),
     REDIS_SENTINEL_USERNAME: REDIS_USERS.app.name,

@@ -6,12 +6,40 @@ import { hostTls } from '../tls/certificates.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, runDir } from './render-context.ts'
 
-/** Deadlines the HAProxy settings are derived from; src/config.ts owns the app's side. */
+/**
+ * The request budget (docs/architecture.md, "Every request within 30 s"): what a client waits at
+ * most, and the holds and timeouts that fit inside it. The app's write hold is rendered into each
+ * node's WRITE_DEADLINE_MS from here; the drills give k6 the client's timeout from here.
+ */
 export const HAPROXY_TIMING = {
-  /** The app holds a write up to 35 s (WRITE_DEADLINE_MS) while the database fails over. */
-  appWriteDeadlineS: 35,
-  /** Above the app's write deadline, so HAProxy never cuts a request that is still riding through. */
-  serverTimeoutS: 45,
+  /** Most HTTP clients give up after 30 s: every answer, a retried one included, must come before. */
+  clientTimeoutS: 30,
+  /**
+   * How long the app holds a write while the database fails over before it answers 503: above the
+   * measured write stall of a primary failover with strict synchronous replication.
+   */
+  appWriteDeadlineS: 25,
+  /**
+   * HAProxy's wait for a write's answer: above the hold, so a write riding through a failover is
+   * never cut; a keyed write caught on a dead app node is retried on another after it (hold + 2 s).
+   */
+  writeServerTimeoutS: 27,
+  /**
+   * HAProxy's wait for a GET or HEAD: a read caught on a dead app node is asked of another after
+   * it, so it is answered within 5 s; a healthy node answers a read in well under a second.
+   */
+  readServerTimeoutS: 3,
+  /**
+   * How long a draining app node answers 503 on /health/ready before it closes: above the time
+   * HAProxy needs to take it out (a check every 1 s, fall 2, each check up to 1 s), so no new
+   * request reaches a closing node (SHUTDOWN_DRAIN_MS).
+   */
+  appDrainS: 5,
+  /**
+   * A replica's Patroni that does not answer a check in this time counts as failed: two failed
+   * checks (500 ms apart, then 250 ms) take a dead standby off the read route within ~2 s.
+   */
+  readCheckTimeoutMs: 600,
   /** Loopback/LAN connect: a longer wait only delays the retry on another node. */
   connectTimeoutS: 1,
   /** Pooled PostgreSQL connections sit idle for minutes; the app's TCP keepalive finds dead ones. */
@@ -41,9 +69,11 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
     dbs
       .map((d) => `    server ${d.name} ${d.address}:${d.ports.postgres} check port ${d.ports.patroni} check-ssl verify required ca-file ${tls.ca} verifyhost ${d.name} maxconn ${maxconn}`)
       .join('\n')
-  // Every PostgreSQL backend is the same but for the Patroni endpoint that admits a node. Sessions
-  // to a node that stops answering it are cut (shutdown-sessions), so pools reconnect at once.
-  const pgBackend = (name: string, balance: string, checkUri: string, maxconn: number) => `backend ${name}
+  // Every PostgreSQL backend is the same but for the Patroni endpoint that admits a node and how fast
+  // a silent node is taken out. Sessions to a node that stops answering are cut (shutdown-sessions),
+  // so pools reconnect at once. Reads are taken off a dead standby twice as fast as writes off the
+  // primary (a read moves to the primary at once; a false "down" of the primary would cut writes).
+  const pgBackend = (name: string, balance: string, checkUri: string, maxconn: number, checks: 'primary' | 'reads') => `backend ${name}
     mode tcp
     balance ${balance}
     option httpchk
@@ -54,7 +84,8 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
     srvtcpka-idle 10s
     srvtcpka-intvl 5s
     srvtcpka-cnt 3
-    default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+    ${checks === 'reads' ? `timeout check ${t.readCheckTimeoutMs}ms
+    default-server inter 500ms fastinter 250ms downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions` : 'default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions'}
 ${dbServers(maxconn)}`
 
   const cfg = `${GENERATED_HEADER(inv)}
@@ -109,19 +140,23 @@ backend be_app
     http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host ${host.name}
     http-check expect status 200
     # A node that starts draining answers 503 on /health/ready; 2 × 1 s later it gets no new
-    # requests, within the app's 3 s drain (SHUTDOWN_DRAIN_MS).
+    # requests, within the app's drain (SHUTDOWN_DRAIN_MS, HAPROXY_TIMING.appDrainS).
     # Idle server connections are purged within seconds (pool-purge-delay), far below Node's
     # keepAliveTimeout (72 s), so HAProxy never reuses a connection the app has already closed.
     default-server inter 1s fastinter 500ms downinter 2s fall 2 rise 2 maxconn 200 pool-purge-delay 5s
     timeout connect ${t.connectTimeoutS}s
-    timeout server ${t.serverTimeoutS}s
+    # No answer in time means a dead or hung node: a read is asked of another node after 3 s, a
+    # write after the app's write hold (HAPROXY_TIMING), each within the client's 30 s.
+    timeout server ${t.writeServerTimeoutS}s
+    http-request set-timeout server ${t.readServerTimeoutS}s if METH_GET || METH_HEAD
     http-reuse safe
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout 503
     # Replay protection: a write without an Idempotency-Key is retried only when it never reached a
     # node (connection failure); GET/HEAD and keyed writes may be retried on another node.
-    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }
+    # A write without a key caught on a dead node gets HAProxy's 504 after the write timeout.
+    http-request disable-l7-retry if !METH_GET !METH_HEAD !{ req.hdr(Idempotency-Key) -m found }
 ${appServers}
 
 # ---------------------------------------------------------------- TCP: app pools → PostgreSQL
@@ -135,7 +170,7 @@ frontend fe_pg_primary
     timeout client ${t.pgIdleTimeout}
     default_backend be_pg_primary
 
-${pgBackend('be_pg_primary', 'first', '/primary', 150)}
+${pgBackend('be_pg_primary', 'first', '/primary', 150, 'primary')}
 
 # Reads: the synchronous standby first — with synchronous_commit remote_apply it has replayed every
 # acknowledged commit, so a read there never misses a write the client was told is done (an async
@@ -150,9 +185,9 @@ frontend fe_pg_replica
     use_backend be_pg_replica if { nbsrv(be_pg_replica) gt 0 }
     default_backend be_pg_primary
 
-${pgBackend('be_pg_sync', 'first', '/synchronous', 40)}
+${pgBackend('be_pg_sync', 'first', '/synchronous', 40, 'reads')}
 
-${pgBackend('be_pg_replica', 'leastconn', `/replica?lag=${inv.cluster.replicaMaxLag}`, 40)}
+${pgBackend('be_pg_replica', 'leastconn', `/replica?lag=${inv.cluster.replicaMaxLag}`, 40, 'reads')}
 
 # ---------------------------------------------------------------- metrics and stats
 # Both behind the stats user's password. A clear-text password in this root-only file rather than a

@@ -32,12 +32,18 @@ export const PATRONI_DCS = {
   // Every commit acknowledged to a client is on the primary and on one synchronous standby, and
   // Patroni promotes only a node that was synchronous: no acknowledged write is lost on failover.
   // This is also a fence: a frozen primary that resumes cannot acknowledge a commit, because its
-  // synchronous standby now follows (or is) the new primary.
+  // synchronous standby now follows (or is) the new primary. One synchronous standby (FIRST 1), not
+  // a quorum over two: the synchronous standby has replayed every acknowledged commit, so reads it
+  // serves (HAProxy's :5001, and every read while the primary is gone) never miss one; a quorum
+  // would not stall on a lost standby but could serve a read from the standby that trails.
+  // Measured and chosen in docs/architecture.md, "RPO 0 and the price of a lost standby".
   synchronous_mode: true,
   synchronous_node_count: 1,
-  // Not strict: with both replicas gone the primary keeps accepting writes (availability), at the
-  // price that it then has no failover candidate until a replica is back.
-  synchronous_mode_strict: false,
+  // Strict: with no synchronous standby the primary acknowledges nothing rather than writing on one
+  // copy (RPO 0 through a second failure): after a promotion, commits wait until the surviving
+  // replica streams from the new primary (Patroni sets synchronous_standby_names to '*'); with both
+  // replicas gone, writes wait and the app refuses them cleanly after its hold.
+  synchronous_mode_strict: true,
   // If the primary's PostgreSQL crashes but Patroni lives, try a local restart for this long before
   // failing over (the default 300 s would be a five-minute outage).
   primary_start_timeout: 20,
@@ -79,8 +85,10 @@ export const PATRONI_DCS = {
       // Replica reads are long-lived report queries at most; feedback keeps them from being
       // cancelled by vacuum on the primary.
       hot_standby_feedback: 'on',
-      // Detect a dead peer of a replication stream in 10 s instead of 60 s.
-      wal_sender_timeout: '10s',
+      // How long a primary keeps a silent standby as synchronous: commits wait for a standby that
+      // lost power until its walsender gives up (then Patroni names the other one). 5 s instead of
+      // the default 60 s; a live standby answers the walsender's keepalive at half of it.
+      wal_sender_timeout: '5s',
       wal_receiver_timeout: '10s',
       // Server side of the app's TCP keepalive: drop sessions of a client host that vanished.
       tcp_keepalives_idle: 10,

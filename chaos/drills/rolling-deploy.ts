@@ -1,0 +1,53 @@
+// A release while officers work: every app node replaced by the checkout's code, one at a time
+// (infra/launcher/app-rollout.ts, what `npm run deploy` does), under load.
+import { appSpecs, replaceAppNode, runningBuild } from '../../infra/launcher/app-rollout.ts'
+import { codeFingerprint } from '../../infra/launcher/code-fingerprint.ts'
+import { componentPid } from '../../infra/launcher/host-processes.ts'
+import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
+import type { DrillContext } from '../drill-definition.ts'
+import type { Fault } from '../faults/fault-primitives.ts'
+
+/** Not a fault of a host: the deploy itself, which must leave every node on the new build. */
+function rollingDeploy(ctx: DrillContext): Fault {
+  return {
+    id: 'rolling-deploy',
+    kind: 'crash',
+    targets: appSpecs(ctx.inv).map((s) => s.host.name),
+    description: `rolling deploy of build ${codeFingerprint(ctx.inv)} to every app node`,
+    needsRestart: false,
+    async inject() {
+      const before = new Map(appSpecs(ctx.inv).map((s) => [s.host.name, componentPid(s)]))
+      for (const spec of appSpecs(ctx.inv)) await replaceAppNode(ctx.inv, spec, ctx.log)
+      const want = codeFingerprint(ctx.inv)
+      for (const spec of appSpecs(ctx.inv)) {
+        const build = await runningBuild(spec)
+        const pid = componentPid(spec)
+        if (build !== want || pid === before.get(spec.host.name)) {
+          throw new Error(`${spec.host.name} runs build ${build} (pid ${pid}) after the deploy; want ${want} in a new process`)
+        }
+      }
+      ctx.log(`every app node runs build ${want} in a new process`)
+    },
+    async heal() {},
+  }
+}
+
+export default defineDrill({
+  name: 'rolling-deploy',
+  title: 'A rolling deploy of every app node under load',
+  why: 'A release must not be an outage: officers keep working while each node is drained, replaced and put back.',
+  given: ['a cluster with full redundancy', 'officers working at the drill rate'],
+  when: [
+    'each app node in turn gets SIGTERM, drains (503 on /health/ready), leaves HAProxy, finishes its in-flight requests and exits',
+    'the new code starts on it and it is back in HAProxy before the next node goes',
+  ],
+  then: [
+    `no request fails; writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
+    'every app node runs the new build in a new process afterwards',
+    'every acknowledged write is in the database, none duplicated',
+  ],
+  holdSeconds: 30,
+  faults: (ctx) => [rollingDeploy(ctx)],
+  unexpectedAlerts: [{ alert: 'AppNodeDown' }, { alert: 'AvailabilityErrorBudgetBurn' }],
+  criteria: criteria({ maxWriteStallS: NO_STALL_S, primaryMustStay: true }),
+})

@@ -1,0 +1,128 @@
+// What a drill run tested, so a figure is never read without it: the commit (and whether the tree
+// was clean), the settings in effect — read from the running cluster, not from the source: Patroni's
+// dynamic configuration, PostgreSQL's replication settings on the leader, HAProxy's timeouts and
+// checks from the config it runs, the app's hold, timeouts and pool sizes from its env file — and
+// the version of every layer.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import { componentSpecs, configFile, readEnvFile } from '../../infra/launcher/components.ts'
+import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { readSecrets } from '../../infra/launcher/secrets.ts'
+import { machineInfo } from '../../loadtests/bench/machine-info.ts'
+import type { MachineInfo } from '../../loadtests/bench/machine-info.ts'
+import { loadConfig } from '../../src/config.ts'
+
+export interface RunRecord {
+  commit: { sha: string; subject: string; dirty: boolean }
+  settings: {
+    patroni: Record<string, unknown> | null
+    postgres: Record<string, string> | null
+    haproxy: { timeouts: string[]; appChecks: string | null; databaseChecks: string | null } | null
+    app: Record<string, number | string> | null
+  }
+  machine: MachineInfo
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return '?'
+  }
+}
+
+function version(cmd: string, args: string[], pick: RegExp): string {
+  try {
+    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 })
+    return pick.exec(out)?.[1] ?? out.split('\n')[0]!.trim()
+  } catch {
+    return '?'
+  }
+}
+
+async function patroniConfig(inv: Inventory): Promise<Record<string, unknown> | null> {
+  for (const h of hostsWithRole(inv, 'postgres')) {
+    try {
+      const res = await fetch(`http://${h.address}:${h.ports.patroni}/config`, { signal: AbortSignal.timeout(2000) })
+      const c = (await res.json()) as Record<string, unknown>
+      const pick = ['ttl', 'loop_wait', 'retry_timeout', 'synchronous_mode', 'synchronous_mode_strict', 'synchronous_node_count', 'maximum_lag_on_failover', 'failsafe_mode']
+      return Object.fromEntries(pick.map((k) => [k, c[k] ?? null]))
+    } catch {
+      // the next member
+    }
+  }
+  return null
+}
+
+async function postgresSettings(inv: Inventory, leader: string): Promise<Record<string, string> | null> {
+  const h = hostsWithRole(inv, 'postgres').find((x) => x.name === leader)
+  if (!h) return null
+  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: 'postgres', password: readSecrets(inv).superuserPassword, database: 'postgres', connectionTimeoutMillis: 3000 })
+  client.on('error', () => undefined)
+  try {
+    await client.connect()
+    const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1) ORDER BY name`,
+      [['synchronous_commit', 'synchronous_standby_names', 'wal_sender_timeout', 'wal_receiver_timeout', 'max_connections', 'server_version']],
+    )
+    return Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting]))
+  } catch {
+    return null
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+function haproxySettings(inv: Inventory): RunRecord['settings']['haproxy'] {
+  const lb = hostsWithRole(inv, 'haproxy')[0]
+  if (!lb) return null
+  try {
+    const cfg = readFileSync(configFile(inv, lb, 'haproxy.cfg'), 'utf8')
+    const section = (name: string) => cfg.slice(cfg.indexOf(`backend ${name}`)).split(/\n(?=\S)/)[0] ?? ''
+    const defaultServer = (s: string) => /default-server ([^\n]+)/.exec(s)?.[1]?.trim() ?? null
+    const timeouts = [...cfg.matchAll(/^\s+((?:timeout|http-request set-timeout|retries|retry-on)[^\n]*)$/gm)].map((m) => m[1]!.trim())
+    return { timeouts: [...new Set(timeouts)], appChecks: defaultServer(section('be_app')), databaseChecks: defaultServer(section('be_pg_primary')) }
+  } catch {
+    return null
+  }
+}
+
+function appSettings(inv: Inventory): Record<string, number | string> | null {
+  const spec = componentSpecs(inv).find((s) => s.component === 'app')
+  if (!spec?.envFile) return null
+  try {
+    const c = loadConfig(readEnvFile(spec.envFile))
+    return {
+      writeDeadlineMs: c.writeDeadlineMs,
+      queryTimeoutMs: c.queryTimeoutMs,
+      connectTimeoutMs: c.connectTimeoutMs,
+      databasePoolMax: c.databasePoolMax,
+      queuePoolMax: c.queuePoolMax,
+      shutdownDrainMs: c.shutdownDrainMs,
+    }
+  } catch {
+    return null
+  }
+}
+
+export async function recordRun(inv: Inventory, leader: string, k6Version: string): Promise<RunRecord> {
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== ''
+  return {
+    commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty },
+    settings: {
+      patroni: await patroniConfig(inv),
+      postgres: await postgresSettings(inv, leader),
+      haproxy: haproxySettings(inv),
+      app: appSettings(inv),
+    },
+    machine: machineInfo({
+      k6: k6Version.replace(/^k6 /, '').split(' ')[0] ?? k6Version,
+      postgresql: version(`${inv.cluster.postgresBinDir}/postgres`, ['--version'], /(\d+\.\d+)/),
+      etcd: version('/usr/bin/etcd', ['--version'], /etcd Version: (\S+)/),
+      redis: version('/usr/bin/redis-server', ['--version'], /v=(\S+)/),
+      prometheus: version('/usr/bin/prometheus', ['--version'], /version (\S+)/),
+    }),
+  }
+}

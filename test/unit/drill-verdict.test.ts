@@ -1,0 +1,193 @@
+// The drill verdict fed synthetic journals: a clean run passes, and each defect fails its own check —
+// a lost write, a duplicate, zero acknowledged writes, a 2xx write without its ack line, a read
+// stall (between reads, and reads that stop for good), a single-copy acknowledgement, an alert no
+// drill foresaw. The old verdict passed the last five (issue 15: "a drill can pass vacuously").
+import t from 'tap'
+import { criteria } from '../../chaos/drill-definition.ts'
+import type { DrillCriteria } from '../../chaos/drill-definition.ts'
+import { drillMetrics } from '../../chaos/verify/drill-metrics.ts'
+import { parseJournal } from '../../chaos/verify/journal.ts'
+import { judge } from '../../chaos/verify/drill-verdict.ts'
+import type { VerdictInput } from '../../chaos/verify/drill-verdict.ts'
+import type { WriteCheck } from '../../chaos/verify/acknowledged-writes.ts'
+import { checkAlerts } from '../../chaos/verify/alert-check.ts'
+import type { AlertHistory } from '../../chaos/report/prometheus-alerts.ts'
+
+const KINDS = ['handover.create', 'declaration.create'] as const
+const T0 = 1_795_000_000_000
+const FAULT = T0 + 20_000
+const HEAL = FAULT + 60_000
+const END = HEAL + 30_000
+
+interface Line {
+  t: 'req' | 'ack'
+  [key: string]: unknown
+}
+
+/** A run of `seconds`: a read every 0.5 s and a write of each kind every second, each write acknowledged. */
+function journalLines(opts: { readGap?: [number, number]; readsStopAt?: number; dropAckAt?: number; noWrites?: boolean } = {}): Line[] {
+  const lines: Line[] = []
+  let n = 0
+  for (let at = T0; at < END; at += 500) {
+    const skipRead = (opts.readGap && at >= opts.readGap[0] && at < opts.readGap[1]) || (opts.readsStopAt !== undefined && at >= opts.readsStopAt)
+    if (!skipRead) lines.push({ t: 'req', kind: 'handover.get', op: 'read', start: at, end: at + 20, ms: 20, status: 200, code: null, error: null })
+    if (opts.noWrites || (at - T0) % 1000 !== 0) continue
+    for (const kind of KINDS) {
+      n++
+      lines.push({ t: 'req', kind, op: 'write', start: at, end: at + 40, ms: 40, status: 201, code: null, error: null })
+      if (opts.dropAckAt !== undefined && at === opts.dropAckAt && kind === 'declaration.create') continue
+      lines.push({ t: 'ack', kind, caller: 'o1', key: `k${n}`, id: `e${n}`, at: at + 40, expect: {} })
+    }
+  }
+  return lines
+}
+
+const text = (lines: Line[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n'
+
+const cleanWriteCheck = (acknowledged: number): WriteCheck => ({
+  acknowledged,
+  byKind: {},
+  checkedAt: new Date(END).toISOString(),
+  primary: 'db2',
+  nodes: ['db1', 'db2', 'db3'].map((node) => ({ node, role: node === 'db2' ? 'primary' : 'replica', caughtUp: true, missing: [], error: null })),
+  lost: [],
+  duplicates: [],
+  problems: [],
+})
+
+const noAlerts: AlertHistory = { prometheusUrl: 'http://prometheus', available: true, error: null, from: T0, to: END + 60_000, stepS: 5, activations: [] }
+
+function verdict(lines: Line[], change: Partial<VerdictInput> = {}, c: DrillCriteria = criteria({ maxWriteStallS: 5 })) {
+  const journal = parseJournal(text(lines))
+  const metrics = drillMetrics(journal.requests, { faultAt: FAULT, healAt: HEAL, windowEnd: END }, c.cleanRefusal?.matches, journal.acks)
+  const input: VerdictInput = {
+    criteria: c,
+    metrics,
+    writeCheck: cleanWriteCheck(journal.acks.length),
+    redundancy: { ok: true, secondsAfterHeal: 10 },
+    routing: { twoRoutedPrimariesSamples: 0, twoSelfPrimariesSamples: 0, primaryChanges: [], samplesOffInitialPrimary: 0 },
+    singleCopyAcks: 0,
+    journalUnreadable: journal.unreadable,
+    droppedIterations: 0,
+    alerts: checkAlerts(noAlerts, [], [], FAULT, 60),
+    writeKinds: KINDS,
+    ...change,
+  }
+  return judge(input)
+}
+
+function failed(v: ReturnType<typeof judge>): string[] {
+  return v.checks.filter((c) => !c.pass).map((c) => c.name)
+}
+
+t.test('a clean run passes every check', async (t) => {
+  const v = verdict(journalLines())
+  t.same(failed(v), [])
+  t.equal(v.pass, true)
+})
+
+t.test('a lost acknowledged write fails', async (t) => {
+  const lines = journalLines()
+  const lost = { kind: 'handover.create', key: 'k7', id: 'e7', at: T0, what: 'entity' }
+  const wc = cleanWriteCheck(10)
+  wc.lost = [lost]
+  wc.nodes[1]!.missing = [lost]
+  const v = verdict(lines, { writeCheck: wc })
+  t.equal(v.pass, false)
+  t.same(failed(v), ['lost acknowledged writes (primary)', 'acknowledged writes missing on any node'])
+})
+
+t.test('a write missing on a replica only fails', async (t) => {
+  const wc = cleanWriteCheck(10)
+  wc.nodes[0]!.missing = [{ kind: 'declaration.create', key: 'k9', id: 'e9', at: T0, what: 'entity' }]
+  t.same(failed(verdict(journalLines(), { writeCheck: wc })), ['acknowledged writes missing on any node'])
+})
+
+t.test('a duplicated write of any kind fails', async (t) => {
+  const wc = cleanWriteCheck(10)
+  wc.duplicates = [{ kind: 'declaration.update', key: 'k3', entities: 2 }]
+  const v = verdict(journalLines(), { writeCheck: wc })
+  t.same(failed(v), ['duplicated writes (every kind)'])
+  t.match(v.checks.find((c) => c.name === 'duplicated writes (every kind)')!.value, /declaration\.update/)
+})
+
+t.test('zero acknowledged writes fails, however calm the run', async (t) => {
+  const v = verdict(journalLines({ noWrites: true }), {}, criteria({ maxWriteStallS: 1000 }))
+  t.equal(v.pass, false)
+  t.ok(failed(v).includes('acknowledged writes of every kind'))
+})
+
+t.test('a kind with fewer acknowledged writes than required fails', async (t) => {
+  const only = journalLines().filter((l) => l.kind !== 'declaration.create' || (l.t === 'req' ? (l.start as number) < T0 + 5000 : (l.at as number) < T0 + 5000))
+  t.same(failed(verdict(only, {}, criteria({ maxWriteStallS: 1000 }))), ['acknowledged writes of every kind'])
+})
+
+t.test('a 2xx write without its ack line fails', async (t) => {
+  const v = verdict(journalLines({ dropAckAt: FAULT + 30_000 }))
+  t.same(failed(v), ['every 2xx write journaled with its ack'])
+  t.match(v.checks.find((c) => c.name === 'every 2xx write journaled with its ack')!.value, /declaration\.create: 110 answered 2xx, 109 acks/)
+})
+
+t.test('a read stall longer than 2 s fails', async (t) => {
+  const v = verdict(journalLines({ readGap: [FAULT + 10_000, FAULT + 13_000] }))
+  t.same(failed(v), ['longest time without a successful read'])
+})
+
+t.test('reads that stop for good fail too (the stall runs to the end of the window)', async (t) => {
+  t.same(failed(verdict(journalLines({ readsStopAt: HEAL }))), ['longest time without a successful read'])
+})
+
+t.test('a write stall beyond the budget fails; within it passes', async (t) => {
+  const lines = journalLines().filter((l) => !(l.t === 'req' && l.op === 'write' && (l.start as number) >= FAULT && (l.start as number) < FAULT + 8000))
+  const acksKept = lines.filter((l) => !(l.t === 'ack' && (l.at as number) >= FAULT && (l.at as number) < FAULT + 8040))
+  t.same(failed(verdict(acksKept)), ['longest time without an acknowledged write'])
+  t.same(failed(verdict(acksKept, {}, criteria({ maxWriteStallS: 10 }))), [])
+})
+
+t.test('a write acknowledged on one copy fails unless the drill names why', async (t) => {
+  t.same(failed(verdict(journalLines(), { singleCopyAcks: 3 })), ['writes acknowledged on one copy only'])
+  t.same(failed(verdict(journalLines(), { singleCopyAcks: null })), ['writes acknowledged on one copy only'], 'not watched is not a pass')
+  t.same(failed(verdict(journalLines(), { singleCopyAcks: 3 }, criteria({ maxWriteStallS: 5, singleCopyAcks: { max: 5, why: 'a test' } }))), [])
+})
+
+t.test('a failed request fails; a clean refusal the drill accepts does not', async (t) => {
+  const lines = journalLines()
+  const at = FAULT + 5000
+  lines.push({ t: 'req', kind: 'handover.create', op: 'write', start: at, end: at + 25_000, ms: 25_000, status: 503, code: 'DATABASE_UNAVAILABLE', error: null })
+  t.same(failed(verdict(lines)), ['failed requests'])
+  const refusal = criteria({ maxWriteStallS: 5, cleanRefusal: { description: '503', matches: (r) => r.status === 503 } })
+  t.same(failed(verdict(lines, {}, refusal)), [])
+})
+
+t.test('a slow read or write fails, even when it succeeded', async (t) => {
+  const lines = journalLines()
+  lines.push({ t: 'req', kind: 'handover.get', op: 'read', start: FAULT, end: FAULT + 6000, ms: 6000, status: 200, code: null, error: null })
+  t.same(failed(verdict(lines)), ['slowest read'])
+  const write = journalLines()
+  write.push({ t: 'req', kind: 'handover.create', op: 'write', start: FAULT, end: FAULT + 31_000, ms: 31_000, status: 201, code: null, error: null })
+  write.push({ t: 'ack', kind: 'handover.create', caller: 'o1', key: 'slow', id: 'slow', at: FAULT + 31_000, expect: {} })
+  t.same(failed(verdict(write)), ['slowest write'])
+})
+
+t.test('an alert that fires and that the drill did not foresee fails', async (t) => {
+  const history: AlertHistory = {
+    ...noAlerts,
+    activations: [{ alert: 'QueueBacklog', labels: { queue: 'outbox' }, pendingAt: FAULT + 5000, firingAt: FAULT + 65_000, resolvedAt: FAULT + 90_000, activeAtWindowStart: false }],
+  }
+  t.same(failed(verdict(journalLines(), { alerts: checkAlerts(history, [], [], FAULT, 60) })), ['alerts (Prometheus)'])
+  const allowed = checkAlerts(history, [], [], FAULT, 60, [{ alert: 'QueueBacklog' }])
+  t.same(failed(verdict(journalLines(), { alerts: allowed })), [], 'allowed by the drill')
+  t.same(failed(verdict(journalLines(), { alerts: null })), ['alerts (Prometheus)'], 'not read is not a pass')
+})
+
+t.test('checks that could not be made fail', async (t) => {
+  const v = verdict(journalLines(), { writeCheck: null, routing: null, droppedIterations: null })
+  t.same(failed(v), [
+    'every arrival sent (k6 dropped iterations)',
+    'acknowledged-write check completed',
+    'lost acknowledged writes (primary)',
+    'acknowledged writes missing on any node',
+    'duplicated writes (every kind)',
+    'never two primaries routed at once',
+  ])
+})
