@@ -56,6 +56,14 @@ export function criteria(c: Pick<DrillCriteria, 'maxWriteStallS'> & Partial<Dril
  */
 export const PRIMARY_FAILOVER_WRITE_STALL_S = HAPROXY_TIMING.appWriteDeadlineS
 
+/**
+ * The synchronous standby lost: commits wait for it until the primary's walsender gives up
+ * (wal_sender_timeout 5 s), Patroni names the other replica at its next loop (≤ 2 s), and the app's
+ * retry back-off (≤ 1 s) — the price of one synchronous standby instead of a quorum
+ * (docs/architecture.md, "RPO 0 and the price of a lost standby").
+ */
+export const SYNC_STANDBY_LOSS_WRITE_STALL_S = 10
+
 /** A fault the app tier or the database's redundancy absorbs: other sessions' writes go on. */
 export const NO_STALL_S = 5
 
@@ -75,6 +83,13 @@ export const FAILOVER_UNEXPECTED_ALERTS: AlertMatcher[] = [
  * the 5-minute p99 over its threshold (LatencyP99High) until they leave the window.
  */
 export const FAILOVER_ALLOWED_ALERTS: AlertMatcher[] = [{ alert: 'LatencyP99High' }]
+
+/**
+ * A database host that lost power: PostgresMemberDown says so. Its postgres_exporter, whose
+ * connection to the dead address waits out TCP's retransmissions, may not answer a scrape for a
+ * while after power returns (MonitoredComponentDown, scrape_failed) — the same host, seen late.
+ */
+export const lostDatabaseHostAlerts = (host: string): AlertMatcher[] => [{ alert: 'MonitoredComponentDown', labels: { monitors: host, reason: 'scrape_failed' } }]
 
 /** The app holds a write this long (WRITE_DEADLINE_MS) before answering 503: any longer stall fails writes. */
 export const WRITE_RIDE_THROUGH_S = HAPROXY_TIMING.appWriteDeadlineS
@@ -140,7 +155,7 @@ export interface Drill {
    */
   expectedAlerts?: (ctx: DrillContext) => AlertExpectation[]
   /** Alerts that may fire as a consequence of the fault (each with its reason); any other firing alert fails the drill. */
-  allowedAlerts?: AlertMatcher[]
+  allowedAlerts?: (ctx: DrillContext) => AlertMatcher[]
   /** Alerts named as must-not-fire (any alert not expected or allowed must not fire either; these are listed in the story). */
   unexpectedAlerts?: AlertMatcher[]
   criteria: DrillCriteria

@@ -211,9 +211,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseReplicaUrl: optional(env, 'DATABASE_REPLICA_URL'),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
-    // 35 s: Patroni's measured write stall is 20–22 s here (ttl 20); HAProxy's server timeout is
-    // set above this so the proxy never cuts a request that is still riding through.
-    writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 35_000, 1000, 600_000),
+    // 25 s: above a primary failover's write stall (Patroni's 20 s lease and the replica's attach),
+    // and with HAProxy's 2 s margin under the 30 s most clients wait (HAPROXY_TIMING, which the
+    // launcher renders into each node's env).
+    writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 25_000, 1000, 600_000),
     queryTimeoutMs: int(env, 'QUERY_TIMEOUT_MS', 5000, 100, 600_000),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 2000, 100, 60_000),
     redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),
@@ -248,7 +249,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       addressRefusalsPerSecond: int(env, 'RATE_LIMIT_ADDRESS_REFUSALS', 100, 1, 100_000),
     },
     trustProxy: str(env, 'TRUST_PROXY', '127.0.0.1'),
-    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 3000, 0, 60_000),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 5000, 0, 60_000),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 24, 24 * 30),
     queueEnabled: bool(env, 'QUEUE_ENABLED', true),
     outboxEndpoint: optional(env, 'OUTBOX_ENDPOINT'),

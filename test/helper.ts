@@ -154,3 +154,17 @@ export async function freePort(): Promise<number> {
     })
   })
 }
+
+/** A valid paper declaration of office 02CI, 2025, with the given receipt number. */
+export const paperDeclarationBody = (receiptNumber: number) => ({
+  formType: 'import',
+  office: '02CI',
+  receiptYear: 2025,
+  receiptNumber,
+  declarantName: 'Công ty TNHH Thương mại ABC',
+  taxCode: '0100109106',
+  procedureType: 'A11',
+  channel: 2,
+  registeredAt: '2025-03-14T08:30:00+07:00',
+  goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 100, unit: 'PCE', value: 25000.5, currency: 'USD', originCountry: 'CN' }],
+})

@@ -16,12 +16,10 @@ export interface BackupDrillStory {
   then: string[]
 }
 
-export interface VerdictCheck {
-  name: string
-  pass: boolean
-  value: string
-  limit: string
-}
+import type { VerdictCheck } from '../verify/verdict-check.ts'
+import type { RunRecord } from '../report/run-record.ts'
+export type { VerdictCheck } from '../verify/verdict-check.ts'
+export { check } from '../verify/verdict-check.ts'
 
 export interface BackupDrillReport {
   drill: BackupDrillStory
@@ -36,6 +34,8 @@ export interface BackupDrillReport {
   lastWriteRecovered: { id: number; acknowledgedAt: string } | null
   figures: Record<string, unknown>
   events: Array<{ at: string; what: string }>
+  /** What the run tested: commit, settings in effect, versions (as every drill records). */
+  record?: RunRecord
 }
 
 export const REPORT_DIR = join(REPO_ROOT, 'reports', 'backup-drills')
@@ -58,10 +58,6 @@ export class EventLog {
     this.events.push({ at, what })
     this.echo(`[${at.slice(11, 23)}] ${what}`)
   }
-}
-
-export function check(name: string, pass: boolean, value: string, limit: string): VerdictCheck {
-  return { name, pass, value, limit }
 }
 
 /** The application's database through HAProxy's primary port, as the app node connects. */

@@ -13,13 +13,16 @@ import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
 import { flushArchive, leaderHost, patroniMembers, repositoryInfo, takeBackup } from '../../infra/backup/repository.ts'
 import type { BackupRun } from '../../infra/backup/repository.ts'
 import { latest } from '../../infra/backup/restore-target.ts'
-import { killHost } from '../../infra/launcher/host-processes.ts'
+import { hostPids } from '../../infra/launcher/host-processes.ts'
+import { powerLoss } from '../faults/fault-primitives.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { DEFAULT_INVENTORY, hostsWithRole, loadInventory } from '../../infra/launcher/inventory.ts'
 import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
 import { dataDir } from '../../infra/launcher/render/render-context.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
 import { EventLog, RowWriter, appClient, check, drillTableName, lsnToBigInt, segmentEnd, writeReport } from './backup-drill-kit.ts'
+import { verdictOf } from '../verify/verdict-check.ts'
+import { recordRun } from '../report/run-record.ts'
 
 export const SITE_LOST: BackupDrillStory = {
   name: 'site-lost',
@@ -71,6 +74,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
   if (!leader || !members.some(acknowledgesCommits)) {
     throw new Error(`the cluster is not healthy (members: ${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'none'})`)
   }
+  const record = await recordRun(inv, leader.name)
   let backup: BackupRun | null = null
   if (opts.backupFirst) {
     backup = await takeBackup(inv, 'full')
@@ -103,10 +107,14 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
   }
   const lastAck = writer.acked[writer.acked.length - 1]
 
-  // When: the site is lost, at once.
+  // When: the site is lost, at once: every host loses power (blackholed, then SIGKILL), as the
+  // drills' power loss does; the power comes back only on empty disks.
   const lossAt = new Date()
-  for (const h of inv.hosts) killHost(h.name, inv)
-  events.say(`site lost: every process of ${inv.hosts.map((h) => h.name).join(', ')} killed, ${writer.acked.length} rows acknowledged, last at ${lastAck.acknowledgedAt.toISOString()}`)
+  const losses = inv.hosts.filter((h) => hostPids(h.name, inv).length > 0).map((h) => powerLoss(inv, h.name))
+  for (const f of losses) await f.prepare?.()
+  for (const f of losses) await f.inject()
+  events.say(`site lost: power loss of ${losses.map((f) => f.targets[0]).join(', ')}, ${writer.acked.length} rows acknowledged, last at ${lastAck.acknowledgedAt.toISOString()}`)
+  for (const f of losses) await f.heal()
   await new Promise((r) => setTimeout(r, 1000))
   // What the repository holds now decides which commits can come back.
   const afterLoss = repositoryInfo(inv)
@@ -159,7 +167,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
     inventory: inv.file,
     startedAt,
     finishedAt: new Date().toISOString(),
-    verdict: checks.every((c) => c.pass) ? 'pass' : 'fail',
+    verdict: verdictOf(checks).pass ? 'pass' : 'fail',
     checks,
     restoreTimeS: rebuild.writableS ?? -1,
     lastWriteRecovered: lastRecovered ? { id: lastRecovered.id, acknowledgedAt: lastRecovered.acknowledgedAt.toISOString() } : null,
@@ -178,6 +186,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
       rebuild: rebuildFigures,
     },
     events: events.events,
+    record,
   }
 }
 

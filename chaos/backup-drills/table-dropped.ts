@@ -14,6 +14,8 @@ import type { ScratchRestoreResult } from '../../infra/backup/scratch-restore.ts
 import { dropScratch, restoreToScratch } from '../../infra/backup/scratch-restore.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
 import { EventLog, RowWriter, appClient, check, drillTableName, writeReport } from './backup-drill-kit.ts'
+import { verdictOf } from '../verify/verdict-check.ts'
+import { recordRun } from '../report/run-record.ts'
 
 export const TABLE_DROPPED: BackupDrillStory = {
   name: 'table-dropped',
@@ -67,6 +69,7 @@ export async function runTableDropped(inv: Inventory, opts: TableDroppedOptions 
   const info = repositoryInfo(inv)
   if (!info || info.backup.length === 0) throw new Error('the repository has no backup: take one first (backup-command.ts backup --type full)')
   events.say(`given: leader ${leader.name}, ${info.backup.length} backup(s), newest ${info.backup[info.backup.length - 1].label}`)
+  const record = await recordRun(inv, leader.name)
 
   const client = await appClient(inv)
   const table = drillTableName('backup_drill_dropped')
@@ -148,12 +151,13 @@ export async function runTableDropped(inv: Inventory, opts: TableDroppedOptions 
     inventory: inv.file,
     startedAt,
     finishedAt: new Date().toISOString(),
-    verdict: checks.every((c) => c.pass) ? 'pass' : 'fail',
+    verdict: verdictOf(checks).pass ? 'pass' : 'fail',
     checks,
     restoreTimeS: byTime ? (byTime.archiveFlushS ?? 0) + byTime.totalS : -1,
     lastWriteRecovered: lastRecovered ? { id: lastRecovered.id, acknowledgedAt: lastRecovered.acknowledgedAt.toISOString() } : null,
     figures: { table, moment, mistakeXid, rowsBefore: before.length, rowsAfter: after.length, restores },
     events: events.events,
+    record,
   }
   return report
 }

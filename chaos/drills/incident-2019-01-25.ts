@@ -1,6 +1,6 @@
 // The fault that took TQĐT-V5 down for eleven hours on 25 January 2019: one application server and
 // the database server died by hardware at the same moment.
-import { FAILOVER_ALLOWED_ALERTS, FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
+import { FAILOVER_ALLOWED_ALERTS, FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, criteria, defineDrill, lostDatabaseHostAlerts } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
 import type { AlertExpectation } from '../verify/alert-check.ts'
 
@@ -32,9 +32,8 @@ export default defineDrill({
   expectedAlerts: (ctx): AlertExpectation[] => [
     { alert: 'AppNodeDown', labels: { host: 'app1', reason: 'not_answering' }, minHoldS: 45, why: 'app1 unscrapable (for: 30s)' },
     { alert: 'PostgresMemberDown', labels: { host: ctx.leader }, minHoldS: 75, why: `the old primary ${ctx.leader} gone (for: 1m)` },
-    { alert: 'MonitoredComponentDown', labels: { monitors: ctx.leader }, minHoldS: 75, why: `the exporter of ${ctx.leader} cannot reach it (for: 1m)` },
   ],
-  allowedAlerts: FAILOVER_ALLOWED_ALERTS,
+  allowedAlerts: (ctx) => [...FAILOVER_ALLOWED_ALERTS, ...lostDatabaseHostAlerts(ctx.leader)],
   unexpectedAlerts: [...FAILOVER_UNEXPECTED_ALERTS, { alert: 'SynchronousStandbyMissing' }],
   criteria: criteria({ maxWriteStallS: PRIMARY_FAILOVER_WRITE_STALL_S }),
 })

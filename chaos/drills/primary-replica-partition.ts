@@ -30,7 +30,7 @@ export default defineDrill({
       why: `${host} cannot stream from the primary (for: 1m)`,
     })),
   // Refused writes count against the availability SLO, and held ones lift the 5-minute p99.
-  allowedAlerts: [...FAILOVER_ALLOWED_ALERTS, { alert: 'AvailabilityErrorBudgetBurn' }, { alert: 'SynchronousStandbyMissing' }],
+  allowedAlerts: () => [...FAILOVER_ALLOWED_ALERTS, { alert: 'AvailabilityErrorBudgetBurn' }, { alert: 'SynchronousStandbyMissing' }],
   unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }],
   criteria: criteria({
     // The whole partition, plus the replicas' reconnect after the heal.

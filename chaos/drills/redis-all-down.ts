@@ -22,7 +22,7 @@ export default defineDrill({
   ],
   // The Sentinels are scraped through the first exporter's /scrape: with them all gone those
   // targets fail as a whole (scrape_failed), which is the same outage seen from Prometheus.
-  allowedAlerts: [{ alert: 'MonitoredComponentDown', labels: { reason: 'scrape_failed' } }],
+  allowedAlerts: () => [{ alert: 'MonitoredComponentDown', labels: { reason: 'scrape_failed' } }],
   unexpectedAlerts: [{ alert: 'AvailabilityErrorBudgetBurn' }],
   criteria: criteria({ maxWriteStallS: NO_STALL_S, primaryMustStay: true }),
 })

@@ -53,7 +53,7 @@ export default defineDrill({
     { alert: 'PostgresMemberDown', labels: { host: ctx.leader }, minHoldS: 75, why: `the first primary ${ctx.leader} gone (for: 1m)` },
   ],
   // Two of three database nodes gone for most of the hold: these are the outage as Prometheus sees it.
-  allowedAlerts: [
+  allowedAlerts: () => [
     ...FAILOVER_ALLOWED_ALERTS,
     { alert: 'PostgresMemberDown' },
     { alert: 'MonitoredComponentDown', labels: { reason: 'scrape_failed' } },

@@ -7,12 +7,23 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
-import type { Drill } from '../drill-definition.ts'
+import type { Drill, DrillContext } from '../drill-definition.ts'
 import type { RunSummary } from './run-summary.ts'
 import { readSummaries } from './run-summary.ts'
 
 const TEMPLATE = join(REPO_ROOT, 'chaos/report/chaos-page-template.md')
 export const PAGE = join(REPO_ROOT, 'docs/chaos.md')
+
+/** Stands in for the cluster as a drill finds it, so the page can name what a drill chooses then. */
+const PLACEHOLDERS: DrillContext = {
+  inv: null as unknown as DrillContext['inv'],
+  leader: '<primary>',
+  syncStandby: '<synchronous standby>',
+  asyncReplicas: ['<replica>'],
+  redisMaster: '<Redis master>',
+  etcdLeader: '<raft leader>',
+  log: () => undefined,
+}
 
 const s1 = (v: number | null) => (v === null ? '–' : `${v} s`)
 const day = (iso: string) => iso.slice(0, 16).replace('T', ' ')
@@ -56,6 +67,7 @@ function runBlock(r: RunSummary): string {
 function drillSection(d: Drill, runs: RunSummary[]): string {
   const c = d.criteria
   const mine = runs.filter((r) => r.drill === d.name)
+  const allowed = d.allowedAlerts?.(PLACEHOLDERS) ?? []
   const full = mine.filter((r) => r.fullHold).at(-1)
   const latest = mine.at(-1)
   const story = [
@@ -73,7 +85,7 @@ function drillSection(d: Drill, runs: RunSummary[]): string {
     c.singleCopyAcks.max === 0 ? 'no write acknowledged on one copy' : `≤ ${c.singleCopyAcks.max} writes on one copy (${c.singleCopyAcks.why})`,
     c.primaryMustStay ? 'no failover' : '',
     c.cleanRefusal ? `clean refusals accepted: ${c.cleanRefusal.description}` : '',
-    (d.allowedAlerts ?? []).length ? `alerts allowed: ${(d.allowedAlerts ?? []).map((a) => `\`${a.alert}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}` : ''}\``).join(', ')}` : '',
+    allowed.length ? `alerts allowed: ${allowed.map((a) => `\`${a.alert}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}` : ''}\``).join(', ')}` : '',
   ].filter(Boolean)
   const parts = [`### ${d.name} — ${d.title}`, '', d.why, '', ...story, '', `Judged on: ${budgets.join('; ')}; and everything every drill is judged on (above).`, '']
   if (full) parts.push(runBlock(full))

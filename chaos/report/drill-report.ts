@@ -14,12 +14,8 @@ import { alertLabel } from './prometheus-alerts.ts'
 import type { AlertCheck, AlertExpectation, AlertMatcher } from '../verify/alert-check.ts'
 import type { RunRecord } from './run-record.ts'
 
-export interface VerdictCheck {
-  name: string
-  pass: boolean
-  value: string
-  limit: string
-}
+import type { VerdictCheck } from '../verify/verdict-check.ts'
+export type { VerdictCheck } from '../verify/verdict-check.ts'
 
 export interface DrillEvent {
   at: number

@@ -107,7 +107,7 @@ function appSettings(inv: Inventory): Record<string, number | string> | null {
   }
 }
 
-export async function recordRun(inv: Inventory, leader: string, k6Version: string): Promise<RunRecord> {
+export async function recordRun(inv: Inventory, leader: string, k6Version = 'not used'): Promise<RunRecord> {
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== ''
   return {
     commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty },

@@ -34,7 +34,7 @@ export interface DrillMetrics {
   refusals: FailureGroup[]
   latencyDuringFault: { read: LatencyFigures; write: LatencyFigures }
   latencyBeforeFault: { read: LatencyFigures; write: LatencyFigures }
-  /** Longest span inside the fault window with no acknowledged write / successful read, seconds. */
+  /** Longest time inside the fault window a write / read sent waited for one of its sort to succeed, seconds (longestStall). */
   writeUnavailableS: number | null
   writeUnavailable: { fromS: number; toS: number } | null
   readUnavailableS: number | null
@@ -107,17 +107,24 @@ function group(records: RequestRecord[], faultAt: number): FailureGroup[] {
 }
 
 /**
- * Longest gap without a success inside [from, to]: from `from` to the first success, between
- * successive ones, and from the last one to `to` (successes that stop for good are a stall too).
+ * The longest stall inside [from, to]: for each request in flight or sent in it, the time until a
+ * request of the same sort sent no earlier was answered with success. A lull in which nothing was
+ * sent is no stall (whether the load kept arriving is judged apart: dropped iterations); requests
+ * sent and unanswered, failed, or answered much later are. Nothing sent in the window at all: the
+ * whole window, since nothing shows the service answered.
  */
-export function longestGap(ends: number[], from: number, to: number): { gap: number; fromAt: number; toAt: number } | null {
+export function longestStall(records: RequestRecord[], from: number, to: number): { stall: number; fromAt: number; toAt: number } | null {
   if (to <= from) return null
-  const inside = ends.filter((t) => t >= from && t <= to).sort((a, b) => a - b)
-  const points = [from, ...inside, to]
-  let best = { gap: -1, fromAt: from, toAt: to }
-  for (let i = 1; i < points.length; i++) {
-    const gap = points[i]! - points[i - 1]!
-    if (gap > best.gap) best = { gap, fromAt: points[i - 1]!, toAt: points[i]! }
+  const sent = records.filter((r) => r.start <= to && r.end >= from).sort((a, b) => a.start - b.start)
+  if (sent.length === 0) return { stall: to - from, fromAt: from, toAt: to }
+  let firstSuccess = Number.POSITIVE_INFINITY
+  let best = { stall: -1, fromAt: from, toAt: to }
+  for (let i = sent.length - 1; i >= 0; i--) {
+    const r = sent[i]!
+    if (succeeded(r)) firstSuccess = Math.min(firstSuccess, r.end)
+    const at = Math.max(r.start, from)
+    const until = Number.isFinite(firstSuccess) ? firstSuccess : to
+    if (until - at > best.stall) best = { stall: until - at, fromAt: at, toAt: until }
   }
   return best
 }
@@ -144,12 +151,11 @@ export function drillMetrics(
   const during = requests.filter((r) => r.start >= faultAt && r.start <= windowEnd)
   const before = requests.filter((r) => r.start < faultAt)
   const okWrites = requests.filter((r) => r.op === 'write' && succeeded(r))
-  const okReads = requests.filter((r) => r.op === 'read' && succeeded(r))
   // The window closes at redundancy or when the load stopped, whichever is first.
   const loadEnd = requests.length ? Math.max(...requests.map((r) => r.start)) : windowEnd
   const gapEnd = Math.min(windowEnd, loadEnd)
-  const wGap = longestGap(okWrites.map((r) => r.end), faultAt, gapEnd)
-  const rGap = longestGap(okReads.map((r) => r.end), faultAt, gapEnd)
+  const wGap = longestStall(requests.filter((r) => r.op === 'write'), faultAt, gapEnd)
+  const rGap = longestStall(requests.filter((r) => r.op === 'read'), faultAt, gapEnd)
   const slowest = (op: 'read' | 'write') => {
     const ms = requests.filter((r) => r.op === op).map((r) => r.ms)
     return ms.length ? round(Math.max(...ms) / 1000) : null
@@ -164,9 +170,9 @@ export function drillMetrics(
     refusals: group(refusedAll, faultAt),
     latencyDuringFault: { read: latency(during.filter((r) => r.op === 'read')), write: latency(during.filter((r) => r.op === 'write')) },
     latencyBeforeFault: { read: latency(before.filter((r) => r.op === 'read')), write: latency(before.filter((r) => r.op === 'write')) },
-    writeUnavailableS: wGap ? round(wGap.gap / 1000) : null,
+    writeUnavailableS: wGap ? round(wGap.stall / 1000) : null,
     writeUnavailable: wGap ? { fromS: round((wGap.fromAt - faultAt) / 1000), toS: round((wGap.toAt - faultAt) / 1000) } : null,
-    readUnavailableS: rGap ? round(rGap.gap / 1000) : null,
+    readUnavailableS: rGap ? round(rGap.stall / 1000) : null,
     acknowledgedWritesDuringFault: okWrites.filter((r) => r.end >= faultAt && r.end <= healAt).length,
     acknowledgedWritesAfterHeal: okWrites.filter((r) => r.end > healAt).length,
     slowestReadS: slowest('read'),

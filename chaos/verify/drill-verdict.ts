@@ -10,7 +10,9 @@ import type { ClusterSample } from '../cluster/cluster-sampler.ts'
 import type { WriteCheck } from './acknowledged-writes.ts'
 import { missingAnywhere } from './acknowledged-writes.ts'
 import type { DrillMetrics } from './drill-metrics.ts'
-import type { DrillEvent, VerdictCheck } from '../report/drill-report.ts'
+import type { DrillEvent } from '../report/drill-report.ts'
+import type { VerdictCheck } from './verdict-check.ts'
+import { check, verdictOf } from './verdict-check.ts'
 import type { AlertCheck } from './alert-check.ts'
 
 export interface RoutingFacts {
@@ -87,7 +89,7 @@ export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] 
   const m = v.metrics
   const wc = v.writeCheck
   const checks: VerdictCheck[] = []
-  const add = (name: string, pass: boolean, value: string, limit: string) => checks.push({ name, pass, value, limit })
+  const add = (name: string, pass: boolean, value: string, limit: string) => checks.push(check(name, pass, value, limit))
 
   // The run proves something.
   add('load ran while the fault was on', m.requestsDuringFault > 0, `${m.requestsDuringFault} requests`, '> 0')
@@ -148,5 +150,5 @@ export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] 
   // What Prometheus said.
   const a = v.alerts
   add('alerts (Prometheus)', a !== null && a.pass, a ? a.value : 'not read', a ? a.limit : 'the declared alerts and no other')
-  return { pass: checks.every((x) => x.pass), checks }
+  return verdictOf(checks)
 }

@@ -175,6 +175,9 @@ export function componentSpec(inv: Inventory, host: Host, role: Role, component:
           '-tls-ca-cert-file', tls.ca, '-tls-client-cert-file', tls.cert, '-tls-client-key-file', tls.key,
           '-web.listen-address', listen('redisExporter'),
           '-tls-server-cert-file', tls.cert, '-tls-server-key-file', tls.key, '-tls-server-ca-cert-file', tls.ca,
+          // A 2 s connection timeout (default 15 s): a Redis without power shows as redis_up 0 within
+          // Prometheus' 4 s scrape timeout (MonitoredComponentDown backend_down), not as a failed scrape.
+          '-connection-timeout', '2s',
         ],
         // REDIS_USER / REDIS_PASSWORD: the read-only tqdt-monitor user, on Redis and on the Sentinels.
         envFile: cfg('redis-exporter.env'),

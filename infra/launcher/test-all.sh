@@ -80,9 +80,10 @@ if compgen -G "test/cluster/*.test.ts" >/dev/null; then
   stage "cluster failover tests" "${in_lab[@]}" npx tap --jobs=1 test/cluster
 fi
 # The drills CI must pass (issue 4): the 25-1-2019 double fault and a frozen-then-resumed primary,
-# under k6 load, failing on any failed request or lost acknowledged write. Holds shortened for CI.
+# under k6 load, judged on everything (chaos/verify/drill-verdict.ts). Holds shortened for CI and
+# not recorded (--no-docs): docs/chaos.md shows only runs at the drills' full holds.
 stage "drill incident-2019-01-25" npm run drill -- incident-2019-01-25 --hold 30 --after 60 --no-docs
-stage "drill primary-freeze-60s" npm run drill -- primary-freeze-60s --hold 40 --after 60 --no-docs
+stage "drill primary-freeze" npm run drill -- primary-freeze --hold 40 --after 60 --no-docs
 # The benchmark machinery only (tiny rates, a temp folder): it must not fail on speed (issue 7).
 stage "bench smoke" npm run bench -- --smoke
 

@@ -72,6 +72,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 // each waiting out a connect timeout against a primary that is gone; any primary success ends it.
 const PRIMARY_SUSPECT_MS = 3000
 
+// A read that meets a failover-class error on both the replica and the primary (sessions cut while
+// HAProxy moves a node between its backends) is asked again for this long: under HAProxy's 3 s wait
+// for a GET, after which it would ask another app node (HAPROXY_TIMING.readServerTimeoutS).
+const READ_RETRY_MS = 2000
+
+// At most this long between attempts of a write held through a failover: it goes through within
+// half a second of the new primary taking writes, well inside its hold.
+const MAX_WRITE_BACKOFF_MS = 500
+
 /**
  * Guarded write statements (write-statement.ts) answer `key_held = false` when their idempotency key
  * is held by another transaction. After a resend that transaction is usually this request's own
@@ -105,7 +114,10 @@ export class Database implements Queryable {
    * COMMIT then finds the first attempt's effect instead of doubling it.
    */
   async query<R extends QueryResultRow = QueryResultRow>(text: string | PreparedStatement, values?: unknown[]): Promise<QueryResult<R>> {
-    const deadline = Date.now() + this.writeDeadlineMs
+    return this.withinHold(this.writeDeadlineMs, (deadline) => this.queryAttempts<R>(text, values, deadline))
+  }
+
+  private async queryAttempts<R extends QueryResultRow>(text: string | PreparedStatement, values: unknown[] | undefined, deadline: number): Promise<QueryResult<R>> {
     let resent = false
     for (let attempt = 1; ; attempt++) {
       try {
@@ -129,14 +141,41 @@ export class Database implements Queryable {
           throw databaseUnavailable(5)
         }
         this.events.onRetry?.('write', err, attempt)
-        await sleep(Math.min(250 * attempt, 1000, Math.max(0, deadline - Date.now())))
+        await sleep(Math.min(250 * attempt, MAX_WRITE_BACKOFF_MS, Math.max(0, deadline - Date.now())))
       }
     }
   }
 
   /** Runs fn in one transaction on the primary, retrying through a failover until the deadline. */
   async write<T>(fn: (tx: Queryable, attempt: number) => Promise<T>, options: WriteOptions): Promise<T> {
-    const deadline = Date.now() + (options.deadlineMs ?? this.writeDeadlineMs)
+    return this.withinHold(options.deadlineMs ?? this.writeDeadlineMs, (deadline) => this.writeAttempts(fn, options, deadline))
+  }
+
+  /**
+   * The write hold, kept to the millisecond: HAProxy and the client wait for exactly this hold plus
+   * a margin, so an attempt still running then (a COMMIT waiting for a standby that cannot answer) is
+   * left to finish on its own and the client gets 503 DATABASE_UNAVAILABLE; a retry with the same
+   * Idempotency-Key finds its result if it did commit.
+   */
+  private async withinHold<T>(holdMs: number, attempts: (deadline: number) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.events.onGiveUp?.(new Error(`write still running after its ${holdMs} ms hold`))
+        reject(databaseUnavailable(5))
+      }, holdMs)
+    })
+    const running = attempts(Date.now() + holdMs)
+    // Settled after the deadline, nobody waits for it any more.
+    running.catch(() => undefined)
+    try {
+      return await Promise.race([running, expired])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async writeAttempts<T>(fn: (tx: Queryable, attempt: number) => Promise<T>, options: WriteOptions, deadline: number): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let commitSent = false
       try {
@@ -165,13 +204,35 @@ export class Database implements Queryable {
           throw databaseUnavailable(5)
         }
         this.events.onRetry?.('write', err, attempt)
-        await sleep(Math.min(250 * attempt, 1000, Math.max(0, deadline - Date.now())))
+        await sleep(Math.min(250 * attempt, MAX_WRITE_BACKOFF_MS, Math.max(0, deadline - Date.now())))
       }
     }
   }
 
   /** A read that must see the latest commit: the primary, and a replica only when there is no primary. */
   async readFresh<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.retryRead(() => this.readFreshOnce(fn))
+  }
+
+  /** A read that may be slightly stale (lists, searches): a replica first, the primary if none answers. */
+  async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.retryRead(() => this.readOnce(fn))
+  }
+
+  private async retryRead<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + READ_RETRY_MS
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt()
+      } catch (err) {
+        if (!isFailoverError(err) || Date.now() + 200 >= deadline) throw err
+        this.events.onRetry?.('read', err, n)
+        await sleep(Math.min(100 * n, Math.max(0, deadline - Date.now())))
+      }
+    }
+  }
+
+  private async readFreshOnce<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     if (this.replica && Date.now() < this.primarySuspectUntil) return this.withClient(this.replica, fn)
     try {
       const result = await this.withClient(this.primary, fn)
@@ -185,8 +246,7 @@ export class Database implements Queryable {
     }
   }
 
-  /** A read that may be slightly stale (lists, searches): a replica first, the primary if none answers. */
-  async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async readOnce<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     if (!this.replica) return this.withClient(this.primary, fn)
     try {
       return await this.withClient(this.replica, fn)

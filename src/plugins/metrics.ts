@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 // Buckets around the SLO (p99 < 50 ms for the officer workload) and the failover ride-through
-// (writes may wait up to the 35 s deadline).
+// (writes may wait up to the 25 s hold).
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 40]
 
 async function metricsPlugin(app: FastifyInstance) {

@@ -7,7 +7,7 @@ import { patroniLeader } from '../../infra/launcher/cluster-api.ts'
 import { hostByName } from '../../infra/launcher/inventory.ts'
 import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
 import { crash } from '../../chaos/faults/fault-primitives.ts'
-import { inventory, repair, requireFullRedundancy, waitUntil } from '../../chaos/cluster/failover-test-kit.ts'
+import { inventory, repair, requireFullRedundancy, waitUntil } from '../cluster-test-kit.ts'
 
 t.test('after the primary is killed, new WAL reaches the repository from the new primary', async (t) => {
   const inv = inventory()

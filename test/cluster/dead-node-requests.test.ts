@@ -8,7 +8,7 @@ import t from 'tap'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
 import { appClient } from '../../chaos/backup-drills/backup-drill-kit.ts'
-import { inventory, repair, requireFullRedundancy, sleep } from '../../chaos/cluster/failover-test-kit.ts'
+import { inventory, repair, requireFullRedundancy, sleep } from '../cluster-test-kit.ts'
 import { freeze } from '../../chaos/faults/fault-primitives.ts'
 import { makeOfficers } from '../../chaos/load/officer-tokens.ts'
 

@@ -96,3 +96,13 @@ t.test('a read with no database to answer is 503 DATABASE_UNAVAILABLE with Retry
     t.equal(res.headers['retry-after'], '5')
   }
 })
+
+t.test('a write still running at its deadline is answered DATABASE_UNAVAILABLE then, not when it ends', async (t) => {
+  const { db } = await setup(t)
+  const started = Date.now()
+  // A COMMIT waiting for a standby that cannot answer looks like this: the statement does not return.
+  const err = await db.write(async (tx) => tx.query('SELECT pg_sleep(3)'), { idempotent: true, deadlineMs: 1000 }).catch((e: unknown) => e)
+  const waited = Date.now() - started
+  t.equal((err as DomainError).code, 'DATABASE_UNAVAILABLE')
+  t.ok(waited >= 1000 && waited < 1500, `answered at the deadline (${waited} ms), not after the 3 s statement`)
+})

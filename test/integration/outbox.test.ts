@@ -2,7 +2,7 @@
 // (a rolled-back change writes none); delivery to the receiver retries with backoff after a failure;
 // an event whose delivery was interrupted is delivered again and the receiver applies it once.
 import t from 'tap'
-import { buildTestApp, actorOf, type TestApp } from '../helper.ts'
+import { buildTestApp, actorOf, type TestApp, paperDeclarationBody } from '../helper.ts'
 import { auditAppendOf, type Change } from '../../src/services/audit-service.ts'
 import { appendAuditRows } from '../../src/db/audit-repository.ts'
 import { deliverDueEvents, requestOf, retryDelayMs } from '../../src/services/outbox-delivery-service.ts'
@@ -13,18 +13,7 @@ import { startOutboxReceiver, type OutboxReceiver } from '../../src/commands/out
 
 const URL = '/api/v1/paper-declarations'
 
-const declaration = (receiptNumber: number) => ({
-  formType: 'import',
-  office: '02CI',
-  receiptYear: 2025,
-  receiptNumber,
-  declarantName: 'Công ty TNHH Thương mại ABC',
-  taxCode: '0100109106',
-  procedureType: 'A11',
-  channel: 2,
-  registeredAt: '2025-03-14T08:30:00+07:00',
-  goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 100, unit: 'PCE', value: 25000.5, currency: 'USD', originCountry: 'CN' }],
-})
+const declaration = paperDeclarationBody
 
 function ctxOf(): WriteContext {
   return { actor: actorOf({ office: '02CI' }), requestId: 'test', now: new Date().toISOString(), claim: null }

@@ -152,7 +152,9 @@ backend be_app
     http-reuse safe
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout 503
+    # Not 503: the app's 503 DATABASE_UNAVAILABLE comes after it held the write its whole hold, and
+    # a draining node leaves rotation before it closes (SHUTDOWN_DRAIN_MS), so no 503 is worth a retry.
+    retry-on conn-failure empty-response response-timeout
     # Replay protection: a write without an Idempotency-Key is retried only when it never reached a
     # node (connection failure); GET/HEAD and keyed writes may be retried on another node.
     # A write without a key caught on a dead node gets HAProxy's 504 after the write timeout.

@@ -1,15 +1,12 @@
-// What the cluster tests (test/cluster/*.test.ts) share with the drills: the same fault primitives,
-// the same full-redundancy check, the same acknowledged-write checker, behind a few calls.
-import { startHost } from '../../infra/launcher/cluster-api.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole, loadBalancerAddress, loadInventory } from '../../infra/launcher/inventory.ts'
-import type { Fault } from '../faults/fault-primitives.ts'
-import { makeOfficers } from '../load/officer-tokens.ts'
-import { WriteProbe } from '../load/write-probe.ts'
-import { checkAcknowledgedWrites, missingAnywhere } from '../verify/acknowledged-writes.ts'
-import type { WriteCheck } from '../verify/acknowledged-writes.ts'
-import { checkRedundancy, launcherUp, waitForRedundancy } from './redundancy.ts'
-import type { RedundancyCheck } from './redundancy.ts'
+// What the cluster tests (test/cluster/*.test.ts) that are not drills share with the drills: the
+// same full-redundancy check and the same repair after a fault, behind a few calls. Failover tests
+// run the drills themselves (failover-drills.test.ts).
+import { startHost } from '../infra/launcher/cluster-api.ts'
+import type { Inventory } from '../infra/launcher/inventory.ts'
+import { loadInventory } from '../infra/launcher/inventory.ts'
+import type { Fault } from '../chaos/faults/fault-primitives.ts'
+import { launcherUp, waitForRedundancy } from '../chaos/cluster/redundancy.ts'
+import type { RedundancyCheck } from '../chaos/cluster/redundancy.ts'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -22,13 +19,6 @@ export async function requireFullRedundancy(inv: Inventory, timeoutMs = 180_000)
   const r = await waitForRedundancy(inv, timeoutMs)
   if (!r.ok) throw new Error(`the cluster is not at full redundancy: ${r.last.problems.join('; ')}`)
   return r.last
-}
-
-export function startProbe(inv: Inventory, intervalMs = 100): WriteProbe {
-  const lb = hostsWithRole(inv, 'haproxy')[0]!
-  const probe = new WriteProbe({ inv, baseUrl: `https://${loadBalancerAddress(inv)}:${lb.ports.http}`, officers: makeOfficers(1), intervalMs })
-  probe.start()
-  return probe
 }
 
 /** Polls `check` every 250 ms until it returns a value other than null, or gives up with null. */
@@ -63,10 +53,3 @@ export async function repair(inv: Inventory, faults: Fault[], log: (line: string
   if (!last.ok) log(`still not at full redundancy: ${last.last.problems.join('; ')}`)
   return last.ok
 }
-
-export async function verifyWrites(inv: Inventory, probe: WriteProbe): Promise<WriteCheck & { missingOnAnyNode: number }> {
-  const check = await checkAcknowledgedWrites(inv, probe.acks)
-  return { ...check, missingOnAnyNode: missingAnywhere(check) }
-}
-
-export { checkRedundancy }

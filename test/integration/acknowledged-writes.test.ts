@@ -1,0 +1,61 @@
+// The drills' write checker (chaos/verify/acknowledged-writes.ts) on a real PostgreSQL, fed a
+// synthetic journal of acknowledgements: writes made through the app are all found and none is a
+// duplicate; an acknowledged write that is not in the database is lost; a write that took effect
+// twice (one more audit event than acknowledgements) is a duplicate, for a create and an update.
+import t from 'tap'
+import pg from 'pg'
+import { duplicatesOn, missingOn } from '../../chaos/verify/acknowledged-writes.ts'
+import type { AckRecord } from '../../chaos/verify/journal.ts'
+import { actorOf, buildTestApp, paperDeclarationBody, testDatabaseUrl } from '../helper.ts'
+
+const declaration = paperDeclarationBody
+
+t.test('the checker finds every write the app acknowledged, and flags a lost one and a duplicate', async (t) => {
+  const api = await buildTestApp(t)
+  const caller = actorOf().officerId
+  const acks: AckRecord[] = []
+  for (const n of [1, 2, 3]) {
+    const key = `checker-create-${n}`
+    const res = await api.as({}, { method: 'POST', url: '/api/v1/paper-declarations', payload: declaration(n), headers: { 'idempotency-key': key } })
+    t.equal(res.statusCode, 201)
+    acks.push({ kind: 'declaration.create', caller, key, id: res.json().id, at: Date.now(), expect: { version: res.json().version } })
+  }
+  const first = acks[0]!
+  const update = await api.as({}, {
+    method: 'PUT',
+    url: `/api/v1/paper-declarations/${first.id}`,
+    payload: (({ office, receiptYear, receiptNumber, ...content }) => ({ ...content, status: 'RELEASED' }))(declaration(1)),
+    headers: { 'idempotency-key': 'checker-update-1', 'if-match': `"${first.expect.version}"` },
+  })
+  t.equal(update.statusCode, 200, update.body)
+  acks.push({ kind: 'declaration.update', caller, key: 'checker-update-1', id: first.id, at: Date.now(), expect: { version: update.json().version } })
+
+  const client = new pg.Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${api.schema}` })
+  await client.connect()
+  t.teardown(() => client.end())
+
+  t.same(await missingOn(client, acks), [], 'every acknowledged write found')
+  t.same(await duplicatesOn(client, acks), [], 'none taken twice')
+
+  const lost: AckRecord = { kind: 'declaration.create', caller, key: 'checker-never-written', id: '02CI-2025-99', at: Date.now(), expect: { version: 1 } }
+  const missing = await missingOn(client, [...acks, lost])
+  t.same(missing.map((m) => [m.key, m.what]), [['checker-never-written', 'idempotency record and entity']], 'the lost write, by key, with what is missing')
+
+  const ahead: AckRecord = { ...acks[3]!, key: 'checker-update-1', expect: { version: 99 } }
+  t.same((await missingOn(client, [ahead])).map((m) => m.what), ['version'], 'an update acknowledged at a version the database never reached')
+
+  // A second audit event for the same create: the write took effect twice.
+  const event = async (id: string, action: string, seq: number) =>
+    client.query(
+      `INSERT INTO audit_log (stripe, seq, entry, prev_hash, hash, entity_type, entity_id, action, officer_id, office, occurred_at)
+       VALUES (15, $3, '{}', repeat('0', 64), repeat('0', 64), 'paper_declaration', $1, $2, $4, '02CI', now())`,
+      [id, action, seq, caller],
+    )
+  await event(acks[1]!.id, 'create', 900_001)
+  await event(first.id, 'update', 900_002)
+  const duplicates = await duplicatesOn(client, acks)
+  t.same(duplicates.map((d) => [d.kind, d.key, d.entities]).sort(), [
+    ['declaration.create', 'checker-create-2', 2],
+    ['declaration.update', 'checker-update-1', 2],
+  ])
+})
