@@ -127,6 +127,11 @@ t.test('zero acknowledged writes fails, however calm the run', async (t) => {
   t.ok(failed(v).includes('acknowledged writes of every kind'))
 })
 
+t.test('writes answered 2xx without a single ack line fail twice: nothing to check, and unjournaled', async (t) => {
+  const v = verdict(journalLines().filter((l) => l.t !== 'ack'))
+  t.same(failed(v), ['acknowledged writes of every kind', 'every 2xx write journaled with its ack'])
+})
+
 t.test('a kind with fewer acknowledged writes than required fails', async (t) => {
   const only = journalLines().filter((l) => l.kind !== 'declaration.create' || (l.t === 'req' ? (l.start as number) < T0 + 5000 : (l.at as number) < T0 + 5000))
   t.same(failed(verdict(only, {}, criteria({ maxWriteStallS: 1000 }))), ['acknowledged writes of every kind'])
