@@ -211,10 +211,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseReplicaUrl: optional(env, 'DATABASE_REPLICA_URL'),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
-    // 25 s: above a primary failover's write stall (Patroni's 20 s lease and the replica's attach),
-    // and with HAProxy's 2 s margin under the 30 s most clients wait (HAPROXY_TIMING, which the
+    // 27 s: above a primary failover's write stall (Patroni's 20 s lease and the replica's attach),
+    // and with HAProxy's 1 s margin under the 30 s most clients wait (HAPROXY_TIMING, which the
     // launcher renders into each node's env).
-    writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 25_000, 1000, 600_000),
+    writeDeadlineMs: int(env, 'WRITE_DEADLINE_MS', 27_000, 1000, 600_000),
     queryTimeoutMs: int(env, 'QUERY_TIMEOUT_MS', 5000, 100, 600_000),
     connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_MS', 2000, 100, 60_000),
     redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),

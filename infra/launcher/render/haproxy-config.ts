@@ -18,12 +18,13 @@ export const HAPROXY_TIMING = {
    * How long the app holds a write while the database fails over before it answers 503: above the
    * measured write stall of a primary failover with strict synchronous replication.
    */
-  appWriteDeadlineS: 25,
+  appWriteDeadlineS: 27,
   /**
    * HAProxy's wait for a write's answer: above the hold, so a write riding through a failover is
-   * never cut; a keyed write caught on a dead app node is retried on another after it (hold + 2 s).
+   * never cut; a keyed write caught on a dead app node is retried on another after it (hold + 1 s),
+   * and answered there well before the client's 30 s.
    */
-  writeServerTimeoutS: 27,
+  writeServerTimeoutS: 28,
   /**
    * HAProxy's wait for a GET or HEAD: a read caught on a dead app node is asked of another after
    * it, so it is answered within 5 s; a healthy node answers a read in well under a second.
