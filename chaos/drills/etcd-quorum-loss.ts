@@ -12,7 +12,7 @@ export default defineDrill({
     `no request fails: the primary keeps its role in failsafe mode, writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'no two primaries are ever routed, and no failover happens',
     'every acknowledged write is on every node afterwards; full redundancy within 180 s',
-    'Prometheus raises EtcdQuorumAtRisk for the lost quorum and the two members, and clears it',
+    'Prometheus raises EtcdQuorumAtRisk for the lost quorum, the leaderless member and the two lost members, and clears it',
   ],
   holdSeconds: 60,
   faults: (ctx) => {
@@ -21,6 +21,7 @@ export default defineDrill({
   },
   expectedAlerts: (ctx) => [
     { alert: 'EtcdQuorumAtRisk', labels: { reason: 'quorum_lost' }, minHoldS: 30, why: 'one of three etcd members left (for: 15s)' },
+    { alert: 'EtcdQuorumAtRisk', labels: { reason: 'no_leader' }, minHoldS: 30, why: 'the member left has no raft leader (for: 15s)' },
     ...lostMembers(ctx).map((host) => ({ alert: 'EtcdQuorumAtRisk', labels: { host, reason: 'member_down' }, minHoldS: 45, why: `${host} unscrapable (for: 30s)` })),
   ],
   unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }],

@@ -33,8 +33,9 @@ export default defineDrill({
   allowedAlerts: () => [...FAILOVER_ALLOWED_ALERTS, { alert: 'AvailabilityErrorBudgetBurn' }, { alert: 'SynchronousStandbyMissing' }],
   unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }],
   criteria: criteria({
-    // The whole partition, plus the replicas' reconnect after the heal.
-    maxWriteStallS: 75,
+    // The whole partition (60 s), plus up to 30 s after the heal for a replica to reconnect (its
+    // walreceiver retries every 5 s), catch up and acknowledge the first commit.
+    maxWriteStallS: 90,
     primaryMustStay: true,
     cleanRefusal: {
       description: `a write answered 503 DATABASE_UNAVAILABLE after the app’s ${WRITE_RIDE_THROUGH_S} s hold, while the primary could make no second copy`,

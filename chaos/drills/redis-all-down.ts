@@ -12,13 +12,14 @@ export default defineDrill({
     `no request fails; writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'every acknowledged write is in the database',
     'Redis and Sentinel are whole again within 180 s of power returning',
-    'Prometheus raises NoRedisMaster and sees each Redis gone behind its exporter, and clears them',
+    'Prometheus raises NoRedisMaster and sees each Redis and each Sentinel gone behind the exporters, and clears them',
   ],
   holdSeconds: 80,
   faults: (ctx) => [...hostsWithRole(ctx.inv, 'redis'), ...hostsWithRole(ctx.inv, 'sentinel')].map((h) => powerLoss(ctx.inv, h.name)),
   expectedAlerts: (ctx) => [
     { alert: 'NoRedisMaster', labels: { reason: 'no_master' }, minHoldS: 45, why: 'no exporter reports a master (for: 30s)' },
     ...hostsWithRole(ctx.inv, 'redis').map((h) => ({ alert: 'MonitoredComponentDown', labels: { monitors: h.name, reason: 'backend_down' }, minHoldS: 75, why: `${h.name} gone behind its exporter (for: 1m)` })),
+    ...hostsWithRole(ctx.inv, 'sentinel').map((h) => ({ alert: 'MonitoredComponentDown', labels: { host: h.name, reason: 'backend_down' }, minHoldS: 75, why: `${h.name} gone, seen through the exporter's /scrape (for: 1m)` })),
   ],
   // The Sentinels are scraped through the first exporter's /scrape: with them all gone those
   // targets fail as a whole (scrape_failed), which is the same outage seen from Prometheus.

@@ -66,8 +66,9 @@ export default defineDrill({
   unexpectedAlerts: [{ alert: 'PostgresMultiplePrimaries' }],
   criteria: criteria({
     // From the second fault until a node that lost power streams from the last one again: the hold
-    // less the first failover and the 10 s, plus the rejoin after the heal.
-    maxWriteStallS: 90,
+    // (80 s) less the first failover (~25 s) and the 10 s, plus up to 60 s for a restarted node to
+    // be rewound (pg_rewind), start and stream, since only then can a write have two copies.
+    maxWriteStallS: 110,
     cleanRefusal: {
       description: 'a write answered 503 DATABASE_UNAVAILABLE while one database node was left',
       matches: (r) => r.op === 'write' && r.status === 503 && r.code === 'DATABASE_UNAVAILABLE',

@@ -552,7 +552,7 @@ function printTestEnvironment(): number {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const inv = loadInventory()
-  if (inv.lab && ['up', 'status', 'migrate'].includes(command)) {
+  if (inv.lab && ['up', 'status', 'migrate', 'deploy'].includes(command)) {
     // The hosts are reached from the ops namespace; `up` first makes it (and the rest of the network).
     if (command === 'up' && !runningInside(opsNamespace(inv))) {
       const created = ensureLabNetwork(inv)
