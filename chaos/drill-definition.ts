@@ -9,6 +9,7 @@ import { HAPROXY_TIMING } from '../infra/launcher/render/haproxy-config.ts'
 import type { Fault } from './faults/fault-primitives.ts'
 import type { RequestRecord } from './verify/journal.ts'
 import type { AlertExpectation, AlertMatcher } from './verify/alert-check.ts'
+import type { VerdictCheck } from './verify/verdict-check.ts'
 
 export interface DrillCriteria {
   /** The drill's documented budget: the longest time after the fault with no acknowledged write. */
@@ -63,6 +64,16 @@ export const PRIMARY_FAILOVER_WRITE_STALL_S = HAPROXY_TIMING.appWriteDeadlineS
  * (docs/architecture.md, "RPO 0 and the price of a lost standby").
  */
 export const SYNC_STANDBY_LOSS_WRITE_STALL_S = 10
+
+/**
+ * The floating address moves to the other load balancer (namespace lab, render/keepalived-config.ts):
+ * keepalived's backup takes over after 3 missed adverts (advert_int 1 s) plus its skew, ~3.6 s; a
+ * client's packets sent meanwhile are retransmitted by TCP (1 s, then 2 s), and a connection the
+ * dead balancer carried is reset by the new holder, so the client replays the request on a new one.
+ * Nothing answers in between: reads and writes alike stall this long, and a read caught in flight
+ * takes this long — the one budget in which a read may stall longer than 2 s.
+ */
+export const LOAD_BALANCER_TAKEOVER_S = 10
 
 /** A fault the app tier or the database's redundancy absorbs: other sessions' writes go on. */
 export const NO_STALL_S = 5
@@ -159,6 +170,11 @@ export interface Drill {
   /** Alerts named as must-not-fire (any alert not expected or allowed must not fire either; these are listed in the story). */
   unexpectedAlerts?: AlertMatcher[]
   criteria: DrillCriteria
+  /**
+   * What the drill's story adds to the verdict (every node on the new build, every endpoint on a
+   * new certificate…), judged once the cluster is whole again; a check that throws fails.
+   */
+  checks?(ctx: DrillContext): Promise<VerdictCheck[]>
 }
 
 export function defineDrill(drill: Drill): Drill {

@@ -35,6 +35,8 @@ import { summarize, writeSummary } from './report/run-summary.ts'
 import type { AlertHistory } from './report/prometheus-alerts.ts'
 import { activeAlerts, alertLabel, fetchAlertHistory } from './report/prometheus-alerts.ts'
 import type { AlertMatcher } from './verify/alert-check.ts'
+import type { VerdictCheck } from './verify/verdict-check.ts'
+import { check } from './verify/verdict-check.ts'
 import { checkAlerts, describeActivation } from './verify/alert-check.ts'
 
 const REPORTS = join(REPO_ROOT, 'reports')
@@ -383,6 +385,13 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
     p.say(`the audit trail check failed: ${(err as Error).message}`)
   }
 
+  let storyChecks: VerdictCheck[] = []
+  if (drill.checks) {
+    p.say('checking what the drill\'s story adds')
+    storyChecks = await drill.checks(ctx).catch((err: Error) => [check(`${drill.name}: its own checks`, false, err.message, 'they run')])
+    for (const c of storyChecks) p.say(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (${c.limit})`)
+  }
+
   const alertHistory = await collectAlerts(inv, startedAt.getTime() - 60_000, redundantAt ?? Date.now(), faultAt, expectedAlerts, p)
   const alertCheck = checkAlerts(alertHistory, expectedAlerts, unexpectedAlerts, faultAt, opts.hold, drill.allowedAlerts?.(ctx) ?? [])
   if (!alertHistory.available) p.say(`alerts: ${alertHistory.error}`)
@@ -422,6 +431,8 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
     limit: '0, 0, 0',
   })
   verdict.pass &&= auditCheck?.ok === true
+  verdict.checks.push(...storyChecks)
+  verdict.pass &&= storyChecks.every((c) => c.pass)
   const loadStartedAt = Math.min(run!.startedAt, ...journal.requests.map((r) => r.start))
   const report: DrillReport = {
     drill: { name: drill.name, title: drill.title, why: drill.why, given: drill.given, when: drill.when, then: drill.then },

@@ -11,6 +11,7 @@ import etcdQuorumLoss from './etcd-quorum-loss.ts'
 import redisMasterPowerLoss from './redis-master-power-loss.ts'
 import secondFailure from './second-failure.ts'
 import rollingDeploy from './rolling-deploy.ts'
+import certificateRotation from './certificate-rotation.ts'
 import redisAllDown from './redis-all-down.ts'
 import primaryReplicaPartition from './primary-replica-partition.ts'
 import loadBalancerLoss from './load-balancer-loss.ts'
@@ -31,6 +32,7 @@ export const DRILLS: readonly Drill[] = [
   loadBalancerLoss,
   wholeHostLoss,
   rollingDeploy,
+  certificateRotation,
 ]
 
 export function findDrill(name: string): Drill | undefined {

@@ -6,27 +6,24 @@ import { componentPid } from '../../infra/launcher/host-processes.ts'
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import type { DrillContext } from '../drill-definition.ts'
 import type { Fault } from '../faults/fault-primitives.ts'
+import { check } from '../verify/verdict-check.ts'
 
-/** Not a fault of a host: the deploy itself, which must leave every node on the new build. */
+/** The app nodes' pids before the deploy, per run (the drill's context). */
+const pidsBefore = new WeakMap<DrillContext, Map<string, number | null>>()
+
+/** Not a fault of a host: the deploy itself, judged afterwards by the drill's checks. */
 function rollingDeploy(ctx: DrillContext): Fault {
   return {
     id: 'rolling-deploy',
-    kind: 'crash',
+    kind: 'process-crash',
     targets: appSpecs(ctx.inv).map((s) => s.host.name),
     description: `rolling deploy of build ${codeFingerprint(ctx.inv)} to every app node`,
     needsRestart: false,
+    async prepare() {
+      pidsBefore.set(ctx, new Map(appSpecs(ctx.inv).map((s) => [s.host.name, componentPid(s)])))
+    },
     async inject() {
-      const before = new Map(appSpecs(ctx.inv).map((s) => [s.host.name, componentPid(s)]))
       for (const spec of appSpecs(ctx.inv)) await replaceAppNode(ctx.inv, spec, ctx.log)
-      const want = codeFingerprint(ctx.inv)
-      for (const spec of appSpecs(ctx.inv)) {
-        const build = await runningBuild(spec)
-        const pid = componentPid(spec)
-        if (build !== want || pid === before.get(spec.host.name)) {
-          throw new Error(`${spec.host.name} runs build ${build} (pid ${pid}) after the deploy; want ${want} in a new process`)
-        }
-      }
-      ctx.log(`every app node runs build ${want} in a new process`)
     },
     async heal() {},
   }
@@ -48,6 +45,17 @@ export default defineDrill({
   ],
   holdSeconds: 30,
   faults: (ctx) => [rollingDeploy(ctx)],
+  async checks(ctx) {
+    const want = codeFingerprint(ctx.inv)
+    const before = pidsBefore.get(ctx) ?? new Map<string, number | null>()
+    const stale: string[] = []
+    for (const spec of appSpecs(ctx.inv)) {
+      const build = await runningBuild(ctx.inv, spec)
+      const pid = componentPid(spec)
+      if (build !== want || pid === null || pid === before.get(spec.host.name)) stale.push(`${spec.host.name} build ${build} pid ${pid}`)
+    }
+    return [check(`app nodes not on build ${want} in a new process`, stale.length === 0, stale.join('; ') || '0', '0')]
+  },
   unexpectedAlerts: [{ alert: 'AppNodeDown' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   criteria: criteria({ maxWriteStallS: NO_STALL_S, primaryMustStay: true }),
 })

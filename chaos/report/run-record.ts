@@ -10,6 +10,8 @@ import { componentSpecs, configFile, readEnvFile } from '../../infra/launcher/co
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
+import { patroniConfig } from '../../infra/launcher/patroni-client.ts'
+import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 import { machineInfo } from '../../loadtests/bench/machine-info.ts'
 import type { MachineInfo } from '../../loadtests/bench/machine-info.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -42,24 +44,17 @@ function version(cmd: string, args: string[], pick: RegExp): string {
   }
 }
 
-async function patroniConfig(inv: Inventory): Promise<Record<string, unknown> | null> {
-  for (const h of hostsWithRole(inv, 'postgres')) {
-    try {
-      const res = await fetch(`http://${h.address}:${h.ports.patroni}/config`, { signal: AbortSignal.timeout(2000) })
-      const c = (await res.json()) as Record<string, unknown>
-      const pick = ['ttl', 'loop_wait', 'retry_timeout', 'synchronous_mode', 'synchronous_mode_strict', 'synchronous_node_count', 'maximum_lag_on_failover', 'failsafe_mode']
-      return Object.fromEntries(pick.map((k) => [k, c[k] ?? null]))
-    } catch {
-      // the next member
-    }
-  }
-  return null
+async function patroniSettings(inv: Inventory): Promise<Record<string, unknown> | null> {
+  const c = await patroniConfig(inv)
+  if (c === null) return null
+  const pick = ['ttl', 'loop_wait', 'retry_timeout', 'synchronous_mode', 'synchronous_mode_strict', 'synchronous_node_count', 'maximum_lag_on_failover', 'failsafe_mode']
+  return Object.fromEntries(pick.map((k) => [k, c[k] ?? null]))
 }
 
 async function postgresSettings(inv: Inventory, leader: string): Promise<Record<string, string> | null> {
   const h = hostsWithRole(inv, 'postgres').find((x) => x.name === leader)
   if (!h) return null
-  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: 'postgres', password: readSecrets(inv).superuserPassword, database: 'postgres', connectionTimeoutMillis: 3000 })
+  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: 'postgres', password: readSecrets(inv).superuserPassword, database: 'postgres', connectionTimeoutMillis: 3000, ssl: postgresSsl(inv) })
   client.on('error', () => undefined)
   try {
     await client.connect()
@@ -112,7 +107,7 @@ export async function recordRun(inv: Inventory, leader: string, k6Version = 'not
   return {
     commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty },
     settings: {
-      patroni: await patroniConfig(inv),
+      patroni: await patroniSettings(inv),
       postgres: await postgresSettings(inv, leader),
       haproxy: haproxySettings(inv),
       app: appSettings(inv),

@@ -9,7 +9,8 @@ import { codeFingerprint } from './code-fingerprint.ts'
 import { haproxyServerStates } from './haproxy-stats.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { hostsWithRole } from './inventory.ts'
+import { hostsWithRole, httpsUrl } from './inventory.ts'
+import { clusterJson } from './tls/cluster-http.ts'
 import { sleep, startComponent } from './process-control.ts'
 
 /** How long a node may take to leave the load balancers, exit, and come back ready. */
@@ -17,11 +18,10 @@ const TAKEN_OUT_TIMEOUT_MS = 20_000
 const READY_TIMEOUT_MS = 60_000
 
 /** The build a running node reports on its internal listener (/health/live), or null when it does not answer. */
-export async function runningBuild(spec: ComponentSpec): Promise<string | null> {
+export async function runningBuild(inv: Inventory, spec: ComponentSpec): Promise<string | null> {
   try {
-    const res = await fetch(`http://${spec.host.address}:${spec.host.ports.appInternal}/health/live`, { signal: AbortSignal.timeout(1500) })
-    const body = (await res.json()) as { build?: string }
-    return res.status === 200 ? (body.build ?? 'unknown') : null
+    const { status, json } = await clusterJson<{ build?: string }>(inv, httpsUrl(spec.host, 'appInternal', '/health/live'), { timeoutMs: 1500 })
+    return status === 200 ? (json.build ?? 'unknown') : null
   } catch {
     return null
   }
@@ -68,7 +68,7 @@ export async function replaceAppNode(inv: Inventory, spec: ComponentSpec, say: (
     const pid = startComponent(spec)
     const want = codeFingerprint(inv)
     say(`${node}: started build ${want} (pid ${pid})`)
-    await until(`${node} reporting build ${want}`, READY_TIMEOUT_MS, async () => (await runningBuild(spec)) === want)
+    await until(`${node} reporting build ${want}`, READY_TIMEOUT_MS, async () => (await runningBuild(inv, spec)) === want)
     await until(`${node} back in every load balancer`, READY_TIMEOUT_MS, async () => (await statesOnLoadBalancers(inv, node)).every((s) => s === 'UP'))
     say(`${node}: in service again after ${at()}`)
   } catch (err) {
@@ -90,7 +90,7 @@ export async function staleAppNodes(inv: Inventory, changedEnv: Set<string>): Pr
   const stale: Array<{ spec: ComponentSpec; why: string }> = []
   for (const spec of appSpecs(inv)) {
     if (componentPid(spec) === null) continue
-    const build = await runningBuild(spec)
+    const build = await runningBuild(inv, spec)
     if (changedEnv.has(spec.host.name)) stale.push({ spec, why: 'its app.env changed' })
     else if (build !== null && build !== want) stale.push({ spec, why: `it runs build ${build}, the app folder has ${want}` })
   }

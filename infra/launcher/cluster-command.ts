@@ -377,7 +377,7 @@ async function deploy(): Promise<number> {
   // Generated env files first, so the new processes start with the current config.
   generateConfigs(inv, ensureSecrets(inv), { fresh: false })
   for (const spec of appSpecs(inv)) await replaceAppNode(inv, spec, say)
-  const builds = await Promise.all(appSpecs(inv).map(async (s) => `${s.host.name} ${await runningBuild(s)}`))
+  const builds = await Promise.all(appSpecs(inv).map(async (s) => `${s.host.name} ${await runningBuild(inv, s)}`))
   say(`deployed: ${builds.join(', ')}`)
   return 0
 }

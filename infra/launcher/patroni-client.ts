@@ -66,3 +66,37 @@ export async function patroniSwitchover(inv: Inventory, leader: string, candidat
   })
   if (answer.status !== 200) throw new Error(`switchover ${leader} → ${candidate}: HTTP ${answer.status} ${answer.text.slice(0, 200)}`)
 }
+
+/** The cluster-wide (dynamic) configuration Patroni keeps in etcd, from the first member that answers; null if none does. */
+export async function patroniConfig(inv: Inventory, timeoutMs = 2000): Promise<Record<string, unknown> | null> {
+  for (const h of hostsWithRole(inv, 'postgres')) {
+    try {
+      const { status, json } = await clusterJson<Record<string, unknown>>(inv, httpsUrl(h, 'patroni', '/config'), { timeoutMs })
+      if (status === 200) return json
+    } catch {
+      // the next member
+    }
+  }
+  return null
+}
+
+/** PATCH /config (an unsafe endpoint: the REST password and the operators' certificate); Patroni applies it on every member at its next loop. */
+export async function patchPatroniConfig(inv: Inventory, patch: Record<string, unknown>, timeoutMs = 5000): Promise<void> {
+  const auth = Buffer.from(`${PATRONI_REST_USER}:${readSecrets(inv).patroniRestPassword}`).toString('base64')
+  let last = 'no Patroni member answered'
+  for (const h of hostsWithRole(inv, 'postgres')) {
+    try {
+      const answer = await clusterRequest(inv, httpsUrl(h, 'patroni', '/config'), {
+        method: 'PATCH',
+        headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+        body: JSON.stringify(patch),
+        timeoutMs,
+      })
+      if (answer.status === 200) return
+      last = `PATCH /config on ${h.name}: HTTP ${answer.status} ${answer.text.slice(0, 200)}`
+    } catch (err) {
+      last = `PATCH /config on ${h.name}: ${(err as Error).message}`
+    }
+  }
+  throw new Error(last)
+}

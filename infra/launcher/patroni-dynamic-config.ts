@@ -3,7 +3,7 @@
 // reaches a cluster that already exists, `up` compares the stored configuration with PATRONI_DCS and
 // PATCHes what differs (Patroni applies it on every member at its next loop, reloading PostgreSQL).
 import type { Inventory } from './inventory.ts'
-import { hostsWithRole } from './inventory.ts'
+import { patchPatroniConfig, patroniConfig } from './patroni-client.ts'
 import { PATRONI_DCS } from './render/patroni-config.ts'
 
 type Json = Record<string, unknown>
@@ -42,21 +42,10 @@ function patchFor(paths: string[]): Json {
 
 /** Brings the stored configuration in line with PATRONI_DCS; returns the changes made ("" when none). */
 export async function reconcileDynamicConfig(inv: Inventory): Promise<string[]> {
-  for (const h of hostsWithRole(inv, 'postgres')) {
-    const url = `http://${h.address}:${h.ports.patroni}/config`
-    let stored: Json
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
-      if (res.status !== 200) continue
-      stored = (await res.json()) as Json
-    } catch {
-      continue
-    }
-    const drift = dynamicConfigDrift(stored)
-    if (drift.length === 0) return []
-    const res = await fetch(url, { method: 'PATCH', body: JSON.stringify(patchFor(drift.map((d) => d.path))), signal: AbortSignal.timeout(5000) })
-    if (res.status !== 200) throw new Error(`PATCH ${url} answered ${res.status}: ${await res.text()}`)
-    return drift.map((d) => `${d.path}: ${JSON.stringify(d.stored)} → ${JSON.stringify(d.wanted)}`)
-  }
-  throw new Error('no Patroni member answered GET /config')
+  const stored = await patroniConfig(inv)
+  if (stored === null) throw new Error('no Patroni member answered GET /config')
+  const drift = dynamicConfigDrift(stored)
+  if (drift.length === 0) return []
+  await patchPatroniConfig(inv, patchFor(drift.map((d) => d.path)))
+  return drift.map((d) => `${d.path}: ${JSON.stringify(d.stored)} → ${JSON.stringify(d.wanted)}`)
 }

@@ -5,7 +5,8 @@
 // timeout, within the client's 30 s; a write without an Idempotency-Key is not replayed elsewhere (it
 // may have been applied): the client gets HAProxy's 504. The figures are printed for docs/api.md.
 import t from 'tap'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { endpoints } from '../../infra/launcher/cluster-api.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
 import { appClient } from '../../chaos/backup-drills/backup-drill-kit.ts'
 import { inventory, repair, requireFullRedundancy, sleep } from '../cluster-test-kit.ts'
@@ -22,8 +23,7 @@ interface Sent {
 t.test('requests caught on a frozen app node: reads within 5 s, keyed writes within 30 s, unkeyed writes 504 and never replayed', async (t) => {
   const inv = inventory()
   await requireFullRedundancy(inv)
-  const lb = hostsWithRole(inv, 'haproxy')[0]!
-  const base = `http://${lb.address}:${lb.ports.http}`
+  const base = endpoints(inv).httpBaseUrl
   const officers = makeOfficers(1)
   const officer = officers.departure[0]!
   const fault = freeze(inv, 'app2')
@@ -38,7 +38,7 @@ t.test('requests caught on a frozen app node: reads within 5 s, keyed writes wit
     const started = Date.now()
     let status = 0
     try {
-      const res = await fetch(base + (write ? '/api/v1/paper-declarations' : `/api/v1/paper-declarations?office=${officer.office}&limit=5`), {
+      const res = await clusterRequest(inv, base + (write ? '/api/v1/paper-declarations' : `/api/v1/paper-declarations?office=${officer.office}&limit=5`), {
         method: write ? 'POST' : 'GET',
         headers: {
           authorization: `Bearer ${officer.token}`,
@@ -59,10 +59,9 @@ t.test('requests caught on a frozen app node: reads within 5 s, keyed writes wit
               goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 1, unit: 'PCE', value: 100, currency: 'USD', originCountry: 'VN' }],
             })
           : undefined,
-        signal: AbortSignal.timeout(HAPROXY_TIMING.clientTimeoutS * 1000),
+        timeoutMs: HAPROXY_TIMING.clientTimeoutS * 1000,
       })
       status = res.status
-      await res.arrayBuffer()
     } catch {
       status = 0
     }
