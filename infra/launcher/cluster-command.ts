@@ -221,6 +221,20 @@ function migrate(inv: Inventory): void {
   if (res.status !== 0) throw new LaunchError(`migrations failed (exit ${res.status ?? res.signal}): see the output above`)
 }
 
+/**
+ * A cluster whose data was made before TLS (no CA yet, but data folders) cannot come up with TLS:
+ * etcd keeps its members' plain-HTTP peer URLs in its data, so the members never reach each other
+ * and `up` would only time out waiting for quorum. Say so, with the way out, instead.
+ */
+function refuseDataFromBeforeTls(inv: Inventory): void {
+  const data = clusterPath(inv, 'data')
+  if (existsSync(caCertificateFile(inv)) || !existsSync(data) || readdirSync(data).length === 0) return
+  throw new LaunchError(
+    `${data} holds a cluster made before TLS (its etcd members know each other by plain-HTTP URLs), and no cluster CA exists yet. ` +
+    'Local lab data only: run `npm run down -- --purge` (keeps the secrets), then `npm run up`.',
+  )
+}
+
 async function up(): Promise<number> {
   const inv = loadInventory()
   if (inv.lab) {
@@ -229,6 +243,7 @@ async function up(): Promise<number> {
     if (created.length > 0) say(`lab network ${inv.lab.subnet}: created ${created.join(', ')}`)
   }
   const secrets = ensureSecrets(inv)
+  refuseDataFromBeforeTls(inv)
   // Before the configs: they name the certificate files, and haproxy -c checks that they exist.
   const pki = ensureCertificates(inv)
   if (pki.issued.length > 0) say(`certificates issued by the cluster CA: ${pki.issued.join('; ')}`)
