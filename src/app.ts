@@ -65,6 +65,14 @@ function addIdentifierFormats(ajv: Ajv, offices: OfficeRegistry): Ajv {
     return false
   }
   ajv.addKeyword({ keyword: 'x-registered-office', type: 'string', schemaType: 'boolean', errors: true, validate: validateRegistered })
+  // `x-office-in-use`: an office a new record names must be in use today; an unregistered or
+  // malformed code is left to the keywords above (one problem per field).
+  const validateInUse: SchemaValidateFunction = (_on: boolean, data: string) => {
+    if (!registered(data) || !OFFICE_CODE.test(data) || offices.isInUse(data)) return true
+    validateInUse.errors = [{ keyword: 'x-office-in-use', message: `${data} is no longer in use (its valid_to has passed)`, params: {} }]
+    return false
+  }
+  ajv.addKeyword({ keyword: 'x-office-in-use', type: 'string', schemaType: 'boolean', errors: true, validate: validateInUse })
   return ajv
 }
 

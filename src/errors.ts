@@ -78,6 +78,7 @@ const keywordCodes: Record<string, string> = {
   multipleOf: 'FIELD_PRECISION',
   uniqueItems: 'FIELD_DUPLICATE_ITEMS',
   'x-registered-office': 'UNKNOWN_OFFICE',
+  'x-office-in-use': 'OFFICE_OUT_OF_USE',
 }
 
 /** Codes of the custom Ajv formats; the format name is the key. */

@@ -14,6 +14,7 @@ import {
   type AuditAppend,
   type ClaimToStore,
   type GuardedWrite,
+  type NoticeAppend,
 } from './write-statement.ts'
 
 /** The stored outcome of a claim, as the read of a write returns it. */
@@ -36,7 +37,7 @@ export const HANDOVER_RECORD = `h.id, h.handover_number AS "handoverNumber", h.s
   h.verification_explanation AS "verificationExplanation", ${isoOf('h.verification_decided_at')} AS "verificationDecidedAt",
   h.verification_decided_by AS "verificationDecidedBy"`
 
-// The handover with its containers, goods lines and receipt in one statement: every round trip
+// The handover with its containers, goods lines, receipt and amendments in one statement: every round trip
 // through HAProxy costs CPU in Node, HAProxy and PostgreSQL alike, and the GET by id is the most
 // frequent request (docs/benchmarks.md). The lists come back as JSON built in position order.
 const AGGREGATE = `SELECT ${HANDOVER_RECORD},
@@ -48,7 +49,11 @@ const AGGREGATE = `SELECT ${HANDOVER_RECORD},
      FROM handover_goods_lines g WHERE g.handover_id = h.id) AS goods,
   (SELECT json_build_object('receivedAt', ${isoOf('r.received_at')}, 'receivedBy', r.received_by, 'enteredBy', r.entered_by,
             'origin', r.origin, 'discrepancies', r.discrepancies, 'note', r.note, 'contentHash', r.content_hash)
-     FROM handover_receipts r WHERE r.handover_id = h.id) AS receipt
+     FROM handover_receipts r WHERE r.handover_id = h.id) AS receipt,
+  (SELECT coalesce(json_agg(json_build_object('version', a.version, 'kind', a.kind, 'amendedAt', ${isoOf('a.amended_at')},
+            'amendedBy', a.amended_by, 'enteredBy', a.entered_by, 'origin', a.origin, 'reason', a.reason, 'changes', a.changes,
+            'approvedBy', a.approved_by, 'approvedAt', ${isoOf('a.approved_at')}) ORDER BY a.version), '[]')
+     FROM handover_amendments a WHERE a.handover_id = h.id) AS amendments
 FROM handovers h`
 
 export async function findHandoverAggregate(q: Queryable, id: string): Promise<HandoverAggregate | null> {
@@ -56,9 +61,11 @@ export async function findHandoverAggregate(q: Queryable, id: string): Promise<H
   return rows[0] ?? null
 }
 
+/** The handover entered from a paper form: the live one, or else the latest cancelled one. */
 export async function findByPaperNumber(q: Queryable, office: string, paperNumber: string): Promise<HandoverRecord | null> {
   const { rows } = await q.query<HandoverRecord>(
-    `SELECT ${HANDOVER_RECORD} FROM handovers h WHERE h.departure_office = $1 AND h.paper_number = $2`,
+    `SELECT ${HANDOVER_RECORD} FROM handovers h WHERE h.departure_office = $1 AND h.paper_number = $2
+      ORDER BY h.status = 'CANCELLED', h.handed_over_at DESC LIMIT 1`,
     [office, paperNumber],
   )
   return rows[0] ?? null
@@ -66,7 +73,7 @@ export async function findByPaperNumber(q: Queryable, office: string, paperNumbe
 
 export interface CreateRead {
   stored: StoredClaim | null
-  /** The handover already entered from this paper form (office + paper number), if any. */
+  /** The handover already entered from this paper form (office + paper number) and not cancelled, if any. */
   existing: HandoverAggregate | null
   /** The next number of the office's yearly sequence; taken only when there is neither of the above. */
   seq: number | null
@@ -85,7 +92,8 @@ export async function readForCreate(
   const existing =
     paperNumber === null
       ? `existing AS (${AGGREGATE} WHERE false)`
-      : `existing AS (${AGGREGATE} WHERE h.departure_office = ${p.add(office)} AND h.paper_number = ${p.add(paperNumber)})`
+      : `existing AS (${AGGREGATE} WHERE h.departure_office = ${p.add(office)} AND h.paper_number = ${p.add(paperNumber)}
+                      AND h.status <> 'CANCELLED')`
   const text = `WITH ${stored}, ${existing}
 SELECT ${STORED_COLUMN}, (SELECT row_to_json(e) FROM existing e) AS existing,
   CASE WHEN NOT EXISTS (SELECT 1 FROM stored) AND NOT EXISTS (SELECT 1 FROM existing)
@@ -126,7 +134,7 @@ export interface NewHandover extends Omit<HandoverRecord, 'status' | 'version' |
  * outcome. A paper form entered concurrently meets the unique index on (office, paper number): the
  * insert then does nothing and the write is stale (the caller reads the winner).
  */
-export function createHandoverWrite(claim: ClaimToStore | null, h: NewHandover, audit: AuditAppend): GuardedWrite {
+export function createHandoverWrite(claim: ClaimToStore | null, h: NewHandover, audit: AuditAppend, notices: NoticeAppend[]): GuardedWrite {
   const p = new SqlParams()
   const changes = `changed AS (
     INSERT INTO handovers (id, handover_number, status, departure_office, departure_place, destination_office,
@@ -151,7 +159,7 @@ export function createHandoverWrite(claim: ClaimToStore | null, h: NewHandover, 
       FROM changed, unnest(${p.add(h.goods.map((g) => g.description))}::text[], ${p.add(h.goods.map((g) => g.quantity))}::numeric[],
                            ${p.add(h.goods.map((g) => g.unit))}::text[], ${p.add(h.goods.map((g) => g.marks))}::text[])
                     WITH ORDINALITY AS g(description, quantity, unit, marks, ord))`
-  return guardedWrite('handover-create', p, claim, changes, [audit])
+  return guardedWrite('handover-create', p, claim, changes, [audit], notices)
 }
 
 /** Column names a transition may set (a fixed list: never text from a request). */
@@ -190,7 +198,7 @@ export interface HandoverTransition {
 }
 
 /** A transition of one handover (and, for an arrival, its receipt and seal states), guarded by its version. */
-export function transitionWrite(claim: ClaimToStore | null, t: HandoverTransition, audit: AuditAppend): GuardedWrite {
+export function transitionWrite(claim: ClaimToStore | null, t: HandoverTransition, audit: AuditAppend, notices: NoticeAppend[]): GuardedWrite {
   const p = new SqlParams()
   const sets = [`status = ${p.add(t.status)}`, 'version = version + 1', 'updated_at = now()']
   for (const [name, value] of Object.entries(t.columns) as Array<[keyof TransitionColumns, unknown]>) {
@@ -215,7 +223,7 @@ export function transitionWrite(claim: ClaimToStore | null, t: HandoverTransitio
                            ${p.add(r.seals.map((s) => s.newSealNumber))}::text[]) AS s(number, state, new_seal)
      WHERE c.handover_id = changed.id AND c.container_number = s.number)`
   }
-  return guardedWrite('handover-transition', p, claim, changes, [audit])
+  return guardedWrite('handover-transition', p, claim, changes, [audit], notices)
 }
 
 /**

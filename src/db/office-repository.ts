@@ -22,10 +22,19 @@ export async function allOffices(q: Queryable): Promise<OfficeRecord[]> {
   return rows
 }
 
-/** Every registered code, historical ones included. */
-export async function allOfficeCodes(q: Queryable): Promise<string[]> {
-  const { rows } = await q.query<{ code: string }>('SELECT code FROM offices')
-  return rows.map((r) => r.code)
+/** An office code and the days it is in use (YYYY-MM-DD; validTo is the first day it no longer is). */
+export interface OfficeValidity {
+  code: string
+  validFrom: string
+  validTo: string | null
+}
+
+/** Every registered code, historical ones included, with the days it is in use. */
+export async function allOfficeValidity(q: Queryable): Promise<OfficeValidity[]> {
+  const { rows } = await q.query<OfficeValidity>(
+    `SELECT code, to_char(valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(valid_to, 'YYYY-MM-DD') AS "validTo" FROM offices`,
+  )
+  return rows
 }
 
 export async function officesByCode(q: Queryable, codes: string[]): Promise<Map<string, OfficeRecord>> {

@@ -45,6 +45,18 @@ export interface AuditAppend {
   event: { eventType: string; payload: string }
 }
 
+/** A notice to an office raised by the change, in the change's own statement (table notices). */
+export interface NoticeAppend {
+  office: string
+  kind: string
+  entityType: string
+  entityId: string
+  /** The record's version the notice is about: one notice per office, kind, record and version. */
+  entityVersion: number
+  message: string
+  details: unknown
+}
+
 export interface ClaimToStore extends IdempotencyClaim {
   /** What a replay answers: the write's stored outcome. */
   outcome: unknown
@@ -97,6 +109,7 @@ export function guardedWrite(
   claim: ClaimToStore | null,
   shape: WriteShape | string,
   audits: AuditAppend[],
+  notices: NoticeAppend[] = [],
 ): GuardedWrite {
   const s: WriteShape = typeof shape === 'string' ? { change: shape } : shape
   let head: string
@@ -128,7 +141,8 @@ export function guardedWrite(
     INSERT INTO outbox (event_type, entity_type, entity_id, payload)
     SELECT e.* FROM unnest(${column((a) => a.event.eventType, 'text[]')}, ${column((a) => a.entityType, 'text[]')},
                            ${column((a) => a.entityId, 'text[]')}, ${column((a) => a.event.payload, 'jsonb[]')}) AS e
-     WHERE EXISTS (SELECT 1 FROM changed))`
+     WHERE EXISTS (SELECT 1 FROM changed))${notices.length === 0 ? '' : `,
+  ${noticeCte(p, notices)}`}`
   const result =
     claim === null
       ? `SELECT true AS key_held, false AS claimed, EXISTS (SELECT 1 FROM changed) AS changed`
@@ -136,6 +150,18 @@ export function guardedWrite(
        write_guard(EXISTS (SELECT 1 FROM claim), EXISTS (SELECT 1 FROM changed)) AS changed`
   const text = `WITH ${s.before ? `${s.before},\n  ` : ''}${head},\n  ${s.change},\n  ${tail}\n${result}${s.result ? `, ${s.result}` : ''}`
   return { statement: preparedShape(prefix, text, p.values), claimed: claim !== null }
+}
+
+/** The change's notices, raised only when it changed something; a notice already raised is not raised again. */
+function noticeCte(p: SqlParams, notices: NoticeAppend[]): string {
+  const column = (pick: (n: NoticeAppend) => unknown, cast: string) => p.add(notices.map(pick), cast)
+  return `notice AS (
+    INSERT INTO notices (office, kind, entity_type, entity_id, entity_version, message, details)
+    SELECT n.* FROM unnest(${column((n) => n.office, 'text[]')}, ${column((n) => n.kind, 'text[]')}, ${column((n) => n.entityType, 'text[]')},
+                           ${column((n) => n.entityId, 'text[]')}, ${column((n) => n.entityVersion, 'int[]')}, ${column((n) => n.message, 'text[]')},
+                           ${column((n) => JSON.stringify(n.details ?? {}), 'jsonb[]')}) AS n
+     WHERE EXISTS (SELECT 1 FROM changed)
+    ON CONFLICT DO NOTHING)`
 }
 
 export async function runGuardedWrite(q: Queryable, write: GuardedWrite): Promise<GuardedResult> {

@@ -15,7 +15,7 @@ export const HANDOVER_STATUSES = [
 ] as const
 export type HandoverStatus = (typeof HANDOVER_STATUSES)[number]
 
-export const HANDOVER_ACTIONS = ['receive', 'close', 'markOverdue', 'openVerification', 'recordVerificationResult', 'cancel'] as const
+export const HANDOVER_ACTIONS = ['receive', 'close', 'markOverdue', 'openVerification', 'recordVerificationResult', 'cancel', 'amend'] as const
 export type HandoverAction = (typeof HANDOVER_ACTIONS)[number]
 
 export const SEAL_STATES = ['intact', 'broken', 'replaced'] as const
@@ -48,6 +48,28 @@ export interface ReceiptRecord {
   discrepancies: string[]
   note: string | null
   contentHash: string
+}
+
+/** What the departure office may amend before receipt (sửa đổi biên bản), as the view names the fields. */
+export const AMENDABLE_FIELDS = ['containers', 'goodsLines', 'vehicle', 'route', 'dueAt'] as const
+export type AmendableField = (typeof AMENDABLE_FIELDS)[number]
+
+export const AMENDMENT_KINDS = ['amendment', 'extension', 'receipt_correction'] as const
+export type AmendmentKind = (typeof AMENDMENT_KINDS)[number]
+
+/** One correction of a handover that made a new version: what changed, why, who, and who approved it. */
+export interface AmendmentRecord {
+  /** The version the change made. */
+  version: number
+  kind: AmendmentKind
+  amendedAt: string
+  amendedBy: string
+  enteredBy: string
+  origin: Origin
+  reason: string
+  changes: Record<string, { before: unknown; after: unknown }>
+  approvedBy: string | null
+  approvedAt: string | null
 }
 
 /** One row of handovers; times are ISO strings with milliseconds. */
@@ -86,11 +108,13 @@ export interface HandoverRecord {
   verificationDecidedBy: string | null
 }
 
-/** A handover with its containers, goods lines and receipt: one row of the aggregate query. */
+/** A handover with its containers, goods lines, receipt and amendments: one row of the aggregate query. */
 export interface HandoverAggregate extends HandoverRecord {
   containers: ContainerRecord[]
   goods: GoodsLineRecord[]
   receipt: ReceiptRecord | null
+  /** Oldest first. */
+  amendments: AmendmentRecord[]
 }
 
 /** The columns a transition may set besides status and version (a fixed list: never text from a request). */

@@ -6,7 +6,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import { allOfficeCodes } from '../db/office-repository.ts'
+import { allOfficeValidity } from '../db/office-repository.ts'
 import { databaseUnavailable } from '../domain/errors.ts'
 import type { OfficeRegistry } from '../services/office-registry.ts'
 import { reloadPeriodically } from './periodic-reload.ts'
@@ -27,8 +27,8 @@ async function officeRegistryPlugin(app: FastifyInstance, opts: { config: Config
   const reload = () =>
     (inFlight ??= app.db
       // Fresh: an office registered a moment ago must be seen by the read it triggers.
-      .readFresh((q) => allOfficeCodes(q))
-      .then((codes) => registry.replace(codes))
+      .readFresh((q) => allOfficeValidity(q))
+      .then((offices) => registry.replace(offices))
       .catch((err: Error) => app.log.warn({ err: err.message }, 'could not read the office registry; keeping the last one'))
       .finally(() => (inFlight = null)))
   app.decorate('reloadOffices', reload)

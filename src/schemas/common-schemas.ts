@@ -24,6 +24,12 @@ export const OfficeCode = Type.String({
   'x-registered-office': true,
   description: 'Mã hải quan: 4 characters, e.g. 02CI, registered in the office registry (UNKNOWN_OFFICE otherwise)',
 })
+/** An office code for a new record: registered and in use today (OFFICE_OUT_OF_USE for a code whose valid_to has passed). */
+export const OfficeCodeInUse = Type.String({
+  ...OfficeCode,
+  'x-office-in-use': true,
+  description: 'Mã hải quan of an office in use: registered, and not past its valid_to (OFFICE_OUT_OF_USE otherwise)',
+})
 export const ContainerNumber = Type.String({
   format: 'container-number',
   'x-normalize': 'container-number',

@@ -6,6 +6,7 @@ import {
   DateTime,
   DeclarationNumber,
   OfficeCode,
+  OfficeCodeInUse,
   PageQuery,
   ProcedureType,
   Quantity,
@@ -37,7 +38,7 @@ export const LotParams = Strict({ declarationNumber: DeclarationNumber, lotNo: L
 export const ConfirmationParams = Strict({ id: Type.String({ format: 'uuid' }) })
 
 export const EligibleListBody = Strict({
-  office: Type.String({ ...OfficeCode, description: 'Chi cục hải quan giám sát: must be your own office' }),
+  office: Type.String({ ...OfficeCodeInUse, description: 'Chi cục hải quan giám sát: must be your own office' }),
   locationCode: LocationCode,
   traderName: Type.String({ ...ShortText, description: 'Tên doanh nghiệp xuất nhập khẩu' }),
   traderTaxCode: TaxCode,

@@ -9,6 +9,7 @@ import {
   DeclarationNumber,
   LongText,
   OfficeCode,
+  OfficeCodeInUse,
   PageQuery,
   Quantity,
   SealNumber,
@@ -34,35 +35,37 @@ const PaperNumber = Type.String({
 
 export const IdParams = Strict({ id: Type.String({ format: 'uuid', description: 'Handover id (uuid)' }) })
 
+const ContainerList = Type.Array(
+  Strict({
+    containerNumber: ContainerNumber,
+    carrierSeal: { ...SealNumber, description: 'Số niêm phong hãng vận chuyển' },
+    customsSeal: { ...SealNumber, description: 'Số niêm phong hải quan' },
+  }),
+  { maxItems: 200 },
+)
+const GoodsLineList = Type.Array(
+  Strict({
+    description: Type.String({ minLength: 1, maxLength: 500 }),
+    quantity: Quantity,
+    unit: Type.String({ minLength: 1, maxLength: 20 }),
+    marks: Type.Optional(Type.String({ maxLength: 200 })),
+  }),
+  { maxItems: 200 },
+)
+const Vehicle = { ...ShortText, description: 'Phương tiện vận chuyển, e.g. truck plate 51C-123.45' }
+const Route = Type.String({ minLength: 1, maxLength: 1000, description: 'Tuyến đường đã đăng ký' })
+const Reason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Lý do' })
+
 export const CreateHandoverBody = Strict({
-  departureOffice: Type.Optional(OfficeCode),
+  departureOffice: Type.Optional(OfficeCodeInUse),
   departurePlace: Type.Optional(ShortText),
-  destinationOffice: OfficeCode,
+  destinationOffice: { ...OfficeCodeInUse, description: 'Chi cục Hải quan nơi đến: a registered office in use, not your own' },
   destinationPlace: ShortText,
   declarationNumbers: Type.Array(DeclarationNumber, { minItems: 1, maxItems: 50, uniqueItems: true }),
-  containers: Type.Optional(
-    Type.Array(
-      Strict({
-        containerNumber: ContainerNumber,
-        carrierSeal: { ...SealNumber, description: 'Số niêm phong hãng vận chuyển' },
-        customsSeal: { ...SealNumber, description: 'Số niêm phong hải quan' },
-      }),
-      { maxItems: 200 },
-    ),
-  ),
-  goodsLines: Type.Optional(
-    Type.Array(
-      Strict({
-        description: Type.String({ minLength: 1, maxLength: 500 }),
-        quantity: Quantity,
-        unit: Type.String({ minLength: 1, maxLength: 20 }),
-        marks: Type.Optional(Type.String({ maxLength: 200 })),
-      }),
-      { maxItems: 200 },
-    ),
-  ),
-  vehicle: { ...ShortText, description: 'Phương tiện vận chuyển, e.g. truck plate 51C-123.45' },
-  route: Type.String({ minLength: 1, maxLength: 1000, description: 'Tuyến đường đã đăng ký' }),
+  containers: Type.Optional(ContainerList),
+  goodsLines: Type.Optional(GoodsLineList),
+  vehicle: Vehicle,
+  route: Route,
   dueAt: { ...DateTime, description: 'Thời hạn: when the goods must reach the destination' },
   declarantName: Type.Optional(ShortText),
   paperNumber: Type.Optional(PaperNumber),
@@ -83,6 +86,22 @@ export const ReceiptBody = Strict({
   discrepancies: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
   note: Type.Optional(LongText),
   ...BackEntryFields,
+})
+
+export const AmendmentBody = Strict({
+  reason: { ...Reason, description: 'Lý do sửa đổi: why the handover is amended' },
+  containers: Type.Optional({ ...ContainerList, description: 'The whole container list as it should be (replaces the old one)' }),
+  goodsLines: Type.Optional({ ...GoodsLineList, description: 'All goods lines as they should be (replace the old ones)' }),
+  vehicle: Type.Optional(Vehicle),
+  route: Type.Optional(Route),
+  dueAt: Type.Optional({ ...DateTime, description: 'A new time limit; a later one than the current is an extension' }),
+  ...BackEntryFields,
+})
+
+/** Documentation only: the handler parses If-Match (a schema cannot say "required, else 428"). */
+export const AmendmentHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'Required: "<version>", the ETag of the handover you read (else 428; stale → 412)' })),
+  'idempotency-key': Type.Optional(Type.String({ description: 'A retry with the same key and body answers the stored response' })),
 })
 
 export const CloseBody = Strict({ ...BackEntryFields })
@@ -164,6 +183,23 @@ const handoverProperties = {
   ),
   cancellation: Nullable(Type.Object({ cancelledAt: Type.String(), cancelledBy: Type.String(), reason: Type.String() })),
   closure: Nullable(Type.Object({ closedAt: Type.String(), closedBy: Type.String() })),
+  amendments: Type.Array(
+    Type.Object({
+      version: Type.Integer({ description: 'The version this change made' }),
+      kind: Type.String({ description: 'amendment (sửa đổi), extension (gia hạn), receipt_correction (điều chỉnh tiếp nhận)' }),
+      amendedAt: Type.String(),
+      amendedBy: Type.String(),
+      enteredBy: Type.String(),
+      origin: Type.String(),
+      reason: Type.String(),
+      changes: Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() }), {
+        description: 'Each changed field with its value before and after',
+      }),
+      approvedBy: Nullable(Type.String()),
+      approvedAt: Nullable(Type.String()),
+    }),
+    { description: 'Lịch sử sửa đổi: every change that made a new version, oldest first' },
+  ),
 }
 
 export const Handover = Type.Object(handoverProperties)
@@ -195,12 +231,13 @@ export const HandoverPage = Type.Object({
 export const OverdueScanResult = Type.Object({
   marked: Type.Array(Type.Object({ id: Type.String(), handoverNumber: Type.String(), dueAt: Type.String() })),
   more: Type.Boolean(),
-  notices: Type.Integer({ description: 'Notices raised for the departure offices' }),
+  notices: Type.Integer({ description: 'Notices raised: one to each office of every handover marked (departure and destination)' }),
 })
 
 export type CreateHandoverInput = Static<typeof CreateHandoverBody>
 export type ReceiptInput = Static<typeof ReceiptBody>
 export type CloseHandoverInput = Static<typeof CloseBody>
+export type AmendmentInput = Static<typeof AmendmentBody>
 export type CancelHandoverInput = Static<typeof CancelBody>
 export type OpenVerificationInput = Static<typeof OpenVerificationBody>
 export type VerificationResultInput = Static<typeof VerificationResultBody>

@@ -8,6 +8,7 @@ import {
   ErrorBody,
   HsCode,
   OfficeCode,
+  OfficeCodeInUse,
   PageQuery,
   ProcedureType,
   Quantity,
@@ -61,7 +62,7 @@ const contentFields = {
 }
 
 export const CreateBody = Strict({
-  office: OfficeCode,
+  office: OfficeCodeInUse,
   receiptYear: Type.Integer({ minimum: 2015, maximum: 2100, description: 'Năm tiếp nhận' }),
   receiptNumber: Type.Integer({ minimum: 1, maximum: 99_999_999, description: 'Số tiếp nhận (per office and year)' }),
   status: Type.Optional(Enum(CREATE_STATUSES, 'Trạng thái at entry (default REGISTERED)')),

@@ -111,9 +111,11 @@ const noticeColumns: Array<ExportColumn<Notice>> = [
   { header: 'Loại thông báo', value: (n) => n.kind },
   { header: 'Nội dung', width: 60, value: (n) => n.message },
   { header: 'Hồ sơ', value: (n) => `${n.entityType} ${n.entityId}` },
+  { header: 'Đã đọc lúc', kind: 'time', value: (n) => n.readAt },
+  { header: 'Người đọc', value: (n) => n.readBy },
 ]
 
-export async function noticeExport(read: Read, actor: Actor, query: { office?: string }, now: string) {
+export async function noticeExport(read: Read, actor: Actor, query: { office?: string; unread?: boolean; entityId?: string }, now: string) {
   const rows = await pagedRows(read, (q, cursor) => listNotices(q, actor, { ...query, limit: EXPORT_PAGE_SIZE, cursor }))
   return { title: 'Thông báo', fileBase: `thong-bao-${stamp(now)}`, columns: noticeColumns, rows } satisfies ExportTable<Notice>
 }

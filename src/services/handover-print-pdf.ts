@@ -3,7 +3,7 @@
 // container and seal, goods, vehicle, route and time limit, the destination's receipt, signature
 // blocks, and a QR code that leads to the record's verification.
 import type { HandoverView } from './handover-views.ts'
-import { STATUS_LABELS, SEAL_STATE_LABELS } from './handover-print.ts'
+import { amendmentLines, STATUS_LABELS, SEAL_STATE_LABELS } from './handover-print.ts'
 import { officeLabel, officerLabel, type PrintNames } from './print-names.ts'
 import {
   fieldRows,
@@ -52,6 +52,14 @@ function goods(h: HandoverView): PdfNode[] {
       h.goodsLines.map((g, i) => [String(i + 1), g.description, formatNumber(g.quantity), g.unit, g.marks ?? '']),
       [24, '*', 60, 60, '*'],
     ),
+  ]
+}
+
+function amendments(h: HandoverView, names: PrintNames): PdfNode[] {
+  if (h.amendments.length === 0) return []
+  return [
+    heading('Lịch sử sửa đổi biên bản'),
+    { ul: amendmentLines(h, names).map((a) => [a.heading, { ul: a.changes }]) },
   ]
 }
 
@@ -126,6 +134,7 @@ export function handoverPdfDefinition(h: HandoverView, ctx: PrintContext): objec
       heading('Danh sách container và niêm phong'),
       containers(h),
       ...goods(h),
+      ...amendments(h, names),
       ...receipt(h, names),
       ...afterwards(h, names),
       signatureBlocks([

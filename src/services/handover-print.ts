@@ -40,6 +40,52 @@ export const STATUS_LABELS: Record<string, string> = {
   CANCELLED: 'Đã hủy',
 }
 
+/** The amendable fields as the form names them. */
+const AMENDED_FIELD_LABELS: Record<string, string> = {
+  containers: 'Container và niêm phong',
+  goodsLines: 'Hàng hóa',
+  vehicle: 'Phương tiện vận chuyển',
+  route: 'Tuyến đường vận chuyển',
+  dueAt: 'Thời hạn hàng đến',
+}
+
+function amendedValue(field: string, value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (field === 'dueAt') return vietnamTime(value as string)
+  if (field === 'containers') {
+    return (value as Array<{ containerNumber: string; carrierSeal: string; customsSeal: string }>)
+      .map((c) => `${c.containerNumber} (${c.carrierSeal} / ${c.customsSeal})`)
+      .join(', ')
+  }
+  if (field === 'goodsLines') {
+    return (value as Array<{ description: string; quantity: number; unit: string }>).map((g) => `${g.description} ${g.quantity} ${g.unit}`).join('; ')
+  }
+  return String(value)
+}
+
+/**
+ * Each earlier version of the handover as one line of the form's amendment history: the version it
+ * made, when, by whom, why, and every changed field before → after. The print and the PDF share it.
+ */
+export function amendmentLines(h: HandoverView, names: PrintNames): Array<{ heading: string; changes: string[] }> {
+  return h.amendments.map((a) => ({
+    heading:
+      `Phiên bản ${a.version}: ${vietnamTime(a.amendedAt)}, ${officerLabel(names, a.amendedBy)}` +
+      `${a.approvedBy ? `, phê duyệt: ${officerLabel(names, a.approvedBy)}` : ''}. Lý do: ${a.reason}`,
+    changes: Object.entries(a.changes).map(
+      ([field, c]) => `${AMENDED_FIELD_LABELS[field] ?? field}: ${amendedValue(field, c.before)} → ${amendedValue(field, c.after)}`,
+    ),
+  }))
+}
+
+function amendmentSection(h: HandoverView, names: PrintNames): string {
+  if (h.amendments.length === 0) return ''
+  const items = amendmentLines(h, names)
+    .map((a) => `<li>${e(a.heading)}<ul>${a.changes.map((c) => `<li>${e(c)}</li>`).join('')}</ul></li>`)
+    .join('')
+  return `<h2>Lịch sử sửa đổi biên bản</h2><ul>${items}</ul>`
+}
+
 const row = (label: string, value: string) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`
 
 function containerTable(h: HandoverView): string {
@@ -141,6 +187,7 @@ ${row('Phiên bản hồ sơ', e(h.version))}
 <h2>Danh sách container và niêm phong</h2>
 ${containerTable(h)}
 ${goodsTable(h)}
+${amendmentSection(h, names)}
 ${receiptSection(h, names)}
 <div class="signatures">
 <div><strong>Công chức hải quan nơi đi</strong><br>(ký, đóng dấu công chức)</div>

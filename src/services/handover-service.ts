@@ -23,13 +23,29 @@ import {
   type HandoverTransition,
   type NewHandover,
 } from '../db/handover-repository.ts'
-import { claimOnlyWrite, runGuardedWrite, type GuardedResult } from '../db/write-statement.ts'
+import {
+  claimOnlyWrite,
+  runGuardedWrite,
+  type AuditAppend,
+  type ClaimToStore,
+  type GuardedResult,
+  type GuardedWrite,
+  type NoticeAppend,
+} from '../db/write-statement.ts'
 import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { assertActsFor } from './handover-access.ts'
 import { illegalTransition, isAllowed, transition } from './handover-state-machine.ts'
 import { checkNewHandover, checkSealEntries, checkSealsAgainstContainers, timeProblem } from './handover-validation.ts'
 import { handoverView, type HandoverView } from './handover-views.ts'
+import {
+  arrivedNotice,
+  cancelledNotice,
+  incomingNotice,
+  verificationDecidedNotices,
+  verificationOpenedNotices,
+} from './notice-service.ts'
+import type { NewNotice } from '../db/notice-repository.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { backEntryOf, type BackEntry, type WriteContext } from './write-context.ts'
 import type {
@@ -43,7 +59,7 @@ import type {
 
 export type HandoverOutcome = WriteOutcome<HandoverView>
 
-const fail = (problems: FieldProblem[]) => {
+export const fail = (problems: FieldProblem[]) => {
   if (problems.length > 0) throw invalid(problems)
 }
 
@@ -58,7 +74,14 @@ export function handoverNumberOf(office: string, year: number, seq: number): str
   return `BBBG-${office}-${year}-${String(seq).padStart(6, '0')}`
 }
 
-function resolveBackEntry(ctx: WriteContext, input: { origin?: 'online' | 'paper'; paperRecordedAt?: string; paperOfficer?: string }): BackEntry {
+/** The origin fields of a write body (online, or a paper record with its own time and officer). */
+export interface BackEntryInput {
+  origin?: 'online' | 'paper'
+  paperRecordedAt?: string
+  paperOfficer?: string
+}
+
+export function resolveBackEntry(ctx: WriteContext, input: BackEntryInput): BackEntry {
   fail([timeProblem(input.paperRecordedAt, 'paperRecordedAt')].filter((p) => p !== null))
   return backEntryOf(ctx, input)
 }
@@ -83,6 +106,9 @@ export async function createHandover(q: Queryable, ctx: WriteContext, input: Cre
   if (input.departureOffice !== undefined) assertActsFor(ctx.actor, input.departureOffice, 'hand over goods from it')
   const back = resolveBackEntry(ctx, input)
   const problems: FieldProblem[] = []
+  if (input.destinationOffice === office) {
+    problems.push({ field: 'destinationOffice', code: 'DESTINATION_IS_DEPARTURE', message: 'goods are handed over to another office than your own' })
+  }
   if (back.origin === 'paper' && !input.paperNumber) {
     problems.push({ field: 'paperNumber', code: 'FIELD_REQUIRED', message: 'a paper handover needs the number on form 10/BBBG/GSQL' })
   }
@@ -143,7 +169,8 @@ export async function createHandover(q: Queryable, ctx: WriteContext, input: Cre
     const view = handoverView(aggregateOfNew(handover))
     const change: Change = { entityType: HANDOVER_ENTITY, entityId: handover.id, action: 'create', before: null, after: view, backEntry: back }
     const outcome: StoredOutcome<HandoverView> = { kind: 'created', view }
-    const result = await runGuardedWrite(q, createHandoverWrite(claimStoring(ctx.claim, outcome), handover, auditAppendOf(ctx, change)))
+    const write = createHandoverWrite(claimStoring(ctx.claim, outcome), handover, auditAppendOf(ctx, change), [incomingNotice(view)])
+    const result = await runGuardedWrite(q, write)
     if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
     if (result === 'in_use') throw keyInUse()
     // stale: the paper form was entered meanwhile; taken: this key was answered meanwhile. Read again.
@@ -174,16 +201,35 @@ function aggregateOfNew(h: NewHandover): HandoverAggregate {
     containers: containers.map((c) => ({ ...c, sealState: null, newSealNumber: null })),
     goods: goods.map((g) => ({ ...g })),
     receipt: null,
+    amendments: [],
   }
 }
 
-/** What a rule decided for one handover: the change to write, or that the paper record is already there. */
-type Decision =
+/** The guarded write of a decided change, given its claim, audit row and notices. */
+export type ChangeWrite = (claim: ClaimToStore | null, audit: AuditAppend, notices: NoticeAppend[]) => GuardedWrite
+
+/**
+ * What a rule decided for one handover: the change to write, that the paper record is already there
+ * (duplicate), or that the request asks for what the handover already says (unchanged).
+ */
+export type Decision =
   | { kind: 'duplicate' }
-  | { kind: 'change'; transition: HandoverTransition; after: HandoverAggregate; action: HandoverAction; audited: { before: unknown; after: unknown } }
+  | { kind: 'unchanged' }
+  | {
+      kind: 'change'
+      write: ChangeWrite
+      after: HandoverAggregate
+      action: string
+      audited: { before: unknown; after: unknown }
+      /** The notices the change raises, given the handover's view after it. */
+      notices?: (after: HandoverView) => NewNotice[]
+    }
+
+/** A state transition's write (transitionWrite), as a decision carries it. */
+const viaTransition = (t: HandoverTransition): ChangeWrite => (claim, audit, notices) => transitionWrite(claim, t, audit, notices)
 
 /** Read, decide, write — again if the handover moved in between. */
-async function changeHandover(
+export async function changeHandover(
   q: Queryable,
   ctx: WriteContext,
   id: string,
@@ -196,15 +242,17 @@ async function changeHandover(
     if (replay) return replay
     if (!read.handover) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
     const decision = decide(read.handover)
-    if (decision.kind === 'duplicate') {
-      const settled = await settleUnchanged(q, ctx, { kind: 'duplicate', existing: handoverView(read.handover) })
+    if (decision.kind !== 'change') {
+      const current = handoverView(read.handover)
+      const settled = await settleUnchanged(q, ctx, decision.kind === 'duplicate' ? { kind: 'duplicate', existing: current } : { kind: 'unchanged', view: current })
       if (settled) return settled
       continue
     }
     const view = handoverView(decision.after)
     const change: Change = { entityType: HANDOVER_ENTITY, entityId: id, action: decision.action, ...decision.audited, backEntry: back }
     const outcome: StoredOutcome<HandoverView> = { kind: 'updated', view }
-    const result = await runGuardedWrite(q, transitionWrite(claimStoring(ctx.claim, outcome), decision.transition, auditAppendOf(ctx, change)))
+    const write = decision.write(claimStoring(ctx.claim, outcome), auditAppendOf(ctx, change), decision.notices?.(view) ?? [])
+    const result = await runGuardedWrite(q, write)
     if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
     if (result === 'in_use') throw keyInUse()
   }
@@ -257,7 +305,7 @@ export async function receiveHandover(q: Queryable, ctx: WriteContext, id: strin
       kind: 'change',
       action: 'receive',
       after,
-      transition: {
+      write: viaTransition({
         id,
         fromVersion: h.version,
         status: to,
@@ -266,11 +314,12 @@ export async function receiveHandover(q: Queryable, ctx: WriteContext, id: strin
           ...receipt,
           seals: seals.map((s) => ({ containerNumber: s.containerNumber, sealState: s.sealState, newSealNumber: s.newSealNumber ?? null })),
         },
-      },
+      }),
       audited: {
         before: { status: h.status, version: h.version },
         after: { status: to, version: h.version + 1, receipt: afterView.receipt, containers: afterView.containers },
       },
+      notices: (view) => [arrivedNotice(view)],
     }
   })
 }
@@ -284,13 +333,15 @@ interface SimpleTransition {
   columns: (back: BackEntry) => TransitionColumns
   /** For a paper re-entry: true when the handover already holds this record (same time and content; the officer is not compared). */
   alreadyRecorded: (h: HandoverAggregate, back: BackEntry) => boolean
+  /** The notices the transition raises (none by default). */
+  notices?: (after: HandoverView, before: HandoverAggregate) => NewNotice[]
 }
 
 function applySimpleTransition(
   q: Queryable,
   ctx: WriteContext,
   id: string,
-  input: { origin?: 'online' | 'paper'; paperRecordedAt?: string; paperOfficer?: string },
+  input: BackEntryInput,
   t: SimpleTransition,
 ): Promise<HandoverOutcome> {
   const back = resolveBackEntry(ctx, input)
@@ -306,8 +357,9 @@ function applySimpleTransition(
       kind: 'change',
       action: t.action,
       after: { ...h, ...columns, status: to, version: h.version + 1 },
-      transition: { id, fromVersion: h.version, status: to, columns },
+      write: viaTransition({ id, fromVersion: h.version, status: to, columns }),
       audited: { before: { status: h.status, version: h.version }, after: { status: to, version: h.version + 1, ...columns } },
+      notices: t.notices && ((view) => t.notices?.(view, h) ?? []),
     }
   })
 }
@@ -331,6 +383,7 @@ export function cancelHandover(q: Queryable, ctx: WriteContext, id: string, inpu
     to: () => 'CANCELLED',
     columns: (back) => ({ cancelledAt: back.occurredAt, cancelledBy: back.originalOfficer, cancelReason: input.reason }),
     alreadyRecorded: (h, back) => h.status === 'CANCELLED' && h.cancelledAt === back.occurredAt && h.cancelReason === input.reason,
+    notices: (view) => [cancelledNotice(view)],
   })
 }
 
@@ -346,6 +399,7 @@ export function openVerification(q: Queryable, ctx: WriteContext, id: string, in
       verificationNote: input.note ?? null,
     }),
     alreadyRecorded: (h, back) => h.verificationOpenedAt === back.occurredAt && h.verificationNote === (input.note ?? null),
+    notices: verificationOpenedNotices,
   })
 }
 
@@ -369,5 +423,6 @@ export function recordVerificationResult(
     }),
     alreadyRecorded: (h, back) =>
       h.status === outcome && h.verificationExplanation === input.explanation && h.verificationDecidedAt === back.occurredAt,
+    notices: verificationDecidedNotices,
   })
 }

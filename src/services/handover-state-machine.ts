@@ -18,6 +18,9 @@ export const TRANSITIONS: Readonly<Record<HandoverAction, Rule>> = {
   recordVerificationResult: { from: ['UNDER_VERIFICATION'], to: ['RESOLVED', 'VIOLATION'] },
   // Once goods have arrived the handover is a fact; only what has not arrived can be withdrawn.
   cancel: { from: ['HANDED_OVER', 'OVERDUE'], to: ['CANCELLED'] },
+  // Corrections before receipt only, and not once the time limit has passed: an overdue handover is
+  // the evidence its verification looks at.
+  amend: { from: ['HANDED_OVER'], to: ['HANDED_OVER'] },
 }
 
 export function isAllowed(from: HandoverStatus, action: HandoverAction): boolean {

@@ -1,6 +1,7 @@
 // The JSON shapes of a handover that clients see (detail and list item), built from the stored
 // records. One place, so the GET, the write responses, the audit entry and the print page agree.
 import type {
+  AmendmentRecord,
   ContainerRecord,
   GoodsLineRecord,
   HandoverAggregate,
@@ -30,6 +31,8 @@ export interface HandoverView extends ViewedColumns {
   } | null
   cancellation: { cancelledAt: string; cancelledBy: string; reason: string } | null
   closure: { closedAt: string; closedBy: string } | null
+  /** Every correction that made a new version (amendments), oldest first. */
+  amendments: AmendmentRecord[]
 }
 
 export function handoverView(h: HandoverAggregate): HandoverView {
@@ -79,5 +82,6 @@ export function handoverView(h: HandoverAggregate): HandoverView {
       ? { cancelledAt: h.cancelledAt, cancelledBy: h.cancelledBy as string, reason: h.cancelReason as string }
       : null,
     closure: h.closedAt ? { closedAt: h.closedAt, closedBy: h.closedBy as string } : null,
+    amendments: h.amendments.map((a) => ({ ...a })),
   }
 }

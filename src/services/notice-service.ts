@@ -1,61 +1,260 @@
-// Notices for an office raised by background work (thông báo): what an officer must act on without
-// watching a list, e.g. a handover past its time limit for which a verification must be opened.
+// Notices for an office (thông báo): what the other end of a handover learns without watching a list.
+// The destination office hears of a handover coming to it, of each amendment and of a cancellation;
+// the departure office hears that its goods arrived (or arrived with a discrepancy); both hear that a
+// handover is overdue and how its verification goes. Every notice is raised in the statement (or
+// transaction) of the change it reports, so it exists exactly when the change does. Times in a
+// notice's text and details are in Vietnam time.
 import type { Actor } from '../domain/actor.ts'
-import { forbidden, invalid } from '../domain/errors.ts'
+import { forbidden, invalid, notFound } from '../domain/errors.ts'
 import { HANDOVER_ENTITY } from '../domain/handover.ts'
+import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
-import { insertNotices, noticesOf, type NewNotice, type NoticeRecord } from '../db/notice-repository.ts'
+import {
+  insertNotices,
+  markNoticeReadWrite,
+  noticesOf,
+  readForNoticeMark,
+  type NewNotice,
+  type NoticeRecord,
+} from '../db/notice-repository.ts'
+import { claimOnlyWrite, runGuardedWrite } from '../db/write-statement.ts'
+import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import type { HandoverView } from './handover-views.ts'
+import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
-import { vietnamTime } from './vietnam-time.ts'
-
-export const HANDOVER_OVERDUE = 'HANDOVER_OVERDUE'
+import { vietnamIso, vietnamTime } from './vietnam-time.ts'
+import type { WriteContext } from './write-context.ts'
 
 export type Notice = NoticeRecord
 
-/** The notice that tells a departure office to open a verification (xác minh) of an overdue handover. */
-function overdueNotice(h: HandoverView): NewNotice {
+export const NOTICE_ENTITY = 'notice'
+
+/** The kinds of notice, what each tells and to whom. */
+export const NOTICE_KINDS = {
+  HANDOVER_INCOMING: 'to the destination office: a handover is coming to it',
+  HANDOVER_AMENDED: 'to the destination office: a handover coming to it was amended',
+  HANDOVER_CANCELLED: 'to the destination office: a handover coming to it was cancelled',
+  HANDOVER_ARRIVED: 'to the departure office: its goods arrived, seals intact',
+  HANDOVER_ARRIVED_WITH_DISCREPANCY: 'to the departure office: its goods arrived with a discrepancy',
+  HANDOVER_OVERDUE: 'to both offices: the time limit passed without arrival (the departure office opens a verification)',
+  HANDOVER_VERIFICATION_OPENED: 'to both offices: a verification of an overdue handover was opened',
+  HANDOVER_VERIFICATION_DECIDED: 'to both offices: the verification ended, RESOLVED or VIOLATION',
+} as const
+export type NoticeKind = keyof typeof NOTICE_KINDS
+
+export const HANDOVER_OVERDUE: NoticeKind = 'HANDOVER_OVERDUE'
+
+/** The facts every handover notice carries in `details`, times in Vietnam time. */
+function handoverFacts(h: HandoverView) {
   return {
-    office: h.departureOffice,
-    kind: HANDOVER_OVERDUE,
+    handoverNumber: h.handoverNumber,
+    version: h.version,
+    status: h.status,
+    departureOffice: h.departureOffice,
+    destinationOffice: h.destinationOffice,
+    declarationNumbers: h.declarationNumbers,
+    containerNumbers: h.containers.map((c) => c.containerNumber),
+    vehicle: h.vehicle,
+    handedOverAt: vietnamIso(h.handedOverAt),
+    dueAt: vietnamIso(h.dueAt),
+    handoverUrl: `/api/v1/handovers/${h.id}`,
+  }
+}
+
+function handoverNotice(h: HandoverView, office: string, kind: NoticeKind, message: string, details: object = {}): NewNotice {
+  return {
+    office,
+    kind,
     entityType: HANDOVER_ENTITY,
     entityId: h.id,
-    message:
-      `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${vietnamTime(h.dueAt)} giờ Việt Nam) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
-      'mở xác minh. / Handover past its time limit without arrival: open a verification.',
-    details: {
-      handoverNumber: h.handoverNumber,
-      destinationOffice: h.destinationOffice,
-      dueAt: h.dueAt,
-      declarationNumbers: h.declarationNumbers,
-      containerNumbers: h.containers.map((c) => c.containerNumber),
-      vehicle: h.vehicle,
-      verificationUrl: `/api/v1/handovers/${h.id}/verification`,
-    },
+    entityVersion: h.version,
+    message,
+    details: { ...handoverFacts(h), ...details },
   }
+}
+
+const limitText = (h: HandoverView) => `thời hạn ${vietnamTime(h.dueAt)} giờ Việt Nam`
+
+/** A handover was made for the destination office: what is coming, and by when. */
+export function incomingNotice(h: HandoverView): NewNotice {
+  const what = h.containers.length ? `${h.containers.length} container` : `${h.goodsLines.length} dòng hàng`
+  return handoverNotice(
+    h,
+    h.destinationOffice,
+    'HANDOVER_INCOMING',
+    `Chi cục ${h.departureOffice} bàn giao ${what} theo biên bản ${h.handoverNumber} đến Chi cục ${h.destinationOffice}, ` +
+      `${limitText(h)}. / A handover is coming to your office.`,
+  )
+}
+
+/** The departure office amended a handover before receipt: the destination checks against the new version. */
+export function amendedNotice(h: HandoverView, reason: string, fields: string[]): NewNotice {
+  return handoverNotice(
+    h,
+    h.destinationOffice,
+    'HANDOVER_AMENDED',
+    `Biên bản ${h.handoverNumber} đã được Chi cục ${h.departureOffice} sửa đổi (phiên bản ${h.version}: ${fields.join(', ')}); ` +
+      `lý do: ${reason}; ${limitText(h)}. / The handover was amended: check the goods against this version.`,
+    { reason, changedFields: fields },
+  )
+}
+
+export function cancelledNotice(h: HandoverView): NewNotice {
+  return handoverNotice(
+    h,
+    h.destinationOffice,
+    'HANDOVER_CANCELLED',
+    `Biên bản ${h.handoverNumber} của Chi cục ${h.departureOffice} đã bị hủy; lý do: ${h.cancellation?.reason ?? ''}. ` +
+      '/ The handover coming to your office was cancelled.',
+    { reason: h.cancellation?.reason ?? null },
+  )
+}
+
+/** The destination recorded the arrival: the departure office learns, and of any discrepancy. */
+export function arrivedNotice(h: HandoverView): NewNotice {
+  const r = h.receipt
+  const at = r ? vietnamTime(r.receivedAt) : ''
+  if (h.status === 'ARRIVED_WITH_DISCREPANCY') {
+    const seals = h.containers.filter((c) => c.sealState && c.sealState !== 'intact')
+    return handoverNotice(
+      h,
+      h.departureOffice,
+      'HANDOVER_ARRIVED_WITH_DISCREPANCY',
+      `Hàng theo biên bản ${h.handoverNumber} đã đến Chi cục ${h.destinationOffice} lúc ${at} giờ Việt Nam, CÓ SAI KHÁC: ` +
+        [...seals.map((c) => `niêm phong ${c.containerNumber} ${c.sealState}`), ...(r?.discrepancies ?? [])].join('; ') +
+        '. / The goods arrived with a discrepancy.',
+      { arrivedAt: r ? vietnamIso(r.receivedAt) : null, discrepancies: r?.discrepancies ?? [], seals: seals.map((c) => ({ containerNumber: c.containerNumber, sealState: c.sealState, newSealNumber: c.newSealNumber })) },
+    )
+  }
+  return handoverNotice(
+    h,
+    h.departureOffice,
+    'HANDOVER_ARRIVED',
+    `Hàng theo biên bản ${h.handoverNumber} đã đến Chi cục ${h.destinationOffice} lúc ${at} giờ Việt Nam, niêm phong nguyên vẹn. ` +
+      '/ The goods arrived, seals intact.',
+    { arrivedAt: r ? vietnamIso(r.receivedAt) : null },
+  )
+}
+
+/** Past the time limit without arrival: the departure office opens a verification (xác minh), the destination is told. */
+export function overdueNotices(h: HandoverView): NewNotice[] {
+  const due = `${vietnamTime(h.dueAt)} giờ Việt Nam`
+  const verificationUrl = `/api/v1/handovers/${h.id}/verification`
+  return [
+    handoverNotice(
+      h,
+      h.departureOffice,
+      'HANDOVER_OVERDUE',
+      `Biên bản bàn giao ${h.handoverNumber} đã quá thời hạn (${due}) mà Chi cục ${h.destinationOffice} chưa tiếp nhận hàng: ` +
+        'mở xác minh. / Handover past its time limit without arrival: open a verification.',
+      { verificationUrl },
+    ),
+    handoverNotice(
+      h,
+      h.destinationOffice,
+      'HANDOVER_OVERDUE',
+      `Biên bản bàn giao ${h.handoverNumber} của Chi cục ${h.departureOffice} đã quá thời hạn (${due}) mà hàng chưa đến: ` +
+        'Chi cục nơi đi sẽ xác minh. / Handover past its time limit without arrival: the departure office verifies.',
+      { verificationUrl },
+    ),
+  ]
+}
+
+export function verificationOpenedNotices(h: HandoverView): NewNotice[] {
+  const note = h.verification?.note ? `; nội dung: ${h.verification.note}` : ''
+  return [h.departureOffice, h.destinationOffice].map((office) =>
+    handoverNotice(
+      h,
+      office,
+      'HANDOVER_VERIFICATION_OPENED',
+      `Chi cục ${h.departureOffice} mở xác minh biên bản ${h.handoverNumber} lúc ${vietnamTime(h.verification?.openedAt ?? null)} giờ Việt Nam${note}. ` +
+        '/ A verification of the overdue handover was opened.',
+      { note: h.verification?.note ?? null },
+    ),
+  )
+}
+
+export function verificationDecidedNotices(h: HandoverView): NewNotice[] {
+  const v = h.verification
+  const outcome = v?.outcome === 'VIOLATION' ? 'VI PHẠM' : 'KHÔNG VI PHẠM'
+  return [h.departureOffice, h.destinationOffice].map((office) =>
+    handoverNotice(
+      h,
+      office,
+      'HANDOVER_VERIFICATION_DECIDED',
+      `Kết quả xác minh biên bản ${h.handoverNumber}: ${outcome} (${vietnamTime(v?.decidedAt ?? null)} giờ Việt Nam); ${v?.explanation ?? ''}. ` +
+        `/ The verification ended: ${v?.outcome ?? ''}.`,
+      { outcome: v?.outcome ?? null, explanation: v?.explanation ?? null },
+    ),
+  )
 }
 
 /** Raises the notices of handovers just marked overdue; call in the marking's transaction. Returns how many were new. */
 export function raiseOverdueNotices(q: Queryable, marked: HandoverView[]): Promise<number> {
-  return insertNotices(q, marked.map(overdueNotice))
+  return insertNotices(q, marked.flatMap(overdueNotices))
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function officeOf(actor: Actor, requested: string | undefined): string {
+  const office = requested ?? actor.office
+  if (actor.role !== 'admin' && office !== actor.office) {
+    throw forbidden('OFFICE_FORBIDDEN', `You read the notices of your own office only, not those of ${office}`)
+  }
+  return office
+}
 
 /** An office's notices, newest first. Officers and supervisors read their own office; admins any. */
 export async function listNotices(
   q: Queryable,
   actor: Actor,
-  query: { office?: string; limit: number; cursor?: string },
+  query: { office?: string; unread?: boolean; entityId?: string; limit: number; cursor?: string },
 ): Promise<{ items: Notice[]; nextCursor: string | null }> {
-  const office = query.office ?? actor.office
-  if (actor.role !== 'admin' && office !== actor.office) {
-    throw forbidden('OFFICE_FORBIDDEN', `You read the notices of your own office only, not those of ${office}`)
-  }
+  const office = officeOf(actor, query.office)
   const cursor = decodeCursor(query.cursor)
   if (cursor && !UUID.test(cursor.id)) {
     throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
   }
-  const rows = await noticesOf(q, office, cursor && { at: new Date(cursor.at).toISOString(), id: cursor.id }, query.limit)
+  const rows = await noticesOf(q, {
+    office,
+    unread: query.unread === true,
+    entityId: query.entityId ?? null,
+    after: cursor && { at: new Date(cursor.at).toISOString(), id: cursor.id },
+    limit: query.limit,
+  })
   return pageOf(rows, query.limit, (r) => ({ at: r.createdAt, id: r.id }))
+}
+
+/**
+ * Marks a notice of the actor's office read (đã đọc). Marking it again changes nothing and answers
+ * the notice as it is (who read it first, and when).
+ */
+export async function markNoticeRead(q: Queryable, ctx: WriteContext, id: string): Promise<WriteOutcome<Notice>> {
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForNoticeMark(q, ctx.claim, id)
+    const replay = replayOf<Notice>(ctx.claim, read.stored)
+    if (replay) return replay
+    const notice = read.notice
+    if (!notice) throw notFound('NOTICE_NOT_FOUND', `No notice ${id}`)
+    if (notice.office !== ctx.actor.office) {
+      throw forbidden('OFFICE_FORBIDDEN', `This notice is for office ${notice.office}; you act for ${ctx.actor.office}`)
+    }
+    if (notice.readAt !== null) {
+      const outcome: StoredOutcome<Notice> = { kind: 'unchanged', view: notice }
+      const claim = claimStoring(ctx.claim, outcome)
+      const result = claim === null ? 'applied' : await runGuardedWrite(q, claimOnlyWrite(claim))
+      if (result === 'in_use') throw keyInUse()
+      if (result === 'applied') return { ...outcome, changes: [] }
+      continue
+    }
+    const after: Notice = { ...notice, readAt: ctx.now, readBy: ctx.actor.officerId }
+    const back = { origin: 'online' as const, occurredAt: ctx.now, originalOfficer: ctx.actor.officerId }
+    const change: Change = { entityType: NOTICE_ENTITY, entityId: id, action: 'read', before: { readAt: null }, after: { readAt: ctx.now, readBy: ctx.actor.officerId }, backEntry: back }
+    const outcome: StoredOutcome<Notice> = { kind: 'updated', view: after }
+    const write = markNoticeReadWrite(claimStoring(ctx.claim, outcome), id, ctx.now, ctx.actor.officerId, auditAppendOf(ctx, change))
+    const result = await runGuardedWrite(q, write)
+    if (result === 'applied') return { ...outcome, changes: [countOf(change)] }
+    if (result === 'in_use') throw keyInUse()
+  }
+  throw contended()
 }

@@ -3,16 +3,30 @@
 // is refused wherever a code is typed. In memory: the check costs no round trip per request and
 // keeps working while the database fails over; a reload every OFFICE_REGISTRY_REFRESH_MS brings an
 // imported office to every node.
+import type { OfficeValidity } from '../db/office-repository.ts'
 import { OFFICE_CODE } from './identifiers.ts'
+import { vietnamDay } from './vietnam-time.ts'
 
 export class OfficeRegistry {
-  private codes = new Set<string>()
+  private codes = new Map<string, OfficeValidity>()
   /** When the registry was last read in full (ms since the epoch); 0: never. */
   loadedAt = 0
 
-  replace(codes: string[], now = Date.now()): void {
-    this.codes = new Set(codes)
+  replace(offices: OfficeValidity[], now = Date.now()): void {
+    this.codes = new Map(offices.map((o) => [o.code, o]))
     this.loadedAt = now
+  }
+
+  /**
+   * Whether a registered code may be named by a new record on the Vietnamese calendar day of `now`:
+   * its valid_from has come and its valid_to has not. Historical codes stay registered (old records
+   * keep them) but a new handover, list or declaration may not name them.
+   */
+  isInUse(code: string, now = new Date().toISOString()): boolean {
+    const office = this.codes.get(code)
+    if (!office) return false
+    const today = vietnamDay(now)
+    return office.validFrom <= today && (office.validTo === null || today < office.validTo)
   }
 
   get loaded(): boolean {

@@ -60,7 +60,7 @@ async function namesOf(q: Queryable, p: Printable): Promise<PrintNames> {
   if (p.kind === 'handover') {
     const h = p.view
     const officers = [h.handedOverBy, h.enteredBy, h.receipt?.receivedBy, h.receipt?.enteredBy, h.verification?.openedBy,
-      h.verification?.decidedBy, h.cancellation?.cancelledBy, h.closure?.closedBy]
+      h.verification?.decidedBy, h.cancellation?.cancelledBy, h.closure?.closedBy, ...h.amendments.flatMap((a) => [a.amendedBy, a.approvedBy])]
     return loadPrintNames(q, [h.departureOffice, h.destinationOffice], officers.filter((o): o is string => typeof o === 'string'))
   }
   const v = p.view

@@ -38,3 +38,8 @@ export function placeAndDateLine(city: string, iso: string): string {
 }
 
 export const formatNumber = (n: number) => numberFormat.format(n)
+
+/** The instant as ISO 8601 in Vietnam's offset, e.g. 2026-12-05T09:30:00+07:00: machine-readable and as officers read it. */
+export function vietnamIso(iso: string): string {
+  return `${new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`
+}

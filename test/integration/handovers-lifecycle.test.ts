@@ -217,7 +217,7 @@ t.test('overdue: the scan marks HANDED_OVER past the time limit; late goods are 
   t.equal(res.statusCode, 200)
   t.same(res.json().marked.map((m: { id: string }) => m.id), [late.id])
   t.equal(res.json().more, false)
-  t.equal(res.json().notices, 1, 'the on-demand scan raises the departure office notice, as the job does')
+  t.equal(res.json().notices, 2, 'the on-demand scan raises the overdue notice to both offices, as the job does')
   const notices = await app.as(DEP, { url: `/api/v1/notices?office=${DEP.office}` })
   t.equal(notices.json().items.filter((n: { kind?: string; type?: string }) => (n.kind ?? n.type) === 'HANDOVER_OVERDUE').length, 1)
   t.equal(await statusOf(app, late.id), 'OVERDUE')

@@ -55,3 +55,18 @@ t.test('an office registered a moment ago is accepted at once; codes are kept wh
   t.match(list.find((o: { code: string }) => o.code === '45B1'), { name: 'Hải quan cửa khẩu Xa Mát', parentCode: '00HQ', parentName: 'Cục Hải quan', validTo: '2025-07-01' })
   t.match(list.find((o: { code: string }) => o.code === '02CI'), { name: 'Hải quan cửa khẩu cảng Sài Gòn khu vực I', city: 'TP. Hồ Chí Minh', validTo: null })
 })
+
+t.test('a new record names offices in use, and a handover goes to another office than its own', async (t) => {
+  const app = await buildTestApp(t)
+  await app.sql(`INSERT INTO offices (code, name, parent_code, city, valid_from, valid_to) VALUES ('45B2', 'Đội cũ', '00HQ', 'Tây Ninh', '2020-01-01', '2025-07-01')`)
+  await app.app.reloadOffices()
+  const outOfUse = await app.as(DEP, { method: 'POST', url: '/api/v1/handovers', payload: handover('45B2') })
+  t.equal(outOfUse.statusCode, 400)
+  t.same(problems(outOfUse), ['destinationOffice:OFFICE_OUT_OF_USE'])
+  t.match(outOfUse.json().details[0].message, /45B2 is no longer in use/)
+  t.same(problems(await app.as({ office: '00HQ', role: 'admin' }, { url: '/api/v1/handovers?office=45B2' })), [],
+    'a code out of use still finds the records made under it')
+  const own = await app.as(DEP, { method: 'POST', url: '/api/v1/handovers', payload: handover('02CI') })
+  t.equal(own.statusCode, 400)
+  t.same(problems(own), ['destinationOffice:DESTINATION_IS_DEPARTURE'])
+})

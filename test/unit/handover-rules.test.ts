@@ -72,6 +72,7 @@ t.test('the print page escapes every value', async (t) => {
     handedOverBy: evil, origin: 'paper', enteredBy: 'x', paperNumber: evil,
     receipt: { receivedAt: '2026-03-01T05:00:00.000Z', receivedBy: evil, enteredBy: 'x', origin: 'online', discrepancies: [evil], note: evil },
     overdueAt: null, verification: null, cancellation: null, closure: null,
+    amendments: [{ version: 2, kind: 'amendment', amendedAt: '2026-03-01T02:00:00.000Z', amendedBy: evil, enteredBy: 'x', origin: 'online', reason: evil, changes: { vehicle: { before: evil, after: evil } }, approvedBy: null, approvedAt: null }],
   }
   const html = renderHandoverHtml(view)
   t.notOk(html.includes('<img'), 'no element from a value')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { AppError } from '../../src/errors.ts'
-import { entityTagOf, ifNoneMatchHolds, versionsFromIfMatch } from '../../src/routes/api/v1/declarations/entity-tags.ts'
+import { entityTagOf, ifNoneMatchHolds, versionsFromIfMatch } from '../../src/routes/entity-tags.ts'
 
 const statusOf = (fn: () => unknown) => {
   try {

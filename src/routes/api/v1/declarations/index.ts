@@ -3,10 +3,8 @@
 // GET reads one (ETag, If-None-Match) or searches with keyset pagination.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { DomainError } from '../../../../domain/errors.ts'
 import type { PaperDeclaration } from '../../../../domain/paper-declaration.ts'
 import type { StoredOutcome } from '../../../../domain/write.ts'
-import { AppError } from '../../../../errors.ts'
 import { EXPORT_PRODUCES, ExportFile, ExportQuery } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
@@ -17,7 +15,7 @@ import {
   searchPaperDeclarations,
   updatePaperDeclaration,
 } from '../../../../services/paper-declaration-service.ts'
-import { entityTagOf, ifNoneMatchHolds, versionsFromIfMatch } from './entity-tags.ts'
+import { entityTagOf, ifNoneMatchHolds, tagVersionedAnswers, versionsFromIfMatch, withCurrentTagOnConflict } from '../../../entity-tags.ts'
 import {
   CreateBody,
   CreateHeaders,
@@ -41,16 +39,7 @@ const NotModified = Type.Null({ description: 'Not modified: the declaration is s
 const declarationBody = (o: StoredOutcome<PaperDeclaration>, view: PaperDeclaration) => ({ ...view, duplicate: o.kind === 'duplicate' })
 
 const paperDeclarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Every answer that is one declaration carries its ETag, including a replayed Idempotency-Key
-  // response (the door sends the stored outcome's body; the header is derived from it here).
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    const body = payload as { id?: unknown; version?: unknown } | null
-    if (reply.statusCode < 300 && body && typeof body.version === 'number' && typeof body.id === 'string') {
-      reply.header('etag', entityTagOf(body.version))
-      if (reply.statusCode === 201) reply.header('location', `${request.url.split('?')[0]?.replace(/\/$/, '')}/${body.id}`)
-    }
-    return payload
-  })
+  tagVersionedAnswers(app)
 
   app.post(
     '/',
@@ -81,14 +70,10 @@ const paperDeclarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const versions = versionsFromIfMatch(request.headers['if-match'])
-      try {
-        return sendOutcome(request, reply, await updatePaperDeclaration(app.db, writeContextOf(request), request.params.id, versions, request.body))
-      } catch (err) {
-        // A stale If-Match answers 412 with the current version's entity tag, so the client can re-read.
-        if (!(err instanceof DomainError) || err.code !== 'VERSION_CONFLICT') throw err
-        const { currentVersion } = err.details as { currentVersion: number }
-        throw new AppError(412, err.code, err.message, err.details, { etag: entityTagOf(currentVersion) })
-      }
+      const outcome = await withCurrentTagOnConflict(() =>
+        updatePaperDeclaration(app.db, writeContextOf(request), request.params.id, versions, request.body),
+      )
+      return sendOutcome(request, reply, outcome)
     },
   )
 

@@ -6,6 +6,8 @@ import type { StoredOutcome } from '../../../../domain/write.ts'
 import { scanOverdueHandovers } from '../../../../services/overdue-scan-service.ts'
 import type { HandoverView } from '../../../../services/handover-views.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
+import { versionsFromIfMatch, withCurrentTagOnConflict } from '../../../entity-tags.ts'
+import { amendHandover } from '../../../../services/handover-amendment-service.ts'
 import {
   cancelHandover,
   closeHandover,
@@ -15,6 +17,8 @@ import {
   recordVerificationResult,
 } from '../../../../services/handover-service.ts'
 import {
+  AmendmentBody,
+  AmendmentHeaders,
   CancelBody,
   CloseBody,
   CreateHandoverBody,
@@ -85,6 +89,33 @@ const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       sendOutcome(request, reply, await closeHandover(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
+  )
+
+  app.post(
+    '/:id/amendments',
+    {
+      schema: {
+        tags,
+        summary: 'Sửa đổi biên bản trước khi tiếp nhận — amend containers, seals, goods, vehicle, route or time limit (departure office)',
+        description:
+          'Before the destination records receipt (status HANDED_OVER). Send the fields to change (a list replaces the ' +
+          'whole list) with a reason and If-Match: the ETag of the version you read (missing: 428; stale: 412 with the ' +
+          'current ETag). The handover keeps its number and moves to the next version; `amendments` lists every ' +
+          'version with what changed, and the destination office gets a HANDOVER_AMENDED notice. Asking for what the ' +
+          'handover already says answers 200 and writes nothing.',
+        params: IdParams,
+        headers: AmendmentHeaders,
+        body: AmendmentBody,
+        response: transitionResponses,
+      },
+    },
+    async (request, reply) => {
+      const versions = versionsFromIfMatch(request.headers['if-match'])
+      const outcome = await withCurrentTagOnConflict(() =>
+        amendHandover(app.db, writeContextOf(request), request.params.id, versions, request.body),
+      )
+      return sendOutcome(request, reply, outcome, handoverBody)
+    },
   )
 
   app.post(

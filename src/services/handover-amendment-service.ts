@@ -1,0 +1,135 @@
+// Amending a handover before receipt (sửa đổi biên bản bàn giao): the departure office corrects the
+// containers and seals, goods lines, vehicle, route or time limit of a handover the destination has
+// not received yet. The handover keeps its number and moves to the next version; the amendment row
+// keeps what changed and why, the audit trail holds the handover before and after, and the
+// destination office is told (a notice per version). The caller names the version it amended
+// (If-Match): an amendment made from an older version is refused, never applied over a newer one.
+import { preconditionFailed, type FieldProblem } from '../domain/errors.ts'
+import { AMENDABLE_FIELDS, type AmendableField, type AmendmentRecord, type HandoverAggregate } from '../domain/handover.ts'
+import type { Queryable } from '../db/database.ts'
+import { amendmentWrite } from '../db/handover-amendment-repository.ts'
+import type { AmendmentInput } from '../schemas/handover-schemas.ts'
+import { assertActsFor } from './handover-access.ts'
+import { changeHandover, fail, resolveBackEntry, type HandoverOutcome } from './handover-service.ts'
+import { illegalTransition, isAllowed } from './handover-state-machine.ts'
+import { checkNewHandover, timeProblem } from './handover-validation.ts'
+import { handoverView, type HandoverView } from './handover-views.ts'
+import { amendedNotice } from './notice-service.ts'
+import type { WriteContext } from './write-context.ts'
+
+/** The amended fields' values as the view shows them, so before and after compare as JSON. */
+function viewedFields(h: HandoverView): Record<AmendableField, unknown> {
+  return {
+    containers: h.containers.map((c) => ({ containerNumber: c.containerNumber, carrierSeal: c.carrierSeal, customsSeal: c.customsSeal })),
+    goodsLines: h.goodsLines.map((g) => ({ description: g.description, quantity: g.quantity, unit: g.unit, marks: g.marks })),
+    vehicle: h.vehicle,
+    route: h.route,
+    dueAt: h.dueAt,
+  }
+}
+
+function requestedFields(input: AmendmentInput): Partial<Record<AmendableField, unknown>> {
+  const requested: Partial<Record<AmendableField, unknown>> = {}
+  if (input.containers) requested.containers = input.containers.map((c) => ({ ...c }))
+  if (input.goodsLines) requested.goodsLines = input.goodsLines.map((g) => ({ ...g, marks: g.marks ?? null }))
+  if (input.vehicle !== undefined) requested.vehicle = input.vehicle
+  if (input.route !== undefined) requested.route = input.route
+  if (input.dueAt !== undefined) requested.dueAt = new Date(input.dueAt).toISOString()
+  return requested
+}
+
+/** The fields whose requested value differs from the handover's, each with its value before and after. */
+function changesOf(current: HandoverView, requested: Partial<Record<AmendableField, unknown>>) {
+  const before = viewedFields(current)
+  const changes: AmendmentRecord['changes'] = {}
+  for (const field of AMENDABLE_FIELDS) {
+    if (!(field in requested)) continue
+    if (JSON.stringify(before[field]) !== JSON.stringify(requested[field])) changes[field] = { before: before[field], after: requested[field] }
+  }
+  return changes
+}
+
+/** Rules on the handover as amended: containers or goods, each container once, a time limit after the handover and not past. */
+function checkAmended(after: HandoverAggregate, now: string, dueAtAmended: boolean): FieldProblem[] {
+  const problems = checkNewHandover(
+    { containers: after.containers, goodsLines: after.goods.map((g) => ({ ...g, marks: g.marks ?? undefined })), dueAt: after.dueAt },
+    after.handedOverAt,
+  )
+  if (dueAtAmended && !problems.some((p) => p.field === 'dueAt') && Date.parse(after.dueAt) <= Date.parse(now)) {
+    problems.push({ field: 'dueAt', code: 'DUE_AT_PASSED', message: 'a new time limit must still be ahead' })
+  }
+  return problems
+}
+
+export async function amendHandover(
+  q: Queryable,
+  ctx: WriteContext,
+  id: string,
+  expectedVersions: number[],
+  input: AmendmentInput,
+): Promise<HandoverOutcome> {
+  const back = resolveBackEntry(ctx, input)
+  const requested = requestedFields(input)
+  if (Object.keys(requested).length === 0) {
+    fail([{ field: 'body', code: 'NOTHING_TO_AMEND', message: `send at least one of ${AMENDABLE_FIELDS.join(', ')}` }])
+  }
+  fail([timeProblem(input.dueAt, 'dueAt')].filter((p) => p !== null))
+
+  return changeHandover(q, ctx, id, back, (h) => {
+    assertActsFor(ctx.actor, h.departureOffice, 'amend the handover')
+    const current = handoverView(h)
+    const changes = changesOf(current, requested)
+    // The handover already says what was asked (e.g. a retry without an Idempotency-Key after the
+    // first attempt applied): a success, as RFC 9110 §13.1.1 allows, and nothing is written.
+    if (Object.keys(changes).length === 0) return { kind: 'unchanged' }
+    if (!isAllowed(h.status, 'amend')) throw illegalTransition(h.status, 'amend')
+    if (!expectedVersions.includes(h.version)) {
+      throw preconditionFailed(
+        'VERSION_CONFLICT',
+        `The handover is at version ${h.version}; read it again and amend that version`,
+        { currentVersion: h.version },
+      )
+    }
+    const version = h.version + 1
+    const record: AmendmentRecord = {
+      version,
+      kind: 'amendment',
+      amendedAt: back.occurredAt,
+      amendedBy: back.originalOfficer,
+      enteredBy: ctx.actor.officerId,
+      origin: back.origin,
+      reason: input.reason,
+      changes,
+      approvedBy: null,
+      approvedAt: null,
+    }
+    const columns = {
+      ...(changes.vehicle && { vehicle: input.vehicle as string }),
+      ...(changes.route && { route: input.route as string }),
+      ...(changes.dueAt && { dueAt: requested.dueAt as string }),
+    }
+    const containers = changes.containers ? (input.containers ?? []) : undefined
+    const goods = changes.goodsLines ? (input.goodsLines ?? []).map((g) => ({ ...g, marks: g.marks ?? null })) : undefined
+    const after: HandoverAggregate = {
+      ...h,
+      ...columns,
+      version,
+      containers: containers ? containers.map((c) => ({ ...c, sealState: null, newSealNumber: null })) : h.containers,
+      goods: goods ?? h.goods,
+      amendments: [...h.amendments, record],
+    }
+    fail(checkAmended(after, ctx.now, changes.dueAt !== undefined))
+    const fields = Object.keys(changes)
+    return {
+      kind: 'change',
+      action: 'amend',
+      after,
+      write: (claim, audit, notices) => amendmentWrite(claim, { id, fromVersion: h.version, record, columns, containers, goods }, audit, notices),
+      audited: {
+        before: { version: h.version, ...Object.fromEntries(fields.map((f) => [f, changes[f]?.before])) },
+        after: { version, reason: input.reason, ...Object.fromEntries(fields.map((f) => [f, changes[f]?.after])) },
+      },
+      notices: (view) => [amendedNotice(view, input.reason, fields)],
+    }
+  })
+}
