@@ -32,7 +32,9 @@ function settingsLine(r: RunSummary): string {
   const p = r.record.settings.patroni
   const pgs = r.record.settings.postgres
   const app = r.record.settings.app
+  const layout = r.record.layout
   const parts = [
+    layout ? `layout: ${layout.inventory}, ${layout.hosts} hosts as ${layout.lab === 'namespace' ? 'network namespaces' : 'loopback addresses'}` : '',
     p ? `Patroni ttl ${p.ttl} / loop_wait ${p.loop_wait} / retry_timeout ${p.retry_timeout}, synchronous_mode ${p.synchronous_mode}, strict ${p.synchronous_mode_strict}, node count ${p.synchronous_node_count}` : 'Patroni settings not read',
     pgs ? `synchronous_commit ${pgs.synchronous_commit}, wal_sender_timeout ${pgs.wal_sender_timeout}` : '',
     r.record.settings.haproxy ? `HAProxy: ${r.record.settings.haproxy.timeouts.filter((t) => /server|set-timeout|connect/.test(t)).join('; ')}` : '',

@@ -5,6 +5,7 @@
 // the version of every layer.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import pg from 'pg'
 import { componentSpecs, configFile, readEnvFile } from '../../infra/launcher/components.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
@@ -18,6 +19,8 @@ import { loadConfig } from '../../src/config.ts'
 
 export interface RunRecord {
   commit: { sha: string; subject: string; dirty: boolean }
+  /** The inventory the cluster ran from, and whether its hosts were network namespaces or loopback addresses. */
+  layout?: { inventory: string; lab: 'namespace' | 'loopback'; hosts: number }
   settings: {
     patroni: Record<string, unknown> | null
     postgres: Record<string, string> | null
@@ -106,6 +109,7 @@ export async function recordRun(inv: Inventory, leader: string, k6Version = 'not
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== ''
   return {
     commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty },
+    layout: { inventory: relative(REPO_ROOT, inv.file), lab: inv.lab ? 'namespace' : 'loopback', hosts: inv.hosts.length },
     settings: {
       patroni: await patroniSettings(inv),
       postgres: await postgresSettings(inv, leader),

@@ -7,6 +7,7 @@
 // explicit transaction (rare, multi-step writes and background jobs).
 import { createHash } from 'node:crypto'
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { databaseUnavailable } from '../domain/errors.ts'
 import { isFailoverError, isRetryableTransactionError } from './failover-errors.ts'
 
@@ -90,6 +91,19 @@ interface KeyHeldRow {
   key_held?: unknown
 }
 
+/**
+ * The moment a write request must be answered by: its arrival plus the write hold. Every statement of
+ * the request (the read, then the guarded write; a retry after a conflict) shares this one hold, so
+ * the app answers before HAProxy's write timeout (hold + 1 s) hands the request to another node —
+ * where its Idempotency-Key would still be held by this attempt.
+ */
+const requestHold = new AsyncLocalStorage<number>()
+
+/** Runs `fn` (a request's remaining hooks and handler) with every write statement bound by `deadlineAt`. */
+export function withinRequestHold(deadlineAt: number, fn: () => void): void {
+  requestHold.run(deadlineAt, fn)
+}
+
 export class Database implements Queryable {
   readonly primary: Pool
   readonly replica: Pool | null
@@ -157,7 +171,13 @@ export class Database implements Queryable {
    * left to finish on its own and the client gets 503 DATABASE_UNAVAILABLE; a retry with the same
    * Idempotency-Key finds its result if it did commit.
    */
-  private async withinHold<T>(holdMs: number, attempts: (deadline: number) => Promise<T>): Promise<T> {
+  private async withinHold<T>(statementHoldMs: number, attempts: (deadline: number) => Promise<T>): Promise<T> {
+    const requestDeadline = requestHold.getStore()
+    const holdMs = requestDeadline === undefined ? statementHoldMs : Math.min(statementHoldMs, requestDeadline - Date.now())
+    if (holdMs <= 0) {
+      this.events.onGiveUp?.(new Error('the request\'s write hold is spent'))
+      throw databaseUnavailable(5)
+    }
     let timer: NodeJS.Timeout | undefined
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -1,7 +1,7 @@
 // Opens the primary and replica pools and exposes them as `app.db` (a Database executor).
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Database } from '../db/database.ts'
+import { Database, withinRequestHold } from '../db/database.ts'
 import { createPool } from '../db/pool-factory.ts'
 import type { Config } from '../config.ts'
 import { databaseEventCounters } from './database-metrics.ts'
@@ -32,6 +32,11 @@ async function postgresPlugin(app: FastifyInstance, opts: { config: Config }) {
     },
   })
   app.decorate('db', db)
+  // A write request's statements share one hold from its arrival (database.ts, requestHold).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return done()
+    withinRequestHold(Date.now() + config.writeDeadlineMs, done)
+  })
   app.addHook('onClose', async () => db.close())
 }
 

@@ -3,7 +3,7 @@
 // DATABASE_UNAVAILABLE at the deadline; ordinary SQL errors are not retried.
 import t from 'tap'
 import pg from 'pg'
-import { Database } from '../../src/db/database.ts'
+import { Database, withinRequestHold } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { DomainError } from '../../src/domain/errors.ts'
@@ -105,4 +105,22 @@ t.test('a write still running at its deadline is answered DATABASE_UNAVAILABLE t
   const waited = Date.now() - started
   t.equal((err as DomainError).code, 'DATABASE_UNAVAILABLE')
   t.ok(waited >= 1000 && waited < 1500, `answered at the deadline (${waited} ms), not after the 3 s statement`)
+})
+
+t.test("a request's statements share one hold from its arrival: the second gets what the first left", async (t) => {
+  const { db } = await setup(t)
+  const started = Date.now()
+  // The read of a two-statement write took 600 ms of a 1 s hold; the guarded write (its COMMIT
+  // waiting for a standby that cannot answer) gets the remaining 400 ms, not a hold of its own.
+  const err = await new Promise<unknown>((resolve) => {
+    withinRequestHold(started + 1000, () => {
+      void (async () => {
+        await db.query('SELECT pg_sleep(0.6)')
+        await db.query('SELECT pg_sleep(3)')
+      })().then(resolve, resolve)
+    })
+  })
+  const waited = Date.now() - started
+  t.equal((err as DomainError).code, 'DATABASE_UNAVAILABLE')
+  t.ok(waited >= 1000 && waited < 1500, `answered at the request's deadline (${waited} ms), not 600 ms + a whole hold`)
 })
