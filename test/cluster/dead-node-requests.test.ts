@@ -68,11 +68,23 @@ t.test('requests caught on a frozen app node: reads within 5 s, keyed writes wit
     return { what, status, seconds: (Date.now() - started) / 1000, id }
   }
 
+  // Open the client's HTTPS connections first (as a working officer's client has them): 27 TLS
+  // handshakes on a busy machine would otherwise take longer than HAProxy's checks need to take the
+  // frozen node out, and no request would be caught on it.
+  await Promise.all(Array.from({ length: 27 }, () => send('read')))
   await fault.inject()
   // Nine of each, round robin over three nodes: some land on the frozen one before HAProxy's
   // checks (every 1 s, fall 2) take it out.
   const pending: Array<Promise<Sent>> = []
-  for (let i = 0; i < 9; i++) for (const what of ['read', 'keyed write', 'unkeyed write'] as const) pending.push(send(what))
+  // 20 ms apart, so HAProxy takes them in the order sent (a burst is taken in socket order); the order
+  // turns each round, as in a fixed one round robin would pair each sort with one node. 0.5 s in all.
+  const sorts = ['read', 'keyed write', 'unkeyed write'] as const
+  for (let round = 0; round < 9; round++) {
+    for (let j = 0; j < 3; j++) {
+      pending.push(send(sorts[(j + round) % 3]!))
+      await sleep(20)
+    }
+  }
   const sent = await Promise.all(pending)
   await fault.heal()
 
