@@ -73,6 +73,12 @@ export const CreateHandoverBody = Strict({
 })
 
 export const ReceiptBody = Strict({
+  arrivedAt: Type.Optional({
+    ...DateTime,
+    description:
+      'Thời điểm hàng đến: when the goods actually arrived, if earlier than now (default: now; for a paper receipt, ' +
+      'paperRecordedAt). Not in the future, not before the handover; lateness is judged on it. Stored as receipt.receivedAt.',
+  }),
   containers: Type.Optional(
     Type.Array(
       Strict({

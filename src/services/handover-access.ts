@@ -15,6 +15,18 @@ export function assertActsFor(actor: Actor, office: string, what: string): void 
   }
 }
 
+/**
+ * A decision the rules reserve for a supervisor (lãnh đạo Chi cục) of the acting office: cancelling
+ * an overdue handover (it would make the case disappear), a verification result, a time-limit
+ * extension. An officer prepares the case; the supervisor takes the step, and is named as approver.
+ */
+export function assertSupervisorOf(actor: Actor, office: string, what: string): void {
+  assertActsFor(actor, office, what)
+  if (actor.role !== 'supervisor') {
+    throw forbidden('SUPERVISOR_REQUIRED', `Only a supervisor of office ${office} may ${what}; ask your supervisor to do it`)
+  }
+}
+
 export function canRead(actor: Actor, h: HandoverEnds): boolean {
   return actor.role === 'admin' || actor.office === h.departureOffice || actor.office === h.destinationOffice
 }

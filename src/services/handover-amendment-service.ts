@@ -4,12 +4,13 @@
 // keeps what changed and why, the audit trail holds the handover before and after, and the
 // destination office is told (a notice per version). The caller names the version it amended
 // (If-Match): an amendment made from an older version is refused, never applied over a newer one.
+// A later time limit is an extension, granted by a supervisor of the departure office.
 import { preconditionFailed, type FieldProblem } from '../domain/errors.ts'
 import { AMENDABLE_FIELDS, type AmendableField, type AmendmentRecord, type HandoverAggregate } from '../domain/handover.ts'
 import type { Queryable } from '../db/database.ts'
 import { amendmentWrite } from '../db/handover-amendment-repository.ts'
 import type { AmendmentInput } from '../schemas/handover-schemas.ts'
-import { assertActsFor } from './handover-access.ts'
+import { assertActsFor, assertSupervisorOf } from './handover-access.ts'
 import { changeHandover, fail, resolveBackEntry, type HandoverOutcome } from './handover-service.ts'
 import { illegalTransition, isAllowed } from './handover-state-machine.ts'
 import { checkNewHandover, timeProblem } from './handover-validation.ts'
@@ -90,18 +91,21 @@ export async function amendHandover(
         { currentVersion: h.version },
       )
     }
+    // A later time limit is an extension (gia hạn): the supervisor of the departure office grants
+    // it, and is named as the approver. An earlier one (a typo) is an ordinary amendment.
+    const extended = changes.dueAt !== undefined && Date.parse(requested.dueAt as string) > Date.parse(h.dueAt)
     const version = h.version + 1
     const record: AmendmentRecord = {
       version,
-      kind: 'amendment',
+      kind: extended && Object.keys(changes).length === 1 ? 'extension' : 'amendment',
       amendedAt: back.occurredAt,
       amendedBy: back.originalOfficer,
       enteredBy: ctx.actor.officerId,
       origin: back.origin,
       reason: input.reason,
       changes,
-      approvedBy: null,
-      approvedAt: null,
+      approvedBy: extended ? ctx.actor.officerId : null,
+      approvedAt: extended ? ctx.now : null,
     }
     const columns = {
       ...(changes.vehicle && { vehicle: input.vehicle as string }),
@@ -119,6 +123,7 @@ export async function amendHandover(
       amendments: [...h.amendments, record],
     }
     fail(checkAmended(after, ctx.now, changes.dueAt !== undefined))
+    if (extended) assertSupervisorOf(ctx.actor, h.departureOffice, 'extend the time limit of this handover')
     const fields = Object.keys(changes)
     return {
       kind: 'change',

@@ -34,7 +34,7 @@ import {
 } from '../db/write-statement.ts'
 import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import { canonicalJson } from './canonical-json.ts'
-import { assertActsFor } from './handover-access.ts'
+import { assertActsFor, assertSupervisorOf } from './handover-access.ts'
 import { illegalTransition, isAllowed, transition } from './handover-state-machine.ts'
 import { checkNewHandover, checkSealEntries, checkSealsAgainstContainers, timeProblem } from './handover-validation.ts'
 import { handoverView, type HandoverView } from './handover-views.ts'
@@ -47,7 +47,7 @@ import {
 } from './notice-service.ts'
 import type { NewNotice } from '../db/notice-repository.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
-import { backEntryOf, type BackEntry, type WriteContext } from './write-context.ts'
+import { backEntryOf, CLOCK_SKEW_MS, type BackEntry, type WriteContext } from './write-context.ts'
 import type {
   CancelHandoverInput,
   CloseHandoverInput,
@@ -273,7 +273,14 @@ export async function receiveHandover(q: Queryable, ctx: WriteContext, id: strin
   fail(checkSealEntries(seals))
   const discrepancies = input.discrepancies ?? []
   const note = input.note ?? null
-  const contentHash = receiptContentHash(back.occurredAt, seals, discrepancies, note)
+  // When the goods arrived, which may be hours before an officer types the receipt in: lateness
+  // (on time / late against dueAt) is judged on this, never on the typing time.
+  fail([timeProblem(input.arrivedAt, 'arrivedAt')].filter((p) => p !== null))
+  const arrivedAt = input.arrivedAt === undefined ? back.occurredAt : new Date(input.arrivedAt).toISOString()
+  if (Date.parse(arrivedAt) > Date.parse(ctx.now) + CLOCK_SKEW_MS) {
+    fail([{ field: 'arrivedAt', code: 'ARRIVED_AT_IN_FUTURE', message: 'goods cannot have arrived later than now' }])
+  }
+  const contentHash = receiptContentHash(arrivedAt, seals, discrepancies, note)
   return changeHandover(q, ctx, id, back, (h) => {
     assertActsFor(ctx.actor, h.destinationOffice, 'record the arrival of this handover')
     if (!isAllowed(h.status, 'receive')) {
@@ -282,14 +289,15 @@ export async function receiveHandover(q: Queryable, ctx: WriteContext, id: strin
       throw illegalTransition(h.status, 'receive')
     }
     const problems = checkSealsAgainstContainers(seals, h.containers.map((c) => c.containerNumber))
-    if (Date.parse(back.occurredAt) < Date.parse(h.handedOverAt)) {
-      problems.push({ field: 'paperRecordedAt', code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
+    if (Date.parse(arrivedAt) < Date.parse(h.handedOverAt)) {
+      const field = input.arrivedAt === undefined ? 'paperRecordedAt' : 'arrivedAt'
+      problems.push({ field, code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
     }
     fail(problems)
     const discrepant = seals.some((s) => s.sealState !== 'intact') || discrepancies.length > 0
     const to = transition(h.status, 'receive', discrepant ? 'ARRIVED_WITH_DISCREPANCY' : 'ARRIVED')
     const sealOf = new Map(seals.map((s) => [s.containerNumber, s]))
-    const receipt = { receivedAt: back.occurredAt, receivedBy: back.originalOfficer, enteredBy: ctx.actor.officerId, origin: back.origin, discrepancies, note, contentHash }
+    const receipt = { receivedAt: arrivedAt, receivedBy: back.originalOfficer, enteredBy: ctx.actor.officerId, origin: back.origin, discrepancies, note, contentHash }
     const after: HandoverAggregate = {
       ...h,
       status: to,
@@ -335,6 +343,8 @@ interface SimpleTransition {
   alreadyRecorded: (h: HandoverAggregate, back: BackEntry) => boolean
   /** The notices the transition raises (none by default). */
   notices?: (after: HandoverView, before: HandoverAggregate) => NewNotice[]
+  /** True when, from this handover's state, only a supervisor of the acting office may take the action. */
+  needsSupervisor?: (h: HandoverAggregate) => boolean
 }
 
 function applySimpleTransition(
@@ -351,6 +361,7 @@ function applySimpleTransition(
       if (back.origin === 'paper' && t.alreadyRecorded(h, back)) return { kind: 'duplicate' }
       throw illegalTransition(h.status, t.action)
     }
+    if (t.needsSupervisor?.(h)) assertSupervisorOf(ctx.actor, t.actingOffice(h), t.what)
     const to = transition(h.status, t.action, t.to(h))
     const columns = t.columns(back)
     return {
@@ -384,6 +395,8 @@ export function cancelHandover(q: Queryable, ctx: WriteContext, id: string, inpu
     columns: (back) => ({ cancelledAt: back.occurredAt, cancelledBy: back.originalOfficer, cancelReason: input.reason }),
     alreadyRecorded: (h, back) => h.status === 'CANCELLED' && h.cancelledAt === back.occurredAt && h.cancelReason === input.reason,
     notices: (view) => [cancelledNotice(view)],
+    // Past its time limit the handover is a case to verify; cancelling it would close the case.
+    needsSupervisor: (h) => h.status === 'OVERDUE',
   })
 }
 
@@ -424,5 +437,6 @@ export function recordVerificationResult(
     alreadyRecorded: (h, back) =>
       h.status === outcome && h.verificationExplanation === input.explanation && h.verificationDecidedAt === back.occurredAt,
     notices: verificationDecidedNotices,
+    needsSupervisor: () => true,
   })
 }

@@ -5,6 +5,9 @@ import type { Actor } from '../domain/actor.ts'
 import { invalid } from '../domain/errors.ts'
 import type { IdempotencyClaim, Origin } from '../domain/write.ts'
 
+/** How far ahead of this node's clock a stated time may be (officers' PCs drift). */
+export const CLOCK_SKEW_MS = 5 * 60_000
+
 export interface BackEntry {
   origin: Origin
   /** When the paper record was made (origin paper); the service's clock otherwise. */
@@ -30,7 +33,7 @@ export function backEntryOf(
     if (!input.paperRecordedAt) {
       throw invalid([{ field: 'paperRecordedAt', code: 'FIELD_REQUIRED', message: 'a paper record needs the time it was made' }])
     }
-    if (Date.parse(input.paperRecordedAt) > Date.parse(ctx.now) + 5 * 60_000) {
+    if (Date.parse(input.paperRecordedAt) > Date.parse(ctx.now) + CLOCK_SKEW_MS) {
       throw invalid([{ field: 'paperRecordedAt', code: 'PAPER_TIME_IN_FUTURE', message: 'a paper record cannot be dated in the future' }])
     }
     return {

@@ -11,6 +11,7 @@ import { buildTestApp, type TestApp } from '../helper.ts'
 
 const DEP = { office: '02CI', officerId: '02CI-001' }
 const DEST = { office: '06DS', officerId: '06DS-007' }
+const SUP = { office: '02CI', officerId: '02CI-900', role: 'supervisor' } as const
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString()
 
 const body = (extra: Record<string, unknown> = {}) => ({
@@ -61,17 +62,29 @@ t.test('an amendment keeps the number, makes the next version, and lists what ch
   t.equal(read.headers.etag, '"2"', 'the GET answers the ETag to amend from')
   t.same(read.json().containers, amended.containers, 'the destination reads the amended containers')
 
-  // A later amendment of the time limit, from the new version.
+  // A later time limit is an extension: the officer cannot grant it, the supervisor of 02CI can.
   const due = inHours(12)
-  const second = await amend(app, h.id, { reason: 'Đổi tuyến, cần thêm thời gian', dueAt: due, route: 'Cát Lái — Xa Mát' }, '"2"')
+  const extension = { reason: 'Đổi tuyến, cần thêm thời gian', dueAt: due, route: 'Cát Lái — Xa Mát' }
+  const byOfficer = await amend(app, h.id, extension, '"2"')
+  t.equal(byOfficer.statusCode, 403)
+  t.equal(byOfficer.json().code, 'SUPERVISOR_REQUIRED')
+  t.equal((await amend(app, h.id, extension, '"2"', { office: '06DS', role: 'supervisor' })).statusCode, 403, 'not the destination\'s supervisor')
+  const second = await amend(app, h.id, extension, '"2"', SUP)
   t.equal(second.statusCode, 200)
   t.equal(second.json().version, 3)
   t.equal(second.json().dueAt, new Date(due).toISOString())
   t.same(second.json().amendments.map((x: { version: number }) => x.version), [2, 3])
+  t.match(second.json().amendments[1], { kind: 'amendment', approvedBy: '02CI-900', amendedBy: '02CI-900' }, 'the supervisor is named as approver')
+  t.ok(second.json().amendments[1].approvedAt)
+  const earlier = await amend(app, h.id, { reason: 'Gõ nhầm giờ', dueAt: inHours(10) }, '"3"')
+  t.equal(earlier.statusCode, 200, 'an earlier time limit is an ordinary amendment')
+  t.equal(earlier.json().amendments[2].approvedBy, null)
+  const extended = await amend(app, h.id, { reason: 'Xe hỏng, chờ thay xe', dueAt: inHours(20) }, '"4"', SUP)
+  t.match(extended.json().amendments[3], { kind: 'extension', approvedBy: '02CI-900', changes: { dueAt: {} } }, 'a time limit alone is an extension')
 
   const trail = await app.as(DEP, { url: `/api/v1/audit/handover/${h.id}` })
   const items = trail.json().items as Array<{ action: string; before: Record<string, unknown>; after: Record<string, unknown> }>
-  t.same(items.map((i) => i.action), ['create', 'amend', 'amend'], 'every version is in the audit trail')
+  t.same(items.map((i) => i.action), ['create', 'amend', 'amend', 'amend', 'amend'], 'every version is in the audit trail')
   t.match(items[1], { before: { version: 1, vehicle: '51C-123.45' }, after: { version: 2, vehicle: '51C-999.99', reason: 'Gõ nhầm số niêm phong; thêm container thứ hai' } })
   t.match(items[2], { after: { version: 3, route: 'Cát Lái — Xa Mát' } })
   const chain = await app.as({ office: '02CI', role: 'supervisor' }, { url: '/api/v1/audit/verify' })
@@ -82,8 +95,8 @@ t.test('an amendment keeps the number, makes the next version, and lists what ch
     method: 'POST', url: `/api/v1/handovers/${h.id}/receipt`,
     payload: { containers: NEW_CONTAINERS.map((c) => ({ containerNumber: c.containerNumber, sealState: 'intact' })) },
   })
-  t.equal(receipt.statusCode, 200, 'received against version 3')
-  const late = await amend(app, h.id, { reason: 'quá muộn', vehicle: '51C-000.01' }, '"4"')
+  t.equal(receipt.statusCode, 200, 'received against version 5')
+  const late = await amend(app, h.id, { reason: 'quá muộn', vehicle: '51C-000.01' }, '"6"')
   t.equal(late.statusCode, 409, 'no amendment after receipt')
   t.equal(late.json().code, 'ILLEGAL_TRANSITION')
 })

@@ -79,7 +79,7 @@ t.test('overdue and verification notices go to both offices', async (t) => {
     t.match(overdue[0]?.message, /05\/06\/2025 16:00 giờ Việt Nam/)
   }
   t.equal((await app.as(DEP, { method: 'POST', url: `/api/v1/handovers/${h.id}/verification`, payload: { note: 'Liên hệ doanh nghiệp' } })).statusCode, 200)
-  const result = await app.as(DEP, {
+  const result = await app.as({ ...DEP, role: 'supervisor' }, {
     method: 'POST', url: `/api/v1/handovers/${h.id}/verification/result`, payload: { outcome: 'RESOLVED', explanation: 'Xe hỏng dọc đường, hàng nguyên vẹn' },
   })
   t.equal(result.statusCode, 200)

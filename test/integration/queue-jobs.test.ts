@@ -57,13 +57,13 @@ t.test('overdue scan: marks the handover, notifies the departure office, and doe
   t.equal(onTime.statusCode, 201, onTime.body)
 
   const first = await runOverdueScan(depsOf(api), 'run-1')
-  t.same(first, { marked: 1, notices: 1 })
+  t.same(first, { marked: 1, notices: 2 }, 'one overdue notice to each office')
   t.equal(await statusOf(api, h.id), 'OVERDUE')
   t.equal(await statusOf(api, onTime.json().id), 'HANDED_OVER', 'a handover within its limit is left alone')
 
   const again = await runOverdueScan(depsOf(api), 'run-2')
   t.same(again, { marked: 0, notices: 0 }, 'a second run (e.g. after a lost complete()) changes nothing')
-  t.equal((await api.sql("SELECT count(*)::int AS n FROM notices WHERE kind = 'HANDOVER_OVERDUE'")).rows[0]?.n, 1)
+  t.same((await api.sql("SELECT office FROM notices WHERE kind = 'HANDOVER_OVERDUE' ORDER BY office")).rows, [{ office: '02CC' }, { office: '02CI' }])
   t.equal((await api.sql("SELECT count(*)::int AS n FROM outbox WHERE event_type = 'handover.markOverdue'")).rows[0]?.n, 1, 'one outbox event')
   const audit = (await api.sql("SELECT officer_id, office FROM audit_log WHERE action = 'markOverdue'")).rows
   t.same(audit, [{ officer_id: 'system:overdue-scan', office: 'SYSTEM' }], 'the audit trail names the scheduled scan')
@@ -84,7 +84,7 @@ t.test('overdue scan: marks the handover, notifies the departure office, and doe
   const opened = await api.as(DEP, { method: 'POST', url: `/api/v1/handovers/${h.id}/verification`, payload: { note: 'Liên hệ Chi cục 02CC' } })
   t.equal(opened.statusCode, 200, opened.body)
   t.equal(opened.json().status, 'UNDER_VERIFICATION')
-  const result = await api.as(DEP, {
+  const result = await api.as({ ...DEP, role: 'supervisor' }, {
     method: 'POST',
     url: `/api/v1/handovers/${h.id}/verification/result`,
     payload: { outcome: 'RESOLVED', explanation: 'Xe hỏng dọc đường; hàng đã đến, niêm phong nguyên vẹn' },
@@ -96,9 +96,10 @@ t.test('notices: an office reads its own; another office is 403; admins read any
   const api = await buildTestApp(t)
   await overdueHandover(api, 'P-101', 'CSQU3054383')
   await overdueHandover(api, 'P-102', 'MSKU9070323')
-  t.same(await runOverdueScan(depsOf(api), 'run'), { marked: 2, notices: 2 })
+  t.same(await runOverdueScan(depsOf(api), 'run'), { marked: 2, notices: 4 }, 'an overdue notice to each office of each handover')
 
-  t.equal((await api.as(DEST, { url: '/api/v1/notices' })).json().items.length, 0, 'the destination office has none')
+  const destination = (await api.as(DEST, { url: '/api/v1/notices' })).json().items.map((n: { kind: string }) => n.kind).sort()
+  t.same(destination, ['HANDOVER_INCOMING', 'HANDOVER_INCOMING', 'HANDOVER_OVERDUE', 'HANDOVER_OVERDUE'], 'the destination office has its own notices')
   const other = await api.as(DEST, { url: '/api/v1/notices?office=02CI' })
   t.equal(other.statusCode, 403)
   t.equal(other.json().code, 'OFFICE_FORBIDDEN')
