@@ -296,6 +296,10 @@ export { ConfigError }
 export function loadCommandConfig(env: Env = process.env) {
   return {
     databaseUrl: str(env, 'DATABASE_URL', 'postgres://tqdt:tqdt@127.0.0.1:5432/tqdt'),
+    /** The schema owner's connection: migrations only. */
+    databaseOwnerUrl: optional(env, 'DATABASE_OWNER_URL'),
+    /** pg-boss's schema, prepared by the migrations for the app's role. */
+    queueSchema: str(env, 'QUEUE_SCHEMA', 'pgboss'),
     auditTrustedKeysFile: optional(env, 'AUDIT_TRUSTED_KEYS_FILE'),
     auditSigningKeyFile: optional(env, 'AUDIT_SIGNING_KEY_FILE'),
     auditLogName: str(env, 'AUDIT_LOG_NAME', 'tqdt-ha'),

@@ -11,7 +11,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
-import { runMigrations } from '../src/db/migration-runner.ts'
+import { prepareQueueSchema, runMigrations } from '../src/db/migration-runner.ts'
 import type { Actor, Role } from '../src/domain/actor.ts'
 import { signToken } from '../src/services/jwt-service.ts'
 
@@ -20,21 +20,32 @@ export const TEST_OFFICES = ['00AD', '02CC', '02DS', '03CE', '04XX']
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256'
 
-export function testDatabaseUrl(): string {
-  const url = process.env.TEST_DATABASE_URL
-  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the tests through `npm test`')
+function requiredUrl(name: string): string {
+  const url = process.env[name]
+  if (!url) throw new Error(`${name} is not set: run the tests through \`npm test\``)
   return url
 }
 
-/** Creates schema t_<random> with every migration applied; dropped at the end of the test. */
+/** The app's role, as the app connects (TEST_DATABASE_URL). */
+export const testDatabaseUrl = () => requiredUrl('TEST_DATABASE_URL')
+/** The schema owner's role: only the migrations (and a test's setup that needs DDL) use it. */
+export const testOwnerDatabaseUrl = () => requiredUrl('TEST_OWNER_DATABASE_URL')
+/** A superuser over the primary's local socket: the attacks of test/integration/audit-attacks.test.ts. */
+export const testSuperuserDatabaseUrl = () => requiredUrl('TEST_SUPERUSER_DATABASE_URL')
+
+/**
+ * Creates schema t_<random> as the owner, with every migration applied and the queue's schema
+ * t_<random>_boss beside it; the app's role runs the app in them. Dropped at the end of the test.
+ */
 export async function createTestSchema(t: Test): Promise<string> {
   const schema = `t_${randomBytes(6).toString('hex')}`
-  const client = new pg.Client({ connectionString: testDatabaseUrl() })
+  const client = new pg.Client({ connectionString: testOwnerDatabaseUrl() })
   await client.connect()
   try {
     await client.query(`CREATE SCHEMA ${schema}`)
     await client.query(`SET search_path TO ${schema}`)
     await runMigrations(client)
+    await prepareQueueSchema(client, `${schema}_boss`)
     await client.query(
       `INSERT INTO offices (code, name, parent_code, city, valid_from)
        SELECT code, 'Đơn vị kiểm thử ' || code, '00HQ', 'Hà Nội', '2000-01-01' FROM unnest($1::text[]) AS code
@@ -45,7 +56,7 @@ export async function createTestSchema(t: Test): Promise<string> {
     await client.end()
   }
   t.teardown(async () => {
-    const c = new pg.Client({ connectionString: testDatabaseUrl() })
+    const c = new pg.Client({ connectionString: testOwnerDatabaseUrl() })
     await c.connect()
     await c.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined)
     // pg-boss's own schema, when the test app ran the queue (src/plugins/queue.ts queueSchemaOf).
@@ -80,8 +91,10 @@ export interface TestApp {
   token(actor?: Partial<Actor>): string
   /** app.inject with a bearer token for the given actor. */
   as(actor: Partial<Actor> | string, options: InjectOptions): Promise<LightMyRequestResponse>
-  /** Runs SQL in the test's schema. */
+  /** Runs SQL in the test's schema, as the app's role. */
   sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+  /** Runs SQL in the test's schema as its owner (setups that need DDL). */
+  ownerSql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
 }
 
 export function actorOf(partial: Partial<Actor> = {}): Actor {
@@ -140,6 +153,18 @@ export async function buildTestApp(t: Test, overrides: Partial<Config> = {}): Pr
       return app.inject({ ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${token(a)}` } })
     },
     sql: (text, values) => app.db.primary.query(text, values as unknown[]),
+    ownerSql: (text, values) => schemaQuery(testOwnerDatabaseUrl(), schema, text, values),
+  }
+}
+
+/** One statement in `schema` on a connection of its own. */
+export async function schemaQuery<R extends pg.QueryResultRow>(url: string, schema: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` })
+  await client.connect()
+  try {
+    return await client.query<R>(text, values)
+  } finally {
+    await client.end()
   }
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT, hostsWithRole, loadBalancerAddress } from '../../infra/launcher/inventory.ts'
+import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
 import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
@@ -60,20 +61,31 @@ export class EventLog {
   }
 }
 
-/** The application's database through HAProxy's primary port, as the app node connects. */
-export async function appClient(inv: Inventory, address?: { host: string; port: number }, superuser = false): Promise<pg.Client> {
+/**
+ * The application's database through HAProxy's primary port as the schema's owner: a drill makes and
+ * drops tables of its own, which the app's role may not (migrations/015_app_role.sql) — and a table
+ * dropped by mistake is an owner's mistake.
+ */
+export async function ownerClient(inv: Inventory): Promise<pg.Client> {
   const lb = hostsWithRole(inv, 'haproxy')[0]
-  const s = readSecrets(inv)
   const c = new pg.Client({
-    host: address?.host ?? loadBalancerAddress(inv),
-    port: address?.port ?? lb.ports.pgPrimary,
-    user: superuser ? 'postgres' : inv.cluster.databaseUser,
-    password: superuser ? s.superuserPassword : s.dbPassword,
+    host: loadBalancerAddress(inv),
+    port: lb.ports.pgPrimary,
+    user: DATABASE_ROLES.owner,
+    password: readSecrets(inv).ownerPassword,
     database: inv.cluster.database,
     connectionTimeoutMillis: 3000,
     query_timeout: 10_000,
     ssl: postgresSsl(inv),
   })
+  c.on('error', () => {})
+  await c.connect()
+  return c
+}
+
+/** A superuser session on a scratch restore, over its socket (the restored pg_hba admits the superuser nowhere else). */
+export async function scratchSuperuser(inv: Inventory, instance: { dir: string; port: number }): Promise<pg.Client> {
+  const c = new pg.Client({ host: instance.dir, port: instance.port, user: 'postgres', database: inv.cluster.database, connectionTimeoutMillis: 3000, query_timeout: 10_000 })
   c.on('error', () => {})
   await c.connect()
   return c

@@ -20,7 +20,7 @@ import { DEFAULT_INVENTORY, hostsWithRole, loadInventory } from '../../infra/lau
 import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
 import { dataDir } from '../../infra/launcher/render/render-context.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
-import { EventLog, RowWriter, appClient, check, drillTableName, lsnToBigInt, segmentEnd, writeReport } from './backup-drill-kit.ts'
+import { EventLog, RowWriter, check, drillTableName, lsnToBigInt, ownerClient, segmentEnd, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'
 import { recordRun } from '../report/run-record.ts'
 
@@ -84,7 +84,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
   if (!info || info.backup.length === 0) throw new Error('the repository has no backup')
   events.say(`given: leader ${leader.name}, newest backup ${info.backup[info.backup.length - 1].label}`)
 
-  const client = await appClient(inv)
+  const client = await ownerClient(inv)
   const table = drillTableName('backup_drill_site')
   const writer = new RowWriter(client, table)
   let tick: { segment: string; at: Date } | null = null
@@ -132,7 +132,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
 
   // Then: rebuild and verify.
   const rebuild = await rebuildCluster(inv, latest(), { log: (l) => events.say(l) })
-  const verify = await appClient(inv)
+  const verify = await ownerClient(inv)
   let present: Array<{ id: number; written_at: Date }> = []
   try {
     const { rows } = await verify.query(`SELECT id, written_at FROM ${table} ORDER BY id`)

@@ -13,7 +13,7 @@ import { beforeTime, beforeXid } from '../../infra/backup/restore-target.ts'
 import type { ScratchRestoreResult } from '../../infra/backup/scratch-restore.ts'
 import { dropScratch, restoreToScratch } from '../../infra/backup/scratch-restore.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
-import { EventLog, RowWriter, appClient, check, drillTableName, writeReport } from './backup-drill-kit.ts'
+import { EventLog, RowWriter, check, drillTableName, ownerClient, scratchSuperuser, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'
 import { recordRun } from '../report/run-record.ts'
 
@@ -46,7 +46,7 @@ export interface TableDroppedOptions {
 }
 
 async function idsIn(inv: Inventory, r: ScratchRestoreResult, table: string): Promise<number[] | null> {
-  const c = await appClient(inv, { host: r.connection.host, port: r.connection.port }, true)
+  const c = await scratchSuperuser(inv, r.instance)
   try {
     const exists = await c.query(`SELECT to_regclass($1) IS NOT NULL AS e`, [table])
     if (!exists.rows[0].e) return null
@@ -71,7 +71,7 @@ export async function runTableDropped(inv: Inventory, opts: TableDroppedOptions 
   events.say(`given: leader ${leader.name}, ${info.backup.length} backup(s), newest ${info.backup[info.backup.length - 1].label}`)
   const record = await recordRun(inv, leader.name)
 
-  const client = await appClient(inv)
+  const client = await ownerClient(inv)
   const table = drillTableName('backup_drill_dropped')
   const writer = new RowWriter(client, table)
   let mistakeXid = ''

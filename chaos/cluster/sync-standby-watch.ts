@@ -5,6 +5,7 @@
 import pg from 'pg'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
 import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
@@ -31,7 +32,8 @@ export class SyncStandbyWatch {
 
   start(intervalMs = 250): void {
     this.running = true
-    const password = readSecrets(this.inv).superuserPassword
+    // The exporters' pg_monitor role reads pg_stat_replication in full (the superuser has only the socket).
+    const password = readSecrets(this.inv).monitorPassword
     for (const h of hostsWithRole(this.inv, 'postgres')) {
       this.loops.push(this.watch(h.name, h.address, h.ports.postgres!, password, intervalMs))
     }
@@ -49,7 +51,7 @@ export class SyncStandbyWatch {
       const started = Date.now()
       try {
         if (!client) {
-          client = new pg.Client({ host, port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 700, query_timeout: 700, keepAlive: true, ssl })
+          client = new pg.Client({ host, port, user: DATABASE_ROLES.monitor, password, database: 'postgres', connectionTimeoutMillis: 700, query_timeout: 700, keepAlive: true, ssl })
           client.on('error', () => undefined)
           await client.connect()
         }

@@ -11,6 +11,7 @@ import { componentSpecs, configFile, readEnvFile } from '../../infra/launcher/co
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { readSecrets } from '../../infra/launcher/secrets.ts'
+import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
 import { patroniConfig } from '../../infra/launcher/patroni-client.ts'
 import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 import { machineInfo } from '../../loadtests/bench/machine-info.ts'
@@ -57,7 +58,8 @@ async function patroniSettings(inv: Inventory): Promise<Record<string, unknown> 
 async function postgresSettings(inv: Inventory, leader: string): Promise<Record<string, string> | null> {
   const h = hostsWithRole(inv, 'postgres').find((x) => x.name === leader)
   if (!h) return null
-  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: 'postgres', password: readSecrets(inv).superuserPassword, database: 'postgres', connectionTimeoutMillis: 3000, ssl: postgresSsl(inv) })
+  // As the exporters' pg_monitor role (it reads every setting): the superuser logs in only over a host's socket.
+  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: DATABASE_ROLES.monitor, password: readSecrets(inv).monitorPassword, database: 'postgres', connectionTimeoutMillis: 3000, ssl: postgresSsl(inv) })
   client.on('error', () => undefined)
   try {
     await client.connect()

@@ -91,9 +91,10 @@ async function writable(inv: Inventory): Promise<boolean> {
   const c = new pg.Client({
     host: loadBalancerAddress(inv),
     port: lb.ports.pgPrimary,
-    user: 'postgres',
-    password: readSecrets(inv).superuserPassword,
-    database: 'postgres',
+    // The app's own way in: the superuser logs in only over a host's local socket.
+    user: inv.cluster.databaseUser,
+    password: readSecrets(inv).dbPassword,
+    database: inv.cluster.database,
     connectionTimeoutMillis: 1000,
     query_timeout: 2000,
     ssl: postgresSsl(inv),

@@ -8,10 +8,9 @@ import pg from 'pg'
 import type { Host, Inventory } from '../launcher/inventory.ts'
 import type { BackupLayout } from '../launcher/render/pgbackrest-config.ts'
 import { backupLayout, pgbackrestConfigFile } from '../launcher/render/pgbackrest-config.ts'
+import { runDir } from '../launcher/render/render-context.ts'
 import { namespacePrefix } from '../launcher/lab/run-in-lab.ts'
 import { patroniLeaderHost as leaderHost, patroniMembers } from '../launcher/patroni-client.ts'
-import { readSecrets } from '../launcher/secrets.ts'
-import { postgresSsl } from '../launcher/tls/certificates.ts'
 
 export const PGBACKREST = '/usr/bin/pgbackrest'
 
@@ -109,17 +108,15 @@ export function repositoryInfo(inv: Inventory): StanzaInfo | null {
 export type { PatroniMember as LiveMember } from '../launcher/patroni-client.ts'
 export { patroniMembers, patroniLeaderHost as leaderHost } from '../launcher/patroni-client.ts'
 
-/** A superuser connection straight to one database host (not through HAProxy). */
+/** A superuser connection to one database host over its local socket (peer: the only way the superuser logs in). */
 export async function superuserClient(inv: Inventory, host: Host, database = 'postgres'): Promise<pg.Client> {
   const client = new pg.Client({
-    host: host.address,
+    host: runDir(inv, host),
     port: host.ports.postgres,
     user: 'postgres',
-    password: readSecrets(inv).superuserPassword,
     database,
     connectionTimeoutMillis: 3000,
     statement_timeout: 60_000,
-    ssl: postgresSsl(inv),
   })
   client.on('error', () => {})
   await client.connect()

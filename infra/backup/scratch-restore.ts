@@ -8,11 +8,10 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'
 import { hostNamespace, namespacePath } from '../launcher/lab/lab-namespaces.ts'
-import { readSecrets } from '../launcher/secrets.ts'
 import { BackupError, flushArchive, leaderHost, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
 import { restoreOptions } from './restore-target.ts'
-import { hostTls, postgresSsl } from '../launcher/tls/certificates.ts'
+import { hostTls } from '../launcher/tls/certificates.ts'
 
 export interface ScratchInstance {
   name: string
@@ -128,14 +127,12 @@ function ini(sections: Record<string, Record<string, string | number>>): string 
 
 async function scratchClient(inv: Inventory, instance: ScratchInstance): Promise<pg.Client> {
   const c = new pg.Client({
-    host: instance.address,
+    // Over its socket: the restored pg_hba admits the superuser nowhere else (peer, as root or postgres).
+    host: instance.dir,
     port: instance.port,
     user: 'postgres',
-    // The restored cluster has the live cluster's roles and passwords.
-    password: readSecrets(inv).superuserPassword,
     database: 'postgres',
     connectionTimeoutMillis: 2000,
-    ssl: postgresSsl(inv),
   })
   c.on('error', () => {})
   await c.connect()

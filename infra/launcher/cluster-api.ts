@@ -16,6 +16,8 @@ import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { haproxyStatsUrl } from './haproxy-stats.ts'
+import { DATABASE_ROLES } from './render/patroni-config.ts'
+import { runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { readSecrets } from './secrets.ts'
 
@@ -34,6 +36,10 @@ export interface ClusterEndpoints {
   databaseUrl: string
   /** Reads: HAProxy → replicas within the lag bound (the primary when none is). */
   databaseReplicaUrl: string
+  /** The schema owner through HAProxy → the primary: the migrations (and tests' schema setup) only. */
+  ownerDatabaseUrl: string
+  /** The superuser over a database host's local socket (peer: run as root or postgres on that host). */
+  superuserDatabaseUrlOf: (host: string) => string
   /** Straight to one database host, bypassing HAProxy (for checks after a drill). */
   databaseUrlOf: (host: string) => string
   redisSentinels: Array<{ host: string; port: number }>
@@ -63,6 +69,12 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
     httpBaseUrl: `https://${loadBalancerAddress(inv)}:${lb.ports.http}`,
     databaseUrl: db(loadBalancerAddress(inv), lb.ports.pgPrimary),
     databaseReplicaUrl: db(loadBalancerAddress(inv), lb.ports.pgReplica),
+    ownerDatabaseUrl: postgresUrl(inv, { user: DATABASE_ROLES.owner, password: s.ownerPassword, host: loadBalancerAddress(inv), port: lb.ports.pgPrimary, database }),
+    superuserDatabaseUrlOf: (name) => {
+      const h = hostsWithRole(inv, 'postgres').find((x) => x.name === name)
+      if (!h) throw new Error(`${name} is not a postgres host`)
+      return `postgresql://postgres@/${database}?host=${encodeURIComponent(runDir(inv, h))}&port=${h.ports.postgres}`
+    },
     databaseUrlOf: (name) => {
       const h = hostsWithRole(inv, 'postgres').find((x) => x.name === name)
       if (!h) throw new Error(`${name} is not a postgres host`)

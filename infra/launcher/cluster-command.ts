@@ -15,7 +15,7 @@ import type { Component, ComponentSpec } from './components.ts'
 import { START_ORDER, componentSpecs, configFile } from './components.ts'
 import { generateConfigs } from './generate-configs.ts'
 import { componentPid, hostProcesses } from './host-processes.ts'
-import type { Inventory } from './inventory.ts'
+import type { Host, Inventory } from './inventory.ts'
 import { REPO_ROOT, chaosScope, clusterPath, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
 import { endpoints } from './cluster-api.ts'
 import { ensureFrontDoor, frontDoorForwards, frontDoorPid, stopFrontDoor } from './lab/front-door.ts'
@@ -28,6 +28,7 @@ import { codeFingerprint } from './code-fingerprint.ts'
 import { reconcileDynamicConfig } from './patroni-dynamic-config.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
+import { DATABASE_ROLES } from './render/patroni-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
@@ -176,32 +177,61 @@ async function ensureFirstBackup(inv: Inventory): Promise<void> {
   }
 }
 
-function psql(inv: Inventory, secrets: Secrets, address: string, port: number, sql: string): string {
+/** psql as the superuser on a database host, over its local socket (the only way the superuser logs in). */
+function psql(inv: Inventory, host: Host, sql: string, database = 'postgres'): string {
   const res = spawnSync(
     join(inv.cluster.postgresBinDir, 'psql'),
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${address} port=${port} user=postgres dbname=postgres connect_timeout=3 sslmode=verify-full sslrootcert=${caCertificateFile(inv)}`],
-    { input: sql, encoding: 'utf8', env: { ...process.env, PGPASSWORD: secrets.superuserPassword }, timeout: 30_000 },
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${runDir(inv, host)} port=${host.ports.postgres} user=postgres dbname=${database} connect_timeout=3`],
+    { input: sql, encoding: 'utf8', timeout: 60_000 },
   )
-  if (res.status !== 0) throw new LaunchError(`psql on ${address}:${port} failed: ${res.stderr || res.error?.message}`)
+  if (res.status !== 0) throw new LaunchError(`psql on ${host.name} failed: ${res.stderr || res.error?.message}`)
   return res.stdout
 }
 
-/** The application role and database, and the exporters' pg_monitor role; safe to run again. */
-function bootstrapRoles(inv: Inventory, secrets: Secrets, leader: { address: string; port: number }): void {
+/**
+ * The roles (issue 13): the schema's owner (migrations only), the app's group role that the
+ * migrations grant to, the app's login role in it, and the exporters' pg_monitor role; the database
+ * belongs to the owner. A database made before the roles were split has its objects handed from the
+ * app's role to the owner. Safe to run again.
+ */
+function bootstrapRoles(inv: Inventory, secrets: Secrets, leader: Host): void {
   const { databaseUser: user, database } = inv.cluster
-  const sql = `
-SELECT format('CREATE ROLE %I LOGIN', '${user}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${user}')\\gexec
-ALTER ROLE "${user}" WITH LOGIN PASSWORD '${secrets.dbPassword}';
-SELECT format('CREATE DATABASE %I OWNER %I', '${database}', '${user}') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}')\\gexec
-SELECT 'CREATE ROLE tqdt_monitor LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tqdt_monitor')\\gexec
-ALTER ROLE tqdt_monitor WITH LOGIN PASSWORD '${secrets.monitorPassword}';
-GRANT pg_monitor TO tqdt_monitor;
+  const { owner, app, monitor } = DATABASE_ROLES
+  const role = (name: string, login: boolean, password?: string) => `
+SELECT format('CREATE ROLE %I ${login ? 'LOGIN' : 'NOLOGIN'}', '${name}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${name}')\\gexec
+${password ? `ALTER ROLE "${name}" WITH LOGIN PASSWORD '${password}';` : ''}`
+  psql(inv, leader, `
+${role(owner, true, secrets.ownerPassword)}
+${role(app, false)}
+${role(user, true, secrets.dbPassword)}
+GRANT "${app}" TO "${user}";
+SELECT format('CREATE DATABASE %I OWNER %I', '${database}', '${owner}') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}')\\gexec
+ALTER DATABASE "${database}" OWNER TO "${owner}";
+REVOKE ALL ON DATABASE "${database}" FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE "${database}" TO "${app}";
+${role(monitor, true, secrets.monitorPassword)}
+GRANT pg_monitor TO ${monitor};
 -- postgres_exporter 0.11 runs a pg_current_wal_lsn() query on replicas too, which fails there on
 -- every scrape ("recovery is in progress"): keep that known noise out of the PostgreSQL log.
-ALTER ROLE tqdt_monitor SET log_min_messages = 'fatal';
-ALTER ROLE tqdt_monitor SET log_min_error_statement = 'panic';
-`
-  psql(inv, secrets, leader.address, leader.port, sql)
+ALTER ROLE ${monitor} SET log_min_messages = 'fatal';
+ALTER ROLE ${monitor} SET log_min_error_statement = 'panic';
+`)
+  psql(inv, leader, `
+ALTER SCHEMA public OWNER TO "${owner}";
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v', 'm') AND pg_get_userbyid(c.relowner) = '${user}'
+              AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))) LOOP
+    EXECUTE format('ALTER %s %s OWNER TO %I', CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, r.name, '${owner}');
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = '${user}' LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO %I', r.name, '${owner}');
+  END LOOP;
+END $$;
+`, database)
 }
 
 
@@ -212,11 +242,13 @@ function migrate(inv: Inventory): void {
     say(`migrations SKIPPED: ${MIGRATE_COMMAND} does not exist yet`)
     return
   }
-  say(`migrating through HAProxy (${MIGRATE_COMMAND}, env of ${app.name})`)
+  say(`migrating through HAProxy as the schema owner (${MIGRATE_COMMAND}, env of ${app.name})`)
+  // The owner's connection is given to this process only: the app nodes never hold it.
   const res = spawnSync(process.execPath, [`--env-file=${configFile(inv, app, 'app.env')}`, MIGRATE_COMMAND], {
     cwd: clusterPath(inv, 'app'),
+    env: { ...process.env, DATABASE_OWNER_URL: endpoints(inv).ownerDatabaseUrl },
     stdio: 'inherit',
-    timeout: 180_000,
+    timeout: 600_000,
   })
   if (res.status !== 0) throw new LaunchError(`migrations failed (exit ${res.status ?? res.signal}): see the output above`)
 }
@@ -291,7 +323,7 @@ async function up(): Promise<number> {
   if (has('redis')) await waitFor('Redis', 15_000, componentsHealthy(inv, ['redis']), logsOf(inv, ['redis']))
   await startMissing('sentinel')
 
-  let leader: { address: string; port: number } | null = null
+  let leader: Host | null = null
   let leaderName = ''
   // A restore from the repository replays the archived WAL before the leader is up.
   await waitFor('a Patroni leader', bootstrapFromBackup ? 300_000 : 90_000, async () => {
@@ -303,19 +335,19 @@ async function up(): Promise<number> {
     // of recovery, or the role bootstrap fails with "read-only transaction".
     let inRecovery = 't'
     try {
-      inRecovery = psql(inv, secrets, l.host, l.port, 'SELECT pg_is_in_recovery()').trim()
+      inRecovery = psql(inv, hostByName(inv, l.name), 'SELECT pg_is_in_recovery()').trim()
     } catch {
       // not accepting connections yet
     }
     if (inRecovery !== 'f') return `${l.name} holds the leader lock but is still promoting`
-    leader = { address: l.host, port: l.port }
+    leader = hostByName(inv, l.name)
     leaderName = l.name
     return true
   }, logsOf(inv, ['patroni']))
   const needApps = specs.some((s) => s.component === 'app' && running.get(s.id) === null)
   if (startedAny('patroni') || needApps) {
     bootstrapRoles(inv, secrets, leader!)
-    say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.address}`)
+    say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.name}`)
   }
   if (startedAny('patroni')) ensureBackupStanza(inv, leaderName)
   // A cluster that already existed keeps its stored settings; bring them in line with the generator's.
@@ -551,12 +583,16 @@ function logs(host: string | undefined): Promise<number> {
  * Shell `export` lines with the addresses and secret files the test suite needs, read from the
  * inventory: a second cluster instance (TQDT_INVENTORY) runs the same suite without edits.
  */
-function printTestEnvironment(): number {
+async function printTestEnvironment(): Promise<number> {
   const inv = loadInventory()
   const e = endpoints(inv)
   const quoted = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+  // The superuser's socket is the leader's: the integration tests run before any drill moves it.
+  const leader = (await patroniMembers(inv)).find((m) => m.role === 'leader')
   const vars: Record<string, string> = {
     TEST_DATABASE_URL: e.databaseUrl,
+    TEST_OWNER_DATABASE_URL: e.ownerDatabaseUrl,
+    ...(leader ? { TEST_SUPERUSER_DATABASE_URL: e.superuserDatabaseUrlOf(leader.name) } : {}),
     CLUSTER_DATABASE_REPLICA_URL: e.databaseReplicaUrl,
     JWT_SECRET_FILE: clusterPath(inv, 'secrets', 'jwt-secret'),
   }
@@ -567,7 +603,7 @@ function printTestEnvironment(): number {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const inv = loadInventory()
-  if (inv.lab && ['up', 'status', 'migrate', 'deploy'].includes(command)) {
+  if (inv.lab && ['up', 'status', 'migrate', 'deploy', 'env'].includes(command)) {
     // The hosts are reached from the ops namespace; `up` first makes it (and the rest of the network).
     if (command === 'up' && !runningInside(opsNamespace(inv))) {
       const created = ensureLabNetwork(inv)

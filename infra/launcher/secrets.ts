@@ -12,7 +12,9 @@ export interface Secrets {
   jwtSecret: string
   /** Password of the application role (cluster.databaseUser). */
   dbPassword: string
-  /** PostgreSQL superuser `postgres`, used by Patroni and the launcher's bootstrap step. */
+  /** `tqdt_owner`, the schema's owner: the migrations only. */
+  ownerPassword: string
+  /** PostgreSQL superuser `postgres` (Patroni's configuration; it logs in over the local socket, by peer). */
   superuserPassword: string
   /** `replicator`: streaming replication and pg_basebackup. */
   replicationPassword: string
@@ -41,6 +43,7 @@ export interface Secrets {
 const FILES: Record<keyof Secrets, string> = {
   jwtSecret: 'jwt-secret',
   dbPassword: 'db-password',
+  ownerPassword: 'db-owner-password',
   superuserPassword: 'pg-superuser-password',
   replicationPassword: 'pg-replication-password',
   rewindPassword: 'pg-rewind-password',

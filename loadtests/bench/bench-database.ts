@@ -18,12 +18,17 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
-/** The bare server's and pgbench's tables, empty, in their own schema (the app's tables stay untouched). */
+/**
+ * The bare server's and pgbench's tables, empty, in their own schema (the app's tables stay
+ * untouched). Made by the schema owner (q); the app's role, which both ceilings log in as, may insert.
+ */
 export async function prepareScratchTables(q: Queryable): Promise<void> {
   await q.query('CREATE SCHEMA IF NOT EXISTS bench')
+  await q.query('GRANT USAGE ON SCHEMA bench TO tqdt_app')
   for (const t of ['bare_rows', 'pgbench_rows']) {
     await q.query(`CREATE TABLE IF NOT EXISTS bench.${t} (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
+    await q.query(`GRANT SELECT, INSERT ON bench.${t} TO tqdt_app`)
     await q.query(`TRUNCATE bench.${t}`)
   }
 }

@@ -318,8 +318,8 @@ async function mainRun(results: BenchResults): Promise<void> {
   const pgVersion = await withClient(ep.databaseUrl, (c) => serverVersion(c))
   const ctx = await prepare(SMOKE ? 50 : 5000)
   const machine = machineInfo({ postgresql: pgVersion, k6: ctx.k6Version.replace(/^k6 /, '').split(' ')[0] ?? ctx.k6Version })
-  await withClient(ep.databaseUrl, (c) => prepareScratchTables(c))
-  cleanups.push(() => withClient(ep.databaseUrl, (c) => emptyScratchTables(c)))
+  await withClient(ep.ownerDatabaseUrl, (c) => prepareScratchTables(c))
+  cleanups.push(() => withClient(ep.ownerDatabaseUrl, (c) => emptyScratchTables(c)))
   await startBare()
 
   const scenarios: Record<string, RateSearch> = {}

@@ -1,14 +1,20 @@
-// npm run migrate: applies pending migrations to DATABASE_URL and exits non-zero on any failure.
+// npm run migrate: applies pending migrations as the schema's owner (DATABASE_OWNER_URL — the only user
+// of that role) and prepares the queue's schema; exits non-zero on any failure.
 import pg from 'pg'
-import { runMigrations } from '../db/migration-runner.ts'
+import { prepareQueueSchema, runMigrations } from '../db/migration-runner.ts'
 import { loadCommandConfig } from '../config.ts'
 
-const url = loadCommandConfig().databaseUrl
-const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
+const config = loadCommandConfig()
+if (!config.databaseOwnerUrl) {
+  console.error('migrate: set DATABASE_OWNER_URL to the schema owner\'s connection (the app\'s own role may not change the schema)')
+  process.exit(2)
+}
+const client = new pg.Client({ connectionString: config.databaseOwnerUrl, connectionTimeoutMillis: 5000, application_name: 'tqdt-migrate' })
 try {
   await client.connect()
   const result = await runMigrations(client, (line) => console.log(`migrate: ${line}`))
-  console.log(`migrate: ${result.applied.length} applied, ${result.alreadyApplied} already present`)
+  await prepareQueueSchema(client, config.queueSchema)
+  console.log(`migrate: ${result.applied.length} applied, ${result.alreadyApplied} already present; queue schema ${config.queueSchema} ready`)
 } catch (err) {
   console.error(`migrate: FAILED: ${(err as Error).message}`)
   process.exitCode = 1

@@ -14,6 +14,16 @@ export interface MigrationResult {
   alreadyApplied: number
 }
 
+/**
+ * The queue's schema (pg-boss installs and upgrades its own tables at start, as the app's role): made
+ * by the owner, who lets the app's role create in it — and nowhere else.
+ */
+export async function prepareQueueSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`queue schema ${schema}: expected a lower-case PostgreSQL name`)
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+  await client.query(`GRANT USAGE, CREATE ON SCHEMA ${schema} TO tqdt_app`)
+}
+
 export async function runMigrations(client: pg.ClientBase, log: (line: string) => void = () => {}): Promise<MigrationResult> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort()
   await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID])

@@ -72,6 +72,8 @@ export function createQueueClient(
     // pg-boss's 60 s, so a dead node's job is taken up within expireInSeconds + 30 s.
     superviseIntervalSeconds: 30,
     monitorIntervalSeconds: 30,
+    // The migrations make the schema (the app's role may create objects only inside it).
+    createSchema: false,
     ...overrides,
   }
   const boss = new PgBoss(options)

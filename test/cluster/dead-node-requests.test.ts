@@ -5,10 +5,10 @@
 // timeout, within the client's 30 s; a write without an Idempotency-Key is not replayed elsewhere (it
 // may have been applied): the client gets HAProxy's 504. The figures are printed for docs/api.md.
 import t from 'tap'
+import pg from 'pg'
 import { endpoints } from '../../infra/launcher/cluster-api.ts'
 import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
-import { appClient } from '../../chaos/backup-drills/backup-drill-kit.ts'
 import { inventory, repair, requireFullRedundancy, sleep } from '../cluster-test-kit.ts'
 import { freeze } from '../../chaos/faults/fault-primitives.ts'
 import { makeOfficers } from '../../chaos/load/officer-tokens.ts'
@@ -109,7 +109,9 @@ t.test('requests caught on a frozen app node: reads within 5 s, keyed writes wit
   // What happened to the 504s: the frozen node still had them in its socket; once it runs again it
   // may apply them. Never twice (HAProxy did not replay them), but maybe once, after the client gave up.
   await sleep(5000)
-  const db = await appClient(inv)
+  // As the app reads it (the app's role through HAProxy's primary port).
+  const db = new pg.Client({ connectionString: endpoints(inv).databaseUrl })
+  await db.connect()
   try {
     const { rows } = await db.query<{ id: string }>('SELECT id FROM paper_declarations WHERE id = ANY($1)', [refused.map((r) => r.id)])
     const applied = rows.length

@@ -8,7 +8,7 @@ import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { DomainError } from '../../src/domain/errors.ts'
 import { toAppError } from '../../src/errors.ts'
-import { createTestSchema, testDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
+import { createTestSchema, schemaQuery, testDatabaseUrl, testOwnerDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Record<string, unknown> = {}) {
   const schema = await createTestSchema(t)
@@ -18,7 +18,7 @@ async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Recor
     onRetry: (_kind, err) => retries.push((err as Error).message),
   })
   t.teardown(() => db.close())
-  await db.primary.query('CREATE TABLE ride (id serial PRIMARY KEY, note text)')
+  await schemaQuery(testOwnerDatabaseUrl(), schema, 'CREATE TABLE ride (id serial PRIMARY KEY, note text); GRANT SELECT, INSERT ON ride TO tqdt_app; GRANT USAGE ON SEQUENCE ride_id_seq TO tqdt_app')
   return { db, retries, appName: `${config.nodeName}-primary` }
 }
 

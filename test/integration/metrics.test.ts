@@ -70,9 +70,9 @@ t.test('pool, role and overdue gauges', async (t) => {
 })
 
 t.test('a failing overdue query drops the series and counts a probe failure; /metrics still answers', async (t) => {
-  const { app, sql } = await buildTestApp(t, { databaseReplicaUrl: null })
-  await sql('ALTER TABLE handovers RENAME TO handovers_moved_away')
-  t.teardown(() => sql('ALTER TABLE handovers_moved_away RENAME TO handovers'))
+  const { app, ownerSql } = await buildTestApp(t, { databaseReplicaUrl: null })
+  await ownerSql('ALTER TABLE handovers RENAME TO handovers_moved_away')
+  t.teardown(() => ownerSql('ALTER TABLE handovers_moved_away RENAME TO handovers'))
   const res = await app.internalListener.inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.same(series(res.body, 'tqdt_handovers_overdue_open'), [], 'no series rather than a wrong 0')

@@ -181,8 +181,9 @@ async function runTests() {
 
   t.test('a job running when its node is killed is taken up by another worker; its effect exists once', async (t) => {
     const api = await buildTestApp(t)
-    await api.sql('CREATE TABLE kill_effects (job_id text PRIMARY KEY, written_by int NOT NULL)')
-    await api.sql('CREATE TABLE kill_runs (id serial PRIMARY KEY, job_id text NOT NULL, pid int NOT NULL, retry_count int NOT NULL)')
+    await api.ownerSql('CREATE TABLE kill_effects (job_id text PRIMARY KEY, written_by int NOT NULL)')
+    await api.ownerSql('CREATE TABLE kill_runs (id serial PRIMARY KEY, job_id text NOT NULL, pid int NOT NULL, retry_count int NOT NULL)')
+    await api.ownerSql('GRANT SELECT, INSERT, UPDATE ON kill_effects, kill_runs TO tqdt_app; GRANT USAGE ON SEQUENCE kill_runs_id_seq TO tqdt_app')
     const boss = createQueueClient(configFor(api.schema), () => undefined, FAST_SUPERVISION)
     await boss.start()
     t.teardown(() => boss.stop({ graceful: false, timeout: 1000 }))

@@ -1,7 +1,7 @@
 // Patroni + PostgreSQL 15, one per database host. The numbers here are the failover budget of
 // docs/architecture.md; change them there and here together.
 import { join } from 'node:path'
-import type { Host } from '../inventory.ts'
+import type { Host, Inventory, Role } from '../inventory.ts'
 import { hostsWithRole } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, dataDir, runDir } from './render-context.ts'
@@ -111,9 +111,42 @@ export const PATRONI_DCS = {
 /** Basic-auth user of Patroni's unsafe REST endpoints (switchover, restart, reinitialize, reload…). */
 export const PATRONI_REST_USER = 'tqdt-patroni'
 
+/** The database roles besides the app's login role (cluster.databaseUser); the migrations grant to `app`. */
+export const DATABASE_ROLES = { owner: 'tqdt_owner', app: 'tqdt_app', monitor: 'tqdt_monitor' } as const
+
+/**
+ * Who may connect as whom (issue 13), over TCP only with TLS and every password checked with
+ * scram-sha-256: the superuser only over the local socket (peer: the OS users postgres and root,
+ * pg_ident map below), replication and pg_rewind only from database hosts, the app's login role and the schema owner only from the load
+ * balancers (and a lab's ops namespace, where tests and drills run), the exporters' role only from
+ * the exporters. Anything else matches no line and is refused. On a loopback inventory a client that
+ * does not bind its own address connects from 127.0.0.1 (docs/architecture.md), so there that
+ * address is on every list: the lists are exact on real hosts and in the namespace lab.
+ */
+export function pgHbaRules(inv: Inventory): string[] {
+  const from = (roles: Role[], extra: Array<string | undefined> = []) => {
+    const addresses = [...roles.flatMap((r) => hostsWithRole(inv, r).map((h) => h.address)), ...extra]
+    if (inv.hosts.some((h) => h.address.startsWith('127.'))) addresses.push('127.0.0.1')
+    return [...new Set(addresses.filter((a): a is string => a !== undefined))].map((a) => `${a}/32`)
+  }
+  const rule = (database: string, user: string, addresses: string[]) =>
+    addresses.map((a) => `hostssl ${database} ${user} ${a} scram-sha-256`)
+  const { database, databaseUser } = inv.cluster
+  const ops = inv.lab?.opsAddress
+  return [
+    'local all postgres peer map=superuser',
+    ...rule('replication', 'replicator', from(['postgres'])),
+    ...rule('postgres', 'rewinder', from(['postgres'])),
+    ...rule(database, `${databaseUser},${DATABASE_ROLES.owner}`, from(['haproxy'], [ops])),
+    ...rule('postgres', DATABASE_ROLES.monitor, from(['postgres-exporter'], [ops])),
+    // Without TLS, refused by name: "no pg_hba.conf entry … no encryption" rather than a password prompt.
+    'hostnossl all all 0.0.0.0/0 reject',
+    'hostnossl replication all 0.0.0.0/0 reject',
+  ]
+}
+
 export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
-  const net = inv.cluster.trustedNetwork
   const run = runDir(inv, host)
   const backup = patroniBackupSettings(inv, host, ctx.bootstrapFromBackup)
   const tls = hostTls(inv, host)
@@ -177,15 +210,10 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
         ssl_min_protocol_version: 'TLSv1.2',
         ...backup.parameters,
       },
-      // TCP only with TLS and a password (scram-sha-256); a connection without TLS is refused by
-      // name, so it fails with "no pg_hba.conf entry … no encryption" instead of a password prompt.
-      pg_hba: [
-        'local all postgres peer',
-        `hostssl replication replicator ${net} scram-sha-256`,
-        `hostssl all all ${net} scram-sha-256`,
-        'hostnossl all all 0.0.0.0/0 reject',
-        'hostnossl replication all 0.0.0.0/0 reject',
-      ],
+      pg_hba: pgHbaRules(inv),
+      // Patroni (as postgres) and the launcher's and operators' tools (as root) use the socket.
+      pg_ident: ['superuser postgres postgres', 'superuser root postgres'],
+      use_unix_socket: true,
       // A fast checkpoint lets a new replica's pg_basebackup start at once (a spread one can take
       // minutes), which is what gives the cluster its synchronous standby seconds after bootstrap.
       basebackup: [{ checkpoint: 'fast' }],
