@@ -11,6 +11,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
+import { sealingLag } from '../src/db/audit-seal-repository.ts'
 import { prepareQueueSchema, runMigrations } from '../src/db/migration-runner.ts'
 import type { Actor, Role } from '../src/domain/actor.ts'
 import { signToken } from '../src/services/jwt-service.ts'
@@ -193,3 +194,37 @@ export const paperDeclarationBody = (receiptNumber: number) => ({
   registeredAt: '2025-03-14T08:30:00+07:00',
   goodsLines: [{ hsCode: '85171300', description: 'Điện thoại', quantity: 100, unit: 'PCE', value: 25000.5, currency: 'USD', originCountry: 'CN' }],
 })
+
+/** A handover create body of office 02CI to 43IH, valid against the route's schema, due eight hours from now. */
+export const handoverBody = (route = 'Cát Lái → Sóng Thần') => ({
+  destinationOffice: '43IH',
+  destinationPlace: 'ICD Sóng Thần',
+  declarationNumbers: ['102345678901'],
+  containers: [{ containerNumber: 'CSQU3054383', carrierSeal: 'CS1', customsSeal: 'HQ1' }],
+  vehicle: '51C-12345',
+  route,
+  dueAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+})
+
+/** Creates a handover through the API as an officer of `office`; its id, or an error with the answer. */
+export async function createHandoverThroughApi(api: TestApp, route?: string, office = '02CI'): Promise<string> {
+  const res = await api.as(office, { method: 'POST', url: '/api/v1/handovers', payload: handoverBody(route) })
+  if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}: ${res.body}`)
+  return (res.json() as { id: string }).id
+}
+
+/**
+ * Seals until no audit row waits. One pass may leave rows behind: the sealer takes only rows of
+ * transactions older than every running one (pg_snapshot_xmin), and on a shared database another
+ * test's or app node's open transaction holds that back for a moment.
+ */
+export async function sealEverything(app: FastifyInstance, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    await app.audit.sealNow()
+    const { unsealed } = await sealingLag(app.db.primary)
+    if (unsealed === 0) return
+    if (Date.now() > deadline) throw new Error(`${unsealed} audit row(s) still unsealed after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

@@ -48,6 +48,16 @@ export async function latestCheckpoint(q: Queryable): Promise<CheckpointRecord |
   return row ? { ...row, treeSize: Number(row.treeSize) } : null
 }
 
+/** The checkpoint of exactly `treeSize` leaves, if one was signed at that size. */
+export async function checkpointOfSize(q: Queryable, treeSize: number): Promise<CheckpointRecord | null> {
+  const { rows } = await q.query<CheckpointRecord & { treeSize: string }>(
+    `SELECT ${CHECKPOINT} FROM audit_checkpoints c WHERE c.tree_size = $1`,
+    [treeSize],
+  )
+  const row = rows[0]
+  return row ? { ...row, treeSize: Number(row.treeSize) } : null
+}
+
 /** Checkpoints after `afterSize`, smallest first (the exporter's and the verifier's reading). */
 export async function checkpointsAfter(q: Queryable, afterSize: number, limit: number): Promise<CheckpointRecord[]> {
   const { rows } = await q.query<CheckpointRecord & { treeSize: string }>(

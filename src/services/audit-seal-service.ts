@@ -4,9 +4,10 @@
 // leaves either the whole batch or none of it, and the next batch continues from the last committed
 // checkpoint: no gap, no row sealed twice (audit_leaves also refuses a second seal of a row).
 import type { Actor } from '../domain/actor.ts'
-import { forbidden, notFound } from '../domain/errors.ts'
+import { forbidden, notFound, unprocessable } from '../domain/errors.ts'
 import type { Database, Queryable } from '../db/database.ts'
 import {
+  checkpointOfSize,
   insertSeal,
   latestCheckpoint,
   leafHashes,
@@ -17,7 +18,7 @@ import {
 } from '../db/audit-seal-repository.ts'
 import type { KeyObject } from 'node:crypto'
 import { checkpointJson, checkSignature, signCheckpoint, type CheckpointJson, type SigningKey } from './audit-checkpoint.ts'
-import { CompactRange, inclusionProof, leafHash, nodeHash, type PerfectSubtrees } from './merkle-tree.ts'
+import { CompactRange, consistencyProof, inclusionProof, leafHash, nodeHash, type PerfectSubtrees } from './merkle-tree.ts'
 
 /** Subtrees of this level and up are stored; lower ones are computed from at most 256 leaf hashes. */
 export const STORED_LEVEL = 8
@@ -166,4 +167,29 @@ export async function auditTrailWithProofs(q: Queryable, actor: Actor, logName: 
       proof: proofs.get(r.auditId)?.map((p) => p.toString('hex')) ?? null,
     })),
   }
+}
+
+export interface Consistency {
+  from: CheckpointJson
+  to: CheckpointJson
+  /** RFC 9162 §2.1.4 consistency proof from `from` to `to`, hex. */
+  proof: string[]
+}
+
+/**
+ * Proof that the tree of a checkpoint an auditor kept (`fromSize`) is the start of a later one's
+ * (`toSize`, by default the latest): nothing they saw before was changed (docs/operations/audit.md).
+ * Both sizes must be signed checkpoints, so each end can be checked against its signature.
+ */
+export async function auditConsistency(q: Queryable, logName: string, fromSize: number, toSize?: number): Promise<Consistency> {
+  const from = await checkpointOfSize(q, fromSize)
+  if (!from) throw notFound('AUDIT_CHECKPOINT_NOT_FOUND', `No signed checkpoint of ${fromSize} leaves`)
+  const to = toSize === undefined ? await latestCheckpoint(q) : await checkpointOfSize(q, toSize)
+  if (!to) throw notFound('AUDIT_CHECKPOINT_NOT_FOUND', `No signed checkpoint of ${toSize} leaves`)
+  if (to.treeSize < from.treeSize) {
+    throw unprocessable('AUDIT_CHECKPOINT_ORDER', `The later checkpoint (${to.treeSize} leaves) is smaller than the earlier one (${from.treeSize})`)
+  }
+  const prove = (tree: PerfectSubtrees) => consistencyProof(tree, from.treeSize, to.treeSize)
+  const proof = prove(await loadedSubtrees(q, prove))
+  return { from: checkpointJson(logName, from), to: checkpointJson(logName, to), proof: proof.map((p) => p.toString('hex')) }
 }

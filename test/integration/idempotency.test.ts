@@ -8,17 +8,7 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { createHandover } from '../../src/services/handover-service.ts'
 import { fingerprintOf } from '../../src/routes/write-door.ts'
-import { actorOf, buildTestApp, testDatabaseUrl, type TestApp } from '../helper.ts'
-
-const handoverBody = (route = 'Cát Lái → Sóng Thần') => ({
-  destinationOffice: '43IH',
-  destinationPlace: 'ICD Sóng Thần',
-  declarationNumbers: ['102345678901'],
-  containers: [{ containerNumber: 'CSQU3054383', carrierSeal: 'CS1', customsSeal: 'HQ1' }],
-  vehicle: '51C-12345',
-  route,
-  dueAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
-})
+import { actorOf, buildTestApp, handoverBody, testDatabaseUrl, type TestApp } from '../helper.ts'
 
 const create = (api: TestApp, body: object, headers: Record<string, string> = {}, office = '02CI') =>
   api.as(office, { method: 'POST', url: '/api/v1/handovers', payload: body, headers })

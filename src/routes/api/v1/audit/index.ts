@@ -1,10 +1,11 @@
 // GET /api/v1/audit/verify (supervisor, admin): the whole trail against every signed checkpoint.
+// GET /api/v1/audit/consistency?from=&to=: proof that a kept checkpoint's tree is the start of a later one.
 // GET /api/v1/audit/:entityType/:entityId: the trail of one record, with inclusion proofs against the
 // latest signed checkpoint (checkable offline: docs/operations/audit.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses } from '../../../../schemas/common-schemas.ts'
-import { auditTrailWithProofs } from '../../../../services/audit-seal-service.ts'
+import { auditConsistency, auditTrailWithProofs } from '../../../../services/audit-seal-service.ts'
 import { verifyAuditTrail } from '../../../../services/audit-verify-service.ts'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
@@ -34,6 +35,12 @@ const Checkpoint = Type.Object({
   signedAt: Type.String(),
   keyId: Type.String({ description: 'First 16 hex digits of SHA-256 of the public key (SPKI DER)' }),
   signature: Type.String({ description: 'Ed25519 over the checkpoint text, base64' }),
+})
+
+const Consistency = Type.Object({
+  from: Checkpoint,
+  to: Checkpoint,
+  proof: Type.Array(Type.String(), { description: 'RFC 9162 consistency proof from `from` to `to`, hex' }),
 })
 
 const Trail = Type.Object({
@@ -80,6 +87,22 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { logName, trustedKeys, store } = app.audit
       return app.db.readFresh((q) => verifyAuditTrail(q, { logName, keys: trustedKeys, stores: store ? [store] : [] }))
     },
+  )
+
+  app.get(
+    '/consistency',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Consistency proof between two signed checkpoints (RFC 9162 §2.1.4): the later tree extends the earlier one; checkable offline',
+        querystring: Type.Object({
+          from: Type.Integer({ minimum: 1, description: 'Tree size of the checkpoint kept earlier' }),
+          to: Type.Optional(Type.Integer({ minimum: 1, description: 'Tree size of the later checkpoint; the latest by default' })),
+        }),
+        response: { 200: Consistency, ...errorResponses },
+      },
+    },
+    async (request) => app.db.readFresh((q) => auditConsistency(q, app.audit.logName, request.query.from, request.query.to)),
   )
 
   app.get(
