@@ -1,13 +1,13 @@
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
-import { powerLoss } from '../faults/fault-primitives.ts'
+import { serviceLoss } from '../faults/fault-primitives.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 
 export default defineDrill({
   name: 'etcd-quorum-loss',
-  title: 'Two of three etcd members lose power: no quorum',
+  title: 'Two of three etcd members fail: no quorum',
   why: 'Without a DCS quorum Patroni cannot renew the leader lease. Patroni’s failsafe mode keeps a primary that still reaches every member running, so writes go on; reads must go on; nothing acknowledged may be lost.',
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
-  when: ['two etcd members lose power at once (the raft leader among them)', 'they stay off for the hold time, then are started again'],
+  when: ['two etcd members fail at once, the raft leader among them (their hosts lose power, or their etcd crashes alone where the hosts carry other roles)', 'they stay off for the hold time, then are started again'],
   then: [
     `no request fails: the primary keeps its role in failsafe mode, writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'no two primaries are ever routed, and no failover happens',
@@ -17,7 +17,7 @@ export default defineDrill({
   holdSeconds: 60,
   faults: (ctx) => {
     const [first, second] = lostMembers(ctx)
-    return [powerLoss(ctx.inv, first), powerLoss(ctx.inv, second)]
+    return [serviceLoss(ctx.inv, first, 'etcd'), serviceLoss(ctx.inv, second, 'etcd')]
   },
   expectedAlerts: (ctx) => [
     { alert: 'EtcdQuorumAtRisk', labels: { reason: 'quorum_lost' }, minHoldS: 30, why: 'one of three etcd members left (for: 15s)' },

@@ -1,6 +1,6 @@
 // The fault that took TQĐT-V5 down for eleven hours on 25 January 2019: one application server and
 // the database server died by hardware at the same moment.
-import { FAILOVER_ALLOWED_ALERTS, FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, criteria, defineDrill, lostDatabaseHostAlerts } from '../drill-definition.ts'
+import { FAILOVER_ALLOWED_ALERTS, FAILOVER_UNEXPECTED_ALERTS, PRIMARY_FAILOVER_WRITE_STALL_S, criteria, defineDrill, lostDatabaseHostAlerts, lostHostExporterAlerts } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
 import type { AlertExpectation } from '../verify/alert-check.ts'
 
@@ -13,7 +13,7 @@ export default defineDrill({
     'officers working at the drill rate (k6, every write with an Idempotency-Key, a 30 s client timeout)',
   ],
   when: [
-    'app1 and the database primary host lose power at the same instant (addresses blackholed, every process SIGKILLed, no RST reaches a peer)',
+    'app1 and the database primary host lose power at the same instant (both cut off from the network, then every process killed: no FIN or RST reaches a peer)',
     'power stays off for the hold time, then comes back and both hosts are started again',
   ],
   then: [
@@ -33,7 +33,7 @@ export default defineDrill({
     { alert: 'AppNodeDown', labels: { host: 'app1', reason: 'not_answering' }, minHoldS: 45, why: 'app1 unscrapable (for: 30s)' },
     { alert: 'PostgresMemberDown', labels: { host: ctx.leader }, minHoldS: 75, why: `the old primary ${ctx.leader} gone (for: 1m)` },
   ],
-  allowedAlerts: (ctx) => [...FAILOVER_ALLOWED_ALERTS, ...lostDatabaseHostAlerts(ctx.leader)],
+  allowedAlerts: (ctx) => [...FAILOVER_ALLOWED_ALERTS, ...lostDatabaseHostAlerts(ctx.leader), ...lostHostExporterAlerts('app1')],
   unexpectedAlerts: [...FAILOVER_UNEXPECTED_ALERTS, { alert: 'SynchronousStandbyMissing' }],
   criteria: criteria({ maxWriteStallS: PRIMARY_FAILOVER_WRITE_STALL_S }),
 })

@@ -1,13 +1,13 @@
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
-import { powerLoss } from '../faults/fault-primitives.ts'
+import { serviceLoss } from '../faults/fault-primitives.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 
 export default defineDrill({
   name: 'redis-all-down',
-  title: 'All of Redis down: both data nodes and every Sentinel lose power',
+  title: 'All of Redis down: both data nodes and every Sentinel fail',
   why: 'The service must work without Redis at all: no request may fail because the cache and the rate-limit counters are gone.',
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
-  when: ['both Redis hosts and the three Sentinel hosts lose power at once', 'they stay off for the hold time, then are started again'],
+  when: ['both Redis nodes and the three Sentinels fail at once (their hosts lose power, or, where they share hosts with app nodes, Redis and Sentinel crash alone)', 'they stay off for the hold time, then are started again'],
   then: [
     `no request fails; writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'every acknowledged write is in the database',
@@ -15,7 +15,10 @@ export default defineDrill({
     'Prometheus raises NoRedisMaster and sees each Redis and each Sentinel gone behind the exporters, and clears them',
   ],
   holdSeconds: 80,
-  faults: (ctx) => [...hostsWithRole(ctx.inv, 'redis'), ...hostsWithRole(ctx.inv, 'sentinel')].map((h) => powerLoss(ctx.inv, h.name)),
+  faults: (ctx) => [
+    ...hostsWithRole(ctx.inv, 'redis').map((h) => serviceLoss(ctx.inv, h.name, 'redis')),
+    ...hostsWithRole(ctx.inv, 'sentinel').map((h) => serviceLoss(ctx.inv, h.name, 'sentinel')),
+  ],
   expectedAlerts: (ctx) => [
     { alert: 'NoRedisMaster', labels: { reason: 'no_master' }, minHoldS: 45, why: 'no exporter reports a master (for: 30s)' },
     ...hostsWithRole(ctx.inv, 'redis').map((h) => ({ alert: 'MonitoredComponentDown', labels: { monitors: h.name, reason: 'backend_down' }, minHoldS: 75, why: `${h.name} gone behind its exporter (for: 1m)` })),

@@ -6,7 +6,7 @@ export default defineDrill({
   title: 'The Redis master’s host loses power',
   why: 'Redis holds only what may be lost (cache, rate-limit counters): its master vanishing silently must not fail or stall a request.',
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
-  when: ['the Redis master’s host loses power (blackholed, then SIGKILL)', 'it stays off for the hold time, then comes back as a replica'],
+  when: ['the Redis master’s host loses power (cut off from the network, then every process killed)', 'it stays off for the hold time, then comes back as a replica'],
   then: [
     `no request fails; writes never stop for more than ${NO_STALL_S} s, reads for more than 2 s`,
     'Sentinel promotes the replica; the old master rejoins as its replica',

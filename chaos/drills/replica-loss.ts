@@ -7,7 +7,7 @@ export default defineDrill({
   title: 'The synchronous standby’s host loses power',
   why: 'Every commit waits for the synchronous standby: when it vanishes silently, commits wait until the primary gives up on it and Patroni names the other replica; they must not fail, and no write may be acknowledged on one copy.',
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
-  when: ['the synchronous standby’s host loses power (blackholed, then SIGKILL)', 'it stays off for the hold time, then is started again'],
+  when: ['the synchronous standby’s host loses power (cut off from the network, then every process killed)', 'it stays off for the hold time, then is started again'],
   then: [
     'no request fails and the primary stays the primary',
     `writes wait at most ${SYNC_STANDBY_LOSS_WRITE_STALL_S} s (wal_sender_timeout 5 s, then Patroni names the other replica synchronous); reads never stop for more than 2 s`,

@@ -24,9 +24,9 @@
 // launcher (`cluster.sh up` starts what is missing).
 import { spawnSync } from 'node:child_process'
 import type { Component } from '../../infra/launcher/components.ts'
-import { hostComponentSpecs } from '../../infra/launcher/components.ts'
+import { ROLE_COMPONENT, hostComponentSpecs } from '../../infra/launcher/components.ts'
 import { hostPids, hostProcesses, signalHost } from '../../infra/launcher/host-processes.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
+import type { Inventory, Role } from '../../infra/launcher/inventory.ts'
 import { hostByName } from '../../infra/launcher/inventory.ts'
 import { ensureHostNetwork, killNamespaceProcesses, powerOffHost, setHostLink } from '../../infra/launcher/lab/lab-network.ts'
 import { hostNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
@@ -123,6 +123,23 @@ export function processCrash(inv: Inventory, host: string, component: Component)
       clearFault(id)
     },
   }
+}
+
+/** Roles that only watch: a host with the service and its exporter is still the service's own host. */
+const WATCHERS: readonly Role[] = ['postgres-exporter', 'redis-exporter']
+
+/**
+ * One service fails on one host, whatever the layout: where the service is all the host runs
+ * (etcd1 of the three-site layout), the host loses power; where the host carries other roles
+ * too (etcd beside PostgreSQL on db1, Redis beside an app node), the service's processes crash and
+ * the host's other programs run on — losing the whole host would be another drill.
+ */
+export function serviceLoss(inv: Inventory, host: string, role: Role): Fault {
+  const h = hostByName(inv, host)
+  const others = h.roles.filter((r) => r !== role && !WATCHERS.includes(r))
+  const component = ROLE_COMPONENT[role]
+  if (others.length === 0 || component === null) return powerLoss(inv, host)
+  return processCrash(inv, host, component)
 }
 
 export function freeze(inv: Inventory, host: string): Fault {
