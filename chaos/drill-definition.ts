@@ -102,6 +102,17 @@ export const FAILOVER_ALLOWED_ALERTS: AlertMatcher[] = [{ alert: 'LatencyP99High
  */
 export const lostDatabaseHostAlerts = (host: string): AlertMatcher[] => [{ alert: 'MonitoredComponentDown', labels: { monitors: host, reason: 'scrape_failed' } }]
 
+/**
+ * A host that lost power, seen through the exporters it carried: where an exporter shares the host
+ * it watches (the production and compact layouts), that exporter and the Sentinels scraped through
+ * it (label `exporter`) cannot be scraped while the host is off. The same host, not another fault;
+ * on the loopback cluster no exporter shares a host, and these match nothing.
+ */
+export const lostHostExporterAlerts = (host: string): AlertMatcher[] => [
+  { alert: 'MonitoredComponentDown', labels: { monitors: host, reason: 'scrape_failed' } },
+  { alert: 'MonitoredComponentDown', labels: { job: 'sentinel', exporter: host, reason: 'scrape_failed' } },
+]
+
 /** The app holds a write this long (WRITE_DEADLINE_MS) before answering 503: any longer stall fails writes. */
 export const WRITE_RIDE_THROUGH_S = HAPROXY_TIMING.appWriteDeadlineS
 

@@ -10,6 +10,8 @@ import type { AlertExpectation } from '../verify/alert-check.ts'
 /** The balancer the drill takes down, per run; docs/chaos.md names it by its part. */
 const holders = new WeakMap<DrillContext, string>()
 const holderOf = (ctx: DrillContext) => holders.get(ctx) ?? '<holder of the floating address>'
+/** The production layout keeps an etcd member on each load balancer; the page (no inventory) shows the case. */
+const holderRunsEtcd = (ctx: DrillContext) => (ctx.inv ? (ctx.inv.hosts.find((h) => h.name === holders.get(ctx))?.roles.includes('etcd') ?? false) : true)
 
 export default defineDrill({
   name: 'load-balancer-loss',
@@ -22,7 +24,7 @@ export default defineDrill({
   when: ['the holder loses power (its cable dead at the switch, every process killed, its connections gone with its kernel)', 'power returns after the hold time'],
   then: [
     `the other load balancer holds the floating address within a few seconds; writes are acknowledged again within ${LOAD_BALANCER_TAKEOVER_S} s`,
-    'no request fails: a connection the dead balancer carried is reset by the new holder, and the client replays the request on a new connection (GET, or a write with its Idempotency-Key, which the app answers once)',
+    'no request fails: a connection the dead balancer carried is reset by the new holder, and the client replays the request on a new connection (GET, or a write with its Idempotency-Key, which the app answers once) — Go’s client does so on a reused connection only, so a request that was the first on its connection and is reset counts as failed',
     'no database failover happens, no acknowledged write is lost or duplicated',
     'the returning load balancer stands by (nopreempt): the address does not move back',
   ],
@@ -36,9 +38,13 @@ export default defineDrill({
     return [powerLoss(ctx.inv, holder)]
   },
   // Prometheus scrapes each HAProxy: the dead one is a target down (for: 1m) until power returns.
+  // Where it carries an etcd member, the survivors lose a peer (for: 30s), and if it led Raft they
+  // elect another, briefly without a leader.
   expectedAlerts: (ctx): AlertExpectation[] => [
     { alert: 'MonitoredComponentDown', labels: { job: 'haproxy', host: holderOf(ctx) }, minHoldS: 75, why: 'the lost load balancer unscrapable (for: 1m)' },
+    ...(holderRunsEtcd(ctx) ? [{ alert: 'EtcdQuorumAtRisk', labels: { host: holderOf(ctx), reason: 'member_down' }, minHoldS: 45, why: 'its etcd member unscrapable (for: 30s), where it carries one' }] : []),
   ],
+  allowedAlerts: (ctx) => (holderRunsEtcd(ctx) ? [{ alert: 'EtcdQuorumAtRisk', labels: { reason: 'no_leader' } }] : []),
   unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'PostgresMultiplePrimaries' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   criteria: criteria({
     maxWriteStallS: LOAD_BALANCER_TAKEOVER_S,

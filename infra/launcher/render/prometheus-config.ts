@@ -15,6 +15,20 @@ function tlsScrape(inv: Inventory, prometheus: Host): Record<string, YamlValue> 
   return { scheme: 'https', tls_config: { ca_file: tls.ca, cert_file: tls.cert, key_file: tls.key } }
 }
 
+/** What an exporter role watches: on a host that carries it too, the exporter watches its own host. */
+const WATCHED: Partial<Record<Role, Role>> = { 'postgres-exporter': 'postgres', 'redis-exporter': 'redis' }
+
+/**
+ * `monitors`: the host whose member an exporter watches — named in the inventory for an exporter on
+ * a host of its own (loopback), the host itself where they share one (production, compact). The
+ * alert rules pair it with the member's own target, so a host that lost power is one alert, not two.
+ */
+function monitorsLabel(h: Host, role: Role): Record<string, string> {
+  const watched = WATCHED[role]
+  const monitors = h.monitors ?? (watched && h.roles.includes(watched) ? h.name : undefined)
+  return monitors ? { monitors } : {}
+}
+
 function job(inv: Inventory, prometheus: Host, name: string, role: Role, port: string, extra: Record<string, YamlValue> = {}): YamlValue {
   return {
     job_name: name,
@@ -23,17 +37,21 @@ function job(inv: Inventory, prometheus: Host, name: string, role: Role, port: s
     ...extra,
     static_configs: hostsWithRole(inv, role).map((h: Host) => ({
       targets: [`${h.address}:${h.ports[port]}`],
-      labels: { host: h.name, ...(h.site ? { site: h.site } : {}), ...(h.monitors ? { monitors: h.monitors } : {}) },
+      labels: { host: h.name, ...(h.site ? { site: h.site } : {}), ...monitorsLabel(h, role) },
     })),
   }
 }
 
 // Sentinels through redis_exporter's multi-target endpoint (/scrape?target=…): no exporter process
-// per Sentinel, and each target keeps its own `host` label.
+// per Sentinel, and each target keeps its own `host` label. A Sentinel is scraped through the
+// exporter on its own host where there is one (then a lost host blinds only its own Sentinel),
+// else through the first exporter; `exporter` names the host the scrape goes through, so a
+// scrape that fails because that host is gone can be told from a Sentinel that is down.
 function sentinelJob(inv: Inventory, prometheus: Host): YamlValue[] {
-  const exporter = hostsWithRole(inv, 'redis-exporter')[0]
+  const exporters = hostsWithRole(inv, 'redis-exporter')
   const sentinels = hostsWithRole(inv, 'sentinel')
-  if (!exporter || sentinels.length === 0) return []
+  if (exporters.length === 0 || sentinels.length === 0) return []
+  const via = (h: Host) => exporters.find((e) => e.name === h.name) ?? exporters[0]!
   return [
     {
       job_name: 'sentinel',
@@ -41,11 +59,12 @@ function sentinelJob(inv: Inventory, prometheus: Host): YamlValue[] {
       ...tlsScrape(inv, prometheus),
       static_configs: sentinels.map((h: Host) => ({
         targets: [`rediss://${h.address}:${h.ports.sentinel}`],
-        labels: { host: h.name, ...(h.site ? { site: h.site } : {}) },
+        // __exporter_address is dropped after relabelling; exporter stays on the series.
+        labels: { host: h.name, exporter: via(h).name, __exporter_address: `${via(h).address}:${via(h).ports.redisExporter}`, ...(h.site ? { site: h.site } : {}) },
       })),
       relabel_configs: [
         { source_labels: ['__address__'], target_label: '__param_target' },
-        { target_label: '__address__', replacement: `${exporter.address}:${exporter.ports.redisExporter}` },
+        { source_labels: ['__exporter_address'], target_label: '__address__' },
       ],
     },
   ]
