@@ -154,7 +154,7 @@ export interface Drill {
    * needs it (minHoldS). `--hold` overrides it for short runs (CI), which the summary marks as such.
    */
   holdSeconds: number
-  /** Officer sessions per second during the drill (k6 `drill` profile; 3–4 requests each). */
+  /** Officer sessions per second during the drill (k6 `drill` profile; 3–5 requests each). */
   rate?: number
   /**
    * Why this drill cannot run on the inventory (e.g. "needs a load-balancer pair"), or null. The

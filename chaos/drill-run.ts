@@ -289,7 +289,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
       k6Done.done = true
       p.say(`k6 exited with ${code}`)
     })
-    event(`k6 started (pid ${run.pid}): ${opts.rate} officer sessions/s (3–4 requests each) for ${duration} s`)
+    event(`k6 started (pid ${run.pid}): ${opts.rate} officer sessions/s (3–5 requests each) for ${duration} s`)
     const tail = new JournalTail(run.journalFile)
     await holdFor(opts.warmup, tail, sampler, null, p, k6Done)
     tail.poll()

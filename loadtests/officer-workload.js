@@ -36,7 +36,8 @@ export const options = {
  * weights give the proportions of these sessions, and the requests they make come out at about
  * half writes, half reads:
  *
- *   handover   departure officer records a handover, looks it up; destination officer receives it
+ *   handover   departure officer records a handover, looks it up and amends its vehicle; the
+ *              supervisor extends its time limit (an approval); destination officer receives it
  *   gate       officer registers a declaration's eligible list, confirms two containers, reads the list
  *   paper      officer enters a paper declaration, reads it back, updates it (status released)
  *   lookup     searches: handovers of the office, gate confirmations, paper declarations
@@ -69,6 +70,7 @@ const SALT = Math.random().toString(36).slice(2, 7)
 const nextKey = (kind) => `${RUN_ID}-${vu()}${SALT}-${++seq}-${kind}`
 const departureOfficer = () => officers.departure[vu() % officers.departure.length]
 const destinationOfficer = () => officers.destination[vu() % officers.destination.length]
+const supervisor = () => officers.supervisors[vu() % officers.supervisors.length]
 /** Unique within the run: receipt numbers, container serials. */
 const serial = () => vu() * 100_000 + seq
 
@@ -97,6 +99,15 @@ function handoverSession() {
   const created = write('POST', PATHS.handovers, departureOfficer(), 'handover.create', key, body, (b) => b.id, () => ({ route: body.route }))
   if (!created) return
   read(PATHS.handover(created.id), departureOfficer(), 'handover.get')
+  // An amendment before receipt (If-Match: the version read), then the supervisor's extension of
+  // the time limit: the two writes of an officer's day that name a version and need an approval.
+  const amended = write('POST', PATHS.handoverAmendments(created.id), departureOfficer(), 'handover.amend', nextKey('amend'),
+    { reason: 'Đổi xe theo báo cáo của lái xe', vehicle: `${body.vehicle}/R` }, (b) => b.id, (b) => ({ version: b.version }), { 'If-Match': '"1"' })
+  if (amended) {
+    write('POST', PATHS.handoverAmendments(created.id), supervisor(), 'handover.extend', nextKey('extend'),
+      { reason: 'Gia hạn do ùn tắc', dueAt: iso(Date.parse(body.dueAt) + 2 * 3600_000) }, (b) => b.id, (b) => ({ version: b.version }),
+      { 'If-Match': `"${amended.version}"` })
+  }
   const receipt = {
     containers: containers.map((c) => ({ containerNumber: c.containerNumber, sealState: 'intact' })),
     note: 'Niêm phong nguyên vẹn',

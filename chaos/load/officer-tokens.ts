@@ -19,7 +19,7 @@ import { endpoints } from '../../infra/launcher/cluster-api.ts'
 export interface Officer {
   id: string
   office: string
-  role: 'officer'
+  role: 'officer' | 'supervisor'
   token: string
 }
 
@@ -29,6 +29,8 @@ export interface OfficerSet {
   destinationOffice: string
   departure: Officer[]
   destination: Officer[]
+  /** Supervisors of the departure office: they grant time-limit extensions (an approval). */
+  supervisors: Officer[]
 }
 
 const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'
@@ -48,12 +50,12 @@ export function jwtSecretFile(): string {
   return clusterPath(loadInventory(), 'secrets', 'jwt-secret')
 }
 
-function signedToken(id: string, office: string, ttlHours: number): string {
+function signedToken(id: string, office: string, ttlHours: number, role: Officer['role']): string {
   const secretFile = jwtSecretFile()
   if (!existsSync(secretFile)) throw new Error(`${secretFile} is missing: start the cluster first (npm run up)`)
   return execFileSync(
     process.execPath,
-    [join(REPO_ROOT, 'src/commands/officer-command.ts'), '--id', id, '--office', office, '--role', 'officer', '--no-db', '--quiet', '--ttl-hours', String(ttlHours)],
+    [join(REPO_ROOT, 'src/commands/officer-command.ts'), '--id', id, '--office', office, '--role', role, '--no-db', '--quiet', '--ttl-hours', String(ttlHours)],
     { cwd: REPO_ROOT, env: { ...process.env, JWT_SECRET: '', JWT_SECRET_FILE: secretFile }, encoding: 'utf8' },
   ).trim()
 }
@@ -72,10 +74,10 @@ function registerOffices(runId: string, offices: { departure: string; destinatio
 export function makeOfficers(count = 4, runId = newRunId(), ttlHours = 12): OfficerSet {
   const offices = runOffices()
   registerOffices(runId, offices)
-  const make = (office: string) =>
-    Array.from({ length: count }, (_, i) => {
-      const id = `${office}-k6-${i + 1}`
-      return { id, office, role: 'officer' as const, token: signedToken(id, office, ttlHours) }
+  const make = (office: string, n = count, role: Officer['role'] = 'officer') =>
+    Array.from({ length: n }, (_, i) => {
+      const id = `${office}-k6-${role === 'officer' ? '' : 'sup-'}${i + 1}`
+      return { id, office, role, token: signedToken(id, office, ttlHours, role) }
     })
   return {
     runId,
@@ -83,6 +85,7 @@ export function makeOfficers(count = 4, runId = newRunId(), ttlHours = 12): Offi
     destinationOffice: offices.destination,
     departure: make(offices.departure),
     destination: make(offices.destination),
+    supervisors: make(offices.departure, Math.max(1, Math.ceil(count / 2)), 'supervisor'),
   }
 }
 

@@ -6,7 +6,7 @@
 // shows up as late or dropped iterations instead of silently lowering the offered load (the
 // coordinated-omission trap of closed loops).
 //
-// Numbers (an iteration is one officer session of 3–4 requests, see officer-workload.js): 14 M
+// Numbers (an iteration is one officer session of 3–5 requests, see officer-workload.js): 14 M
 // declarations a year ≈ 50,000 a working day, about half of them in Ho Chi Minh City's ports; one
 // declaration causes several sessions (handover, receipt, gate confirmations, lookups), with
 // daytime peaks of 10× the average hour. The local cluster shares 2 cores between three app nodes,

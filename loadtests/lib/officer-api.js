@@ -15,6 +15,7 @@ export const PATHS = {
   handovers: '/api/v1/handovers',
   handover: (id) => `/api/v1/handovers/${id}`,
   handoverReceipt: (id) => `/api/v1/handovers/${id}/receipt`,
+  handoverAmendments: (id) => `/api/v1/handovers/${id}/amendments`,
   gateList: (dn) => `/api/v1/gate/declarations/${dn}`,
   gateContainerConfirmations: (dn, cn) => `/api/v1/gate/declarations/${dn}/containers/${cn}/confirmations`,
   gateConfirmations: '/api/v1/gate/confirmations',

@@ -59,3 +59,37 @@ t.test('the checker finds every write the app acknowledged, and flags a lost one
     ['declaration.update', 'checker-update-1', 2],
   ])
 })
+
+t.test('an amendment and a supervisor\'s extension are found by their version; a missing approval is a lost write', async (t) => {
+  const api = await buildTestApp(t)
+  const officer = { office: '02CI', officerId: '02CI-001' }
+  const supervisor = { office: '02CI', officerId: '02CI-900', role: 'supervisor' as const }
+  const created = await api.as(officer, {
+    method: 'POST', url: '/api/v1/handovers',
+    payload: {
+      destinationOffice: '06DS', destinationPlace: 'ICD', declarationNumbers: ['108557295040'],
+      containers: [{ containerNumber: 'CSQU3054383', carrierSeal: 'ML1', customsSeal: 'HQ1' }],
+      vehicle: '51C-123.45', route: 'R', dueAt: new Date(Date.now() + 8 * 3_600_000).toISOString(),
+    },
+  })
+  const id = created.json().id
+  const amendment = async (actor: object, key: string, version: number, payload: object) => {
+    const res = await api.as(actor, { method: 'POST', url: `/api/v1/handovers/${id}/amendments`, payload, headers: { 'idempotency-key': key, 'if-match': `"${version}"` } })
+    t.equal(res.statusCode, 200, res.body)
+    return res.json().version as number
+  }
+  const v2 = await amendment(officer, 'checker-amend', 1, { reason: 'Đổi xe', vehicle: '51C-999.99' })
+  const v3 = await amendment(supervisor, 'checker-extend', v2, { reason: 'Gia hạn', dueAt: new Date(Date.now() + 10 * 3_600_000).toISOString() })
+  const acks: AckRecord[] = [
+    { kind: 'handover.amend', caller: officer.officerId, key: 'checker-amend', id, at: Date.now(), expect: { version: v2 } },
+    { kind: 'handover.extend', caller: supervisor.officerId, key: 'checker-extend', id, at: Date.now(), expect: { version: v3 } },
+  ]
+  const client = new pg.Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${api.schema}` })
+  await client.connect()
+  t.teardown(() => client.end())
+  t.same(await missingOn(client, acks), [], 'both found')
+  t.same(await duplicatesOn(client, acks), [], 'two amend events for two acknowledged writes: no duplicate')
+  // An extension acknowledged at a version that holds no approval (the officer's amendment) is not there.
+  const unapproved: AckRecord = { ...acks[1]!, expect: { version: v2 } }
+  t.same((await missingOn(client, [unapproved])).map((m) => m.kind), ['handover.extend'])
+})
