@@ -44,7 +44,6 @@ const OFFICES = [
   { code: '01B1', place: 'Sân bay Nội Bài', plate: '29C', weight: 4 },
 ] as const
 const OFFICE_WEIGHT = OFFICES.reduce((s, o) => s + o.weight, 0)
-export const SEED_OFFICES: readonly string[] = OFFICES.map((o) => o.code)
 
 const OWNERS = ['MSKU', 'CSQU', 'TGHU', 'OOLU', 'HLXU', 'CMAU', 'EGHU', 'TCNU', 'SEGU', 'WHLU']
 const TRADERS = [

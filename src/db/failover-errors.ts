@@ -1,4 +1,4 @@
-// Which database errors mean "the primary went away or changed" (see ../shared/notes/client-failover-traps.md).
+// Which database errors mean "the primary went away or changed" (docs/architecture.md, "What fails over how").
 // Such an error destroys the connection it came on, and a write that hit it is retried until the
 // deadline when that is safe.
 

@@ -77,13 +77,3 @@ export async function deleteDeliveredBefore(q: Queryable, retentionHours: number
   )
   return rowCount ?? 0
 }
-
-/** Events of one entity, oldest first (tests and support). */
-export async function outboxEventsOf(q: Queryable, entityType: string, entityId: string) {
-  const { rows } = await q.query<OutboxEvent & { delivered_at: Date | null; last_error: string | null }>(
-    `SELECT id::text, event_type, entity_type, entity_id, payload, dedupe_key, attempts, created_at, delivered_at, last_error
-       FROM outbox WHERE entity_type = $1 AND entity_id = $2 ORDER BY id`,
-    [entityType, entityId],
-  )
-  return rows
-}

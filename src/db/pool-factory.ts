@@ -1,4 +1,4 @@
-// pg.Pool with the settings that survive a failover (../shared/notes/client-failover-traps.md):
+// pg.Pool with the settings that survive a failover (docs/architecture.md, "What fails over how"):
 // keepAlive and a query timeout so a dead server that sends no RST cannot hang a request, a connect
 // timeout so a pool slot is not waited for forever, and a bounded lifetime so connections move to
 // the new primary even when nothing broke them.

@@ -1,4 +1,4 @@
-// Who acts: an officer of one office (../shared/domain.md, "Who uses it"), as a verified token names them.
+// Who acts: an officer of one office (docs/api.md, "Authentication and offices"), as a verified token names them.
 export type Role = 'officer' | 'supervisor' | 'admin'
 export const ROLES: readonly Role[] = ['officer', 'supervisor', 'admin']
 

@@ -1,5 +1,5 @@
 // pg-boss for background work (src/jobs/), exposed as `app.queue` (null when QUEUE_ENABLED=false).
-// Failover rules (../shared/notes/client-failover-traps.md, pg-boss section):
+// Failover rules (docs/architecture.md, "What fails over how"):
 // - the `error` listener is attached before start(): an unhandled error event kills the process
 //   (timgit/pg-boss#381); errors are logged and counted, never fatal;
 // - start() is not retried by pg-boss when the database is down (#510): it runs in the background

@@ -247,6 +247,5 @@ export type AmendmentInput = Static<typeof AmendmentBody>
 export type CancelHandoverInput = Static<typeof CancelBody>
 export type OpenVerificationInput = Static<typeof OpenVerificationBody>
 export type VerificationResultInput = Static<typeof VerificationResultBody>
-export type OverdueScanInput = Static<typeof OverdueScanBody>
 export type HandoverSearchInput = Static<typeof SearchQuery>
 export type OverdueListInput = Static<typeof OverdueQuery>

@@ -1,4 +1,4 @@
-// Who may act on or read a handover (../shared/domain.md, "Who uses it"): an officer acts only for
+// Who may act on or read a handover (docs/api.md, "Authentication and offices"): an officer acts only for
 // their own office — the departure office hands over, cancels and verifies, the destination office
 // receives and closes; either end (officers and supervisors) reads; admins read everywhere.
 import type { Actor } from '../domain/actor.ts'

@@ -1,4 +1,4 @@
-// The lifecycle of a handover (../shared/domain.md §1), as data: which action is legal from which
+// The lifecycle of a handover (docs/api.md, "1. Goods handovers"), as data: which action is legal from which
 // state and where it may lead. Pure; the service picks the target (e.g. with or without a
 // discrepancy) and this module refuses anything the table does not allow.
 import { conflict, type DomainError } from '../domain/errors.ts'
@@ -38,6 +38,3 @@ export function transition(from: HandoverStatus, action: HandoverAction, to: Han
   if (!TRANSITIONS[action].to.includes(to)) throw new Error(`action ${action} cannot lead to ${to}`)
   return to
 }
-
-/** The states in which a handover is still open (not yet arrived, cancelled or decided). */
-export const OPEN_STATUSES: readonly HandoverStatus[] = ['HANDED_OVER', 'OVERDUE', 'UNDER_VERIFICATION']

@@ -1,4 +1,4 @@
-// Check digits and formats of the customs identifiers (../shared/domain.md, "Identifiers").
+// Check digits and formats of the customs identifiers (docs/api.md, "Getting started": identifiers as officers type them).
 // Pure functions: Ajv formats in app.ts and the services both use them.
 
 export const DECLARATION_NUMBER = /^\d{12}$/

@@ -7,8 +7,6 @@
 // Tree sizes go beyond 2³¹, where JavaScript's bit operators wrap: arithmetic only, no bit operators.
 import { createHash } from 'node:crypto'
 
-export const HASH_BYTES = 32
-
 export function leafHash(data: Buffer | string): Buffer {
   return createHash('sha256').update(Buffer.from([0])).update(data).digest()
 }

@@ -10,7 +10,6 @@ import ExcelJS from 'exceljs'
 import { vietnamTime } from './vietnam-time.ts'
 
 export type ExportFormat = 'csv' | 'xlsx'
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx']
 
 export interface ExportColumn<T> {
   header: string
