@@ -21,7 +21,10 @@ export interface MigrationResult {
 export async function prepareQueueSchema(client: pg.ClientBase, schema: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`queue schema ${schema}: expected a lower-case PostgreSQL name`)
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-  await client.query(`GRANT USAGE, CREATE ON SCHEMA ${schema} TO tqdt_app`)
+  // A queue schema from before the roles were split belongs to the app's login role, which pg-boss
+  // runs as: it needs no grant, and the owner could give none.
+  const { rows } = await client.query<{ mine: boolean }>('SELECT nspowner = current_user::regrole AS mine FROM pg_namespace WHERE nspname = $1', [schema])
+  if (rows[0]?.mine) await client.query(`GRANT USAGE, CREATE ON SCHEMA ${schema} TO tqdt_app`)
 }
 
 export async function runMigrations(client: pg.ClientBase, log: (line: string) => void = () => {}): Promise<MigrationResult> {
