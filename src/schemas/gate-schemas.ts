@@ -179,6 +179,12 @@ export const ContainerConfirmationResponse = Type.Object({
   alreadyConfirmed: Type.Boolean({ description: 'True when this container (or paper form) was confirmed before: nothing was written' }),
 })
 
+export const AllContainersConfirmationResponse = Type.Object({
+  declarationNumber: Type.String(),
+  confirmations: Type.Array(ContainerConfirmationResponse, { description: 'One per container of the eligible list, in list order' }),
+  confirmed: Type.Integer({ description: 'How many this request confirmed; the others had passed before (alreadyConfirmed)' }),
+})
+
 export const LotConfirmationResponse = Type.Object({
   ...Confirmation.properties,
   alreadyConfirmed: Type.Boolean({ description: 'True when this paper form was entered before: nothing was written' }),

@@ -13,7 +13,7 @@ import {
   type GateConfirmationRecord,
   type GateDeclarationRecord,
 } from '../domain/gate.ts'
-import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
+import { viewOf, type ChangeCount, type StoredOutcome, type WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import {
   cancelWrite,
@@ -26,6 +26,7 @@ import {
   type LotTotals,
   type NewConfirmation,
 } from '../db/gate-confirmation-repository.ts'
+import { containersOf } from '../db/gate-declaration-repository.ts'
 import { claimOnlyWrite, runGuardedWrite, runGuardedWriteRow, type GuardedResult } from '../db/write-statement.ts'
 import type {
   CancelConfirmationInput,
@@ -315,4 +316,54 @@ export async function searchConfirmations(q: Queryable, actor: Actor, query: Con
     limit,
   })
   return pageOf(rows.map(confirmationView), limit, (c) => ({ at: c.passedAt, id: c.id }))
+}
+
+/** Every container of a declaration confirmed by one request: each container's confirmation, and which were new. */
+export interface AllContainersConfirmation {
+  declarationNumber: string
+  confirmations: Array<ConfirmationView & { alreadyConfirmed: boolean }>
+  /** How many containers this request confirmed (the others were confirmed before). */
+  confirmed: number
+}
+
+/**
+ * Confirms at once every container on a declaration's eligible list (xác nhận cả tờ khai), as a gate
+ * officer does when the whole convoy passes together. Each container is confirmed as by its own
+ * request, recognised by its natural key (a container passes once), so a retry after a failover in
+ * the middle confirms the rest and repeats nothing; the request's own answer is stored under its
+ * Idempotency-Key once all are confirmed.
+ */
+export async function confirmAllContainers(
+  q: Queryable,
+  ctx: WriteContext,
+  declarationNumber: string,
+  input: ContainerConfirmationInput,
+): Promise<WriteOutcome<AllContainersConfirmation>> {
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const read = await readForConfirmation(q, ctx.claim, declarationNumber, 'container', '', null)
+    const replay = replayOf<AllContainersConfirmation>(ctx.claim, read.stored)
+    if (replay) return replay
+    declarationForConfirming(ctx, declarationNumber, read)
+    const containers = await containersOf(q, declarationNumber)
+    if (containers.length === 0) {
+      throw conflict('GATE_NO_CONTAINERS', `Declaration ${declarationNumber} lists no containers: confirm its lots one by one`)
+    }
+    const each = { ...ctx, claim: null }
+    const confirmations: AllContainersConfirmation['confirmations'] = []
+    const changes: ChangeCount[] = []
+    for (const c of containers) {
+      const outcome = await confirmContainer(q, each, declarationNumber, c.containerNumber, input)
+      if (outcome.kind === 'replayed') throw new Error('a confirmation without a claim cannot be a replay')
+      confirmations.push({ ...viewOf(outcome), alreadyConfirmed: outcome.kind === 'duplicate' })
+      changes.push(...outcome.changes)
+    }
+    const view = { declarationNumber, confirmations, confirmed: confirmations.filter((c) => !c.alreadyConfirmed).length }
+    const outcome: StoredOutcome<AllContainersConfirmation> = view.confirmed > 0 ? { kind: 'created', view } : { kind: 'unchanged', view }
+    const claim = claimStoring(ctx.claim, outcome)
+    const result: GuardedResult = claim === null ? 'applied' : await runGuardedWrite(q, claimOnlyWrite(claim))
+    if (result === 'in_use') throw keyInUse()
+    if (result === 'applied') return { ...outcome, changes }
+    // taken: the same request was answered meanwhile; read its stored answer.
+  }
+  throw contended()
 }

@@ -337,3 +337,30 @@ t.test('search: filters and keyset pagination', async (t) => {
   t.ok(codes(await search('status=GONE')).includes('querystring.status:FIELD_NOT_ALLOWED_VALUE'))
   t.ok(codes(await search('colour=red')).includes('querystring.colour:FIELD_UNKNOWN'))
 })
+
+t.test('every container of a declaration confirmed at once; a retry or a second call repeats nothing', async (t) => {
+  const ta = await setUp(t)
+  const all = (headers: Record<string, string> = {}, actor: Actor = '02CI') =>
+    ta.as(actor, { method: 'POST', url: `${BASE}/confirmations`, headers })
+  const earlier = await confirmContainer(ta, C1)
+  t.equal(earlier.statusCode, 201)
+
+  const res = await all({ 'idempotency-key': 'convoy-1' })
+  t.equal(res.statusCode, 201, res.body)
+  t.equal(res.json().confirmed, 1, 'only the container not yet confirmed')
+  t.same(res.json().confirmations.map((c: { containerNumber: string; alreadyConfirmed: boolean }) => [c.containerNumber, c.alreadyConfirmed]), [[C1, true], [C2, false]])
+  t.equal(res.json().confirmations[0].id, earlier.json().id)
+
+  const replay = await all({ 'idempotency-key': 'convoy-1' })
+  t.equal(replay.headers['idempotent-replayed'], 'true')
+  t.same(replay.json(), res.json())
+  const again = await all()
+  t.equal(again.statusCode, 200, 'everything had passed already')
+  t.equal(again.json().confirmed, 0)
+  const active = (await ta.as('02CI', { url: `/api/v1/gate/confirmations?declarationNumber=${DN}&status=CONFIRMED` })).json().items
+  t.equal(active.filter((c: { kind: string }) => c.kind === 'container').length, 2, 'one confirmation per container, no more')
+
+  t.equal((await all({}, '03CE')).statusCode, 403, 'only the supervising office')
+  const none = await ta.as('02CI', { method: 'POST', url: '/api/v1/gate/declarations/108557295099/confirmations' })
+  t.equal(none.json().code, 'GATE_DECLARATION_NOT_FOUND')
+})

@@ -1,6 +1,7 @@
 // /api/v1/gate: confirming goods pass the customs supervision area (xác nhận hàng qua KVGS).
 // HTTP only: schemas and thin handlers; the rules live in services/gate-*.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Role } from '../../../../domain/actor.ts'
 import type { StoredOutcome } from '../../../../domain/write.ts'
@@ -9,7 +10,7 @@ import { sendExport } from '../../../export-route.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { confirmationExport } from '../../../../services/export-tables.ts'
 import { findGateEntries, getEligibleList, registerEligibleList } from '../../../../services/gate-declaration-service.ts'
-import { cancelConfirmation, confirmContainer, confirmLot, searchConfirmations } from '../../../../services/gate-confirmation-service.ts'
+import { cancelConfirmation, confirmAllContainers, confirmContainer, confirmLot, searchConfirmations } from '../../../../services/gate-confirmation-service.ts'
 import { renderEligibleList } from '../../../../services/gate-print-service.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
 import {
@@ -19,6 +20,7 @@ import {
   ConfirmationParams,
   ConfirmationSearchQuery,
   ContainerConfirmationBody,
+  AllContainersConfirmationResponse,
   ContainerConfirmationResponse,
   ContainerLookupParams,
   ContainerParams,
@@ -38,6 +40,11 @@ const tags = ['gate-confirmations']
 
 /** A confirmation answers whether its natural key found it already confirmed. */
 const confirmationBody = <V>(o: StoredOutcome<V>, view: V) => ({ ...view, alreadyConfirmed: o.kind === 'duplicate' })
+
+/** A gate officer's tap sends no body: it means "passed now, by me". */
+const noBodyMeansNow = async (request: FastifyRequest) => {
+  if (request.body === undefined || request.body === null) request.body = {}
+}
 
 const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
@@ -125,13 +132,32 @@ const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   app.post(
+    '/declarations/:declarationNumber/confirmations',
+    {
+      config: { roles: WRITE_ROLES },
+      preValidation: noBodyMeansNow,
+      schema: {
+        tags,
+        summary: 'Confirm every container of a declaration passed the supervision area at once (xác nhận cả tờ khai)',
+        description:
+          'Each container of the eligible list is confirmed as by its own request; those confirmed before are answered with ' +
+          'alreadyConfirmed. 201 when this request confirmed at least one, 200 when all had passed before.',
+        params: DeclarationParams,
+        body: ContainerConfirmationBody,
+        response: { 200: AllContainersConfirmationResponse, 201: AllContainersConfirmationResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await confirmAllContainers(app.db, writeContextOf(request), request.params.declarationNumber, request.body)
+      return sendOutcome(request, reply, outcome)
+    },
+  )
+
+  app.post(
     '/declarations/:declarationNumber/containers/:containerNumber/confirmations',
     {
       config: { roles: WRITE_ROLES },
-      // A gate officer's tap sends no body: it means "passed now, by me".
-      preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {}
-      },
+      preValidation: noBodyMeansNow,
       schema: {
         tags,
         summary: 'Confirm a container passed the supervision area (xác nhận container qua KVGS); once per container',
