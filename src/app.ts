@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
 import { invalid } from './domain/errors.ts'
-import { AppError, sendError, toAppError } from './errors.ts'
+import { sendError, toAppError } from './errors.ts'
 import { unstorableValues } from './services/storable-input.ts'
 import { identifierFormats, identifierNormalizers, OFFICE_CODE } from './services/identifiers.ts'
 import { OfficeRegistry } from './services/office-registry.ts'
@@ -28,6 +28,10 @@ import { serverTlsOptions } from './tls-files.ts'
 import internalListenerPlugin from './plugins/internal-listener.ts'
 import apiV1Routes from './routes/api/v1/index.ts'
 import { rewriteUrl, routerOptions } from './routes/canonical-url.ts'
+import { documentOptionalBodies, documentPerimeterResponses } from './routes/perimeter-responses.ts'
+import unroutedRequests, { unroutedError } from './routes/unrouted-requests.ts'
+import { addLinks } from './routes/openapi-links.ts'
+import { publishIdentifierPatterns } from './routes/openapi-identifier-patterns.ts'
 import { openApiInfo } from './routes/openapi-info.ts'
 
 declare module 'fastify' {
@@ -99,6 +103,9 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     keepAliveTimeout: 72_000,
     requestTimeout: config.writeDeadlineMs + 10_000,
     return503OnClosing: true,
+    // A malformed percent-encoding or an overlong path parameter is answered by the router itself,
+    // before hooks: through the one error shape, not Fastify's own (issue 12: a 414 nobody documented).
+    frameworkErrors: (error, request, reply) => sendError(request, reply, toAppError(error)),
     // The error handler builds the answer from error.validation; Fastify's default would first join
     // every Ajv message into one string (megabytes for a large invalid body).
     schemaErrorFormatter: (errors, dataVar) => new Error(`${errors.length} validation errors in ${dataVar}`),
@@ -108,11 +115,12 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     },
   })
   app.decorate('config', config)
+  // Before any route: the perimeter's own answers (401, 429, 503, …) are documented on every route.
+  app.addHook('onRoute', documentPerimeterResponses)
   app.decorate('offices', offices)
   // Set before any route: routes keep the error handler of the context they were registered in.
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  // Reached only once authenticated: the auth plugin closes unknown paths too.
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, unroutedError(app, request)))
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error as Error)
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
@@ -125,6 +133,20 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
       { method: request.method, url: request.url.replace(/([?&]t=)[^&]*/, '$1[redacted]'), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',
     )
+  })
+
+  // A request sent without a body is validated as an empty object, as OpenAPI reads an optional
+  // requestBody: a command with nothing to say (run the overdue scan) may be sent bare, and a missing
+  // required field is named instead of "body must be object". Media-type bodies (CSV) are left alone.
+  // A JSON `null` is not an object, but Fastify's validation lets it through (schemathesis: the overdue
+  // scan ran on a body of null): it is refused here like any other body of the wrong type.
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema as { body?: { content?: unknown; type?: unknown } } | undefined
+    if (!schema?.body || schema.body.content) return
+    if (request.body === undefined) request.body = {}
+    else if (request.body === null && schema.body.type === 'object') {
+      throw invalid([{ field: 'body', code: 'FIELD_TYPE', message: 'must be object' }])
+    }
   })
 
   // After validation (so coerced query values are numbers) and before any handler touches the database.
@@ -142,7 +164,15 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
   await app.register(rateLimitPlugin, { config })
   // Before any route: it sees every route registered after it and refuses a mistyped access rule at startup.
   await app.register(authPlugin, { config })
-  await app.register(swagger, { openapi: openApiInfo })
+  // After authentication and before any route: 405 for a method the path does not take.
+  await app.register(unroutedRequests)
+  await app.register(swagger, {
+    openapi: openApiInfo,
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? addLinks(publishIdentifierPatterns(documentOptionalBodies(document.openapiObject as Parameters<typeof addLinks>[0] & Parameters<typeof documentOptionalBodies>[0])))
+        : document.swaggerObject,
+  })
   // The contract is public: client developers read it before they hold a token.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {

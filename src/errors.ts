@@ -217,6 +217,10 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError(400, 'MALFORMED_JSON', 'The request body is not valid JSON')
+    case 'FST_ERR_BAD_URL':
+      return new AppError(400, 'MALFORMED_URL', 'The URL has an invalid percent-encoding')
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return invalidProblems({ problems: [{ field: 'params', code: 'FIELD_TOO_LONG', message: 'a path parameter is longer than any identifier' }], omitted: 0 })
   }
   if (fe.statusCode === 400 && (error as SyntaxError).name === 'SyntaxError') {
     return new AppError(400, 'MALFORMED_JSON', 'The request body is not valid JSON')

@@ -62,6 +62,19 @@ ensure_patroni() {
   chmod -R a+rX "$PATRONI_VENV"
 }
 
+# schemathesis, the contract stage's fuzzer (test/contract), from PyPI into its own venv, every package
+# pinned (test/contract/requirements.txt); reinstalled when that file changes.
+SCHEMATHESIS_VENV="$REPO_ROOT/.tools/schemathesis-venv"
+ensure_schemathesis() {
+  local wanted="$REPO_ROOT/test/contract/requirements.txt" stamp="$SCHEMATHESIS_VENV/.requirements"
+  if [ -x "$SCHEMATHESIS_VENV/bin/st" ] && cmp -s "$wanted" "$stamp"; then return 0; fi
+  echo "==> installing schemathesis (test/contract/requirements.txt) into .tools/schemathesis-venv"
+  rm -rf "$SCHEMATHESIS_VENV"
+  /usr/bin/python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install -q --disable-pip-version-check -r "$wanted"
+  cp "$wanted" "$stamp"
+}
+
 # PostgreSQL runs as postgres: it must be able to reach the venv, its config and its data folder
 # inside the repository. Give traverse permission (not read) on any ancestor that lacks it.
 ensure_traversable() {
@@ -88,6 +101,7 @@ case "$cmd" in
     [ "$(id -u)" -eq 0 ] || { echo "cluster.sh install needs root (apt)" >&2; exit 1; }
     ensure_packages
     ensure_patroni
+    ensure_schemathesis
     ensure_traversable
     # shellcheck source=ensure-node.sh
     source "$REPO_ROOT/infra/launcher/ensure-node.sh"

@@ -75,6 +75,9 @@ cluster_env="$(bash infra/launcher/cluster.sh env)" && eval "$cluster_env" ||
 # besides the hosts, with a route to their addresses); with a loopback inventory this adds nothing.
 in_lab=(node infra/launcher/lab/run-in-lab.ts --)
 stage "integration tests" "${in_lab[@]}" npx tap test/integration
+# The contract under a fuzzer (issue 12): schemathesis, every check and the stateful phase, through the
+# load balancer with an officer's, a supervisor's and an admin's token; about a minute a role.
+stage "contract (schemathesis)" "${in_lab[@]}" node test/contract/run-contract-fuzz.ts
 # Cluster tests inject faults into the one shared cluster: one file at a time.
 if compgen -G "test/cluster/*.test.ts" >/dev/null; then
   stage "cluster failover tests" "${in_lab[@]}" npx tap --jobs=1 test/cluster

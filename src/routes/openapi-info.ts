@@ -1,6 +1,6 @@
 // The OpenAPI document's header: what officers' client developers read first at /docs.
 export const openApiInfo = {
-  openapi: '3.0.3',
+  openapi: '3.1.0',
   info: {
     title: 'TQĐT-HA API',
     version: '1.0.0',

@@ -82,13 +82,22 @@ export const IdParams = Strict({
   id: Type.String({ pattern: ID_PATTERN, description: 'office-receiptYear-receiptNumber, e.g. 02CI-2025-123' }),
 })
 
+// The shape searchBoundOf (services/paper-declaration-rules.ts) reads: a day, or an RFC 3339 date-time
+// (or nothing). Published so a client sees it; a day that is not in the calendar stays its refusal.
+const SearchBound = (description: string) =>
+  Type.String({
+    maxLength: 40,
+    pattern: '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?)?$',
+    description,
+  })
+
 export const SearchQuery = Strict({
   office: Type.Optional(OfficeCode),
   declarationNumber: Type.Optional(DeclarationNumber),
   taxCode: Type.Optional(TaxCode),
   status: Type.Optional(Enum(STATUSES, 'Trạng thái')),
-  from: Type.Optional(Type.String({ maxLength: 40, description: 'Registered on or after: YYYY-MM-DD (Vietnam time) or a date-time' })),
-  to: Type.Optional(Type.String({ maxLength: 40, description: 'Registered on or before: YYYY-MM-DD (whole day) or a date-time' })),
+  from: Type.Optional(SearchBound('Registered on or after: YYYY-MM-DD (Vietnam time) or a date-time')),
+  to: Type.Optional(SearchBound('Registered on or before: YYYY-MM-DD (whole day) or a date-time')),
   ...PageQuery,
 })
 export type DeclarationSearchInput = Static<typeof SearchQuery>

@@ -1,10 +1,14 @@
 // Check digits and formats of the customs identifiers (docs/api.md, "Getting started": identifiers as officers type them).
 // Pure functions: Ajv formats in app.ts and the services both use them.
 
-export const DECLARATION_NUMBER = /^\d{12}$/
-export const OFFICE_CODE = /^[0-9]{2}[A-Z0-9]{2}$/
-export const HS_CODE = /^\d{8}$/
-export const PROCEDURE_TYPE = /^[A-Z]\d{2}$/
+import { CONTAINER_SEPARATORS, identifierPatterns } from '../domain/identifier-patterns.ts'
+
+export const DECLARATION_NUMBER = new RegExp(identifierPatterns['declaration-number'])
+export const OFFICE_CODE = new RegExp(identifierPatterns['office-code'])
+export const HS_CODE = new RegExp(identifierPatterns['hs-code'])
+export const PROCEDURE_TYPE = new RegExp(identifierPatterns['procedure-type'])
+const CONTAINER_SHAPE = /^[A-Z]{3}[UJZ][0-9]{7}$/
+const TAX_CODE_SHAPE = new RegExp(identifierPatterns['tax-code'])
 
 // ISO 6346 letter values: A=10 upwards, skipping multiples of 11 (11, 22, 33).
 const LETTER_VALUES: Record<string, number> = (() => {
@@ -33,11 +37,13 @@ export function containerCheckDigit(first10: string): number {
  * digit ("msku 907032-3") — in the one form it is stored and searched in ("MSKU9070323").
  */
 export function normalizeContainerNumber(value: string): string {
-  return value.replace(/[\s-]+/g, '').toUpperCase()
+  // ASCII letters only: 'ı'.toUpperCase() is 'I', which would let a value the pattern refuses through.
+  return value.replace(SEPARATOR_RUN, '').replace(/[a-z]/g, (c) => c.toUpperCase())
 }
+const SEPARATOR_RUN = new RegExp(`[${CONTAINER_SEPARATORS}]+`, 'g')
 
 export function isValidContainerNumber(value: string): boolean {
-  if (!/^[A-Z]{3}[UJZ]\d{7}$/.test(value)) return false
+  if (!CONTAINER_SHAPE.test(value)) return false
   return containerCheckDigit(value.slice(0, 10)) === Number(value[10])
 }
 
@@ -55,15 +61,16 @@ export function taxCheckDigit(first9: string): number {
   return 10 - (sum % 11)
 }
 
-const PERSONAL_ID = /^(\d{3})\d{9}$/
+const PERSONAL_ID = /^([0-9]{3})[0-9]{9}$/
 
 export function isValidTaxCode(value: string): boolean {
+  if (!TAX_CODE_SHAPE.test(value)) return false
   const personal = PERSONAL_ID.exec(value)
   if (personal) {
     const province = Number(personal[1])
     return province >= 1 && province <= 96
   }
-  const m = /^(\d{10})(-\d{3})?$/.exec(value)
+  const m = /^([0-9]{10})(-[0-9]{3})?$/.exec(value)
   if (!m) return false
   const base = m[1] as string
   return taxCheckDigit(base.slice(0, 9)) === Number(base[9])

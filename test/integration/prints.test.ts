@@ -230,7 +230,8 @@ t.test('expired, altered and foreign links are refused; only an office that may 
   const foreign = await app.as(OTHER, { url: `/api/v1/handovers/${h.id}/print-link` })
   t.equal(foreign.statusCode, 403, 'an office that is neither end gets no link')
   t.equal((await app.app.inject({ url: `/api/v1/handovers/${h.id}/print-link` })).statusCode, 401, 'issuing a link needs sign-in')
-  t.equal((await open('/api/v1/prints/verify?c=not-a-code-not-a-code-x')).json().code, 'PRINT_LINK_INVALID')
+  t.equal((await open('/api/v1/prints/verify?c=not-a.code-not-a.code-x')).json().code, 'PRINT_LINK_INVALID', 'shaped like a code, not one of ours')
+  t.equal((await open('/api/v1/prints/verify?c=not-a-code-not-a-code-x')).statusCode, 400, 'not even shaped like one: the published pattern refuses it')
 })
 
 t.test('the eligible list prints as the VNACCS list, with names and every container and lot', async (t) => {

@@ -89,6 +89,14 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
     default-server inter 500ms fastinter 250ms downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions` : 'default-server inter 1s fastinter 1s downinter 1s fall 2 rise 1 on-marked-down shutdown-sessions'}
 ${dbServers(maxconn)}`
 
+  const proxyError = (status: number, code: string, message: string) =>
+    `    http-error status ${status} content-type application/json hdr retry-after 5 lf-string ` +
+    `"{\\"code\\":\\"${code}\\",\\"message\\":\\"${message}\\",\\"requestId\\":\\"%[unique-id]\\"}"`
+  const proxyErrors = [
+    proxyError(502, 'BAD_GATEWAY', 'An app node gave no valid answer; retry with the same Idempotency-Key'),
+    proxyError(503, 'SERVICE_UNAVAILABLE', 'No app node could answer; retry with the same Idempotency-Key'),
+    proxyError(504, 'GATEWAY_TIMEOUT', 'No app node answered in time; retry with the same Idempotency-Key'),
+  ].join('\n')
   const cfg = `${GENERATED_HEADER(inv)}
 global
     log stdout format raw local0 info
@@ -137,6 +145,9 @@ frontend fe_http
 backend be_app
     mode http
     balance roundrobin
+    # When no app node can answer, HAProxy answers in the API's own error shape (JSON with a stable
+    # code and the request id), not an HTML page a client cannot parse; Retry-After as the app's 503.
+${proxyErrors}
     option httpchk
     http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host ${host.name}
     http-check expect status 200

@@ -1,7 +1,7 @@
 // Writes on handovers. Each handler builds its WriteContext at the write door, calls one service
 // function once, and answers its outcome through the door's adapter (routes/write-door.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../../../../schemas/common-schemas.ts'
+import { ErrorBody, errorResponses } from '../../../../schemas/common-schemas.ts'
 import type { StoredOutcome } from '../../../../domain/write.ts'
 import { scanOverdueHandovers } from '../../../../services/overdue-scan-service.ts'
 import type { HandoverView } from '../../../../services/handover-views.ts'
@@ -106,7 +106,8 @@ const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: AmendmentHeaders,
         body: AmendmentBody,
-        response: transitionResponses,
+        // A missing If-Match is 428, a stale one 412 (schemathesis: a 428 the document did not list).
+        response: { ...transitionResponses, 412: ErrorBody, 428: ErrorBody },
       },
     },
     async (request, reply) => {

@@ -6,8 +6,11 @@ import { ErrorBody, Strict } from '../../../../schemas/common-schemas.ts'
 import { openPrintPage, openPrintPdf, verificationPage } from '../../../../services/print-service.ts'
 
 const tags = ['prints']
-const LinkQuery = Strict({ t: Type.String({ minLength: 20, maxLength: 2000, description: 'The signed link token' }) })
-const VerifyQuery = Strict({ c: Type.String({ minLength: 20, maxLength: 2000, description: 'The verification code of the QR code' }) })
+// A JWS in compact form (three base64url parts); 1,000 characters is three times the longest issued.
+const SignedToken = (description: string) =>
+  Type.String({ minLength: 20, maxLength: 1000, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', description })
+const LinkQuery = Strict({ t: SignedToken('The signed link token') })
+const VerifyQuery = Strict({ c: SignedToken('The verification code of the QR code') })
 const linkErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
 const html = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } })
 
