@@ -7,6 +7,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { clusterStatus } from '../infra/launcher/cluster-status.ts'
+import { staleAppNodes } from '../infra/launcher/app-rollout.ts'
 import { endpoints, startHost } from '../infra/launcher/cluster-api.ts'
 import { REPO_ROOT, hostsWithRole, loadInventory } from '../infra/launcher/inventory.ts'
 import { HAPROXY_TIMING } from '../infra/launcher/render/haproxy-config.ts'
@@ -86,6 +87,12 @@ async function steadyState(inv: Inventory, p: Progress): Promise<Omit<DrillConte
   const check = waited.last
   if (!waited.ok) {
     throw new DrillAbort(`the cluster is not at full redundancy, so the drill would prove nothing:\n  - ${check.problems.join('\n  - ')}\n(start it with npm run up; after an interrupted drill: npm run drill -- --heal)`)
+  }
+  // A drill tests the checkout: an app node on other code (the checkout moved since `up`) would be
+  // tested instead, and one restarted by a heal would start code the database may not be migrated for.
+  const stale = await staleAppNodes(inv, new Set())
+  if (stale.length > 0) {
+    throw new DrillAbort(`app nodes run other code than the checkout: ${stale.map((s) => `${s.spec.host.name} (${s.why})`).join('; ')}\n(npm run up migrates and replaces them one at a time)`)
   }
   const status = await clusterStatus(inv)
   const leader = check.leader!

@@ -366,7 +366,10 @@ async function up(): Promise<number> {
     }, logsOf(inv, ['keepalived']))
   }
 
-  if (needApps) migrate(inv)
+  // Nodes that run other code, or an env file older than the one just written (replaced below). Their
+  // new code may need the new migrations, as much as a node started from scratch does.
+  const stale = await staleAppNodes(inv, changedEnv)
+  if (needApps || stale.length > 0) migrate(inv)
 
   await startMissing('postgres-exporter')
   await startMissing('redis-exporter')
@@ -378,7 +381,7 @@ async function up(): Promise<number> {
   // Nodes that run other code, or an env file older than the one just written: replaced one at a
   // time, so `up` never reports healthy while a node runs old code.
   let replaced = 0
-  for (const { spec, why } of await staleAppNodes(inv, changedEnv)) {
+  for (const { spec, why } of stale) {
     say(`${spec.id}: replacing it, ${why}`)
     await replaceAppNode(inv, spec, say)
     replaced++
@@ -423,6 +426,8 @@ async function deploy(): Promise<number> {
   }
   // Generated env files first, so the new processes start with the current config.
   generateConfigs(inv, ensureSecrets(inv), { fresh: false })
+  // The new code's migrations before any node runs it (they add, so the old nodes keep working).
+  migrate(inv)
   for (const spec of appSpecs(inv)) await replaceAppNode(inv, spec, say)
   const builds = await Promise.all(appSpecs(inv).map(async (s) => `${s.host.name} ${await runningBuild(inv, s)}`))
   say(`deployed: ${builds.join(', ')}`)
