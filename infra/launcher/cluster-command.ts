@@ -22,7 +22,7 @@ import { ensureFrontDoor, frontDoorForwards, frontDoorPid, stopFrontDoor } from 
 import { namespaceExists, opsNamespace, runningInside } from './lab/lab-namespaces.ts'
 import { ensureLabNetwork, floatingAddressHolder, labLeftovers, teardownLab } from './lab/lab-network.ts'
 import { enterOpsNamespace } from './lab/run-in-lab.ts'
-import { patroniMembers } from './patroni-client.ts'
+import { patroniLeaderHost, patroniMembers } from './patroni-client.ts'
 import { appSpecs, replaceAppNode, runningBuild, staleAppNodes } from './app-rollout.ts'
 import { codeFingerprint } from './code-fingerprint.ts'
 import { reconcileDynamicConfig } from './patroni-dynamic-config.ts'
@@ -177,11 +177,16 @@ async function ensureFirstBackup(inv: Inventory): Promise<void> {
   }
 }
 
-/** psql as the superuser on a database host, over its local socket (the only way the superuser logs in). */
+/**
+ * psql as the superuser on a database host, over its local socket (the only way the superuser logs
+ * in), run as the OS user postgres: peer admits it under every pg_hba this launcher has written, also
+ * a running cluster's from before the roles were split (no map for root there).
+ */
 function psql(inv: Inventory, host: Host, sql: string, database = 'postgres'): string {
   const res = spawnSync(
-    join(inv.cluster.postgresBinDir, 'psql'),
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', `host=${runDir(inv, host)} port=${host.ports.postgres} user=postgres dbname=${database} connect_timeout=3`],
+    '/usr/sbin/runuser',
+    ['-u', 'postgres', '--', join(inv.cluster.postgresBinDir, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At',
+      `host=${runDir(inv, host)} port=${host.ports.postgres} user=postgres dbname=${database} connect_timeout=3`],
     { input: sql, encoding: 'utf8', timeout: 60_000 },
   )
   if (res.status !== 0) throw new LaunchError(`psql on ${host.name} failed: ${res.stderr || res.error?.message}`)
@@ -345,10 +350,14 @@ async function up(): Promise<number> {
     return true
   }, logsOf(inv, ['patroni']))
   const needApps = specs.some((s) => s.component === 'app' && running.get(s.id) === null)
-  if (startedAny('patroni') || needApps) {
+  let rolesEnsured = false
+  const ensureRoles = () => {
+    if (rolesEnsured) return
     bootstrapRoles(inv, secrets, leader!)
+    rolesEnsured = true
     say(`roles and database "${inv.cluster.database}" ensured on the leader ${leader!.name}`)
   }
+  if (startedAny('patroni') || needApps) ensureRoles()
   if (startedAny('patroni')) ensureBackupStanza(inv, leaderName)
   // A cluster that already existed keeps its stored settings; bring them in line with the generator's.
   for (const change of await reconcileDynamicConfig(inv)) say(`Patroni dynamic configuration: ${change}`)
@@ -369,7 +378,11 @@ async function up(): Promise<number> {
   // Nodes that run other code, or an env file older than the one just written (replaced below). Their
   // new code may need the new migrations, as much as a node started from scratch does.
   const stale = await staleAppNodes(inv, changedEnv)
-  if (needApps || stale.length > 0) migrate(inv)
+  // The migrations log in as the schema owner: a cluster made before the roles were split gets them first.
+  if (needApps || stale.length > 0) {
+    ensureRoles()
+    migrate(inv)
+  }
 
   await startMissing('postgres-exporter')
   await startMissing('redis-exporter')
@@ -425,8 +438,13 @@ async function deploy(): Promise<number> {
     throw new LaunchError(`not deploying while ${down.map((r) => `${r.host} ${r.component} is ${r.state} (${r.detail})`).join('; ')}: a node taken out now would leave too few. Run npm run up first`)
   }
   // Generated env files first, so the new processes start with the current config.
-  generateConfigs(inv, ensureSecrets(inv), { fresh: false })
-  // The new code's migrations before any node runs it (they add, so the old nodes keep working).
+  const secrets = ensureSecrets(inv)
+  generateConfigs(inv, secrets, { fresh: false })
+  // The new code's migrations before any node runs it (they add, so the old nodes keep working), as
+  // the schema owner, whose role a cluster made before the roles were split does not have yet.
+  const leader = await patroniLeaderHost(inv)
+  if (!leader) throw new LaunchError('not deploying without a running Patroni leader: the migrations need the primary')
+  bootstrapRoles(inv, secrets, leader)
   migrate(inv)
   for (const spec of appSpecs(inv)) await replaceAppNode(inv, spec, say)
   const builds = await Promise.all(appSpecs(inv).map(async (s) => `${s.host.name} ${await runningBuild(inv, s)}`))
