@@ -21,7 +21,7 @@ export function fingerprintOf(method: string, path: string, body: unknown): stri
   return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex')
 }
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
+export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
 
 /**
  * The claim of a request. Without a client key the request id stands in: a retry of the same request

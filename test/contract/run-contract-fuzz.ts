@@ -109,6 +109,9 @@ async function runRole(role: Role, { baseUrl, caFile, maxExamples, maxSeconds, w
     '--checks', 'all', '--max-examples', String(maxExamples), '--max-time', String(maxSeconds), '--workers', String(workers), '--seed', seed,
     // An allowed refusal (a check digit) must not end an operation's run before its cases are spent.
     '--continue-on-failure',
+    // The three roles share one client address: together under the cluster's 100 refusals a second per
+    // address (RATE_LIMIT_ADDRESS_REFUSALS), or an anonymous probe meets 429 before its 401 (ST203).
+    '--rate-limit', '30/s',
     // No example store in the working tree (.schemathesis/): each run stands on its seed alone.
     '--generation-database', 'none',
     '--report', 'json,ndjson', '--report-dir', dir,
