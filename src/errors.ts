@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { isFailoverError, isRetryableTransactionError } from './db/failover-errors.ts'
 import { DomainError, type FieldProblem, type RefusalKind } from './domain/errors.ts'
+import { SEARCH_BOUND_PATTERN } from './domain/search-bound-pattern.ts'
 
 export class AppError extends Error {
   readonly code: string
@@ -122,8 +123,16 @@ function fieldOf(err: AjvError, context: string | undefined): string {
   return clip(prefix + (path || context || 'body'), MAX_FIELD_LENGTH)
 }
 
-const codeOf = (err: AjvError) =>
-  err.keyword === 'format' ? (formatCodes[String(err.params.format)] ?? 'FIELD_FORMAT') : (keywordCodes[err.keyword] ?? 'FIELD_INVALID')
+/** Patterns whose refusal has its own stable code, older than the pattern. */
+const patternCodes: Record<string, string> = {
+  [SEARCH_BOUND_PATTERN]: 'INVALID_DATE_TIME',
+}
+
+const codeOf = (err: AjvError) => {
+  if (err.keyword === 'format') return formatCodes[String(err.params.format)] ?? 'FIELD_FORMAT'
+  if (err.keyword === 'pattern') return patternCodes[String(err.params.pattern)] ?? 'FIELD_FORMAT'
+  return keywordCodes[err.keyword] ?? 'FIELD_INVALID'
+}
 
 export interface ProblemList {
   problems: FieldProblem[]

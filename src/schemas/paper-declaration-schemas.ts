@@ -1,6 +1,7 @@
 // TypeBox schemas of /api/v1/paper-declarations (tờ khai giấy): bodies reject unknown fields, and
 // the response schemas feed the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox'
+import { SEARCH_BOUND_PATTERN } from '../domain/search-bound-pattern.ts'
 import {
   BackEntryFields,
   DateTime,
@@ -87,7 +88,7 @@ export const IdParams = Strict({
 const SearchBound = (description: string) =>
   Type.String({
     maxLength: 40,
-    pattern: '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?)?$',
+    pattern: SEARCH_BOUND_PATTERN,
     description,
   })
 
