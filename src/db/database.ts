@@ -104,6 +104,11 @@ export function withinRequestHold(deadlineAt: number, fn: () => void): void {
   requestHold.run(deadlineAt, fn)
 }
 
+/** The hold of the request this code runs for, if it runs inside one. */
+export function currentRequestHold(): number | undefined {
+  return requestHold.getStore()
+}
+
 export class Database implements Queryable {
   readonly primary: Pool
   readonly replica: Pool | null
@@ -172,7 +177,7 @@ export class Database implements Queryable {
    * Idempotency-Key finds its result if it did commit.
    */
   private async withinHold<T>(statementHoldMs: number, attempts: (deadline: number) => Promise<T>): Promise<T> {
-    const requestDeadline = requestHold.getStore()
+    const requestDeadline = currentRequestHold()
     const holdMs = requestDeadline === undefined ? statementHoldMs : Math.min(statementHoldMs, requestDeadline - Date.now())
     if (holdMs <= 0) {
       this.events.onGiveUp?.(new Error('the request\'s write hold is spent'))

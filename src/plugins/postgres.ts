@@ -12,6 +12,31 @@ declare module 'fastify' {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    holdUntil: number | null
+  }
+}
+
+/**
+ * A write request's statements share one hold counted from its arrival (database.ts, requestHold).
+ * The moment is taken on arrival, but the hold is entered just before the handler: a body that
+ * arrives after the headers (its own TLS record, or more than one chunk) is parsed in the socket's
+ * async context, not in one entered by an onRequest hook, so a hold entered there would be gone by
+ * the time the handler runs and each statement would get a whole hold of its own again.
+ */
+export function addRequestHold(app: FastifyInstance, holdMs: number): void {
+  app.decorateRequest('holdUntil', null)
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') request.holdUntil = Date.now() + holdMs
+    done()
+  })
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.holdUntil === null) return done()
+    withinRequestHold(request.holdUntil, done)
+  })
+}
+
 async function postgresPlugin(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
   const primary = createPool(config, config.databaseUrl, 'primary')
@@ -32,11 +57,7 @@ async function postgresPlugin(app: FastifyInstance, opts: { config: Config }) {
     },
   })
   app.decorate('db', db)
-  // A write request's statements share one hold from its arrival (database.ts, requestHold).
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return done()
-    withinRequestHold(Date.now() + config.writeDeadlineMs, done)
-  })
+  addRequestHold(app, config.writeDeadlineMs)
   app.addHook('onClose', async () => db.close())
 }
 
