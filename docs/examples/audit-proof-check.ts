@@ -1,12 +1,15 @@
 // An auditor's offline check of one record's audit trail (docs/operations/audit.md), self-contained:
 // Node 24 and node:crypto only, nothing of tqdt-ha's code, no network. Give it the answer of
-// GET /api/v1/audit/{entityType}/{entityId} and the file of trusted public keys; optionally the answer
-// of GET /api/v1/audit/consistency?from=N for a checkpoint of N leaves kept from an earlier visit.
+// GET /api/v1/audit/{entityType}/{entityId} and the file of trusted public keys; optionally, with
+// --since, what the auditor kept from an earlier visit (that visit's answer, or its checkpoint alone)
+// and the answer of GET /api/v1/audit/consistency?from=N for that checkpoint's N leaves.
 //
-//   node docs/examples/audit-proof-check.ts trail.json audit-public-keys.pem [--since consistency.json]
+//   node docs/examples/audit-proof-check.ts trail.json audit-public-keys.pem [--since kept.json consistency.json]
 //
 // It checks the checkpoint's Ed25519 signature, each entry's leaf hash and its RFC 9162 inclusion proof
-// against the checkpoint's root, and with --since that the current tree extends the one kept before.
+// against the checkpoint's root, and with --since that the current tree extends the very tree the
+// auditor kept: the proof must start at the kept checkpoint, not merely at some signed one (whoever
+// holds the key could sign a rewritten history of the same size and prove the tree extends that).
 // Prints one line per check; exits 0 when every check holds, 1 when one fails, 2 on unusable input.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -97,9 +100,9 @@ function consistencyHolds(first: number, second: number, root1: Buffer, root2: B
 
 function main(args: string[]): number {
   const since = args.indexOf('--since')
-  const [trailFile, keysFile] = since < 0 ? args : args.filter((_, i) => i !== since && i !== since + 1)
-  if (!trailFile || !keysFile) {
-    console.error('usage: node audit-proof-check.ts TRAIL.json PUBLIC-KEYS.pem [--since CONSISTENCY.json]')
+  const [trailFile, keysFile] = since < 0 ? args : args.filter((_, i) => i < since || i > since + 2)
+  if (!trailFile || !keysFile || (since >= 0 && (!args[since + 1] || !args[since + 2]))) {
+    console.error('usage: node audit-proof-check.ts TRAIL.json PUBLIC-KEYS.pem [--since KEPT.json CONSISTENCY.json]')
     return 2
   }
   const trail = JSON.parse(readFileSync(trailFile, 'utf8')) as Trail
@@ -136,7 +139,15 @@ function main(args: string[]): number {
     say(holds, `${what}: leaf ${item.leafIndex} is ${holds ? '' : 'NOT '}in the signed tree`)
   }
   if (since >= 0) {
-    const k = JSON.parse(readFileSync(args[since + 1] as string, 'utf8')) as Consistency
+    const keptFile = JSON.parse(readFileSync(args[since + 1] as string, 'utf8')) as Trail | Checkpoint
+    const kept = 'treeSize' in keptFile ? keptFile : keptFile.checkpoint
+    if (!kept) {
+      console.error(`${args[since + 1]}: no checkpoint in it`)
+      return 2
+    }
+    const k = JSON.parse(readFileSync(args[since + 2] as string, 'utf8')) as Consistency
+    say(k.from.treeSize === kept.treeSize && k.from.rootHash === kept.rootHash,
+      `the consistency proof starts at the checkpoint kept (${kept.treeSize} leaves, signed ${kept.signedAt})`)
     for (const end of [k.from, k.to]) {
       const problem = signatureHolds(end, keys)
       say(problem === null, `checkpoint of ${end.treeSize} leaves (${end.signedAt})${problem ? `: ${problem}` : ' is signed'}`)

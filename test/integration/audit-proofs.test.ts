@@ -19,13 +19,14 @@ async function trailOf(api: TestApp, id: string) {
 }
 
 /** Runs the example as an auditor would, on files. */
-function check(t: Test, trail: unknown, consistency?: unknown): { status: number | null; out: string } {
+function check(t: Test, trail: unknown, since?: { kept: unknown; consistency: unknown }): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tqdt-proof-'))
   writeFileSync(join(dir, 'trail.json'), JSON.stringify(trail))
   const args = [EXAMPLE, join(dir, 'trail.json'), testAuditKeys().publicKeyFile]
-  if (consistency) {
-    writeFileSync(join(dir, 'consistency.json'), JSON.stringify(consistency))
-    args.push('--since', join(dir, 'consistency.json'))
+  if (since) {
+    writeFileSync(join(dir, 'kept.json'), JSON.stringify(since.kept))
+    writeFileSync(join(dir, 'consistency.json'), JSON.stringify(since.consistency))
+    args.push('--since', join(dir, 'kept.json'), join(dir, 'consistency.json'))
   }
   const res = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 })
   t.comment(res.stdout.trim())
@@ -89,19 +90,26 @@ t.test('a checkpoint kept from an earlier visit is proven to be the start of the
   t.same(consistency.from, earlier, 'the earlier checkpoint, as kept')
   t.same(consistency.to, trail.checkpoint, 'to the latest')
 
-  const ok = check(t, trail, consistency)
+  const ok = check(t, trail, { kept: earlier, consistency })
   t.equal(ok.status, 0, ok.out)
   t.match(ok.out, /extends the tree of/)
 
   const rewritten = clone(consistency)
   rewritten.from.rootHash = 'cd'.repeat(32)
-  const bad = check(t, trail, rewritten)
+  const bad = check(t, trail, { kept: earlier, consistency: rewritten })
   t.equal(bad.status, 1, 'a history that is not the one kept')
   t.match(bad.out, /does NOT extend|signature does not verify/)
 
+  // Signed and consistent, but from another checkpoint than the one the auditor kept: what whoever
+  // holds the key could answer after re-signing a rewritten history. Only the kept root catches it.
+  const other = { ...earlier, rootHash: 'ef'.repeat(32) }
+  const forked = check(t, trail, { kept: other, consistency })
+  t.equal(forked.status, 1, 'a proof that does not start at the checkpoint kept')
+  t.match(forked.out, /FAIL the consistency proof starts at the checkpoint kept/)
+
   const tampered = clone(consistency)
   tampered.proof[0] = '00'.repeat(32)
-  const p = check(t, trail, tampered)
+  const p = check(t, trail, { kept: earlier, consistency: tampered })
   t.equal(p.status, 1)
   t.match(p.out, /does NOT extend/)
 
