@@ -10,9 +10,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Database
   }
-}
-
-declare module 'fastify' {
   interface FastifyRequest {
     holdUntil: number | null
   }
@@ -21,9 +18,10 @@ declare module 'fastify' {
 /**
  * A write request's statements share one hold counted from its arrival (database.ts, requestHold).
  * The moment is taken on arrival, but the hold is entered just before the handler: a body that
- * arrives after the headers (its own TLS record, or more than one chunk) is parsed in the socket's
- * async context, not in one entered by an onRequest hook, so a hold entered there would be gone by
- * the time the handler runs and each statement would get a whole hold of its own again.
+ * arrives after the headers (its own TLS record, or more than one chunk) is parsed from the socket's
+ * events, and a hold entered in onRequest would reach the handler only if the body stream carried
+ * that async context along — it did on Node 24 over plain HTTP (test/unit/request-hold.test.ts),
+ * but nothing promises it; lost, each statement would get a whole hold of its own again.
  */
 export function addRequestHold(app: FastifyInstance, holdMs: number): void {
   app.decorateRequest('holdUntil', null)
