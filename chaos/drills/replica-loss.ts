@@ -1,4 +1,4 @@
-import { SYNC_STANDBY_LOSS_WRITE_STALL_S, criteria, defineDrill, lostDatabaseHostAlerts } from '../drill-definition.ts'
+import { FAILOVER_ALLOWED_ALERTS, SYNC_STANDBY_LOSS_WRITE_STALL_S, criteria, defineDrill, lostDatabaseHostAlerts } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
 import type { AlertExpectation } from '../verify/alert-check.ts'
 
@@ -20,7 +20,10 @@ export default defineDrill({
   expectedAlerts: (ctx): AlertExpectation[] => [
     { alert: 'PostgresMemberDown', labels: { host: ctx.syncStandby }, minHoldS: 75, why: `${ctx.syncStandby} gone (for: 1m)` },
   ],
-  allowedAlerts: (ctx) => lostDatabaseHostAlerts(ctx.syncStandby),
+  // The stall is the chosen price of one synchronous standby over a quorum (docs/architecture.md,
+  // "RPO 0 and the price of a lost standby"): the writes held through it lift the 5-minute p99 over
+  // 50 ms (recorded run 20261204T225614Z: pending 13 s after the fault), as a failover's do.
+  allowedAlerts: (ctx) => [...lostDatabaseHostAlerts(ctx.syncStandby), ...FAILOVER_ALLOWED_ALERTS],
   unexpectedAlerts: [{ alert: 'NoPostgresPrimary' }, { alert: 'SynchronousStandbyMissing' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   criteria: criteria({ maxWriteStallS: SYNC_STANDBY_LOSS_WRITE_STALL_S, primaryMustStay: true }),
 })
