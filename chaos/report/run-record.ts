@@ -19,7 +19,8 @@ import type { MachineInfo } from '../../loadtests/bench/machine-info.ts'
 import { loadConfig } from '../../src/config.ts'
 
 export interface RunRecord {
-  commit: { sha: string; subject: string; dirty: boolean }
+  /** dirty: tracked files differ from the commit (other than the runner's own outputs); changed names them. */
+  commit: { sha: string; subject: string; dirty: boolean; changed?: string[] }
   /** The inventory the cluster ran from, and whether its hosts were network namespaces or loopback addresses. */
   layout?: { inventory: string; lab: 'namespace' | 'loopback'; hosts: number }
   settings: {
@@ -31,9 +32,13 @@ export interface RunRecord {
   machine: MachineInfo
 }
 
-function git(args: string[]): string {
+/** Files the drill runner itself rewrites during a run. */
+const RUNNER_OUTPUTS = ['docs/chaos.md']
+
+function git(args: string[], raw = false): string {
   try {
-    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const out = execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return raw ? out : out.trim()
   } catch {
     return '?'
   }
@@ -90,10 +95,11 @@ function haproxySettings(inv: Inventory): RunRecord['settings']['haproxy'] {
 }
 
 function appSettings(inv: Inventory): Record<string, number | string> | null {
+  // The app's settings reach it as --env-file=…/app.env (its spec has no envFile of its own).
   const spec = componentSpecs(inv).find((s) => s.component === 'app')
-  if (!spec?.envFile) return null
+  if (!spec) return null
   try {
-    const c = loadConfig(readEnvFile(spec.envFile))
+    const c = loadConfig(readEnvFile(configFile(inv, spec.host, 'app.env')))
     return {
       writeDeadlineMs: c.writeDeadlineMs,
       queryTimeoutMs: c.queryTimeoutMs,
@@ -108,9 +114,16 @@ function appSettings(inv: Inventory): Record<string, number | string> | null {
 }
 
 export async function recordRun(inv: Inventory, leader: string, k6Version = 'not used'): Promise<RunRecord> {
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== ''
+  // The runner's own output (the page it regenerates after each drill) is not code under test: a
+  // later drill of one --all run would otherwise be marked dirty by the earlier one's page alone.
+  const changed = git(['status', '--porcelain=v1', '-z', '--untracked-files=no'], true)
+    .split('\0')
+    .filter(Boolean)
+    .map((entry) => entry.slice(3))
+    .filter((path) => !RUNNER_OUTPUTS.includes(path))
+  const dirty = changed.length > 0
   return {
-    commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty },
+    commit: { sha: git(['rev-parse', 'HEAD']), subject: git(['log', '-1', '--format=%s']), dirty, ...(dirty ? { changed } : {}) },
     layout: { inventory: relative(REPO_ROOT, inv.file), lab: inv.lab ? 'namespace' : 'loopback', hosts: inv.hosts.length },
     settings: {
       patroni: await patroniSettings(inv),
