@@ -169,6 +169,14 @@ export async function schemaQuery<R extends pg.QueryResultRow>(url: string, sche
   }
 }
 
+/** A session of its own in `schema` (the app's role unless `url` says otherwise), ended with the test. */
+export async function schemaClient(t: Test, schema: string, url = testDatabaseUrl()): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` })
+  await client.connect()
+  t.teardown(() => client.end())
+  return client
+}
+
 /** A TCP port free on 127.0.0.1 now, for a test server whose own address must be known before it is built. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

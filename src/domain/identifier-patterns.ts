@@ -1,4 +1,4 @@
-// The shapes of the customs identifiers as regular expressions (../shared/domain.md, "Identifiers"):
+// The shapes of the customs identifiers as regular expressions (docs/api.md, "Officers' terms" of each form):
 // the services' formats check them, and the request schemas publish them as `pattern`.
 
 // What officers may type between the characters of a container number, and what is removed: a dash,

@@ -3,10 +3,9 @@
 // duplicate; an acknowledged write that is not in the database is lost; a write that took effect
 // twice (one more audit event than acknowledgements) is a duplicate, for a create and an update.
 import t from 'tap'
-import pg from 'pg'
 import { duplicatesOn, missingOn } from '../../chaos/verify/acknowledged-writes.ts'
 import type { AckRecord } from '../../chaos/verify/journal.ts'
-import { actorOf, buildTestApp, paperDeclarationBody, testDatabaseUrl } from '../helper.ts'
+import { actorOf, buildTestApp, paperDeclarationBody, schemaClient } from '../helper.ts'
 
 const declaration = paperDeclarationBody
 
@@ -30,9 +29,7 @@ t.test('the checker finds every write the app acknowledged, and flags a lost one
   t.equal(update.statusCode, 200, update.body)
   acks.push({ kind: 'declaration.update', caller, key: 'checker-update-1', id: first.id, at: Date.now(), expect: { version: update.json().version } })
 
-  const client = new pg.Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${api.schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
+  const client = await schemaClient(t, api.schema)
 
   t.same(await missingOn(client, acks), [], 'every acknowledged write found')
   t.same(await duplicatesOn(client, acks), [], 'none taken twice')
@@ -84,9 +81,7 @@ t.test('an amendment and a supervisor\'s extension are found by their version; a
     { kind: 'handover.amend', caller: officer.officerId, key: 'checker-amend', id, at: Date.now(), expect: { version: v2 } },
     { kind: 'handover.extend', caller: supervisor.officerId, key: 'checker-extend', id, at: Date.now(), expect: { version: v3 } },
   ]
-  const client = new pg.Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${api.schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
+  const client = await schemaClient(t, api.schema)
   t.same(await missingOn(client, acks), [], 'both found')
   t.same(await duplicatesOn(client, acks), [], 'two amend events for two acknowledged writes: no duplicate')
   // An extension acknowledged at a version that holds no approval (the officer's amendment) is not there.

@@ -4,7 +4,7 @@
 // checkpoint without the app's key, nor reach the copies kept outside PostgreSQL. The striped hash
 // chains these replace verified as intact after a re-chained tail or a truncate-and-reset.
 import t, { type Test } from 'tap'
-import pg from 'pg'
+import type pg from 'pg'
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import { keyIdOf, signCheckpoint, checkpointText } from '../../src/services/audi
 import { CHECKPOINT_FILE } from '../../src/services/audit-checkpoint-store.ts'
 import { verifyAuditTrail, type VerifyReport } from '../../src/services/audit-verify-service.ts'
 import { leafHash, nodeHash } from '../../src/services/merkle-tree.ts'
-import { buildTestApp, createHandoverThroughApi, sealEverything, testDatabaseUrl, testSuperuserDatabaseUrl, type TestApp } from '../helper.ts'
+import { buildTestApp, createHandoverThroughApi, schemaClient, sealEverything, testSuperuserDatabaseUrl, type TestApp } from '../helper.ts'
 
 /** A trail of `n` handovers created through the API, sealed (in two passes, so at least two checkpoints) and exported. */
 async function sealedTrail(t: Test, n = 6): Promise<TestApp> {
@@ -25,23 +25,16 @@ async function sealedTrail(t: Test, n = 6): Promise<TestApp> {
   return api
 }
 
-async function connect(t: Test, url: string, schema: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
-  return client
-}
-
 /** A superuser session with triggers (and so the append-only guard and foreign keys) switched off. */
 async function superuser(t: Test, api: TestApp): Promise<pg.Client> {
-  const su = await connect(t, testSuperuserDatabaseUrl(), api.schema)
+  const su = await schemaClient(t, api.schema, testSuperuserDatabaseUrl())
   await su.query('SET session_replication_role = replica')
   return su
 }
 
 async function verify(t: Test, api: TestApp): Promise<VerifyReport> {
   const { logName, trustedKeys, store } = api.app.audit
-  const client = await connect(t, testDatabaseUrl(), api.schema)
+  const client = await schemaClient(t, api.schema)
   return verifyAuditTrail(client, { logName, keys: trustedKeys, stores: store ? [store] : [] })
 }
 

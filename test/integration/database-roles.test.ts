@@ -3,8 +3,7 @@
 // ALTER, DROP or create anything; the schema's owner is refused UPDATE, DELETE and TRUNCATE of the
 // trail by a trigger unless the documented maintenance switch is on.
 import t from 'tap'
-import pg from 'pg'
-import { createTestSchema, schemaQuery, testDatabaseUrl, testOwnerDatabaseUrl } from '../helper.ts'
+import { createTestSchema, schemaClient, schemaQuery, testDatabaseUrl, testOwnerDatabaseUrl } from '../helper.ts'
 
 /** The trail's tables, each with a column to rewrite (to itself: only the privilege is in question). */
 const AUDIT_TABLES: Record<string, string> = { audit_log: 'entry', audit_leaves: 'leaf_hash', audit_tree_nodes: 'hash', audit_checkpoints: 'root_hash' }
@@ -101,9 +100,7 @@ t.test('the owner is refused UPDATE, DELETE and TRUNCATE of the trail unless the
     t.match(refused?.message, /append-only/)
   }
   // The documented maintenance switch lets the owner through (rolled back here, so nothing changes).
-  const owner = new pg.Client({ connectionString: testOwnerDatabaseUrl(), options: `-c search_path=${schema}` })
-  await owner.connect()
-  t.teardown(() => owner.end())
+  const owner = await schemaClient(t, schema, testOwnerDatabaseUrl())
   await owner.query('BEGIN')
   await owner.query("SET LOCAL tqdt.audit_maintenance = 'on'")
   const { rowCount } = await owner.query("UPDATE audit_log SET entry = '{\"maintained\":true}'")

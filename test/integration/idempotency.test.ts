@@ -8,7 +8,7 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { createHandover } from '../../src/services/handover-service.ts'
 import { fingerprintOf } from '../../src/routes/write-door.ts'
-import { actorOf, buildTestApp, handoverBody, testDatabaseUrl, type TestApp } from '../helper.ts'
+import { actorOf, buildTestApp, handoverBody, schemaClient, testDatabaseUrl, type TestApp } from '../helper.ts'
 
 const create = (api: TestApp, body: object, headers: Record<string, string> = {}, office = '02CI') =>
   api.as(office, { method: 'POST', url: '/api/v1/handovers', payload: body, headers })
@@ -99,9 +99,7 @@ t.test('a resend waits for its own earlier attempt that still holds the key, the
   const api = await buildTestApp(t)
   const pool = createPool(api.app.config, testDatabaseUrl(), 'primary')
   const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>
-  const zombie = new pg.Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${api.schema}` })
-  await zombie.connect()
-  t.teardown(() => zombie.end())
+  const zombie = await schemaClient(t, api.schema)
   const body = handoverBody()
   const claim = { caller: actorOf().officerId, key: 'k-zombie', fingerprint: fingerprintOf('POST', '/api/v1/handovers', body), ttlHours: 24 }
   let zombieDone: Promise<void> | null = null
