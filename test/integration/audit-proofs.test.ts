@@ -119,6 +119,9 @@ t.test('a checkpoint kept from an earlier visit is proven to be the start of the
   const backwards = await api.as('02CI', { method: 'GET', url: `/api/v1/audit/consistency?from=${trail.checkpoint.treeSize}&to=${earlier.treeSize}` })
   t.equal(backwards.statusCode, 422)
   t.equal(backwards.json().code, 'AUDIT_CHECKPOINT_ORDER')
+  const misspelt = await api.as('02CI', { method: 'GET', url: `/api/v1/audit/consistency?from=${earlier.treeSize}&too=${trail.checkpoint.treeSize}` })
+  t.equal(misspelt.statusCode, 400, 'an unknown query parameter is refused, not ignored')
+  t.same(misspelt.json().details?.map((p: { field: string; code: string }) => [p.field, p.code]), [['querystring.too', 'FIELD_UNKNOWN']], misspelt.body)
 })
 
 t.test('an entry not sealed yet is shown as waiting, not as proven', async (t) => {

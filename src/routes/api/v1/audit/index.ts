@@ -4,7 +4,7 @@
 // latest signed checkpoint (checkable offline: docs/operations/audit.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses } from '../../../../schemas/common-schemas.ts'
+import { Strict, errorResponses } from '../../../../schemas/common-schemas.ts'
 import { auditConsistency, auditTrailWithProofs } from '../../../../services/audit-seal-service.ts'
 import { verifyAuditTrail } from '../../../../services/audit-verify-service.ts'
 
@@ -95,7 +95,9 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Consistency proof between two signed checkpoints (RFC 9162 §2.1.4): the later tree extends the earlier one; checkable offline',
-        querystring: Type.Object({
+        // Strict like every other query: a misspelt `to` (`?from=5&too=9`) is refused, not ignored
+        // into a proof up to the latest checkpoint the caller did not ask for.
+        querystring: Strict({
           // A tree size is a bigint in SQL: past 2^53 a number is no longer exact (schemathesis: a 500).
           from: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Tree size of the checkpoint kept earlier' }),
           to: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Tree size of the later checkpoint; the latest by default' })),
