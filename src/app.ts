@@ -1,6 +1,7 @@
 // buildApp(config): the whole service as one Fastify instance, used by server.ts and by the tests.
 // Order: infrastructure plugins (each opens and closes its own connections) → routes → errors.
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import AjvCompiler, { type BuildCompilerFromPool } from '@fastify/ajv-compiler'
 import type { Ajv, SchemaValidateFunction } from 'ajv'
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
@@ -80,6 +81,30 @@ function addIdentifierFormats(ajv: Ajv, offices: OfficeRegistry): Ajv {
   return ajv
 }
 
+/**
+ * Fastify's own validator compiler (@fastify/ajv-compiler, one Ajv instance per set of options), twice:
+ * a JSON body is validated as sent, so `"3"` for a count, `true` for a limit or `5` for a text is a 400
+ * FIELD_TYPE naming the field, never converted (schemathesis: "schema-invalid request accepted" when
+ * Ajv coerced them); querystrings, path parameters and headers are text, and keep Ajv's coercion
+ * (`?limit=5`). Both instances have every other option, format and keyword of `ajv` below.
+ *
+ * A custom compiler gets header schemas as written, where Fastify's own lower-cases their property
+ * names: header schemas name headers in lower case (`if-match`).
+ */
+function validatorsByHttpPart(): BuildCompilerFromPool {
+  // Made per app: the pool keeps Ajv instances, and the keywords of each close over its app's registry.
+  const pool = AjvCompiler()
+  return (externalSchemas, options) => {
+    const forText = pool(externalSchemas, options) as unknown as (route: { httpPart?: string }) => unknown
+    const forJson = pool(externalSchemas, {
+      ...options,
+      customOptions: { ...options?.customOptions, coerceTypes: false },
+    } as typeof options) as unknown as (route: { httpPart?: string }) => unknown
+    const compile = (route: { httpPart?: string }) => (route.httpPart === 'body' ? forJson : forText)(route)
+    return compile as unknown as ReturnType<BuildCompilerFromPool>
+  }
+}
+
 export async function buildApp(config: Config, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   // Made before Fastify: the schema compiler's keyword reads it; the office-registry plugin fills it.
   const offices = new OfficeRegistry()
@@ -110,9 +135,11 @@ export async function buildApp(config: Config, options: { logger?: boolean | obj
     // every Ajv message into one string (megabytes for a large invalid body).
     schemaErrorFormatter: (errors, dataVar) => new Error(`${errors.length} validation errors in ${dataVar}`),
     ajv: {
+      // coerceTypes applies to querystrings, params and headers only (validatorsByHttpPart).
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
       plugins: [(ajv: Ajv) => addIdentifierFormats(ajv, offices)],
     },
+    schemaController: { compilersFactory: { buildValidator: validatorsByHttpPart() } },
   })
   app.decorate('config', config)
   // Before any route: the perimeter's own answers (401, 429, 503, …) are documented on every route.

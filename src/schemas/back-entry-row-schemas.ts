@@ -1,6 +1,7 @@
 // The shape of each kind of back-entry row: the online route's own body schema (so a bulk row is
 // held to exactly the same field rules and codes), plus the identifiers that the online route takes
-// from its URL. Validated at upload with the app's Ajv (formats, coercion of CSV text to numbers).
+// from its URL. Validated at upload with the app's Ajv for bodies (formats, no type coercion: a CSV
+// row's numbers are read from its text first, services/back-entry-parser.ts numbersFromCsvText).
 import { Type, type TSchema } from '@sinclair/typebox'
 import { DateTime, OfficeCode, Strict } from './common-schemas.ts'
 import { CreateBody as PaperDeclarationBody } from './paper-declaration-schemas.ts'

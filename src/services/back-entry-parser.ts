@@ -5,10 +5,12 @@
 // `originalTime` and `originalOfficer` are the row's own; every other column is a field of the
 // record. An empty cell means "not given", so one file can mix kinds. A dotted column name nests
 // (`containers.0.containerNumber` is containers[0].containerNumber), and a cell that starts with `[`
-// or `{` is read as JSON (a whole `goodsLines` list in one cell).
+// or `{` is read as JSON (a whole `goodsLines` list in one cell). Cells are text: numbersFromCsvText
+// reads the numbers of a row where its kind's schema takes one (JSON bodies are never converted).
 //
 // JSON: {"fileName"?: "...", "rows": [{"kind", "originalTime", "originalOfficer", "data": {...}}]}.
 import { createHash } from 'node:crypto'
+import type { TSchema } from '@sinclair/typebox'
 import { canonicalJson } from './canonical-json.ts'
 import type { FieldProblem } from '../domain/errors.ts'
 
@@ -211,4 +213,60 @@ export function rowsFromJson(body: JsonUpload, maxRows: number): ParsedRow[] {
 export function contentHashOf(rows: ParsedRow[]): string {
   const content = rows.map((r) => [r.kind, r.originalTime, r.originalOfficer, r.data])
   return createHash('sha256').update(canonicalJson(content)).digest('hex')
+}
+
+interface SchemaNode {
+  type?: unknown
+  properties?: Record<string, SchemaNode>
+  items?: SchemaNode
+  anyOf?: SchemaNode[]
+}
+
+// Digits, a decimal point, an exponent. A decimal comma (a Vietnamese spreadsheet writes 25000,5) is
+// refused rather than guessed: "1,500" is 1.5 there and 1500 elsewhere. Not "0x1F"; not " " (Number is 0).
+const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+const MAX_QUOTED_CELL = 40
+
+const typesOf = (schema: SchemaNode): unknown[] =>
+  schema.anyOf ? schema.anyOf.flatMap(typesOf) : Array.isArray(schema.type) ? schema.type : [schema.type]
+
+function fromText(schema: SchemaNode, value: unknown, field: string, problems: FieldProblem[]): unknown {
+  if (typeof value === 'string') {
+    const types = typesOf(schema)
+    if (types.includes('string')) return value
+    if (types.includes('number') || types.includes('integer')) {
+      const n = Number(value)
+      if (NUMBER_TEXT.test(value) && Number.isFinite(n)) return n
+      const shown = value.length > MAX_QUOTED_CELL ? `${value.slice(0, MAX_QUOTED_CELL - 1)}…` : value
+      problems.push({ field, code: 'FIELD_TYPE', message: `must be a number, written with digits and a decimal point (25000.5); the cell holds "${shown}"` })
+      return value
+    }
+    // A list of single values written as one value: a list of one (declarationNumbers = 308557295080).
+    if (types.includes('array') && schema.items) return [fromText(schema.items, value, `${field}.0`, problems)]
+    return value
+  }
+  if (Array.isArray(value)) {
+    const items = schema.items
+    if (items) value.forEach((item, i) => (value[i] = fromText(items, item, `${field}.${i}`, problems)))
+    return value
+  }
+  if (value !== null && typeof value === 'object' && schema.properties) {
+    const record = value as Record<string, unknown>
+    for (const [key, item] of Object.entries(record)) {
+      const property = schema.properties[key]
+      if (property) record[key] = fromText(property, item, field ? `${field}.${key}` : key, problems)
+    }
+  }
+  return value
+}
+
+/**
+ * A CSV row's text where its kind's schema takes a number becomes that number (`30`, `25000.5`, also
+ * inside a JSON cell); a text that is not a number is a FIELD_TYPE problem naming its field, and the
+ * row is rejected. Changes `data` in place; the fields the schema does not know are left to it.
+ */
+export function numbersFromCsvText(schema: TSchema, data: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  fromText(schema as SchemaNode, data, '', problems)
+  return problems
 }

@@ -50,8 +50,9 @@ export function decimalsOf(n: number): number {
 export const normaliseInstant = (value: string) => new Date(value).toISOString()
 
 /**
- * Ajv coerces a numeric string such as "1e400" to Infinity and then skips the number keywords, so
- * bounds alone do not keep Infinity out of SQL.
+ * Infinity must not reach SQL. A body's `1e400` parses to Infinity, which Ajv refuses (strictNumbers),
+ * and a back-entry CSV cell "1e400" is refused when its numbers are read; this holds for any other
+ * caller of the service (a job, a future import) that bypasses both.
  */
 export function checkFinite(numbers: Record<string, number | undefined>): void {
   const problems: FieldProblem[] = []

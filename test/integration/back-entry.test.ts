@@ -212,6 +212,45 @@ async function runTests() {
     t.equal((await report(api, other.json().id, '', { office: '03CE' })).items[0].code, 'OFFICE_FORBIDDEN')
   })
 
+  t.test('a CSV cell is text, read as a number where the field takes one; a JSON row is typed as sent', async (t) => {
+    const api = await setUp(t)
+    const csv = [
+      'kind,originalTime,originalOfficer,declarationNumber,lotNumber,quantity,paperReference,paperNumber,destinationOffice,destinationPlace,declarationNumbers,containers.0.containerNumber,containers.0.carrierSeal,containers.0.customsSeal,vehicle,route,dueAt',
+      `gate-lot,2025-06-04T02:00:00Z,NV-1,${GATE_DN},LOT-A,20.5,GS-1,,,,,,,,,,`, // 1 accepted: 20.5
+      `gate-lot,2025-06-04T02:00:00Z,NV-1,${GATE_DN},LOT-A,"25000,5",GS-2,,,,,,,,,,`, // 2 a decimal comma
+      `gate-lot,2025-06-04T02:00:00Z,NV-1,${GATE_DN},LOT-A,1e400,GS-3,,,,,,,,,,`, // 3 beyond any number
+      // 4 accepted: one declaration number as plain text is a list of one; the paper number "9101" stays text
+      'handover,2025-06-04T01:30:00Z,NV-0042,,,,,9101,06DS,Cửa khẩu Mộc Bài,308557295080,TGHU1000039,ML900001,HQ900001,70H-012.34,Cát Lái — Mộc Bài,2025-06-05T09:00:00Z',
+    ].join('\n')
+    const up = await uploadCsv(api, csv)
+    t.equal(up.statusCode, 202, up.body)
+    t.match(up.json().counts, { pending: 2, rejected: 2 })
+    await processBatch(api.app.db, up.json().id)
+    const items = (await report(api, up.json().id)).items as Array<{ status: string; code: string | null; details: Array<{ field: string; code: string; message: string }> | null }>
+    t.same(items.map((i) => [i.status, i.code, ...(i.details ?? []).map((d) => `${d.field}:${d.code}`)].join(' ')), [
+      'accepted ',
+      'rejected VALIDATION_FAILED quantity:FIELD_TYPE',
+      'rejected VALIDATION_FAILED quantity:FIELD_TYPE',
+      'accepted ',
+    ])
+    t.match(items[1]?.details?.[0]?.message, /"25000,5"/, 'the problem quotes the cell')
+    const lot = (await api.as(DEP, { url: `/api/v1/gate/declarations/${GATE_DN}` })).json().lots[0]
+    t.equal(lot.quantityPassed, 20.5)
+    const h = (await api.sql("SELECT paper_number, declaration_numbers FROM handovers WHERE paper_number = '9101'")).rows[0]
+    t.same(h, { paper_number: '9101', declaration_numbers: ['308557295080'] })
+
+    const row = (quantity: unknown, paperReference: string) => ({
+      kind: 'gate-lot', originalTime: '2025-06-04T02:00:00Z', originalOfficer: 'NV-1',
+      data: { declarationNumber: GATE_DN, lotNumber: 'LOT-A', quantity, paperReference },
+    })
+    const json = await uploadJson(api, { rows: [row('5', 'GS-10'), row(5, 'GS-11')] })
+    t.equal(json.statusCode, 202, json.body)
+    const jsonItems = (await report(api, json.json().id)).items as Array<{ status: string; details: Array<{ field: string; code: string }> | null }>
+    t.same(jsonItems[0]?.details?.map((d) => `${d.field}:${d.code}`), ['quantity:FIELD_TYPE'], 'a JSON row\'s "5" is text')
+    t.equal(jsonItems[0]?.status, 'rejected')
+    t.equal(jsonItems[1]?.status, 'pending', 'its 5 is a number')
+  })
+
   t.test('a failover in the middle of a row rolls the row back whole; the retry applies it once', async (t) => {
     const api = await setUp(t)
     const kind = ROW_KINDS['paper-declaration']

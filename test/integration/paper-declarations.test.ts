@@ -345,7 +345,15 @@ t.test('no input produces a 500: every field × odd values, numeric strings beyo
   const nul = await create(api, declaration({ declarantName: 'Công ty\u0000' }))
   t.same(problemsOf(nul), [{ field: 'declarantName', code: 'FIELD_FORMAT' }], 'PostgreSQL text cannot hold NUL')
   const infinite = await create(api, declaration({ goodsLines: [line({ quantity: '1e400' })] }))
-  t.same(problemsOf(infinite), [{ field: 'goodsLines.0.quantity', code: 'FIELD_TYPE' }], 'a numeric string coerced to Infinity')
+  t.same(problemsOf(infinite), [{ field: 'goodsLines.0.quantity', code: 'FIELD_TYPE' }], 'a numeric string is not a number')
+  // JSON.parse reads the literal 1e400 as Infinity.
+  const literal = await api.as({ office: '02CI' }, {
+    method: 'POST',
+    url: URL,
+    payload: JSON.stringify(declaration({ goodsLines: [line({ quantity: 7 })] })).replace('"quantity":7', '"quantity":1e400'),
+    headers: { 'content-type': 'application/json' },
+  })
+  t.same(problemsOf(literal), [{ field: 'goodsLines.0.quantity', code: 'FIELD_TYPE' }], 'a number literal beyond range')
   const limit = await api.as('02CI', { url: `${URL}?limit=1e400` })
   t.same(problemsOf(limit), [{ field: 'querystring.limit', code: 'FIELD_TYPE' }])
 })

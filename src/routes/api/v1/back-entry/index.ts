@@ -10,7 +10,15 @@ import { validationProblems } from '../../../../errors.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, PageQuery, Strict } from '../../../../schemas/common-schemas.ts'
 import { ROW_SCHEMAS, RowOwnFields } from '../../../../schemas/back-entry-row-schemas.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
-import { contentHashOf, rowsFromCsv, rowsFromJson, UploadFormatError, type JsonUpload, type ParsedRow } from '../../../../services/back-entry-parser.ts'
+import {
+  contentHashOf,
+  numbersFromCsvText,
+  rowsFromCsv,
+  rowsFromJson,
+  UploadFormatError,
+  type JsonUpload,
+  type ParsedRow,
+} from '../../../../services/back-entry-parser.ts'
 import { getBatchProgress, getBatchReport, uploadBatch } from '../../../../services/back-entry-service.ts'
 import { BACK_ENTRY_QUEUE } from '../../../../jobs/back-entry-batch-job.ts'
 
@@ -85,11 +93,12 @@ const ReportQuery = Strict({
 })
 
 /**
- * Checks each row against its kind's schema with the app's Ajv (same formats, codes and CSV-text
- * coercion as the online routes). A row that fails is stored as rejected; the rest are applied by
+ * Checks each row against its kind's schema with the app's Ajv for bodies (same formats, codes and
+ * types as the online routes: a JSON row's "30" is not a number). A CSV row is text: its numbers are
+ * read first (numbersFromCsvText). A row that fails is stored as rejected; the rest are applied by
  * the job.
  */
-function checkRows(request: FastifyRequest, rows: ParsedRow[]): void {
+function checkRows(request: FastifyRequest, rows: ParsedRow[], format: 'csv' | 'json'): void {
   const checkOwn = request.compileValidationSchema(RowOwnFields, 'body')
   for (const row of rows) {
     if (row.problem) continue
@@ -108,12 +117,17 @@ function checkRows(request: FastifyRequest, rows: ParsedRow[]): void {
       continue
     }
     const input: Record<string, unknown> = { ...row.data, origin: 'paper', paperRecordedAt: row.originalTime, paperOfficer: row.originalOfficer }
+    const unreadNumbers = format === 'csv' ? numbersFromCsvText(schema, input) : []
     const check = request.compileValidationSchema(schema, 'body')
-    if (!check(input)) {
-      row.problem = { code: 'VALIDATION_FAILED', message: 'The row has invalid fields', details: validationProblems(check.errors as never, 'body') }
+    if (!check(input) || unreadNumbers.length > 0) {
+      // A text that is not a number is also Ajv's FIELD_TYPE: listed once, with the cell it holds.
+      const named = new Set(unreadNumbers.map((p) => `${p.field} ${p.code}`))
+      const others = validationProblems((check.errors ?? []) as never, 'body').filter((p) => !named.has(`${p.field} ${p.code}`))
+      row.problem = { code: 'VALIDATION_FAILED', message: 'The row has invalid fields', details: [...unreadNumbers, ...others] }
       continue
     }
-    // Keep what Ajv coerced (CSV text → numbers) for the job; the origin fields come from the row.
+    // Keep what the checks changed (CSV text → numbers, container numbers as stored) for the job; the
+    // origin fields come from the row.
     const { origin: _o, paperRecordedAt: _p, paperOfficer: _f, ...data } = input
     row.data = data
   }
@@ -172,9 +186,9 @@ const backEntryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const upload = readUpload(request, request.query.fileName, backEntryMaxRows)
-      // The identity of the batch is its content as read, before coercion changes it.
+      // The identity of the batch is its content as read, before its numbers are read from the text.
       const contentHash = contentHashOf(upload.rows)
-      checkRows(request, upload.rows)
+      checkRows(request, upload.rows, upload.format)
       const outcome = await uploadBatch(app.db, writeContextOf(request), { ...upload, contentHash })
       const batch = viewOf(outcome.kind === 'replayed' ? outcome.original : outcome)
       // Best effort: the job's one-minute schedule resumes any batch this send misses.
