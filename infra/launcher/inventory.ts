@@ -316,3 +316,25 @@ export function loadBalancerAddress(inv: Inventory, from?: Host): string {
   const lbs = hostsWithRole(inv, 'haproxy')
   return (lbs.find((h) => from?.site !== undefined && h.site === from.site) ?? lbs[0]).address
 }
+
+/**
+ * The address on which a host's HAProxy serves the programs of that same host: its loopback. On a
+ * loopback inventory every host shares the machine's 127.0.0.0/8, so there the host's own address
+ * is its loopback (and HAProxy binds it anyway).
+ */
+export function hostLoopbackAddress(host: Host): string {
+  return host.address.startsWith('127.') ? host.address : '127.0.0.1'
+}
+
+/**
+ * Where an app host reaches PostgreSQL (HAProxy's pgPrimary and pgReplica frontends). A host that
+ * carries HAProxy itself (the compact layout) uses its own HAProxy on its loopback: losing another
+ * host, the one holding the floating address included, then never takes the app's database path.
+ * Through the floating address every app's pooled connections ran through the holder's HAProxy and
+ * broke with it, in the same instant as the primary (whole-host-loss run 20261204T225041Z: 4 reads
+ * answered 503 DATABASE_UNAVAILABLE within 5.5 s of the fault). The app only loses its HAProxy
+ * together with itself. Any other app host: the load balancers' address.
+ */
+export function appDatabaseAddress(inv: Inventory, host: Host): string {
+  return host.roles.includes('haproxy') ? hostLoopbackAddress(host) : loadBalancerAddress(inv, host)
+}

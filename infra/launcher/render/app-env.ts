@@ -1,6 +1,6 @@
 // Environment of each app node and of the exporters, as env files (`node --env-file=...`).
 import type { Host } from '../inventory.ts'
-import { clusterPath, hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
+import { appDatabaseAddress, clusterPath, hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
 import { REDIS_USERS, redisAuth } from './redis-config.ts'
@@ -12,11 +12,14 @@ function envFile(lines: Record<string, string>): string {
   return Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
 }
 
-/** The connection URLs an app node uses: always through HAProxy, TLS verified against the CA copy on its host. */
+/**
+ * The connection URLs an app node uses: always through HAProxy — its own host's when it has one
+ * (appDatabaseAddress) — TLS verified against the CA copy on its host.
+ */
 export function databaseUrls(ctx: RenderContext, from: Host): { primary: string; replica: string } {
   const { inv, secrets } = ctx
-  const lb = hostsWithRole(inv, 'haproxy')[0]
-  const c = { user: inv.cluster.databaseUser, password: secrets.dbPassword, host: loadBalancerAddress(inv, from), database: inv.cluster.database }
+  const lb = from.roles.includes('haproxy') ? from : hostsWithRole(inv, 'haproxy')[0]
+  const c = { user: inv.cluster.databaseUser, password: secrets.dbPassword, host: appDatabaseAddress(inv, from), database: inv.cluster.database }
   const ca = hostTls(inv, from).ca
   return { primary: postgresUrl(inv, { ...c, port: lb.ports.pgPrimary }, ca), replica: postgresUrl(inv, { ...c, port: lb.ports.pgReplica }, ca) }
 }

@@ -1,7 +1,7 @@
 // HAProxy: the one door for clients (HTTP → app nodes) and for the app's pools (TCP → the Patroni
 // primary / the replicas). Timing choices are explained in docs/architecture.md.
 import type { Host } from '../inventory.ts'
-import { hostsWithRole, loadBalancerAddress } from '../inventory.ts'
+import { appDatabaseAddress, hostsWithRole, loadBalancerAddress } from '../inventory.ts'
 import { hostTls } from '../tls/certificates.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, runDir } from './render-context.ts'
@@ -58,6 +58,10 @@ export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
   // With a load-balancer pair every HAProxy binds the floating address (the backup needs
   // net.ipv4.ip_nonlocal_bind=1), and keepalived decides which one receives the traffic.
   const bind = inv.cluster.vrrp ? loadBalancerAddress(inv) : host.address
+  // An app on this host reaches PostgreSQL through this HAProxy on the host's loopback
+  // (appDatabaseAddress), not through the floating address, which may die with another host.
+  const appDb = host.roles.includes('app') ? appDatabaseAddress(inv, host) : bind
+  const pgBinds = (port: number) => [bind, ...(appDb === bind ? [] : [appDb])].map((a) => `    bind ${a}:${port}`).join('\n')
   const tls = hostTls(inv, host)
   // To the app nodes: TLS both ways. HAProxy checks the node's certificate (CA and name) and shows
   // its own, which the node requires (src/server.ts); health checks go the same way.
@@ -179,7 +183,7 @@ ${appServers}
 # instead of writing into a demoted or frozen node.
 frontend fe_pg_primary
     mode tcp
-    bind ${bind}:${host.ports.pgPrimary}
+${pgBinds(host.ports.pgPrimary)}
     option tcplog
     timeout client ${t.pgIdleTimeout}
     default_backend be_pg_primary
@@ -192,7 +196,7 @@ ${pgBackend('be_pg_primary', 'first', '/primary', 150, 'primary')}
 # replica within the lag bound; with none left, the primary rather than fail.
 frontend fe_pg_replica
     mode tcp
-    bind ${bind}:${host.ports.pgReplica}
+${pgBinds(host.ports.pgReplica)}
     option tcplog
     timeout client ${t.pgIdleTimeout}
     use_backend be_pg_sync if { nbsrv(be_pg_sync) gt 0 }

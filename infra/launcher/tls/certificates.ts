@@ -16,7 +16,7 @@ import { X509Certificate, randomBytes } from 'node:crypto'
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Host, Inventory } from '../inventory.ts'
-import { clusterPath, hostsWithRole } from '../inventory.ts'
+import { appDatabaseAddress, clusterPath, hostsWithRole } from '../inventory.ts'
 
 const OPENSSL = '/usr/bin/openssl'
 /** Re-issued when less than this is left, so a running lab never meets an expired certificate. */
@@ -90,16 +90,21 @@ function readByPostgres(host: Host): boolean {
 
 /**
  * Names a host's certificate carries: its address and name; on load balancers and database hosts
- * the floating address too, and on database hosts every load balancer's address (clients reach
- * PostgreSQL through HAProxy's TCP passthrough, so the database answers on those addresses); in a namespace lab the front door's loopback address
+ * the floating address too, and on database hosts every load balancer's address and every address
+ * an app dials for PostgreSQL (clients reach PostgreSQL through HAProxy's TCP passthrough, so the
+ * database answers on those addresses: 127.0.0.1 where an app uses its own host's HAProxy, as in the
+ * compact layout); in a namespace lab the front door's loopback address
  * (it forwards bytes untouched, so the client's idea of the server name is that address).
  */
 export function hostSubjectAltNames(inv: Inventory, host: Host): string[] {
   const ips = [host.address]
   const vip = inv.cluster.floatingAddress
   if (vip && (host.roles.includes('haproxy') || host.roles.includes('postgres'))) ips.push(vip)
-  // Without a floating address clients dial a load balancer's own address (loopback lab, sites).
-  if (host.roles.includes('postgres')) ips.push(...hostsWithRole(inv, 'haproxy').map((h) => h.address))
+  // Without a floating address clients dial a load balancer's own address (loopback lab, sites);
+  // an app on a host with HAProxy dials that HAProxy on its loopback (the compact layout).
+  if (host.roles.includes('postgres')) {
+    ips.push(...hostsWithRole(inv, 'haproxy').map((h) => h.address), ...hostsWithRole(inv, 'app').map((a) => appDatabaseAddress(inv, a)))
+  }
   if (inv.lab) ips.push(inv.lab.frontDoor.address)
   // A loopback lab's programs connect from 127.0.0.1 whatever address they serve on, and etcd checks
   // a peer's source address against its certificate — failing that, it resolves the certificate's
