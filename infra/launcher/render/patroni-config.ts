@@ -114,6 +114,9 @@ export const PATRONI_REST_USER = 'tqdt-patroni'
 /** The database roles besides the app's login role (cluster.databaseUser); the migrations grant to `app`. */
 export const DATABASE_ROLES = { owner: 'tqdt_owner', app: 'tqdt_app', monitor: 'tqdt_monitor' } as const
 
+/** A loopback inventory: its hosts are addresses of the machine's 127.0.0.0/8, and clients that do not bind one leave from 127.0.0.1. */
+const onLoopback = (inv: Inventory) => inv.hosts.some((h) => h.address.startsWith('127.'))
+
 /**
  * Who may connect as whom (issue 13), over TCP only with TLS and every password checked with
  * scram-sha-256: the superuser only over the local socket (peer: the OS users postgres and root,
@@ -126,7 +129,7 @@ export const DATABASE_ROLES = { owner: 'tqdt_owner', app: 'tqdt_app', monitor: '
 export function pgHbaRules(inv: Inventory): string[] {
   const from = (roles: Role[], extra: Array<string | undefined> = []) => {
     const addresses = [...roles.flatMap((r) => hostsWithRole(inv, r).map((h) => h.address)), ...extra]
-    if (inv.hosts.some((h) => h.address.startsWith('127.'))) addresses.push('127.0.0.1')
+    if (onLoopback(inv)) addresses.push('127.0.0.1')
     return [...new Set(addresses.filter((a): a is string => a !== undefined))].map((a) => `${a}/32`)
   }
   const rule = (database: string, user: string, addresses: string[]) =>
@@ -145,6 +148,25 @@ export function pgHbaRules(inv: Inventory): string[] {
   ]
 }
 
+/**
+ * Where Patroni's unsafe REST endpoints (switchover, restart, reinitialize, reload, PATCH /config,
+ * POST /failsafe) may be called from — on top of a client certificate of the CA and the REST
+ * password. Rendered for every inventory:
+ * - the database hosts, each by address. `allowlist_include_members` alone is not enough: with an
+ *   allowlist set, Patroni checks POST /failsafe against the allowlist only (patroni/patroni#3113),
+ *   so members left off it answer a leader that lost etcd 403, and failsafe_mode demotes the leader
+ *   it exists to keep.
+ * - the operators: a namespace lab's ops namespace (launcher, tests, drills); on a loopback inventory
+ *   127.0.0.1, where every client of the machine (Patroni's calls to its peers included) connects
+ *   from, so there the list admits the machine and the certificate and password keep others out. On
+ *   real hosts nobody else: operators run patronictl or the launcher on a database host.
+ * CIDRs, not bare addresses: Patroni resolves a bare entry with getaddrinfo.
+ */
+export function patroniRestAllowlist(inv: Inventory): string[] {
+  const operators = inv.lab ? [inv.lab.opsAddress] : onLoopback(inv) ? ['127.0.0.1'] : []
+  return [...new Set([...hostsWithRole(inv, 'postgres').map((h) => h.address), ...operators])].map((a) => `${a}/32`)
+}
+
 export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
   const run = runDir(inv, host)
@@ -160,8 +182,7 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
     log: { level: 'INFO', format: '%(asctime)s %(levelname)s: %(message)s' },
     // HTTPS. Reading (HAProxy's checks, Prometheus, the status table) needs no client certificate;
     // the unsafe endpoints (patroni/patroni#1734) need both a certificate of the cluster CA
-    // (verify_client: optional) and the REST password, and come only from members and, in the
-    // namespace lab, the operators' namespace.
+    // (verify_client: optional) and the REST password, and come only from the allowlist's addresses.
     restapi: {
       listen: `${host.address}:${host.ports.patroni}`,
       connect_address: `${host.address}:${host.ports.patroni}`,
@@ -170,7 +191,10 @@ export function renderPatroni(ctx: RenderContext, host: Host): RenderedFile[] {
       cafile: tls.ca,
       verify_client: 'optional',
       authentication: { username: PATRONI_REST_USER, password: secrets.patroniRestPassword },
-      ...(inv.lab ? { allowlist: [inv.lab.opsAddress], allowlist_include_members: true } : {}),
+      // Also any member the cluster knows in etcd that this inventory does not list yet (a host added
+      // before every member's config was rendered again).
+      allowlist: patroniRestAllowlist(inv),
+      allowlist_include_members: true,
     },
     // Patroni's own calls to the other members' REST APIs (and patronictl's).
     ctl: { cacert: tls.ca, certfile: tls.cert, keyfile: tls.key },
