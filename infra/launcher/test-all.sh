@@ -89,6 +89,7 @@ stage "drill incident-2019-01-25" npm run drill -- incident-2019-01-25 --hold 30
 stage "drill primary-freeze" npm run drill -- primary-freeze --hold 40 --after 60 --no-docs
 # The benchmark machinery only (tiny rates, a temp folder): it must not fail on speed (issue 7).
 stage "bench smoke" npm run bench -- --smoke
+stage "bench smoke (interleaved)" npm run bench -- --smoke --interleaved
 
 echo
 echo "==> summary"

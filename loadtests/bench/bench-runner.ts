@@ -6,16 +6,24 @@
 //   npm run bench -- --growth 100000,1000000   seed up to each size, then lookups and searches at a
 //                                          fixed rate and their plans at that size
 //   npm run bench -- --soak [--soak-minutes 30] RSS of an app node over a long shift
+//   npm run bench -- --interleaved [--repeats 3]   each service scenario against its ceiling, service
+//                                          and ceiling alternating, repeats times; medians and spread
+//                                          of the ratios → docs/benchmarks/runs/<stamp>-interleaved.json
 //   npm run bench -- --smoke [--out DIR]   every piece once, tiny and short: checks the machinery
 //                                          (CI); never fails on speed; writes to a temp folder
 //
 // Needs the cluster up and healthy (npm run up). Writes raw k6 output under .run/bench/<run>/.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { loadavg, tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { clusterStatus, endpoints, hostProcesses, secrets, waitHealthy } from '../../infra/launcher/cluster-api.ts'
-import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT, clusterPath, hostsWithRole, loadBalancerAddress, loadInventory } from '../../infra/launcher/inventory.ts'
+import { BENCH_BARE_PORT } from '../../infra/launcher/render/haproxy-config.ts'
+import { hostTls } from '../../infra/launcher/tls/certificates.ts'
+import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
+import { recordRun } from '../../chaos/report/run-record.ts'
+import { PAIRS, nextStartRate, ratioOf, side, summarise, summaryTable, type Trial } from './interleaved-comparison.ts'
 import { ensureK6, startK6 } from '../../chaos/load/k6-load.ts'
 import { makeOfficers, newRunId } from '../../chaos/load/officer-tokens.ts'
 import { seededCount, seedHandovers } from '../../src/commands/seed-command.ts'
@@ -51,6 +59,8 @@ import { searchRate, type RateSearch } from './rate-search.ts'
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    interleaved: { type: 'boolean', default: false },
+    repeats: { type: 'string', default: '3' },
     soak: { type: 'boolean', default: false },
     growth: { type: 'string' },
     size: { type: 'string', default: '100000' },
@@ -64,7 +74,7 @@ const { values: args } = parseArgs({
 
 const SMOKE = args.smoke
 const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
-const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : 'full'}`)
+const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : args.interleaved ? 'interleaved' : 'full'}`)
 // The smoke never touches docs/: its report goes to a temp folder (or --out).
 const outDir = args.out ?? (SMOKE ? join(tmpdir(), `tqdt-bench-smoke-${stamp}`) : join(REPO_ROOT, 'docs'))
 const resultsFile = join(outDir, SMOKE || args.out ? 'benchmarks-results.json' : 'benchmarks/results.json')
@@ -84,7 +94,12 @@ const inv = loadInventory()
 const appHost = inv.hosts.find((h) => h.roles.includes('app'))!
 /** The bare server and the profiled node run on app1's host: in a namespace lab, in its namespace. */
 const APP_HOST_NETNS = inv.lab ? namespacePath(hostNamespace(inv, appHost.name)) : undefined
-const BARE_URL = `http://${appHost.address}:3900`
+const lbHost = hostsWithRole(inv, 'haproxy')[0]
+const BENCH_PORT = lbHost?.ports.bench
+// Where the inventory renders HAProxy's fe_bench, the bare server speaks HTTPS (as an app node) and
+// the bench reaches it through HAProxy like the service: the ratio compares like with like (14.4).
+const BARE_DIRECT_URL = `${BENCH_PORT ? 'https' : 'http'}://${appHost.address}:${BENCH_BARE_PORT}`
+const BARE_URL = BENCH_PORT ? `https://${loadBalancerAddress(inv)}:${BENCH_PORT}` : BARE_DIRECT_URL
 // HTTPS like every app node; k6 reaches it straight from the ops namespace, so it asks no client
 // certificate, admits any peer and has no internal listener (app1's own has that port).
 const PROFILED_URL = `https://${appHost.address}:3901`
@@ -148,7 +163,10 @@ async function prepare(sampleSize: number): Promise<Context> {
 function freshOfficers(ctx: Context, dir: string): string {
   mkdirSync(dir, { recursive: true })
   const file = join(dir, 'officers.json')
-  writeFileSync(file, JSON.stringify(makeOfficers(2, newRunId())), { mode: 0o600 })
+  // Eight a side: two officers at the per-officer write limit (RATE_LIMIT_OFFICER_WRITES, 50/s) ended
+  // a rise on 429 RATE_LIMITED before the service's edge (issue 14.4: the bench measures the service,
+  // not its guards).
+  writeFileSync(file, JSON.stringify(makeOfficers(8, newRunId())), { mode: 0o600 })
   return file
 }
 
@@ -178,13 +196,13 @@ const START_RATES: Record<string, number> = {
   'bare.get': 600, 'bare.post': 300, 'bare.mix': 400, 'handover.get': 600, 'handover.search': 300, 'handover.create': 60, mixed: 30,
 }
 
-async function rise(ctx: Context, scenario: string, extra: { writeFraction?: number } = {}): Promise<RateSearch> {
-  say(`${scenario}: rising from ${SMOKE ? 2 : START_RATES[scenario]}/s`)
+async function rise(ctx: Context, scenario: string, extra: { writeFraction?: number } = {}, startRate = START_RATES[scenario]!): Promise<RateSearch> {
+  say(`${scenario}: rising from ${SMOKE ? 2 : startRate}/s`)
   const search = await searchRate(
     stepRunner(ctx, scenario, extra),
     SMOKE
       ? { startRate: 2, factor: 1, maxSteps: 1, refine: 0, onStep: (s) => say(fmtStep(s)) }
-      : { startRate: START_RATES[scenario]!, factor: settings.factor, maxSteps: 14, refine: 2, onStep: (s) => say(fmtStep(s)) },
+      : { startRate, factor: settings.factor, maxSteps: 14, refine: 2, onStep: (s) => say(fmtStep(s)) },
     settings.p99Ms,
   )
   say(`${scenario}: best ${search.best ? `${Math.round(search.best.reqPerS)} req/s (p99 ${search.best.p99Ms.toFixed(1)} ms)` : 'none'}; stopped by ${search.stoppedBy}`)
@@ -192,17 +210,31 @@ async function rise(ctx: Context, scenario: string, extra: { writeFraction?: num
 }
 
 async function startBare(): Promise<void> {
+  const tls = hostTls(inv, appHost)
   const bare = await startNode({
     inv,
     args: [join(REPO_ROOT, 'loadtests/bench/bare-server.ts')],
-    env: { BARE_HOST: appHost.address, BARE_PORT: '3900', DATABASE_URL: ep.databaseUrl, DATABASE_REPLICA_URL: ep.databaseReplicaUrl },
-    url: BARE_URL,
+    env: {
+      BARE_HOST: appHost.address, BARE_PORT: String(BENCH_BARE_PORT), DATABASE_URL: ep.databaseUrl, DATABASE_REPLICA_URL: ep.databaseReplicaUrl,
+      ...(BENCH_PORT ? { BARE_TLS_CERT: tls.cert, BARE_TLS_KEY: tls.key, BARE_TLS_CA: tls.ca } : {}),
+    },
+    url: BARE_DIRECT_URL,
     readyPath: '/health',
     logFile: join(runDir, 'bare-server.log'),
     netns: APP_HOST_NETNS,
   })
-  say(`bare server pid ${bare.pid} on ${BARE_URL}`)
   cleanups.push(() => bare.stop())
+  if (BENCH_PORT) {
+    // HAProxy admits it after two passing checks (rise 2, 500 ms apart): measure only once it does.
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const res = await clusterRequest(inv, `${BARE_URL}/health`, { timeoutMs: 1000 }).catch(() => null)
+      if (res?.status === 200) break
+      if (Date.now() > deadline) throw new Error(`HAProxy's fe_bench (${BARE_URL}) did not route to the bare server within 15 s`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  say(`bare server pid ${bare.pid} on ${BARE_DIRECT_URL}, measured through ${BARE_URL}`)
 }
 
 /** The app node's settings from the launcher's env file, as variables (not --env-file: that path marks a process as app1's). */
@@ -357,6 +389,71 @@ async function mainRun(results: BenchResults): Promise<void> {
   }
 }
 
+/**
+ * Issue 14.4: each pair service, ceiling, service, ceiling, … `repeats` times, under the same retry
+ * rule; the ratios' median and spread per pair, with the run's commit, settings and load averages,
+ * in a committed record (docs/benchmarks/runs/<stamp>-interleaved.json).
+ */
+async function interleavedRun(): Promise<string> {
+  const repeats = SMOKE ? 1 : Number(args.repeats)
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats ${args.repeats}: expected a whole number ≥ 1`)
+  const startedAt = new Date().toISOString()
+  const seeded = await ensureSeeded(SMOKE ? 300 : Number(args.size))
+  const ctx = await prepare(SMOKE ? 50 : 5000)
+  await withClient(ep.ownerDatabaseUrl, (c) => prepareScratchTables(c))
+  cleanups.push(() => withClient(ep.ownerDatabaseUrl, (c) => emptyScratchTables(c)))
+  await startBare()
+  const status = await clusterStatus()
+  const record = await recordRun(inv, status.postgres?.leader ?? hostsWithRole(inv, 'postgres')[0]!.name, ctx.k6Version)
+  const bestOf = new Map<string, number>()
+  const trials: Trial[] = []
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    for (const pair of PAIRS) {
+      const loadAverage = loadavg()[0]!
+      const at = new Date().toISOString()
+      say(`interleaved ${repeat}/${repeats}: ${pair.name} (load ${loadAverage.toFixed(2)})`)
+      const start = (scenario: string) => nextStartRate(bestOf.get(scenario) ?? null, START_RATES[scenario]!, settings.factor)
+      const a = await rise(ctx, pair.service, {}, start(pair.service))
+      if (a.best) bestOf.set(pair.service, a.best.rate)
+      // The bare mix writes the share of writes the mixed workload wrote in its best step.
+      const extra = pair.ceiling === 'bare.mix' ? { writeFraction: a.best?.writeShare ?? a.steps[0]?.writeShare ?? 0.5 } : {}
+      const b = await rise(ctx, pair.ceiling, extra, start(pair.ceiling))
+      if (b.best) bestOf.set(pair.ceiling, b.best.rate)
+      const service = side(pair.service, a)
+      const ceiling = side(pair.ceiling, b)
+      trials.push({ pair: pair.name, repeat, service, ceiling, ratio: ratioOf(service, ceiling), loadAverage, startedAt: at })
+    }
+  }
+  const summaries = summarise(PAIRS, trials)
+  const table = summaryTable(summaries)
+  for (const line of table.split('\n')) say(line)
+  const file = SMOKE || args.out ? join(outDir, 'benchmarks-interleaved.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-interleaved.json`)
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        id: `${stamp}-interleaved`,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        commandLine: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        mode: SMOKE ? 'smoke' : 'interleaved',
+        repeats,
+        settings,
+        seededHandovers: seeded.to,
+        ceilingThroughHaproxy: BENCH_PORT !== undefined,
+        record,
+        summaries,
+        trials,
+        table,
+      },
+      null,
+      1,
+    ) + '\n',
+  )
+  return file.startsWith(REPO_ROOT) ? relative(REPO_ROOT, file) : file
+}
+
 async function growthRun(results: BenchResults, sizes: number[]): Promise<void> {
   for (const size of sizes.sort((a, b) => a - b)) {
     const seeded = await ensureSeeded(size)
@@ -380,6 +477,15 @@ async function soakRun(results: BenchResults): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  if (args.interleaved) {
+    try {
+      await preflight()
+      say(`wrote ${await interleavedRun()} (raw output ${runDir})`)
+    } finally {
+      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
+    }
+    return 0
+  }
   const results: BenchResults = SMOKE ? loadResults('/nonexistent') : loadResults(resultsFile)
   try {
     await preflight()

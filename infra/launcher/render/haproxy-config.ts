@@ -47,6 +47,12 @@ export const HAPROXY_TIMING = {
   pgIdleTimeout: '30m',
 }
 
+/**
+ * The benchmark's bare server (loadtests/bench/bare-server.ts) listens here on the first app host,
+ * only while a benchmark runs.
+ */
+export const BENCH_BARE_PORT = 3900
+
 /** The one user of the stats page and HAProxy's Prometheus exporter (Prometheus, the launcher, drills, operators). */
 export const HAPROXY_STATS_USER = 'tqdt-stats'
 
@@ -177,6 +183,7 @@ ${proxyErrors}
     http-request disable-l7-retry if !METH_GET !METH_HEAD !{ req.hdr(Idempotency-Key) -m found }
 ${appServers}
 
+${host.ports.bench === undefined ? '' : benchFrontend(bind, host.ports.bench, tls, apps[0]!, t)}
 # ---------------------------------------------------------------- TCP: app pools → PostgreSQL
 # Only the node whose Patroni answers 200 on /primary receives writes. When it stops answering
 # (2 × 1 s), HAProxy marks it down and cuts its sessions, so pooled clients reconnect at once
@@ -226,4 +233,36 @@ frontend fe_stats
     stats show-legends
 `
   return [{ host: host.name, name: 'haproxy.cfg', content: cfg, mode: 0o600 }]
+}
+
+/**
+ * The benchmark's ceiling behind the same hop as the service (issue 14.4): TLS from the client
+ * terminated here with the same certificate and options, TLS with HAProxy's client certificate to
+ * the bare server, the same timeouts and connection reuse as be_app. Rendered only for an inventory
+ * whose load balancer has ports.bench (the local lab's): the bare server answers without
+ * authentication, so no production layout may route to it.
+ */
+function benchFrontend(bind: string, port: number, tls: { pem: string; ca: string }, app: Host, t: typeof HAPROXY_TIMING): string {
+  return `
+# ---------------------------------------------------------------- HTTPS: the benchmark's bare server
+frontend fe_bench
+    mode http
+    bind ${bind}:${port} ssl crt ${tls.pem}
+    no log
+    timeout client 60s
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+    default_backend be_bench
+
+backend be_bench
+    mode http
+    option httpchk
+    http-check send meth GET uri /health ver HTTP/1.1 hdr Host ${app.name}
+    http-check expect status 200
+    default-server inter 1s fastinter 500ms downinter 2s fall 2 rise 2 maxconn 200 pool-purge-delay 5s
+    timeout connect ${t.connectTimeoutS}s
+    timeout server ${t.writeServerTimeoutS}s
+    http-reuse safe
+    server bare ${app.address}:${BENCH_BARE_PORT} check ssl verify required ca-file ${tls.ca} verifyhost ${app.name} crt ${tls.pem}
+`
 }
