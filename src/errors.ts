@@ -30,7 +30,7 @@ export class AppError extends Error {
   }
 }
 
-export const STATUS_OF_REFUSAL: Readonly<Record<RefusalKind, number>> = {
+const STATUS_OF_REFUSAL: Readonly<Record<RefusalKind, number>> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
@@ -54,7 +54,7 @@ function fromDomainError(error: DomainError): AppError {
  * by a timeout while a failover settles): nothing was changed, and the same request will work shortly.
  * Issue 12 measured these as 500 without Retry-After during a failover.
  */
-export const databaseUnavailableForRead = (retryAfterSeconds = 5) =>
+const databaseUnavailableForRead = (retryAfterSeconds = 5) =>
   new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is failing over; nothing was changed. Retry in a few seconds.', undefined, {
     'retry-after': String(retryAfterSeconds),
   })
@@ -83,7 +83,7 @@ const keywordCodes: Record<string, string> = {
 }
 
 /** Codes of the custom Ajv formats; the format name is the key. */
-export const formatCodes: Record<string, string> = {
+const formatCodes: Record<string, string> = {
   'declaration-number': 'INVALID_DECLARATION_NUMBER',
   'office-code': 'INVALID_OFFICE_CODE',
   'container-number': 'INVALID_CONTAINER_NUMBER',
@@ -141,7 +141,7 @@ export interface ProblemList {
 }
 
 /** The first `max` distinct problems (field and code) of Ajv's errors, and how many more there are. */
-export function validationProblemList(errors: AjvError[], context: string | undefined, max = MAX_LISTED_PROBLEMS): ProblemList {
+function validationProblemList(errors: AjvError[], context: string | undefined, max = MAX_LISTED_PROBLEMS): ProblemList {
   const seen = new Set<string>()
   const problems: FieldProblem[] = []
   let omitted = 0
@@ -170,7 +170,7 @@ export function validationProblems(errors: AjvError[], context: string | undefin
 }
 
 /** A 400 VALIDATION_FAILED listing the first problems; the message and `omittedDetails` say how many more. */
-export function invalidProblems({ problems, omitted }: ProblemList): AppError {
+function invalidProblems({ problems, omitted }: ProblemList): AppError {
   const invalid = (message: string) => new AppError(400, 'VALIDATION_FAILED', message, problems)
   if (omitted === 0) return invalid('The request has invalid fields')
   const error = invalid(`The request has invalid fields: the first ${problems.length} are listed, ${omitted} more are not`)

@@ -39,7 +39,7 @@ export interface BackupDrillReport {
   record?: RunRecord
 }
 
-export const REPORT_DIR = join(REPO_ROOT, 'reports', 'backup-drills')
+const REPORT_DIR = join(REPO_ROOT, 'reports', 'backup-drills')
 
 export function writeReport(report: BackupDrillReport): string {
   mkdirSync(REPORT_DIR, { recursive: true })
@@ -137,7 +137,7 @@ export function lsnToBigInt(lsn: string): bigint {
   return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
 }
 
-export const WAL_SEGMENT_BYTES = 16n * 1024n * 1024n
+const WAL_SEGMENT_BYTES = 16n * 1024n * 1024n
 
 /** The first byte after a WAL segment (file name TTTTTTTTXXXXXXXXYYYYYYYY, 16 MB segments). */
 export function segmentEnd(walFile: string): bigint {

@@ -45,7 +45,7 @@ export async function haproxyUpServers(inv: Inventory): Promise<HaproxyServers |
   }
 }
 
-export async function takeSample(inv: Inventory): Promise<ClusterSample> {
+async function takeSample(inv: Inventory): Promise<ClusterSample> {
   const dbs = hostsWithRole(inv, 'postgres')
   const sentinels = hostsWithRole(inv, 'sentinel')
   const redis = hostsWithRole(inv, 'redis')

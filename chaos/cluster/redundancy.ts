@@ -21,7 +21,7 @@ export interface RedundancyCheck {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-export async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> {
+async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> {
   const status = await clusterStatus(inv)
   const problems = status.problems.map((p) => p.replace(/ \(log: .*\)$/, ''))
   const dbs = hostsWithRole(inv, 'postgres')

@@ -18,7 +18,7 @@ export interface LedgerEntry {
   cgroups?: string[]
 }
 
-export function ledgerFile(): string {
+function ledgerFile(): string {
   return clusterPath(loadInventory(), 'run', 'chaos', 'active-faults.json')
 }
 

@@ -14,7 +14,7 @@
 //               cable back, no process running); the runner then starts its processes.
 //   partition   every frame between two named hosts dropped at the switch, both ways; each still
 //               reaches every other host.
-//   latency     not available on this kernel (no sch_netem); see addedLatency().
+//   (no added latency: this kernel has no sch_netem, and nftables can drop packets but not delay them)
 //
 // On a loopback inventory (every host an address of one namespace) the same faults need
 // workarounds: power loss blackholes the address and the host's own connections with nft before the
@@ -22,7 +22,6 @@
 //
 // Crash and power loss leave the host's processes dead: the runner starts them again with the
 // launcher (`cluster.sh up` starts what is missing).
-import { spawnSync } from 'node:child_process'
 import type { Component } from '../../infra/launcher/components.ts'
 import { ROLE_COMPONENT, hostComponentSpecs } from '../../infra/launcher/components.ts'
 import { hostPids, hostProcesses, signalHost } from '../../infra/launcher/host-processes.ts'
@@ -36,7 +35,7 @@ import { connectionsOf, dropConnectionRules } from './host-sockets.ts'
 import { addDropChain, deleteChain } from './nft-chaos-table.ts'
 import { clearFault, recordFault } from './fault-ledger.ts'
 
-export type FaultKind = 'crash' | 'process-crash' | 'freeze' | 'power-loss' | 'partition' | 'latency'
+export type FaultKind = 'crash' | 'process-crash' | 'freeze' | 'power-loss' | 'partition'
 
 export interface Fault {
   id: string
@@ -72,7 +71,7 @@ function kill(pids: number[], signal: NodeJS.Signals): number[] {
   return sent
 }
 
-export class FaultError extends Error {}
+class FaultError extends Error {}
 
 function requirePids(host: string, inv: Inventory): number[] {
   const pids = hostPids(host, inv)
@@ -102,7 +101,7 @@ export function crash(inv: Inventory, host: string): Fault {
 }
 
 /** One program of a host dies (SIGKILL of its processes); the rest of the host carries on. */
-export function processCrash(inv: Inventory, host: string, component: Component): Fault {
+function processCrash(inv: Inventory, host: string, component: Component): Fault {
   const h = hostByName(inv, host)
   if (!hostComponentSpecs(inv, h).some((s) => s.component === component)) throw new FaultError(`${host} runs no ${component}`)
   const id = `process-crash:${host}:${component}`
@@ -308,53 +307,6 @@ function loopbackPartition(inv: Inventory, a: string, others: string[]): Fault {
     async heal() {
       deleteChain(chain)
       for (const h of hosts) release(h)
-      clearFault(id)
-    },
-  }
-}
-
-export class FaultUnsupportedError extends FaultError {}
-
-/**
- * Added latency needs a delaying qdisc. This kernel has none usable: `tc qdisc add … netem` and
- * `prio` answer "Specified qdisc kind is unknown" (only htb and pfifo load), and nftables can drop
- * or queue packets but not delay them. Netem on lo would also slow every simulated host at once,
- * unless filtered per address under a classful qdisc. Where sch_netem exists this builds
- * htb + netem + a u32 filter on the host's address; elsewhere it refuses clearly.
- */
-export function addedLatency(inv: Inventory, host: string, delayMs: number): Fault {
-  const h = hostByName(inv, host)
-  const netem = spawnSync('sh', ['-c', 'tc qdisc add dev lo root handle 1: netem delay 1ms && tc qdisc del dev lo root'], { encoding: 'utf8' })
-  if (netem.status !== 0) {
-    throw new FaultUnsupportedError(
-      `added latency is not available on this kernel: sch_netem is missing (${netem.stderr.trim() || 'tc failed'}); ` +
-        'nftables cannot delay packets. Use freeze for a host that stops answering.',
-    )
-  }
-  const id = `latency:${host}`
-  const tc = (args: string) => spawnSync('sh', ['-c', `tc ${args}`], { encoding: 'utf8' })
-  return {
-    id,
-    kind: 'latency',
-    targets: [host],
-    description: `+${delayMs} ms on packets to and from ${host}`,
-    needsRestart: false,
-    async inject() {
-      recordFault({ id, kind: 'latency', targets: [host], injectedAt: new Date().toISOString() })
-      for (const cmd of [
-        'qdisc add dev lo root handle 1: htb default 1',
-        'class add dev lo parent 1: classid 1:1 htb rate 10gbit',
-        'class add dev lo parent 1: classid 1:2 htb rate 10gbit',
-        `qdisc add dev lo parent 1:2 handle 20: netem delay ${delayMs}ms`,
-        `filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst ${h.address}/32 flowid 1:2`,
-        `filter add dev lo parent 1: protocol ip prio 1 u32 match ip src ${h.address}/32 flowid 1:2`,
-      ]) {
-        const res = tc(cmd)
-        if (res.status !== 0) throw new FaultError(`tc ${cmd}: ${res.stderr.trim()}`)
-      }
-    },
-    async heal() {
-      tc('qdisc del dev lo root')
       clearFault(id)
     },
   }

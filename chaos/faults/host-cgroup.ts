@@ -12,10 +12,10 @@ import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
 /** One folder per cluster instance, so two instances' hosts of the same name never share a cgroup. */
 const PARENT = chaosScope(loadInventory()).replace(/_/g, '-')
 
-export class CgroupError extends Error {}
+class CgroupError extends Error {}
 
 /** Mount point of the cgroup2 hierarchy (hybrid hosts mount it at /sys/fs/cgroup/unified). */
-export function cgroup2Mount(): string {
+function cgroup2Mount(): string {
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n')
   const line = mounts.find((l) => l.split(' ')[2] === 'cgroup2')
   if (!line) throw new CgroupError('no cgroup2 hierarchy is mounted: partitions between named hosts need one')
@@ -32,7 +32,7 @@ export interface HostCgroup {
   level: number
 }
 
-export function hostCgroup(host: string): HostCgroup {
+function hostCgroup(host: string): HostCgroup {
   const mount = cgroup2Mount()
   const dir = join(mount, PARENT, host)
   const nftPath = join(mount, PARENT, host).replace(/^\/sys\/fs\/cgroup\/?/, '')

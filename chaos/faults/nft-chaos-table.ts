@@ -8,7 +8,7 @@ import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
 export const CHAOS_TABLE = chaosScope(loadInventory())
 const NFT = '/usr/sbin/nft'
 
-export class NftError extends Error {}
+class NftError extends Error {}
 
 function nft(script: string): void {
   const res = spawnSync(NFT, ['-f', '-'], { input: script, encoding: 'utf8' })
@@ -27,7 +27,7 @@ export function addDropChain(name: string, rules: string[]): void {
   nft(lines.join('\n') + '\n')
 }
 
-export function chainExists(name: string): boolean {
+function chainExists(name: string): boolean {
   return spawnSync(NFT, ['list', 'chain', 'inet', CHAOS_TABLE, name], { stdio: 'ignore' }).status === 0
 }
 
@@ -47,7 +47,7 @@ export function deleteChaosTable(): boolean {
 }
 
 /** Names of the chains in the table (the faults still active). */
-export function activeChains(): string[] {
+function activeChains(): string[] {
   const res = spawnSync(NFT, ['list', 'table', 'inet', CHAOS_TABLE], { encoding: 'utf8' })
   if (res.status !== 0) return []
   return [...res.stdout.matchAll(/^\s*chain (\S+) \{/gm)].map((m) => m[1] as string)

@@ -8,9 +8,9 @@ import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { namespacePath, switchNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
 import { switchPort } from '../../infra/launcher/lab/lab-network.ts'
 
-export const FAULT_TABLE = 'tqdt_faults'
+const FAULT_TABLE = 'tqdt_faults'
 
-export class SwitchRuleError extends Error {}
+class SwitchRuleError extends Error {}
 
 function nft(inv: Inventory, args: string[], input?: string): { status: number; stdout: string; stderr: string } {
   const res = spawnSync('/usr/bin/nsenter', [`--net=${namespacePath(switchNamespace(inv))}`, '--', '/usr/sbin/nft', ...args], { encoding: 'utf8', input })

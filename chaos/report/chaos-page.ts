@@ -12,7 +12,7 @@ import type { RunSummary } from './run-summary.ts'
 import { readSummaries } from './run-summary.ts'
 
 const TEMPLATE = join(REPO_ROOT, 'chaos/report/chaos-page-template.md')
-export const PAGE = join(REPO_ROOT, 'docs/chaos.md')
+const PAGE = join(REPO_ROOT, 'docs/chaos.md')
 
 /** Stands in for the cluster as a drill finds it, so the page can name what a drill chooses then. */
 const PLACEHOLDERS: DrillContext = {

@@ -142,7 +142,7 @@ ${outcomes ? `<p>Expectations (${report.drill.name}):</p><table><tr><th></th><th
 ${why.length ? `<ul>${why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`
 }
 
-export function renderHtml(report: DrillReport, svg: string): string {
+function renderHtml(report: DrillReport, svg: string): string {
   const m = report.metrics
   const wc = report.writeCheck
   const list = (items: string[]) => `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`
@@ -226,7 +226,7 @@ interface IndexRow {
 }
 
 /** reports/index.html and index.json, newest first, rebuilt from the report folders. */
-export function writeIndex(reportsRoot: string): void {
+function writeIndex(reportsRoot: string): void {
   const rows: IndexRow[] = []
   for (const entry of readdirSync(reportsRoot, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue

@@ -10,7 +10,7 @@ import { missingAnywhere } from '../verify/acknowledged-writes.ts'
 import type { DrillReport, VerdictCheck } from './drill-report.ts'
 import type { RunRecord } from './run-record.ts'
 
-export const RUNS_DIR = join(REPO_ROOT, 'docs/chaos/runs')
+const RUNS_DIR = join(REPO_ROOT, 'docs/chaos/runs')
 
 export interface RunSummary {
   id: string

@@ -51,7 +51,7 @@ export interface DrillMetrics {
  * 2xx writes and ack lines per kind. The workload writes an ack line for every 2xx that carries an
  * id: fewer acks than 2xx answers means writes a client was told are done that no check will look for.
  */
-export function writesByKind(requests: RequestRecord[], acks: Array<{ kind: string }>): Record<string, { ok: number; acks: number }> {
+function writesByKind(requests: RequestRecord[], acks: Array<{ kind: string }>): Record<string, { ok: number; acks: number }> {
   const byKind: Record<string, { ok: number; acks: number }> = {}
   for (const r of requests) if (r.op === 'write' && succeeded(r)) (byKind[r.kind] ??= { ok: 0, acks: 0 }).ok++
   for (const a of acks) (byKind[a.kind] ??= { ok: 0, acks: 0 }).acks++
@@ -72,7 +72,7 @@ export interface TimelinePoint {
   writesAcked: number
 }
 
-export function percentile(sorted: number[], p: number): number | null {
+function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[i] ?? null
@@ -113,7 +113,7 @@ function group(records: RequestRecord[], faultAt: number): FailureGroup[] {
  * sent and unanswered, failed, or answered much later are. Nothing sent in the window at all: the
  * whole window, since nothing shows the service answered.
  */
-export function longestStall(records: RequestRecord[], from: number, to: number): { stall: number; fromAt: number; toAt: number } | null {
+function longestStall(records: RequestRecord[], from: number, to: number): { stall: number; fromAt: number; toAt: number } | null {
   if (to <= from) return null
   const sent = records.filter((r) => r.start <= to && r.end >= from).sort((a, b) => a.start - b.start)
   if (sent.length === 0) return { stall: to - from, fromAt: from, toAt: to }

@@ -12,7 +12,7 @@ import { runDir } from '../launcher/render/render-context.ts'
 import { namespacePrefix } from '../launcher/lab/run-in-lab.ts'
 import { patroniLeaderHost as leaderHost, patroniMembers } from '../launcher/patroni-client.ts'
 
-export const PGBACKREST = '/usr/bin/pgbackrest'
+const PGBACKREST = '/usr/bin/pgbackrest'
 
 export class BackupError extends Error {}
 
@@ -109,7 +109,7 @@ export type { PatroniMember as LiveMember } from '../launcher/patroni-client.ts'
 export { patroniMembers, patroniLeaderHost as leaderHost } from '../launcher/patroni-client.ts'
 
 /** A superuser connection to one database host over its local socket (peer: the only way the superuser logs in). */
-export async function superuserClient(inv: Inventory, host: Host, database = 'postgres'): Promise<pg.Client> {
+async function superuserClient(inv: Inventory, host: Host, database = 'postgres'): Promise<pg.Client> {
   const client = new pg.Client({
     host: runDir(inv, host),
     port: host.ports.postgres,

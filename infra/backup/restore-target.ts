@@ -12,12 +12,12 @@ export interface RestoreTarget extends BootstrapFromBackup {
 }
 
 /** PostgreSQL's timestamptz text in UTC, which pgBackRest parses to choose the backup. */
-export function pgTimestamp(d: Date): string {
+function pgTimestamp(d: Date): string {
   const iso = d.toISOString() // 2026-11-23T06:01:00.123Z
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}+00`
 }
 
-export function parseTime(text: string): Date {
+function parseTime(text: string): Date {
   const d = new Date(/^\d{4}-\d{2}-\d{2} \d/.test(text) ? text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00') : text)
   if (Number.isNaN(d.getTime())) throw new Error(`cannot read the time "${text}" (use ISO 8601, e.g. 2026-11-23T06:01:00Z)`)
   return d
@@ -68,7 +68,7 @@ export function beforeLsn(lsn: string): RestoreTarget {
  * the target is older than the newest backup: the newest backup that ended before a moment known to
  * precede the transaction, else the oldest one (it precedes everything in the window).
  */
-export function backupSetFor(target: RestoreTarget, backups: BackupInfo[]): string | undefined {
+function backupSetFor(target: RestoreTarget, backups: BackupInfo[]): string | undefined {
   if (target.set) return target.set
   if (target.type !== 'xid' || backups.length === 0) return undefined
   const good = backups.filter((b) => !b.error)

@@ -63,7 +63,7 @@ export function scratchInstance(inv: Inventory, name: string, port?: number): Sc
   }
 }
 
-export function scratchRunning(instance: ScratchInstance): number | null {
+function scratchRunning(instance: ScratchInstance): number | null {
   try {
     const pid = Number(readFileSync(join(instance.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
     return existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(instance.dataDir) ? pid : null

@@ -48,7 +48,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-export class RolloutError extends Error {}
+class RolloutError extends Error {}
 
 /** Replaces one app node as described above; `say` hears each step. */
 export async function replaceAppNode(inv: Inventory, spec: ComponentSpec, say: (line: string) => void): Promise<void> {

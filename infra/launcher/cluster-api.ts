@@ -1,32 +1,29 @@
 // What tests and chaos drills import to find and drive the local cluster. No dependencies beyond
 // node: builtins; every function takes the inventory (default: TQDT_INVENTORY or local.json).
 //
-//   import { endpoints, patroniLeader, waitHealthy, killHost, startHost } from '../infra/launcher/cluster-api.ts'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+//   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
 import type { ClusterStatus } from './cluster-status.ts'
 import { clusterStatus as probeCluster } from './cluster-status.ts'
 import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
-import { REPO_ROOT, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
+import { hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
 import { patroniMembers } from './patroni-client.ts'
 import { caCertificateFile, operatorTls, postgresUrl } from './tls/certificates.ts'
 import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
-import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
+import { sentinelsMasterFor, sleep, startComponent } from './process-control.ts'
 import { haproxyStatsUrl } from './haproxy-stats.ts'
 import { DATABASE_ROLES } from './render/patroni-config.ts'
 import { runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { readSecrets } from './secrets.ts'
 
-export { REPO_ROOT, hostByName, hostsWithRole, loadInventory } from './inventory.ts'
+export { REPO_ROOT, hostsWithRole, loadInventory } from './inventory.ts'
 export type { Host, Inventory, Role } from './inventory.ts'
 export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.ts'
-export { formatStatusTable } from './cluster-status.ts'
 export type { HostProcess } from './host-processes.ts'
-export { freezeHost, hostPids, hostProcesses, killHost, signalHost, thawHost } from './host-processes.ts'
+export { hostProcesses } from './host-processes.ts'
 export type { Secrets } from './secrets.ts'
 
 export interface ClusterEndpoints {
@@ -144,7 +141,7 @@ export async function waitHealthy(timeoutMs: number, inv: Inventory = loadInvent
 }
 
 /**
- * Starts the host's components that are not running (after killHost, say), without waiting for
+ * Starts the host's components that are not running (after a power loss, say), without waiting for
  * health: follow with waitHealthy. A Redis host comes back as a replica of Sentinel's master.
  * Returns the ids started, e.g. ['db1-patroni'].
  */
@@ -159,22 +156,4 @@ export async function startHost(hostName: string, inv: Inventory = loadInventory
     started.push(spec.id)
   }
   return started
-}
-
-/** Graceful stop of the host's components (SIGTERM, wait, SIGKILL), like `down` for one host. */
-export async function stopHost(hostName: string, inv: Inventory = loadInventory()): Promise<void> {
-  const specs = componentSpecs(inv).filter((s) => s.host.name === hostName).reverse()
-  for (const spec of specs) await stopComponent(inv, spec)
-}
-
-/** Runs `cluster.sh up|status|down ...`; resolves with its exit code and combined output. */
-export function runClusterCommand(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(REPO_ROOT, 'infra/launcher/cluster.sh'), ...args], { cwd: REPO_ROOT })
-    let output = ''
-    child.stdout.on('data', (d) => (output += d))
-    child.stderr.on('data', (d) => (output += d))
-    child.on('error', reject)
-    child.on('exit', (code) => resolve({ code: code ?? 1, output }))
-  })
 }

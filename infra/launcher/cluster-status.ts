@@ -78,7 +78,7 @@ function parseSize(text: string): number {
   return Number(m[1]) * unit
 }
 
-export function formatBytes(n: number | null): string {
+function formatBytes(n: number | null): string {
   if (n === null) return ''
   if (n < 1024) return `${n} B`
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`
@@ -98,7 +98,6 @@ async function probeEtcd(spec: ComponentSpec, inv: Inventory): Promise<Probe> {
   const ok = health.json.health === 'true'
   return { role: leader ? 'etcd leader' : 'etcd member', state: ok ? 'healthy' : 'unhealthy', detail: ok ? '' : 'etcd reports unhealthy (no quorum?)' }
 }
-
 
 async function probePatroni(spec: ComponentSpec, inv: Inventory, members: PatroniMember[], maxLag: number): Promise<Probe> {
   const self = await patroniSelf(inv, spec.host, PROBE_TIMEOUT_MS)

@@ -40,7 +40,7 @@ export const ROLE_COMPONENT: Record<Role, Component | null> = {
  * The processes a role runs on a host: a load balancer of a pair also runs keepalived, which moves
  * the floating address (rendered only for inventories with cluster.vrrp, see keepalived-config.ts).
  */
-export function roleComponents(inv: Inventory, role: Role): Component[] {
+function roleComponents(inv: Inventory, role: Role): Component[] {
   const main = ROLE_COMPONENT[role]
   if (main === null) return []
   return role === 'haproxy' && inv.cluster.vrrp && inv.cluster.floatingAddress ? [main, 'keepalived'] : [main]
@@ -60,8 +60,7 @@ export const START_ORDER: readonly Component[] = [
   'app',
 ]
 
-export const PATRONI_VENV = join(REPO_ROOT, '.tools/patroni-venv')
-export const PATRONI_VERSION = '4.1.5'
+const PATRONI_VENV = join(REPO_ROOT, '.tools/patroni-venv')
 
 export interface ComponentSpec {
   host: Host

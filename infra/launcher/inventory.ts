@@ -21,7 +21,7 @@ export type Role =
   | 'pgbackrest-repo'
 
 /** Port keys a host must declare for each role it has. */
-export const ROLE_PORTS: Record<Role, readonly string[]> = {
+const ROLE_PORTS: Record<Role, readonly string[]> = {
   haproxy: ['http', 'pgPrimary', 'pgReplica', 'stats'],
   etcd: ['etcdClient', 'etcdPeer'],
   postgres: ['postgres', 'patroni'],
@@ -139,7 +139,7 @@ export interface Inventory {
   file: string
 }
 
-export class InventoryError extends Error {}
+class InventoryError extends Error {}
 
 export function loadInventory(file: string = process.env.TQDT_INVENTORY || DEFAULT_INVENTORY): Inventory {
   const path = isAbsolute(file) ? file : resolve(REPO_ROOT, file)
@@ -175,7 +175,7 @@ export function inSubnet(address: string, cidr: string): boolean {
 }
 
 /** Names the lab itself uses for namespaces beside the hosts'. */
-export const LAB_RESERVED_NAMES = ['switch', 'ops']
+const LAB_RESERVED_NAMES = ['switch', 'ops']
 
 function labProblems(inv: Inventory): string[] {
   const lab = inv.lab
@@ -217,7 +217,7 @@ function labProblems(inv: Inventory): string[] {
   return problems
 }
 
-export function validateInventory(inv: Inventory): void {
+function validateInventory(inv: Inventory): void {
   const problems: string[] = []
   const names = new Set<string>()
   const endpoints = new Set<string>()
@@ -287,10 +287,6 @@ export function httpsUrl(host: Host, port: string, path = ''): string {
   return `https://${host.address}:${host.ports[port]}${path}`
 }
 
-export function endpoint(host: Host, port: string): string {
-  return `${host.address}:${host.ports[port]}`
-}
-
 /** Resolves an inventory path setting against the repository root. */
 export function clusterPath(inv: Inventory, key: keyof ClusterSettings['paths'], ...rest: string[]): string {
   const base = inv.cluster.paths[key]
@@ -322,7 +318,7 @@ export function loadBalancerAddress(inv: Inventory, from?: Host): string {
  * loopback inventory every host shares the machine's 127.0.0.0/8, so there the host's own address
  * is its loopback (and HAProxy binds it anyway).
  */
-export function hostLoopbackAddress(host: Host): string {
+function hostLoopbackAddress(host: Host): string {
   return host.address.startsWith('127.') ? host.address : '127.0.0.1'
 }
 

@@ -20,7 +20,7 @@ export interface Fixture {
 /** Offices of their own for created handovers: 7xBx never meets the seeded offices or the officer workload's 8x/9x. */
 export const CREATE_OFFICES = Array.from({ length: 24 }, (_, i) => `7${i % 10}B${'ABCDEFGHJKLMNPQRSTUVWXYZ'[i]}`)
 
-export function officerToken(office: string, jwtSecret: string, ttlHours = 12): string {
+function officerToken(office: string, jwtSecret: string, ttlHours = 12): string {
   const config = loadCommandConfig()
   return signToken({ officerId: `${office}-bench`, name: `Bench ${office}`, office, role: 'officer' }, jwtSecret, {
     issuer: config.jwtIssuer,

@@ -50,7 +50,7 @@ type Metric = { values: Record<string, number> }
 
 // A step may drop this share of its arrivals (k6 found no free VU in time, e.g. during a stall of this
 // shared machine) and still pass; more means the offered load was not really offered.
-export const DROP_TOLERANCE = 0.001
+const DROP_TOLERANCE = 0.001
 
 function metric(summary: { metrics: Record<string, Metric> }, name: string): Record<string, number> {
   return summary.metrics[name]?.values ?? {}

@@ -64,7 +64,7 @@ export async function startNode(o: { inv: Inventory; args: string[]; env: Record
 }
 
 /** Resident set size of a process in MiB (VmRSS), or null when it is gone. */
-export function rssMiB(pid: number): number | null {
+function rssMiB(pid: number): number | null {
   try {
     const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
     return Number.isFinite(kb) ? Math.round((kb / 1024) * 10) / 10 : null

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export const PGBENCH = process.env.PGBENCH || '/usr/lib/postgresql/15/bin/pgbench'
+const PGBENCH = process.env.PGBENCH || '/usr/lib/postgresql/15/bin/pgbench'
 
 export interface PgbenchRun {
   clients: number
@@ -39,7 +39,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   })
 }
 
-export async function pgbenchVersion(): Promise<string> {
+async function pgbenchVersion(): Promise<string> {
   const r = await run(['--version'], process.env)
   return r.out.trim()
 }

@@ -24,7 +24,7 @@ export interface RateSearchOptions {
   onStep?: (s: StepResult) => void
 }
 
-export function failureReason(s: StepResult, p99Ms: number): string {
+function failureReason(s: StepResult, p99Ms: number): string {
   const reasons: string[] = []
   if (s.failedRate > 0) reasons.push(`errors ${(s.failedRate * 100).toFixed(2)} %`)
   if (s.dropped > 0) reasons.push(`${s.dropped} arrivals dropped`)

@@ -61,7 +61,7 @@ export interface WriteOptions {
  */
 export class RetryWriteLater extends Error {}
 
-export class CommitOutcomeUnknownError extends Error {
+class CommitOutcomeUnknownError extends Error {
   constructor(cause: unknown) {
     super('The connection was lost while COMMIT was in flight; the outcome is unknown', { cause })
   }

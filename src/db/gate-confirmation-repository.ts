@@ -16,7 +16,7 @@ import {
   type GuardedWrite,
 } from './write-statement.ts'
 
-export const CONFIRMATION_RECORD = `c.id, c.declaration_number AS "declarationNumber", c.office, c.kind, c.entry_ref AS "entryRef",
+const CONFIRMATION_RECORD = `c.id, c.declaration_number AS "declarationNumber", c.office, c.kind, c.entry_ref AS "entryRef",
   c.carrier_seal AS "carrierSeal", c.customs_seal AS "customsSeal", c.quantity::float8 AS quantity, c.weight::float8 AS weight,
   ${isoOf('c.passed_at')} AS "passedAt", c.officer_id AS "officerId", c.entered_by AS "enteredBy", c.origin,
   c.paper_reference AS "paperReference", ${isoOf('c.recorded_at')} AS "recordedAt", c.status, c.cancel_reason AS "cancelReason",

@@ -24,7 +24,7 @@ export interface StoredClaim {
 }
 
 /** The columns of a handover in the app's naming (table alias h). */
-export const HANDOVER_RECORD = `h.id, h.handover_number AS "handoverNumber", h.status, h.version,
+const HANDOVER_RECORD = `h.id, h.handover_number AS "handoverNumber", h.status, h.version,
   h.departure_office AS "departureOffice", h.departure_place AS "departurePlace",
   h.destination_office AS "destinationOffice", h.destination_place AS "destinationPlace",
   h.declaration_numbers AS "declarationNumbers", h.vehicle, h.route, h.declarant_name AS "declarantName",

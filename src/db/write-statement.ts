@@ -19,7 +19,7 @@ import { preparedShape, type PreparedStatement, type Queryable } from './databas
 import { sqlState } from './failover-errors.ts'
 
 /** Raised by write_guard() (migrations/011_write_path.sql). */
-export const WRITE_GUARD_FAILED = 'TQ001'
+const WRITE_GUARD_FAILED = 'TQ001'
 
 /** Numbered parameters of one statement, in the order they are used. */
 export class SqlParams {

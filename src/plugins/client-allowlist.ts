@@ -20,7 +20,7 @@ declare module 'fastify' {
 /** A refused peer is logged at most this often, so a scanner cannot flood the log. */
 const LOG_EVERY_MS = 60_000
 
-export function peerBlockList(entries: string[]): BlockList {
+function peerBlockList(entries: string[]): BlockList {
   const list = new BlockList()
   for (const entry of entries) {
     const [address, prefix] = entry.split('/') as [string, string | undefined]
@@ -32,7 +32,7 @@ export function peerBlockList(entries: string[]): BlockList {
 }
 
 /** The peer as the allow-list knows it: an IPv4-mapped IPv6 address (dual-stack socket) as IPv4. */
-export function peerAddress(remote: string | undefined): string {
+function peerAddress(remote: string | undefined): string {
   const peer = remote ?? ''
   return peer.startsWith('::ffff:') ? peer.slice(7) : peer
 }

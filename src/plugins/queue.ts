@@ -38,7 +38,7 @@ declare module 'fastify' {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
-export function queueSchemaOf(config: Config): string {
+function queueSchemaOf(config: Config): string {
   const schema = config.queueSchema ?? (config.databaseSchema ? `${config.databaseSchema}_boss` : 'pgboss')
   // Checked here so a typo fails the start of the app, not every queue start attempt forever after.
   if (!SCHEMA_NAME.test(schema)) throw new Error(`QUEUE_SCHEMA=${schema}: expected a lower-case PostgreSQL name`)

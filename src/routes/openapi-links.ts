@@ -20,7 +20,7 @@ interface LinkSource {
 const handoverId = { id: '$response.body#/id' }
 const auditOf = (entityType: string, entityId: string) => ({ entityType, entityId })
 
-export const OPENAPI_LINKS: LinkSource[] = [
+const OPENAPI_LINKS: LinkSource[] = [
   {
     from: 'POST /api/v1/handovers',
     statuses: [201, 200],

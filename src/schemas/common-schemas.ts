@@ -57,7 +57,7 @@ export const BackEntryFields = {
 }
 
 export const DEFAULT_PAGE_SIZE = 50
-export const MAX_PAGE_SIZE = 200
+const MAX_PAGE_SIZE = 200
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),

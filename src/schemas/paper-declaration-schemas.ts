@@ -31,10 +31,10 @@ const SingleLine = (minLength: number, maxLength: number, description: string) =
 const MultiLine = (minLength: number, maxLength: number, description: string) =>
   Type.String({ minLength, maxLength, pattern: '^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$', description })
 
-export const ID_PATTERN = '^[0-9]{2}[A-Z0-9]{2}-[0-9]{4}-[1-9][0-9]{0,7}$'
+const ID_PATTERN = '^[0-9]{2}[A-Z0-9]{2}-[0-9]{4}-[1-9][0-9]{0,7}$'
 
 /** VNACCS takes at most 50 goods lines per declaration; a longer paper form is split the same way. */
-export const MAX_GOODS_LINES = 50
+const MAX_GOODS_LINES = 50
 
 const GoodsLineBody = Strict({
   hsCode: HsCode,

@@ -4,7 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 
-export const CHECKPOINT_FORMAT = 'tqdt-ha audit checkpoint v1'
+const CHECKPOINT_FORMAT = 'tqdt-ha audit checkpoint v1'
 
 export interface Checkpoint {
   treeSize: number

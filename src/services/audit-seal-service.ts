@@ -21,7 +21,7 @@ import { checkpointJson, checkSignature, signCheckpoint, type CheckpointJson, ty
 import { CompactRange, consistencyProof, inclusionProof, leafHash, nodeHash, type PerfectSubtrees } from './merkle-tree.ts'
 
 /** Subtrees of this level and up are stored; lower ones are computed from at most 256 leaf hashes. */
-export const STORED_LEVEL = 8
+const STORED_LEVEL = 8
 
 /** The bytes of leaf `auditId`: its id and its entry exactly as stored. */
 export const leafDataOf = (auditId: string, entry: string) => `${auditId}\n${entry}`

@@ -11,9 +11,9 @@ import { fieldRows, footer, formHeader, grid, signatureBlocks, title, verificati
 import { renderPdf } from './pdf-renderer.ts'
 import { formatNumber, vietnamTime } from './vietnam-time.ts'
 
-export const GATE_LIST_FORM_CODE = 'Danh sách đủ điều kiện qua KVGS'
+const GATE_LIST_FORM_CODE = 'Danh sách đủ điều kiện qua KVGS'
 
-export function eligibleListPdfDefinition(v: DeclarationView, ctx: PrintContext): object {
+function eligibleListPdfDefinition(v: DeclarationView, ctx: PrintContext): object {
   const { names } = ctx
   const officer = (id: string) => officerLabel(names, id)
   const header = fieldRows(headerRows(v, (code) => officeLabel(names, code)))

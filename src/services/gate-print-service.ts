@@ -11,16 +11,16 @@ import { noNames, officeLabel, officerLabel, type PrintNames } from './print-nam
 export const CONTAINER_LIST_TITLE = 'DANH SÁCH CONTAINER ĐỦ ĐIỀU KIỆN QUA KHU VỰC GIÁM SÁT'
 export const GOODS_LIST_TITLE = 'DANH SÁCH HÀNG HÓA ĐỦ ĐIỀU KIỆN QUA KHU VỰC GIÁM SÁT'
 
-export const DECLARATION_STATUS_LABELS: Record<string, string> = {
+const DECLARATION_STATUS_LABELS: Record<string, string> = {
   CLEARED: 'Thông quan',
   RELEASED: 'Giải phóng hàng',
   BROUGHT_TO_STORAGE: 'Đưa hàng về bảo quản',
   NOT_CLEARED: 'Chưa thông quan',
   CANCELLED: 'Đã hủy',
 }
-export const CHANNEL_LABELS: Record<number, string> = { 1: 'Xanh', 2: 'Vàng', 3: 'Đỏ' }
+const CHANNEL_LABELS: Record<number, string> = { 1: 'Xanh', 2: 'Vàng', 3: 'Đỏ' }
 
-export const formatDate = (ymd: string) => ymd.split('-').reverse().join('/')
+const formatDate = (ymd: string) => ymd.split('-').reverse().join('/')
 
 /** One confirmation as the printed list states it; the officer by name when names are known. */
 export function confirmationLine(c: ConfirmationView, unit: string | null, officer: (id: string) => string = (id) => id): string {
@@ -30,7 +30,6 @@ export function confirmationLine(c: ConfirmationView, unit: string | null, offic
   if (c.origin === 'paper') parts.push(`nhập lại từ chứng từ giấy${c.paperReference ? ` số ${c.paperReference}` : ''}`)
   return parts.join(' – ')
 }
-
 
 /** The header rows of the list, as label and value. */
 export function headerRows(v: DeclarationView, office: (code: string) => string = (code) => code): Array<[string, string]> {

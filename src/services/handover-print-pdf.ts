@@ -19,7 +19,7 @@ import {
 import { renderPdf } from './pdf-renderer.ts'
 import { formatNumber, vietnamTime } from './vietnam-time.ts'
 
-export const HANDOVER_FORM_CODE = 'Mẫu số 10/BBBG/GSQL'
+const HANDOVER_FORM_CODE = 'Mẫu số 10/BBBG/GSQL'
 
 export interface PrintContext {
   names: PrintNames
@@ -99,7 +99,7 @@ function afterwards(h: HandoverView, names: PrintNames): PdfNode[] {
   return rows.length ? [heading('Theo dõi sau bàn giao'), fieldRows(rows)] : []
 }
 
-export function handoverPdfDefinition(h: HandoverView, ctx: PrintContext): object {
+function handoverPdfDefinition(h: HandoverView, ctx: PrintContext): object {
   const { names } = ctx
   const paper = h.paperNumber ? `Nhập lại từ biên bản giấy số ${h.paperNumber}` : undefined
   return {

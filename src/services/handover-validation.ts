@@ -4,7 +4,7 @@ import type { FieldProblem } from '../domain/errors.ts'
 import type { SealState } from '../domain/handover.ts'
 
 // Transit under customs supervision takes days; a limit months away is a typing error (2062 for 2026).
-export const MAX_TRANSIT_DAYS = 90
+const MAX_TRANSIT_DAYS = 90
 const DAY_MS = 86_400_000
 
 export interface ContainerInput {

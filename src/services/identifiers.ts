@@ -3,10 +3,10 @@
 
 import { CONTAINER_SEPARATORS, identifierPatterns } from '../domain/identifier-patterns.ts'
 
-export const DECLARATION_NUMBER = new RegExp(identifierPatterns['declaration-number'])
+const DECLARATION_NUMBER = new RegExp(identifierPatterns['declaration-number'])
 export const OFFICE_CODE = new RegExp(identifierPatterns['office-code'])
-export const HS_CODE = new RegExp(identifierPatterns['hs-code'])
-export const PROCEDURE_TYPE = new RegExp(identifierPatterns['procedure-type'])
+const HS_CODE = new RegExp(identifierPatterns['hs-code'])
+const PROCEDURE_TYPE = new RegExp(identifierPatterns['procedure-type'])
 const CONTAINER_SHAPE = /^[A-Z]{3}[UJZ][0-9]{7}$/
 const TAX_CODE_SHAPE = new RegExp(identifierPatterns['tax-code'])
 
@@ -76,10 +76,10 @@ export function isValidTaxCode(value: string): boolean {
   return taxCheckDigit(base.slice(0, 9)) === Number(base[9])
 }
 
-export const isValidDeclarationNumber = (v: string) => DECLARATION_NUMBER.test(v)
+const isValidDeclarationNumber = (v: string) => DECLARATION_NUMBER.test(v)
 export const isValidOfficeCode = (v: string) => OFFICE_CODE.test(v)
-export const isValidHsCode = (v: string) => HS_CODE.test(v)
-export const isValidProcedureType = (v: string) => PROCEDURE_TYPE.test(v)
+const isValidHsCode = (v: string) => HS_CODE.test(v)
+const isValidProcedureType = (v: string) => PROCEDURE_TYPE.test(v)
 
 /** Normalisations applied before validation (the Ajv keyword `x-normalize`), by name. */
 export const identifierNormalizers: Record<string, (value: string) => string> = {

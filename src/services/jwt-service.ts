@@ -69,7 +69,7 @@ export interface TokenVerifier {
   remembered(): string[]
 }
 
-export const DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
+const DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 interface KeySource {
   key: KeyInput | JWTVerifyGetKey

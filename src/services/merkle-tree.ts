@@ -22,7 +22,7 @@ const isOdd = (n: number) => n % 2 === 1
 const half = (n: number) => Math.floor(n / 2)
 
 /** The largest power of two strictly below n (n ≥ 2). */
-export function splitOf(n: number): number {
+function splitOf(n: number): number {
   let k = 1
   while (k * 2 < n) k *= 2
   return k
@@ -39,7 +39,7 @@ export interface PerfectSubtrees {
 }
 
 /** MTH(D[a:b]) for a range whose start is aligned to a power of two not below its length, as every range of the proofs is. */
-export function rangeHash(tree: PerfectSubtrees, a: number, b: number): Buffer {
+function rangeHash(tree: PerfectSubtrees, a: number, b: number): Buffer {
   const n = b - a
   if (n < 1) throw new Error(`empty range ${a}..${b}`)
   if (isPowerOfTwo(n) && a % n === 0) return tree.hash(Math.log2(n), a / n)

@@ -21,7 +21,7 @@ export interface OutboxPayload {
   after: unknown
 }
 
-export function eventTypeOf(entityType: string, action: string): string {
+function eventTypeOf(entityType: string, action: string): string {
   return `${entityType}.${action}`
 }
 

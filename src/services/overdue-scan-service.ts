@@ -12,7 +12,7 @@ import { claimedTransaction } from './idempotency-service.ts'
 import { raiseOverdueNotices } from './notice-service.ts'
 import type { BackEntry, WriteContext } from './write-context.ts'
 
-export const OVERDUE_SCAN_BATCH = 500
+const OVERDUE_SCAN_BATCH = 500
 
 export interface OverdueScanResult {
   marked: Array<{ id: string; handoverNumber: string; dueAt: string }>

@@ -14,8 +14,8 @@ const CLOCK_SKEW_MS = 5 * 60_000
 
 // Quantities carry at most 3 decimals and values 4 (the scales of the numeric columns): a finer
 // number would be rounded on storage and a re-entry of the same form would then look different.
-export const QUANTITY_DECIMALS = 3
-export const VALUE_DECIMALS = 4
+const QUANTITY_DECIMALS = 3
+const VALUE_DECIMALS = 4
 
 const NEXT_STATUSES: Record<Status, readonly Status[]> = {
   REGISTERED: ['RELEASED', 'CLEARED', 'CANCELLED'],
@@ -47,7 +47,7 @@ export function decimalsOf(n: number): number {
 }
 
 /** Millisecond ISO time: what JS dates can carry, so stored times and pagination cursors agree. */
-export const normaliseInstant = (value: string) => new Date(value).toISOString()
+const normaliseInstant = (value: string) => new Date(value).toISOString()
 
 /**
  * Infinity must not reach SQL. A body's `1e400` parses to Infinity, which Ajv refuses (strictNumbers),

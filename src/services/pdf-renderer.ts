@@ -16,7 +16,7 @@ const FONT_FILES = {
   italics: 'DejaVuSerif-Italic.ttf',
   bolditalics: 'DejaVuSerif-BoldItalic.ttf',
 }
-export const PDF_FONT = 'DejaVuSerif'
+const PDF_FONT = 'DejaVuSerif'
 
 let fontStore: Map<string, Buffer> | null = null
 

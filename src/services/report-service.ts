@@ -9,7 +9,7 @@ import type { Actor } from '../domain/actor.ts'
 import { vietnamDay } from './vietnam-time.ts'
 
 /** A year and a day: a leap year's report, and no more in one request. */
-export const MAX_REPORT_DAYS = 366
+const MAX_REPORT_DAYS = 366
 
 export interface DailyReport {
   office: string
@@ -23,7 +23,7 @@ export interface DailyReport {
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / 86_400_000
 
-export function reportRange(query: { from?: string; to?: string }, now: string): { from: string; to: string } {
+function reportRange(query: { from?: string; to?: string }, now: string): { from: string; to: string } {
   const today = vietnamDay(now)
   const to = query.to ?? today
   const from = query.from ?? to

@@ -28,7 +28,7 @@ export interface ExportTable<T> {
 }
 
 /** Excel's last row is 1,048,576; one is the header. */
-export const XLSX_MAX_ROWS = 1_048_575
+const XLSX_MAX_ROWS = 1_048_575
 // Vietnam has kept UTC+7 all year since 1975: a cell's wall-clock time is the instant plus 7 hours.
 const VIETNAM_OFFSET_MS = 7 * 3_600_000
 

@@ -1,7 +1,7 @@
 // Times as officers read them: Vietnam's time zone (Asia/Ho_Chi_Minh, UTC+7 all year), whatever the
 // server's, in the order of their forms (dd/MM/yyyy HH:mm; the vi-VN locale alone puts the time
 // first). Prints, notices, reports and exports all format through here.
-export const VIETNAM_TIME_ZONE = 'Asia/Ho_Chi_Minh'
+const VIETNAM_TIME_ZONE = 'Asia/Ho_Chi_Minh'
 
 const partsFormat = new Intl.DateTimeFormat('en-GB', {
   timeZone: VIETNAM_TIME_ZONE,

@@ -1,6 +1,6 @@
 // Environment of each app node and of the exporters, as env files (`node --env-file=...`).
 import type { Host } from '../inventory.ts'
-import { appDatabaseAddress, clusterPath, hostByName, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
+import { appDatabaseAddress, clusterPath, hostsWithRole, loadBalancerAddress, monitoredHost } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER } from './render-context.ts'
 import { REDIS_USERS, redisAuth } from './redis-config.ts'
@@ -16,7 +16,7 @@ function envFile(lines: Record<string, string>): string {
  * The connection URLs an app node uses: always through HAProxy — its own host's when it has one
  * (appDatabaseAddress) — TLS verified against the CA copy on its host.
  */
-export function databaseUrls(ctx: RenderContext, from: Host): { primary: string; replica: string } {
+function databaseUrls(ctx: RenderContext, from: Host): { primary: string; replica: string } {
   const { inv, secrets } = ctx
   const lb = from.roles.includes('haproxy') ? from : hostsWithRole(inv, 'haproxy')[0]
   const c = { user: inv.cluster.databaseUser, password: secrets.dbPassword, host: appDatabaseAddress(inv, from), database: inv.cluster.database }
@@ -111,10 +111,4 @@ export function renderRedisExporterEnv(ctx: RenderContext, host: Host): Rendered
   const monitor = redisAuth(ctx.secrets, 'monitor')
   const env = { REDIS_USER: monitor.user, REDIS_PASSWORD: monitor.password }
   return [{ host: host.name, name: 'redis-exporter.env', content: GENERATED_HEADER(ctx.inv) + envFile(env), mode: 0o600 }]
-}
-
-export function redisExporterTarget(ctx: RenderContext, host: Host): string {
-  const target = monitoredHost(ctx.inv, host)
-  const redis = hostByName(ctx.inv, target.name)
-  return `redis://${redis.address}:${redis.ports.redis}`
 }

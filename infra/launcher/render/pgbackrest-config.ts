@@ -12,7 +12,7 @@ import { REPO_ROOT, clusterPath, hostsWithRole } from '../inventory.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, dataDir, runDir } from './render-context.ts'
 
-export const BACKUP_DEFAULTS: Required<Omit<BackupSettings, 'stanza'>> = {
+const BACKUP_DEFAULTS: Required<Omit<BackupSettings, 'stanza'>> = {
   // Two full backups: the recovery window reaches back to the older one (about two weeks with a
   // weekly full), and one full may be lost or corrupt without losing every restore point.
   retentionFull: 2,
@@ -55,14 +55,14 @@ export function pgbackrestDirs(inv: Inventory, host: Host): { log: string; lock:
 }
 
 /** `pgbackrest --config=… --stanza=…`: the prefix of every command Patroni and PostgreSQL run. */
-export function pgbackrestCommand(inv: Inventory, host: Host): string {
+function pgbackrestCommand(inv: Inventory, host: Host): string {
   const layout = backupLayout(inv)
   if (!layout) throw new Error('the inventory has no pgbackrest-repo host')
   return `/usr/bin/pgbackrest --config=${pgbackrestConfigFile(inv, host)} --stanza=${layout.stanza}`
 }
 
-export const CREATE_REPLICA_SCRIPT = join(REPO_ROOT, 'infra/backup/create-replica-from-repository.sh')
-export const BOOTSTRAP_SCRIPT = join(REPO_ROOT, 'infra/backup/bootstrap-from-repository.sh')
+const CREATE_REPLICA_SCRIPT = join(REPO_ROOT, 'infra/backup/create-replica-from-repository.sh')
+const BOOTSTRAP_SCRIPT = join(REPO_ROOT, 'infra/backup/bootstrap-from-repository.sh')
 
 function ini(sections: Array<[string, Record<string, string | number>]>): string {
   return sections

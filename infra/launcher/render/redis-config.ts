@@ -17,7 +17,7 @@ import type { RenderContext, RenderedFile } from './render-context.ts'
 import { GENERATED_HEADER, configDir, dataDir } from './render-context.ts'
 
 /** Sentinel timing; see docs/architecture.md ("Redis"). */
-export const SENTINEL_TIMING = {
+const SENTINEL_TIMING = {
   /** A master silent this long is subjectively down; 2 of 3 Sentinels agreeing makes it objectively down. */
   downAfterMs: 2000,
   /** Bounds one failover attempt and the pause before the next attempt on the same master. */

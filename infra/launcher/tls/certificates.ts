@@ -24,7 +24,7 @@ const RENEW_BEFORE_DAYS = 30
 const HOST_DAYS = 397
 const CA_DAYS = 3650
 
-export class CertificateError extends Error {}
+class CertificateError extends Error {}
 
 export interface TlsFiles {
   ca: string
@@ -49,7 +49,7 @@ function caKeyFile(inv: Inventory): string {
   return join(pkiDir(inv), 'ca.key')
 }
 
-export function hostTlsDir(inv: Inventory, host: Host): string {
+function hostTlsDir(inv: Inventory, host: Host): string {
   return clusterPath(inv, 'config', host.name, 'tls')
 }
 

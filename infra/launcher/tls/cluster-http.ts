@@ -23,7 +23,7 @@ export interface ClusterRequest {
   timeoutMs: number
 }
 
-export class ClusterTimeoutError extends Error {
+class ClusterTimeoutError extends Error {
   override name = 'TimeoutError'
 }
 
@@ -80,10 +80,4 @@ export async function clusterJson<T>(inv: Inventory | null, url: string, req: Cl
   } catch {
     throw new Error(`${url}: HTTP ${answer.status}, not JSON: ${answer.text.slice(0, 120)}`)
   }
-}
-
-/** Closes the kept-alive connections, so a short command (the status table) exits at once. */
-export function closeClusterConnections(): void {
-  for (const agent of agents.values()) agent.destroy()
-  agents.clear()
 }
