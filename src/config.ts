@@ -97,6 +97,12 @@ export interface Config {
    * from jwtSecret (HKDF). With RS256 tokens and no key, print links answer 503.
    */
   printLinkSecret: string | null
+  /**
+   * A paper record (origin paper) dated more than this many days before it is typed in is entered
+   * by a supervisor of the office (an officer gets 403 SUPERVISOR_REQUIRED): an outage's paper forms
+   * are typed in within days, and an older one is an exception someone answers for.
+   */
+  paperBackdatingDays: number
   /** How long a print link opens (a browser tab left open past it asks for a new link). */
   printLinkTtlSeconds: number
   /** The address officers' browsers reach the service at (HAProxy): print links and QR codes point there. */
@@ -118,6 +124,9 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>
+
+/** PAPER_BACKDATING_DAYS' default, a week: the 2019 outage lasted 11 hours, and a long holiday's paper forms are typed in within days. */
+export const DEFAULT_PAPER_BACKDATING_DAYS = 7
 
 class ConfigError extends Error {}
 
@@ -259,6 +268,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     backEntryMaxBytes: int(env, 'BACK_ENTRY_MAX_BYTES', 5 * 1_048_576, 1024, 100 * 1_048_576),
     backEntryMaxRows: int(env, 'BACK_ENTRY_MAX_ROWS', 10_000, 1, 1_000_000),
     printLinkSecret: optional(env, 'PRINT_LINK_SECRET') ?? secretFromFile(env, 'PRINT_LINK_SECRET_FILE'),
+    paperBackdatingDays: int(env, 'PAPER_BACKDATING_DAYS', DEFAULT_PAPER_BACKDATING_DAYS, 1, 3650),
     printLinkTtlSeconds: int(env, 'PRINT_LINK_TTL_SECONDS', 600, 30, 86_400),
     officeRegistryRefreshMs: int(env, 'OFFICE_REGISTRY_REFRESH_MS', 60_000, 200, 3_600_000),
     publicBaseUrl: str(env, 'PUBLIC_BASE_URL', 'http://127.0.0.10:8080').replace(/\/+$/, ''),

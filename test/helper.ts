@@ -10,14 +10,37 @@ import pg from 'pg'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
-import { loadConfig, type Config } from '../src/config.ts'
+import { DEFAULT_PAPER_BACKDATING_DAYS, loadConfig, type Config } from '../src/config.ts'
 import { sealingLag } from '../src/db/audit-seal-repository.ts'
 import { prepareQueueSchema, runMigrations } from '../src/db/migration-runner.ts'
 import type { Actor, Role } from '../src/domain/actor.ts'
 import { signToken } from '../src/services/jwt-service.ts'
+import type { WriteContext } from '../src/services/write-context.ts'
 
 /** Offices the tests name besides the registry's own (migrations/008_office_registry.sql). */
 export const TEST_OFFICES = ['00AD', '02CC', '02DS', '03CE', '04XX']
+
+/**
+ * Officers the tests (and docs/api.md's examples) name as the signer of a paper record
+ * (paperOfficer), recorded in every test schema as `npm run officer` records them: a paper record
+ * may name only a recorded officer of the office it is entered for.
+ */
+export const TEST_OFFICERS: ReadonlyArray<{ id: string; office: string }> = [
+  { id: 'NV-0042', office: '02CI' },
+  { id: 'NV-0043', office: '02CI' },
+  { id: 'NV-0044', office: '02CI' },
+  { id: 'NV-0611', office: '06DS' },
+  { id: 'NV-1', office: '02CI' },
+  { id: 'NV-7', office: '02CI' },
+  { id: 'NV-9', office: '03CE' },
+  { id: 'nguyen.van.a', office: '02CI' },
+  { id: 'tran.b', office: '02CI' },
+  { id: 'tran.thi.b', office: '02CI' },
+  { id: 'officer-c', office: '02CI' },
+  { id: 'pham.d', office: '02CI' },
+  { id: 'pham.thi.d', office: '02CI' },
+  { id: 'le.thi.c', office: '02CC' },
+]
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256'
 
@@ -52,6 +75,11 @@ export async function createTestSchema(t: Test): Promise<string> {
        SELECT code, 'Đơn vị kiểm thử ' || code, '00HQ', 'Hà Nội', '2000-01-01' FROM unnest($1::text[]) AS code
        ON CONFLICT (code) DO NOTHING`,
       [TEST_OFFICES],
+    )
+    await client.query(
+      `INSERT INTO officers (id, name, office, role)
+       SELECT o.id, 'Công chức ' || o.id, o.office, 'officer' FROM unnest($1::text[], $2::text[]) AS o(id, office)`,
+      [TEST_OFFICERS.map((o) => o.id), TEST_OFFICERS.map((o) => o.office)],
     )
   } finally {
     await client.end()
@@ -102,6 +130,11 @@ export function actorOf(partial: Partial<Actor> = {}): Actor {
   const office = partial.office ?? '02CI'
   const role: Role = partial.role ?? 'officer'
   return { officerId: partial.officerId ?? `${office}-${role}`, name: partial.name ?? `Officer ${office}`, office, role }
+}
+
+/** A service call's context as the write door builds it, with the default settings: tests that call a service directly. */
+export function writeContextFor(actor: Actor, extra: Partial<WriteContext> = {}): WriteContext {
+  return { actor, requestId: 'test', now: new Date().toISOString(), claim: null, paperBackdatingDays: DEFAULT_PAPER_BACKDATING_DAYS, ...extra }
 }
 
 /** Tests send bursts from one officer and one address; the limits have their own tests (rate-limit.test.ts). */

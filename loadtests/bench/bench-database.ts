@@ -2,6 +2,7 @@
 // request, the size of the dataset, and the app's own statements — captured by running the app's
 // services against a recording connection — with their EXPLAIN (ANALYZE, BUFFERS) plans.
 import pg from 'pg'
+import { DEFAULT_PAPER_BACKDATING_DAYS } from '../../src/config.ts'
 import { seededHandoverId } from '../../src/commands/seed-command.ts'
 import { Database, type PreparedStatement, type Queryable } from '../../src/db/database.ts'
 import { getHandover, searchHandoverList } from '../../src/services/handover-query-service.ts'
@@ -142,7 +143,7 @@ export async function createStatements(client: pg.Client, office: string, destin
   }
   const requestId = `bench-${Date.now()}`
   const claim = { caller: actor.officerId, key: `request:${requestId}`, fingerprint: requestId, ttlHours: 48 }
-  await createHandover(db, { actor, requestId, now: new Date().toISOString(), claim }, body)
+  await createHandover(db, { actor, requestId, now: new Date().toISOString(), claim, paperBackdatingDays: DEFAULT_PAPER_BACKDATING_DAYS }, body)
   return seen
 }
 

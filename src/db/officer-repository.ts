@@ -53,3 +53,9 @@ export async function listOfficerRevocations(q: Queryable): Promise<OfficerRevoc
   )
   return rows
 }
+
+/** The office an officer is recorded for (disabled or not); null when no such officer is recorded. */
+export async function officerOfficeOf(q: Queryable, id: string): Promise<string | null> {
+  const { rows } = await q.query<{ office: string }>('SELECT office FROM officers WHERE id = $1', [id])
+  return rows[0]?.office ?? null
+}

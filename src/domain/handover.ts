@@ -15,7 +15,7 @@ export const HANDOVER_STATUSES = [
 ] as const
 export type HandoverStatus = (typeof HANDOVER_STATUSES)[number]
 
-export const HANDOVER_ACTIONS = ['receive', 'close', 'markOverdue', 'openVerification', 'recordVerificationResult', 'cancel', 'amend'] as const
+export const HANDOVER_ACTIONS = ['receive', 'close', 'markOverdue', 'openVerification', 'recordVerificationResult', 'cancel', 'amend', 'extend', 'correctReceipt'] as const
 export type HandoverAction = (typeof HANDOVER_ACTIONS)[number]
 
 export const SEAL_STATES = ['intact', 'broken', 'replaced'] as const

@@ -28,7 +28,7 @@ export const backEntryBatchJob: JobDefinition<BackEntryJobData> = {
   work: { pollingIntervalSeconds: 1 },
   async handle(deps, data, run) {
     const log = (err: unknown) => deps.log.error({ err, job: run.id }, 'back-entry row failed unexpectedly; rejected')
-    const options = { signal: run.signal, onRow: rowObserver(deps), log }
+    const options = { paperBackdatingDays: deps.config.paperBackdatingDays, signal: run.signal, onRow: rowObserver(deps), log }
     if (data.batchId) return processBatch(deps.db, data.batchId, options)
     return { processed: await processUnfinishedBatches(deps.db, options) }
   },

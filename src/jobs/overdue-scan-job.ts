@@ -24,7 +24,13 @@ export interface OverdueScanReport {
 export async function runOverdueScan(deps: Parameters<JobDefinition['handle']>[0], runId: string): Promise<OverdueScanReport> {
   const report: OverdueScanReport = { marked: 0, notices: 0 }
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-    const ctx = { actor: SYSTEM_ACTOR, requestId: `overdue-scan:${runId}`, now: new Date().toISOString(), claim: null }
+    const ctx = {
+      actor: SYSTEM_ACTOR,
+      requestId: `overdue-scan:${runId}`,
+      now: new Date().toISOString(),
+      claim: null,
+      paperBackdatingDays: deps.config.paperBackdatingDays,
+    }
     const outcome = await scanOverdueHandovers(deps.db, ctx)
     if (outcome.kind !== 'updated') throw new Error(`the overdue scan answered ${outcome.kind}`)
     deps.metrics.changes(outcome.changes)

@@ -45,7 +45,13 @@ export function claimOf(request: FastifyRequest): IdempotencyClaim {
 }
 
 export function writeContextOf(request: FastifyRequest): WriteContext {
-  return { actor: request.actor, requestId: request.id, now: new Date().toISOString(), claim: claimOf(request) }
+  return {
+    actor: request.actor,
+    requestId: request.id,
+    now: new Date().toISOString(),
+    claim: claimOf(request),
+    paperBackdatingDays: request.server.config.paperBackdatingDays,
+  }
 }
 
 /**

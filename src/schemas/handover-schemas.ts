@@ -72,6 +72,17 @@ export const CreateHandoverBody = Strict({
   ...BackEntryFields,
 })
 
+/** The seal state of each container as found at the destination. */
+const SealStateList = Type.Array(
+  Strict({
+    containerNumber: ContainerNumber,
+    sealState: SealState,
+    newSealNumber: Type.Optional({ ...SealNumber, description: 'Required when sealState is replaced' }),
+  }),
+  { maxItems: 200 },
+)
+const DiscrepancyList = Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })
+
 export const ReceiptBody = Strict({
   arrivedAt: Type.Optional({
     ...DateTime,
@@ -79,19 +90,18 @@ export const ReceiptBody = Strict({
       'Thời điểm hàng đến: when the goods actually arrived, if earlier than now (default: now; for a paper receipt, ' +
       'paperRecordedAt). Not in the future, not before the handover; lateness is judged on it. Stored as receipt.receivedAt.',
   }),
-  containers: Type.Optional(
-    Type.Array(
-      Strict({
-        containerNumber: ContainerNumber,
-        sealState: SealState,
-        newSealNumber: Type.Optional({ ...SealNumber, description: 'Required when sealState is replaced' }),
-      }),
-      { maxItems: 200 },
-    ),
-  ),
-  discrepancies: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
+  containers: Type.Optional(SealStateList),
+  discrepancies: Type.Optional(DiscrepancyList),
   note: Type.Optional(LongText),
   ...BackEntryFields,
+})
+
+export const ReceiptCorrectionBody = Strict({
+  reason: { ...Reason, description: 'Lý do điều chỉnh: why the recorded receipt is corrected' },
+  arrivedAt: Type.Optional({ ...DateTime, description: 'The corrected arrival time: not in the future, not before the handover' }),
+  containers: Type.Optional({ ...SealStateList, description: 'The seal state of every container as it should have been recorded' }),
+  discrepancies: Type.Optional({ ...DiscrepancyList, description: 'All discrepancies as they should have been recorded (replaces the list)' }),
+  note: Type.Optional(LongText),
 })
 
 export const AmendmentBody = Strict({
@@ -244,6 +254,7 @@ export type CreateHandoverInput = Static<typeof CreateHandoverBody>
 export type ReceiptInput = Static<typeof ReceiptBody>
 export type CloseHandoverInput = Static<typeof CloseBody>
 export type AmendmentInput = Static<typeof AmendmentBody>
+export type ReceiptCorrectionInput = Static<typeof ReceiptCorrectionBody>
 export type CancelHandoverInput = Static<typeof CancelBody>
 export type OpenVerificationInput = Static<typeof OpenVerificationBody>
 export type VerificationResultInput = Static<typeof VerificationResultBody>

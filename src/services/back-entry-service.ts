@@ -203,6 +203,8 @@ export interface RowOutcome {
 }
 
 export interface ProcessOptions {
+  /** Rows dated further back are applied only for a supervisor's upload (config.paperBackdatingDays). */
+  paperBackdatingDays: number
   /** Stop after this many rows (tests; a time-sliced run). */
   maxRows?: number
   signal?: AbortSignal
@@ -221,7 +223,7 @@ function problemOf(err: unknown): RowProblem {
   return { code: 'INTERNAL_ERROR', message: 'The row could not be applied because of an unexpected error; it has been logged' }
 }
 
-async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, log?: (err: unknown) => void): Promise<RowOutcome> {
+async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, paperBackdatingDays: number, log?: (err: unknown) => void): Promise<RowOutcome> {
   const kind = ROW_KINDS[row.kind as keyof typeof ROW_KINDS]
   if (!kind) {
     await setRowOutcome(tx, batch.id, row.row_no, { status: 'rejected', errorCode: 'ROW_KIND_NOT_SUPPORTED', errorMessage: `Rows of kind "${row.kind}" cannot be back-entered yet` })
@@ -233,6 +235,7 @@ async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, log?: (
     now: new Date().toISOString(),
     // Exactly once comes from the row's own status, written in the same transaction.
     claim: null,
+    paperBackdatingDays,
   }
   const input = {
     ...row.data,
@@ -259,7 +262,7 @@ async function applyRow(tx: Queryable, batch: BatchRow, row: PendingRow, log?: (
 }
 
 /** Applies the pending rows of a batch in file order; returns whether the batch is finished. */
-export async function processBatch(db: Database, batchId: string, options: ProcessOptions & { log?: (err: unknown) => void } = {}): Promise<{ done: boolean; processed: number }> {
+export async function processBatch(db: Database, batchId: string, options: ProcessOptions & { log?: (err: unknown) => void }): Promise<{ done: boolean; processed: number }> {
   const batch = await db.readFresh((q) => findBatch(q, batchId))
   if (!batch) return { done: true, processed: 0 }
   if (batch.status === 'pending') await db.write((tx) => markBatchStarted(tx, batchId), { idempotent: true })
@@ -274,7 +277,7 @@ export async function processBatch(db: Database, batchId: string, options: Proce
       async (tx) => {
         await lockBatchProcessing(tx, batchId)
         const row = await nextPendingRow(tx, batchId)
-        return row ? applyRow(tx, batch, row, options.log) : null
+        return row ? applyRow(tx, batch, row, options.paperBackdatingDays, options.log) : null
       },
       { idempotent: true },
     )
@@ -287,7 +290,7 @@ export async function processBatch(db: Database, batchId: string, options: Proce
 }
 
 /** The scheduled backstop: resumes every batch left unfinished (a lost job, a dead node). */
-export async function processUnfinishedBatches(db: Database, options: ProcessOptions & { log?: (err: unknown) => void } = {}): Promise<number> {
+export async function processUnfinishedBatches(db: Database, options: ProcessOptions & { log?: (err: unknown) => void }): Promise<number> {
   const ids = await db.readFresh((q) => unfinishedBatchIds(q, 100))
   let processed = 0
   for (const id of ids) {

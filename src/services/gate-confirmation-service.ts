@@ -40,7 +40,8 @@ import { confirmationView, lotView, type ConfirmationView, type LotView } from '
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { DEFAULT_PAGE_SIZE } from '../schemas/common-schemas.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
-import { backEntryOf, type BackEntry, type WriteContext } from './write-context.ts'
+import { assertMayBackdate, paperEntryOf } from './paper-entry.ts'
+import type { BackEntry, WriteContext } from './write-context.ts'
 
 export type ContainerConfirmationOutcome = WriteOutcome<ConfirmationView>
 export type LotConfirmation = ConfirmationView & { lot: Omit<LotView, 'confirmations'> }
@@ -137,7 +138,7 @@ export async function confirmContainer(
   containerNumber: string,
   input: ContainerConfirmationInput,
 ): Promise<ContainerConfirmationOutcome> {
-  const backEntry = backEntryOf(ctx, input)
+  const backEntry = await paperEntryOf(q, ctx, input)
   const paperReference = paperReferenceOf(backEntry, input.paperReference, false)
   const passedAt = passedAtOf(ctx, backEntry, input.passedAt)
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -155,6 +156,7 @@ export async function confirmContainer(
       if (settled) return settled
       continue
     }
+    assertMayBackdate(ctx, backEntry)
     assertPassable(declaration)
     const confirmation = newConfirmation(ctx, declaration, 'container', containerNumber, {
       carrierSeal: read.container.carrierSeal,
@@ -187,7 +189,7 @@ export async function confirmLot(
   lotNumber: string,
   input: LotConfirmationInput,
 ): Promise<LotConfirmationOutcome> {
-  const backEntry = backEntryOf(ctx, input)
+  const backEntry = await paperEntryOf(q, ctx, input)
   const paperReference = paperReferenceOf(backEntry, input.paperReference, true)
   const passedAt = passedAtOf(ctx, backEntry, input.passedAt)
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -210,6 +212,7 @@ export async function confirmLot(
       if (settled) return settled
       continue
     }
+    assertMayBackdate(ctx, backEntry)
     assertPassable(declaration)
     if (input.quantity > lot.quantityRemaining) {
       throw conflict(
@@ -250,7 +253,7 @@ export async function cancelConfirmation(
   id: string,
   input: CancelConfirmationInput,
 ): Promise<WriteOutcome<ConfirmationView>> {
-  const backEntry = backEntryOf(ctx, input)
+  const backEntry = await paperEntryOf(q, ctx, input)
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const read = await readForCancel(q, ctx.claim, id)
     const replay = replayOf<ConfirmationView>(ctx.claim, read.stored)
@@ -261,6 +264,7 @@ export async function cancelConfirmation(
     if (found.status === 'CANCELLED') {
       throw conflict('ILLEGAL_TRANSITION', 'This confirmation is already cancelled', { from: 'CANCELLED', action: 'cancel' })
     }
+    assertMayBackdate(ctx, backEntry)
     const cancellation = {
       reason: input.reason.trim(),
       cancelledAt: backEntry.occurredAt,

@@ -26,7 +26,8 @@ import type { EligibleListInput } from '../schemas/gate-schemas.ts'
 import { canonicalJson } from './canonical-json.ts'
 import { declarationView, type DeclarationView } from './gate-views.ts'
 import { claimedTransaction } from './idempotency-service.ts'
-import { backEntryOf, type WriteContext } from './write-context.ts'
+import { assertMayBackdate, paperEntryOf } from './paper-entry.ts'
+import type { WriteContext } from './write-context.ts'
 
 /** "#####" on the form means the container carries no such seal. */
 export const NO_SEAL = '#####'
@@ -185,7 +186,7 @@ export type RegisterOutcome = WriteOutcome<DeclarationView>
  * Registers or replaces a list, in one transaction: a rare write (once per declaration and its
  * corrections) that must see every confirmation committed before it and hold off those in flight.
  */
-export function registerEligibleList(
+export async function registerEligibleList(
   q: Queryable,
   ctx: WriteContext,
   declarationNumber: string,
@@ -194,7 +195,8 @@ export function registerEligibleList(
   assertActsFor(ctx.actor, input.office)
   const content = contentOf(input)
   checkListRules(content, ctx.now)
-  const backEntry = backEntryOf(ctx, input)
+  const backEntry = await paperEntryOf(q, ctx, input)
+  assertMayBackdate(ctx, backEntry)
   const hash = contentHashOf(content)
   const header = headerOf(declarationNumber, content, hash, backEntry.occurredAt, backEntry.originalOfficer)
   const change = (action: string, before: ListContent | null) => ({

@@ -47,11 +47,21 @@ const AMENDED_FIELD_LABELS: Record<string, string> = {
   vehicle: 'Phương tiện vận chuyển',
   route: 'Tuyến đường vận chuyển',
   dueAt: 'Thời hạn hàng đến',
+  arrivedAt: 'Thời điểm hàng đến',
+  sealStates: 'Tình trạng niêm phong khi đến',
+  discrepancies: 'Sai khác',
+  note: 'Ghi chú tiếp nhận',
 }
 
 function amendedValue(field: string, value: unknown): string {
   if (value === null || value === undefined) return ''
-  if (field === 'dueAt') return vietnamTime(value as string)
+  if (field === 'dueAt' || field === 'arrivedAt') return vietnamTime(value as string)
+  if (field === 'sealStates') {
+    return (value as Array<{ containerNumber: string; sealState: string; newSealNumber: string | null }>)
+      .map((s) => `${s.containerNumber}: ${s.sealState}${s.newSealNumber ? ` (${s.newSealNumber})` : ''}`)
+      .join(', ')
+  }
+  if (field === 'discrepancies') return (value as string[]).join('; ')
   if (field === 'containers') {
     return (value as Array<{ containerNumber: string; carrierSeal: string; customsSeal: string }>)
       .map((c) => `${c.containerNumber} (${c.carrierSeal} / ${c.customsSeal})`)

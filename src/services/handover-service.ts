@@ -47,7 +47,8 @@ import {
 } from './notice-service.ts'
 import type { NewNotice } from '../db/notice-repository.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
-import { backEntryOf, CLOCK_SKEW_MS, type BackEntry, type WriteContext } from './write-context.ts'
+import { assertMayBackdate, paperEntryOf } from './paper-entry.ts'
+import { CLOCK_SKEW_MS, type BackEntry, type WriteContext } from './write-context.ts'
 import type {
   CancelHandoverInput,
   CloseHandoverInput,
@@ -81,9 +82,10 @@ export interface BackEntryInput {
   paperOfficer?: string
 }
 
-export function resolveBackEntry(ctx: WriteContext, input: BackEntryInput): BackEntry {
+/** The write's back-entry, validated (paperEntryOf); its authorisation (assertMayBackdate) comes with the write. */
+export function resolveBackEntry(q: Queryable, ctx: WriteContext, input: BackEntryInput): Promise<BackEntry> {
   fail([timeProblem(input.paperRecordedAt, 'paperRecordedAt')].filter((p) => p !== null))
-  return backEntryOf(ctx, input)
+  return paperEntryOf(q, ctx, input)
 }
 
 /**
@@ -104,7 +106,7 @@ async function settleUnchanged(
 export async function createHandover(q: Queryable, ctx: WriteContext, input: CreateHandoverInput): Promise<HandoverOutcome> {
   const office = ctx.actor.office
   if (input.departureOffice !== undefined) assertActsFor(ctx.actor, input.departureOffice, 'hand over goods from it')
-  const back = resolveBackEntry(ctx, input)
+  const back = await resolveBackEntry(q, ctx, input)
   const problems: FieldProblem[] = []
   if (input.destinationOffice === office) {
     problems.push({ field: 'destinationOffice', code: 'DESTINATION_IS_DEPARTURE', message: 'goods are handed over to another office than your own' })
@@ -159,6 +161,7 @@ export async function createHandover(q: Queryable, ctx: WriteContext, input: Cre
       if (settled) return settled
       continue
     }
+    assertMayBackdate(ctx, back)
     const handover: NewHandover = {
       ...record,
       id: randomUUID(),
@@ -248,6 +251,8 @@ export async function changeHandover(
       if (settled) return settled
       continue
     }
+    // Every rule of the request held (decide): now whether this actor may write a record this old.
+    assertMayBackdate(ctx, back)
     const view = handoverView(decision.after)
     const change: Change = { entityType: HANDOVER_ENTITY, entityId: id, action: decision.action, ...decision.audited, backEntry: back }
     const outcome: StoredOutcome<HandoverView> = { kind: 'updated', view }
@@ -268,7 +273,7 @@ function receiptContentHash(receivedAt: string, seals: ReceiptInput['containers'
 }
 
 export async function receiveHandover(q: Queryable, ctx: WriteContext, id: string, input: ReceiptInput): Promise<HandoverOutcome> {
-  const back = resolveBackEntry(ctx, input)
+  const back = await resolveBackEntry(q, ctx, input)
   const seals = input.containers ?? []
   fail(checkSealEntries(seals))
   const discrepancies = input.discrepancies ?? []
@@ -347,14 +352,14 @@ interface SimpleTransition {
   needsSupervisor?: (h: HandoverAggregate) => boolean
 }
 
-function applySimpleTransition(
+async function applySimpleTransition(
   q: Queryable,
   ctx: WriteContext,
   id: string,
   input: BackEntryInput,
   t: SimpleTransition,
 ): Promise<HandoverOutcome> {
-  const back = resolveBackEntry(ctx, input)
+  const back = await resolveBackEntry(q, ctx, input)
   return changeHandover(q, ctx, id, back, (h) => {
     assertActsFor(ctx.actor, t.actingOffice(h), t.what)
     if (!isAllowed(h.status, t.action)) {

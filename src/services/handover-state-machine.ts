@@ -21,6 +21,12 @@ export const TRANSITIONS: Readonly<Record<HandoverAction, Rule>> = {
   // Corrections before receipt only, and not once the time limit has passed: an overdue handover is
   // the evidence its verification looks at.
   amend: { from: ['HANDED_OVER'], to: ['HANDED_OVER'] },
+  // But the goods of an overdue handover may still be on their way (a truck broke down): its
+  // supervisor extends the time limit, and it is in transit again until the new one.
+  extend: { from: ['OVERDUE'], to: ['HANDED_OVER'] },
+  // A receipt recorded wrong is corrected (by a supervisor of the destination) until the handover is
+  // closed; what the corrected seals and discrepancies say decides which of the two it is.
+  correctReceipt: { from: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], to: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'] },
 }
 
 export function isAllowed(from: HandoverStatus, action: HandoverAction): boolean {

@@ -36,6 +36,7 @@ export const NOTICE_KINDS = {
   HANDOVER_CANCELLED: 'to the destination office: a handover coming to it was cancelled',
   HANDOVER_ARRIVED: 'to the departure office: its goods arrived, seals intact',
   HANDOVER_ARRIVED_WITH_DISCREPANCY: 'to the departure office: its goods arrived with a discrepancy',
+  HANDOVER_RECEIPT_CORRECTED: 'to the departure office: the recorded arrival of its goods was corrected (a supervisor approved it)',
   HANDOVER_OVERDUE: 'to both offices: the time limit passed without arrival (the departure office opens a verification)',
   HANDOVER_VERIFICATION_OPENED: 'to both offices: a verification of an overdue handover was opened',
   HANDOVER_VERIFICATION_DECIDED: 'to both offices: the verification ended, RESOLVED or VIOLATION',
@@ -133,6 +134,27 @@ export function arrivedNotice(h: HandoverView): NewNotice {
     `Hàng theo biên bản ${h.handoverNumber} đã đến Chi cục ${h.destinationOffice} lúc ${at} giờ Việt Nam, niêm phong nguyên vẹn. ` +
       '/ The goods arrived, seals intact.',
     { arrivedAt: r ? vietnamIso(r.receivedAt) : null },
+  )
+}
+
+/** The destination's supervisor corrected the recorded receipt: the departure office learns what it says now. */
+export function receiptCorrectedNotice(h: HandoverView, reason: string, fields: string[]): NewNotice {
+  const r = h.receipt
+  const state = h.status === 'ARRIVED_WITH_DISCREPANCY' ? 'CÓ SAI KHÁC' : 'không sai khác'
+  return handoverNotice(
+    h,
+    h.departureOffice,
+    'HANDOVER_RECEIPT_CORRECTED',
+    `Chi cục ${h.destinationOffice} đã điều chỉnh biên bản tiếp nhận hàng theo biên bản ${h.handoverNumber} ` +
+      `(phiên bản ${h.version}: ${fields.join(', ')}; lý do: ${reason}): hàng đến lúc ${r ? vietnamTime(r.receivedAt) : ''} giờ Việt Nam, ${state}. ` +
+      '/ The recorded arrival was corrected.',
+    {
+      reason,
+      changedFields: fields,
+      arrivedAt: r ? vietnamIso(r.receivedAt) : null,
+      discrepancies: r?.discrepancies ?? [],
+      seals: h.containers.map((c) => ({ containerNumber: c.containerNumber, sealState: c.sealState, newSealNumber: c.newSealNumber })),
+    },
   )
 }
 

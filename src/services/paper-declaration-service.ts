@@ -31,7 +31,8 @@ import {
   sameContent,
   searchBoundOf,
 } from './paper-declaration-rules.ts'
-import { backEntryOf, type WriteContext } from './write-context.ts'
+import { assertMayBackdate, paperEntryOf } from './paper-entry.ts'
+import type { BackEntry, WriteContext } from './write-context.ts'
 
 export type DeclarationOutcome = WriteOutcome<PaperDeclaration>
 
@@ -47,7 +48,7 @@ const declarationNumberTaken = (number: string | null | undefined) =>
 
 const linesOf = (input: { goodsLines: CreateDeclarationInput['goodsLines'] }) => input.goodsLines.map((l, i) => ({ lineNo: i + 1, ...l }))
 
-function change(id: string, action: string, before: PaperDeclaration | null, after: PaperDeclaration, backEntry: ReturnType<typeof backEntryOf>): Change {
+function change(id: string, action: string, before: PaperDeclaration | null, after: PaperDeclaration, backEntry: BackEntry): Change {
   return { entityType: PAPER_DECLARATION_ENTITY, entityId: id, action, before, after, backEntry }
 }
 
@@ -60,7 +61,7 @@ export async function createPaperDeclaration(q: Queryable, ctx: WriteContext, in
   checkFinite({ receiptYear: input.receiptYear, receiptNumber: input.receiptNumber })
   checkContent(input, { year: input.receiptYear, field: 'receiptYear' }, ctx.now)
   if (input.office !== ctx.actor.office) throw officeForbidden(input.office)
-  const backEntry = backEntryOf(ctx, input)
+  const backEntry = await paperEntryOf(q, ctx, input)
   const columns = contentFieldsOfInput(input)
   checkPaperTime(backEntry, columns.registeredAt)
   const id = declarationIdOf(input.office, input.receiptYear, input.receiptNumber)
@@ -99,6 +100,7 @@ export async function createPaperDeclaration(q: Queryable, ctx: WriteContext, in
       continue
     }
     if (read.numberHolder !== null) throw declarationNumberTaken(input.declarationNumber)
+    assertMayBackdate(ctx, backEntry)
     const made = change(id, 'create', null, created, backEntry)
     const outcome: StoredOutcome<PaperDeclaration> = { kind: 'created', view: created }
     const { goodsLines: _lines, ...header } = created
@@ -138,9 +140,10 @@ export async function updatePaperDeclaration(
     }
     checkContent(input, { year: before.receiptYear, field: 'registeredAt' }, ctx.now)
     checkTransition(before.status, input.status)
-    const backEntry = backEntryOf(ctx, input)
+    const backEntry = await paperEntryOf(q, ctx, input)
     checkPaperTime(backEntry, columns.registeredAt)
     if (read.numberHolder !== null) throw declarationNumberTaken(input.declarationNumber)
+    assertMayBackdate(ctx, backEntry)
     const after: PaperDeclaration = {
       ...before,
       ...columns,

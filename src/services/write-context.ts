@@ -22,6 +22,8 @@ export interface WriteContext {
   /** Database-independent "now" of this request (ISO); paper records keep their own time. */
   now: string
   claim: IdempotencyClaim | null
+  /** Paper records dated further back than this many days are entered by a supervisor (config.paperBackdatingDays). */
+  paperBackdatingDays: number
 }
 
 /** Resolves the origin fields of a write body into a BackEntry (defaults: online, now, the actor). */

@@ -111,6 +111,7 @@ t.test('every sh block of docs/api.md runs, in order, against a fresh server', a
     TOKEN: api.token({ office: '02CI', role: 'officer' }),
     TOKEN_DEST: api.token({ office: '06DS', role: 'officer' }),
     TOKEN_SUP: api.token({ office: '02CI', role: 'supervisor' }),
+    TOKEN_DEST_SUP: api.token({ office: '06DS', role: 'supervisor' }),
   }
 
   const started = Date.now()

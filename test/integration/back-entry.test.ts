@@ -29,6 +29,7 @@ async function runChild(): Promise<void> {
   })
   const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 5000)
   await processBatch(db, process.env.CHILD_BATCH as string, {
+    paperBackdatingDays: config.paperBackdatingDays,
     onRow: () => {
       console.log('ROW')
       // Slow enough for the parent to kill it between rows or in the middle of one.
@@ -54,8 +55,12 @@ async function runTests() {
   type TestApp = Awaited<ReturnType<typeof buildTestApp>>
   type T = Parameters<typeof buildTestApp>[0]
 
-  const DEP = { office: '02CI', officerId: 'NV-0100' }
-  const DEST = { office: '06DS', officerId: 'NV-0611' }
+  // The records of these files are of June 2025, more than PAPER_BACKDATING_DAYS old: supervisors
+  // upload them (an officer's upload of such rows: paper-entry-rules.test.ts).
+  const DEP = { office: '02CI', officerId: 'NV-0100', role: 'supervisor' as const }
+  const DEST = { office: '06DS', officerId: 'NV-0611', role: 'supervisor' as const }
+  const apply = (api: TestApp, id: string, options: { maxRows?: number } = {}) =>
+    processBatch(api.app.db, id, { paperBackdatingDays: api.app.config.paperBackdatingDays, ...options })
   const GATE_DN = '108557295070'
   const URL = '/api/v1/back-entry/batches'
   const example = await readFile(path.join(REPO, 'docs/examples/back-entry-example.csv'), 'utf8')
@@ -103,9 +108,9 @@ async function runTests() {
     t.match(batch, { status: 'pending', format: 'csv', fileName: 'example.csv', office: '02CI', uploadedBy: 'NV-0100', total: 7, processed: 0, percentage: 0, duplicate: false })
     t.same(batch.counts, { pending: 7, accepted: 0, duplicate: 0, rejected: 0 })
 
-    t.same(await processBatch(api.app.db, batch.id, { maxRows: 3 }), { done: false, processed: 3 }, 'interrupted after 3 rows')
+    t.same(await apply(api, batch.id, { maxRows: 3 }), { done: false, processed: 3 }, 'interrupted after 3 rows')
     t.match(await progress(api, batch.id), { status: 'processing', processed: 3, percentage: 42.8, counts: { pending: 4, accepted: 3 } })
-    t.same(await processBatch(api.app.db, batch.id), { done: true, processed: 4 }, 'resumed where it stopped')
+    t.same(await apply(api, batch.id), { done: true, processed: 4 }, 'resumed where it stopped')
     const done = await progress(api, batch.id)
     t.match(done, { status: 'done', processed: 7, percentage: 100, counts: { pending: 0, accepted: 7, duplicate: 0, rejected: 0 } })
     t.ok(done.finishedAt)
@@ -119,7 +124,7 @@ async function runTests() {
     const decl = (await api.as(DEP, { url: '/api/v1/paper-declarations/02CI-2025-9001' })).json()
     t.match(decl, { origin: 'paper', recordedBy: 'NV-0044', enteredBy: 'NV-0100', recordedAt: '2025-06-04T01:15:00.000Z' })
 
-    t.same(await processBatch(api.app.db, batch.id), { done: true, processed: 0 }, 'a re-run changes nothing')
+    t.same(await apply(api, batch.id), { done: true, processed: 0 }, 'a re-run changes nothing')
     const again = await uploadCsv(api, example)
     t.equal(again.statusCode, 200)
     t.match(again.json(), { id: batch.id, duplicate: true, status: 'done' }, 're-upload: the same batch')
@@ -132,7 +137,7 @@ async function runTests() {
     const lines = example.trimEnd().split('\n')
     const repeat = await uploadCsv(api, [lines[0], lines[1], lines[7]].join('\n'))
     t.equal(repeat.statusCode, 202)
-    await processBatch(api.app.db, repeat.json().id)
+    await apply(api, repeat.json().id)
     t.match(await progress(api, repeat.json().id), { counts: { accepted: 0, duplicate: 2 } })
     t.same(await effects(api), after, 'paper records entered twice exist once')
 
@@ -156,7 +161,7 @@ async function runTests() {
       ],
     }, DEST)
     t.equal(receipts.statusCode, 202, receipts.body)
-    await processBatch(api.app.db, receipts.json().id)
+    await apply(api, receipts.json().id)
     const rr = await report(api, receipts.json().id, '', DEST)
     t.same(rr.items.map((i: { status: string; code: string | null }) => `${i.status}:${i.code}`), [
       'accepted:null', 'rejected:HANDOVER_NOT_FOUND', 'rejected:VALIDATION_FAILED',
@@ -184,7 +189,7 @@ async function runTests() {
     const up = await uploadCsv(api, csv)
     t.equal(up.statusCode, 202, up.body)
     t.match(up.json().counts, { pending: 4, rejected: 6 }, 'rows with invalid fields are rejected at upload')
-    await processBatch(api.app.db, up.json().id)
+    await apply(api, up.json().id)
     const items = (await report(api, up.json().id)).items as Array<{ rowNo: number; status: string; code: string; reason: string; details: Array<{ field: string; code: string }> | null }>
     const outcome = (i: (typeof items)[number]) =>
       [i.status, i.code, ...(Array.isArray(i.details) ? i.details.map((d) => `${d.field}:${d.code}`) : [])].join(' ')
@@ -208,7 +213,7 @@ async function runTests() {
     const other = await uploadJson(api, {
       rows: [{ kind: 'gate-container', originalTime: '2025-06-04T02:00:00Z', originalOfficer: 'NV-9', data: { declarationNumber: GATE_DN, containerNumber: 'TGHU1000023' } }],
     }, { office: '03CE' })
-    await processBatch(api.app.db, other.json().id)
+    await apply(api, other.json().id)
     t.equal((await report(api, other.json().id, '', { office: '03CE' })).items[0].code, 'OFFICE_FORBIDDEN')
   })
 
@@ -225,7 +230,7 @@ async function runTests() {
     const up = await uploadCsv(api, csv)
     t.equal(up.statusCode, 202, up.body)
     t.match(up.json().counts, { pending: 2, rejected: 2 })
-    await processBatch(api.app.db, up.json().id)
+    await apply(api, up.json().id)
     const items = (await report(api, up.json().id)).items as Array<{ status: string; code: string | null; details: Array<{ field: string; code: string; message: string }> | null }>
     t.same(items.map((i) => [i.status, i.code, ...(i.details ?? []).map((d) => `${d.field}:${d.code}`)].join(' ')), [
       'accepted ',
@@ -265,7 +270,7 @@ async function runTests() {
     t.teardown(() => { kind.apply = original })
     const lines = example.trimEnd().split('\n')
     const up = await uploadCsv(api, [lines[0], lines[7]].join('\n'))
-    t.same(await processBatch(api.app.db, up.json().id), { done: true, processed: 1 })
+    t.same(await apply(api, up.json().id), { done: true, processed: 1 })
     t.equal(failures, 2, 'the row ran twice: the first attempt died after its effect, before COMMIT')
     t.match(await progress(api, up.json().id), { counts: { accepted: 1, duplicate: 0 } }, 'accepted, not duplicate: the first attempt left nothing')
     t.equal(await n(api, 'SELECT count(*)::int AS n FROM paper_declarations'), 1)
@@ -304,7 +309,7 @@ async function runTests() {
     const mid = await progress(api, id)
     t.ok(mid.processed >= 4 && mid.processed < 12, `stopped part-way (${mid.processed} of 12)`)
 
-    const resumed = await processBatch(api.app.db, id)
+    const resumed = await apply(api, id)
     t.same(resumed, { done: true, processed: 12 - mid.processed }, 'resumed at the first pending row')
     t.match(await progress(api, id), { status: 'done', counts: { accepted: 12, duplicate: 0, rejected: 0, pending: 0 } })
     t.equal(await n(api, 'SELECT count(*)::int AS n FROM paper_declarations'), 12, 'every row applied …')

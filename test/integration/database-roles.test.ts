@@ -15,7 +15,7 @@ const EXPECTED: Record<string, string[]> = {
   handovers: ['INSERT', 'SELECT', 'UPDATE'],
   handover_containers: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
   handover_goods_lines: ['DELETE', 'INSERT', 'SELECT'],
-  handover_receipts: ['INSERT', 'SELECT'],
+  handover_receipts: ['INSERT', 'SELECT', 'UPDATE'],
   handover_amendments: ['INSERT', 'SELECT'],
   gate_declarations: ['INSERT', 'SELECT', 'UPDATE'],
   gate_containers: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp } from '../helper.ts'
+import { buildTestApp, writeContextFor } from '../helper.ts'
 
 t.test('health endpoints answer without a token', async (t) => {
   const { app } = await buildTestApp(t)
@@ -62,7 +62,7 @@ t.test('an audit trail is read only by an office that took part in the record', 
   const { appendAuditRows } = await import('../../src/db/audit-repository.ts')
   await app.db.write(async (tx) => {
     const actor = { officerId: 'o1', name: 'o1', office: '02CI', role: 'officer' as const }
-    const ctx = { actor, requestId: 'r', now: new Date().toISOString(), claim: null }
+    const ctx = writeContextFor(actor, { requestId: 'r' })
     await appendAuditRows(tx, [auditAppendOf(ctx, { entityType: 'handover', entityId: 'H-9', action: 'created', before: null, after: { a: 1 },
       backEntry: { origin: 'online', occurredAt: ctx.now, originalOfficer: 'o1' } })])
   }, { idempotent: true })

@@ -70,7 +70,7 @@ t.test('concurrent partial passes whose sum exceeds the total: the confirmed sum
 
 t.test('concurrent cancels and re-entries of the same paper form', async (t) => {
   const ta = await setUp(t)
-  const paper = { quantity: 10, origin: 'paper', paperRecordedAt: '2024-06-04T01:00:00Z', paperOfficer: 'NV-7', paperReference: 'P-17' }
+  const paper = { quantity: 10, origin: 'paper', paperRecordedAt: new Date(Date.now() - 3_600_000).toISOString(), paperOfficer: 'NV-7', paperReference: 'P-17' }
   const entries = await fire(10, () => ta.as('02CI', { method: 'POST', url: `${BASE}/lots/BULK/confirmations`, payload: paper }))
   t.same(entries.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 201])
   t.equal(new Set(entries.map((r) => r.json().id)).size, 1)

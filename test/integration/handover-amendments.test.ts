@@ -65,6 +65,11 @@ t.test('an amendment keeps the number, makes the next version, and lists what ch
   // A later time limit is an extension: the officer cannot grant it, the supervisor of 02CI can.
   const due = inHours(12)
   const extension = { reason: 'Đổi tuyến, cần thêm thời gian', dueAt: due, route: 'Cát Lái — Xa Mát' }
+  // The request is checked before the step is authorised: a bad one is a 400 for the officer too.
+  const bad = await amend(app, h.id, { ...extension, containers: [NEW_CONTAINERS[0], NEW_CONTAINERS[0]] }, '"2"')
+  t.equal(bad.statusCode, 400, 'a bad extension is a 400, not a 403')
+  t.same(bad.json().details.map((p: { code: string }) => p.code), ['CONTAINER_DUPLICATE'])
+  t.same((await amend(app, h.id, { ...extension, dueAt: inHours(24 * 200) }, '"2"')).json().details.map((p: { code: string }) => p.code), ['DUE_AT_TOO_FAR'])
   const byOfficer = await amend(app, h.id, extension, '"2"')
   t.equal(byOfficer.statusCode, 403)
   t.equal(byOfficer.json().code, 'SUPERVISOR_REQUIRED')
@@ -99,6 +104,44 @@ t.test('an amendment keeps the number, makes the next version, and lists what ch
   const late = await amend(app, h.id, { reason: 'quá muộn', vehicle: '51C-000.01' }, '"6"')
   t.equal(late.statusCode, 409, 'no amendment after receipt')
   t.equal(late.json().code, 'ILLEGAL_TRANSITION')
+})
+
+t.test('an overdue handover: only its time limit is extended, by the supervisor, and it is in transit again', async (t) => {
+  const app = await buildTestApp(t)
+  // Handed over on paper 30 hours ago, due 22 hours ago: the scan marks it overdue (version 2).
+  const h = await handover(app, { origin: 'paper', paperNumber: 'BB-X1', paperRecordedAt: inHours(-30), paperOfficer: '02CI-001', dueAt: inHours(-22) })
+  t.equal((await app.as(SUP, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })).json().marked.length, 1)
+  const overdue = await app.as(DEP, { url: `/api/v1/handovers/${h.id}` })
+  t.match(overdue.json(), { status: 'OVERDUE', version: 2 })
+  const extension = { reason: 'Xe hỏng trên QL22, có biên bản của Đội Kiểm soát', dueAt: inHours(6) }
+  const codes = (res: { statusCode: number; json(): { code: string; details?: unknown } }) =>
+    [res.statusCode, res.json().code, ...(Array.isArray(res.json().details) ? (res.json().details as Array<{ code: string }>).map((p) => p.code) : [])].join(' ')
+
+  t.equal(codes(await amend(app, h.id, { ...extension, dueAt: inHours(-1) }, '"2"')), '400 VALIDATION_FAILED DUE_AT_PASSED', 'a new limit already passed: 400, for the officer too')
+  t.equal(codes(await amend(app, h.id, extension, '"2"')), '403 SUPERVISOR_REQUIRED', 'the officer does not extend')
+  t.equal(codes(await amend(app, h.id, { reason: 'r', vehicle: '51C-999.99' }, '"2"', SUP)), '409 ILLEGAL_TRANSITION', 'nothing else of an overdue handover is amended')
+  t.equal(codes(await amend(app, h.id, { ...extension, vehicle: '51C-999.99' }, '"2"', SUP)), '409 ILLEGAL_TRANSITION', 'not even with an extension')
+  t.equal(codes(await amend(app, h.id, { reason: 'r', dueAt: inHours(-25) }, '"2"', SUP)), '409 ILLEGAL_TRANSITION', 'an earlier limit is no extension')
+  t.equal(codes(await amend(app, h.id, extension, '"1"', SUP)), '412 VERSION_CONFLICT', 'the version the scan made is the one to extend')
+
+  const extended = await amend(app, h.id, extension, '"2"', SUP)
+  t.equal(extended.statusCode, 200, extended.body)
+  t.equal(extended.headers.etag, '"3"')
+  t.match(extended.json(), { status: 'HANDED_OVER', version: 3, dueAt: new Date(extension.dueAt).toISOString() }, 'in transit again until the new limit')
+  t.ok(extended.json().overdueAt, 'when it became overdue stays on the record')
+  t.match(extended.json().amendments, [{ version: 3, kind: 'extension', approvedBy: '02CI-900', reason: extension.reason, changes: { dueAt: { before: h.dueAt } } }])
+
+  const trail = (await app.as(DEP, { url: `/api/v1/audit/handover/${h.id}` })).json().items
+  t.match(trail[trail.length - 1], { action: 'amend', before: { status: 'OVERDUE', version: 2 }, after: { status: 'HANDED_OVER', version: 3 } })
+  const notices = (await app.as(DEST, { url: `/api/v1/notices?entityId=${h.id}` })).json().items
+  t.match(notices[0], { kind: 'HANDOVER_AMENDED', entityVersion: 3, details: { changedFields: ['dueAt'] } }, 'the destination is told of the new limit')
+  const overdueList = (await app.as(DEP, { url: '/api/v1/handovers/overdue' })).json().items
+  t.notOk(overdueList.some((i: { id: string }) => i.id === h.id), 'off the overdue list')
+  t.same((await app.as(SUP, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })).json().marked, [], 'the scan leaves it until the new limit')
+  const received = await app.as(DEST, {
+    method: 'POST', url: `/api/v1/handovers/${h.id}/receipt`, payload: { containers: [{ containerNumber: 'CSQU3054383', sealState: 'intact' }] },
+  })
+  t.equal(received.json().status, 'ARRIVED', 'and arrives on time against it')
 })
 
 t.test('If-Match is required and must name the current version; a stale one answers 412 with the current ETag', async (t) => {

@@ -61,7 +61,7 @@ t.test('an arrival time in the future or before the handover is refused', async 
 
 t.test('cancelling an overdue handover and a verification result wait for the supervisor', async (t) => {
   const app = await buildTestApp(t)
-  const paper = { origin: 'paper', paperRecordedAt: '2025-06-05T01:00:00Z', paperOfficer: '02CI-001', dueAt: '2025-06-05T09:00:00Z' }
+  const paper = { origin: 'paper', paperRecordedAt: inHours(-30), paperOfficer: '02CI-001', dueAt: inHours(-22) }
   const a = await handover(app, { ...paper, paperNumber: 'BB-O1' })
   const b = await handover(app, { ...paper, paperNumber: 'BB-O2' })
   t.equal((await app.as(SUP, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })).json().marked.length, 2)

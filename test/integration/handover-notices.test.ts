@@ -8,8 +8,8 @@ const DEP = { office: '02CI', officerId: '02CI-001' }
 const DEST = { office: '06DS', officerId: '06DS-007' }
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString()
 
-async function handover(app: TestApp, extra: Record<string, unknown> = {}) {
-  const res = await app.as(DEP, {
+async function handover(app: TestApp, extra: Record<string, unknown> = {}, actor: object = DEP) {
+  const res = await app.as(actor, {
     method: 'POST', url: '/api/v1/handovers',
     payload: {
       destinationOffice: '06DS', destinationPlace: 'Cửa khẩu Mộc Bài', declarationNumbers: ['308557295080'],
@@ -68,7 +68,12 @@ t.test('each end hears what the other did', async (t) => {
 
 t.test('overdue and verification notices go to both offices', async (t) => {
   const app = await buildTestApp(t)
-  const h = await handover(app, { origin: 'paper', paperNumber: 'BB-9', paperRecordedAt: '2025-06-05T01:00:00Z', paperOfficer: '02CI-001', dueAt: '2025-06-05T09:00:00Z' })
+  // A paper form of June 2025, entered by the supervisor (it is more than PAPER_BACKDATING_DAYS old).
+  const h = await handover(
+    app,
+    { origin: 'paper', paperNumber: 'BB-9', paperRecordedAt: '2025-06-05T01:00:00Z', paperOfficer: '02CI-001', dueAt: '2025-06-05T09:00:00Z' },
+    { ...DEP, role: 'supervisor' },
+  )
   const scan = await app.as({ ...DEP, role: 'supervisor' }, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })
   t.equal(scan.statusCode, 200)
   const again = await app.as({ ...DEP, role: 'supervisor' }, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })

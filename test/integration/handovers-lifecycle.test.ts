@@ -2,7 +2,7 @@
 // every illegal transition is 409 ILLEGAL_TRANSITION; office scoping; concurrent transitions
 // serialise; paper re-entry of a receipt is recognised.
 import t, { type Test } from 'tap'
-import { buildTestApp, actorOf, type TestApp } from '../helper.ts'
+import { buildTestApp, actorOf, writeContextFor, type TestApp } from '../helper.ts'
 import { scanOverdueHandovers } from '../../src/services/overdue-scan-service.ts'
 
 const DEP = { office: '02CI', officerId: 'dep-officer' }
@@ -239,7 +239,7 @@ t.test('the overdue scan is callable by the scheduled job (service, all offices,
   const b = await overdueHandover(app, 'P-B')
   const system = actorOf({ officerId: 'system:overdue-scan', office: '00AD', role: 'admin' })
   const run = async () => {
-    const outcome = await scanOverdueHandovers(app.app.db, { actor: system, requestId: 'job', now: new Date().toISOString(), claim: null }, { limit: 1 })
+    const outcome = await scanOverdueHandovers(app.app.db, writeContextFor(system, { requestId: 'job' }), { limit: 1 })
     if (outcome.kind !== 'updated') throw new Error(`unexpected ${outcome.kind}`)
     return outcome.view
   }

@@ -8,7 +8,7 @@ import { Database } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
 import { createHandover } from '../../src/services/handover-service.ts'
 import { fingerprintOf } from '../../src/routes/write-door.ts'
-import { actorOf, buildTestApp, handoverBody, schemaClient, testDatabaseUrl, type TestApp } from '../helper.ts'
+import { actorOf, buildTestApp, handoverBody, schemaClient, testDatabaseUrl, writeContextFor, type TestApp } from '../helper.ts'
 
 const create = (api: TestApp, body: object, headers: Record<string, string> = {}, office = '02CI') =>
   api.as(office, { method: 'POST', url: '/api/v1/handovers', payload: body, headers })
@@ -130,7 +130,7 @@ t.test('a resend waits for its own earlier attempt that still holds the key, the
   })
   const db = new Database(pool, null, 5000)
   t.teardown(() => db.close())
-  const outcome = await createHandover(db, { actor: actorOf(), requestId: 'r-1', now: new Date().toISOString(), claim }, body)
+  const outcome = await createHandover(db, writeContextFor(actorOf(), { requestId: 'r-1', claim }), body)
   await zombieDone
   t.equal(outcome.kind, 'replayed')
   t.same(outcome.kind === 'replayed' && outcome.original, { kind: 'created', view: { id: 'from-attempt-1' } })

@@ -7,8 +7,8 @@ const DEP = { office: '02CI', officerId: '02CI-001' }
 const DEST = { office: '06DS', officerId: '06DS-007' }
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString()
 
-async function handover(app: TestApp, destinationOffice: string, dueInHours: number, extra: Record<string, unknown> = {}) {
-  const res = await app.as(DEP, {
+async function handover(app: TestApp, destinationOffice: string, dueInHours: number, extra: Record<string, unknown> = {}, actor: object = DEP) {
+  const res = await app.as(actor, {
     method: 'POST', url: '/api/v1/handovers',
     payload: {
       destinationOffice, destinationPlace: 'Cửa khẩu Mộc Bài', declarationNumbers: ['308557295080'],
@@ -48,9 +48,10 @@ t.test('the incoming list: what is coming to the office and not received yet, ol
 
 t.test('an overdue notice states the time limit in Vietnam time', async (t) => {
   const app = await buildTestApp(t)
+  // A paper form of June 2025, entered by the supervisor (it is more than PAPER_BACKDATING_DAYS old).
   const h = await handover(app, '06DS', 0, {
     origin: 'paper', paperNumber: 'BB-77', paperRecordedAt: '2025-06-05T01:00:00Z', paperOfficer: '02CI-001', dueAt: '2025-06-05T09:00:00Z',
-  })
+  }, { ...DEP, role: 'supervisor' })
   const scan = await app.as({ ...DEP, role: 'supervisor' }, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })
   t.equal(scan.statusCode, 200)
   const notices = (await app.as(DEP, { url: '/api/v1/notices' })).json().items

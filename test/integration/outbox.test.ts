@@ -2,7 +2,7 @@
 // (a rolled-back change writes none); delivery to the receiver retries with backoff after a failure;
 // an event whose delivery was interrupted is delivered again and the receiver applies it once.
 import t from 'tap'
-import { buildTestApp, actorOf, type TestApp, paperDeclarationBody } from '../helper.ts'
+import { buildTestApp, actorOf, type TestApp, paperDeclarationBody, writeContextFor } from '../helper.ts'
 import { auditAppendOf, type Change } from '../../src/services/audit-service.ts'
 import { appendAuditRows } from '../../src/db/audit-repository.ts'
 import { deliverDueEvents, requestOf, retryDelayMs } from '../../src/services/outbox-delivery-service.ts'
@@ -16,7 +16,7 @@ const URL = '/api/v1/paper-declarations'
 const declaration = paperDeclarationBody
 
 function ctxOf(): WriteContext {
-  return { actor: actorOf({ office: '02CI' }), requestId: 'test', now: new Date().toISOString(), claim: null }
+  return writeContextFor(actorOf({ office: '02CI' }))
 }
 
 /** A change's audit row and outbox event, in the caller's transaction (as every write appends them). */

@@ -171,8 +171,9 @@ t.test('update rules: office (403), not found (404), validation (400), declarati
 
 t.test('an update entered from paper keeps its paper time and officer', async (t) => {
   const api = await setup(t)
+  // A form of May 2025: more than PAPER_BACKDATING_DAYS old, so a supervisor enters the update.
   const res = await api.as(
-    { office: '02CI', officerId: 'le.van.c' },
+    { office: '02CI', officerId: 'le.van.c', role: 'supervisor' },
     {
       method: 'PUT',
       url: `${URL}/${ID}`,

@@ -8,6 +8,7 @@ import type { HandoverView } from '../../../../services/handover-views.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { versionsFromIfMatch, withCurrentTagOnConflict } from '../../../entity-tags.ts'
 import { amendHandover } from '../../../../services/handover-amendment-service.ts'
+import { correctReceipt } from '../../../../services/receipt-correction-service.ts'
 import {
   cancelHandover,
   closeHandover,
@@ -28,6 +29,7 @@ import {
   OverdueScanBody,
   OverdueScanResult,
   ReceiptBody,
+  ReceiptCorrectionBody,
   VerificationResultBody,
 } from '../../../../schemas/handover-schemas.ts'
 
@@ -102,7 +104,9 @@ const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'whole list) with a reason and If-Match: the ETag of the version you read (missing: 428; stale: 412 with the ' +
           'current ETag). The handover keeps its number and moves to the next version; `amendments` lists every ' +
           'version with what changed, and the destination office gets a HANDOVER_AMENDED notice. Asking for what the ' +
-          'handover already says answers 200 and writes nothing.',
+          'handover already says answers 200 and writes nothing. A later dueAt is an extension: a supervisor of the ' +
+          'departure office grants it (403 SUPERVISOR_REQUIRED, asked once the request is otherwise valid), also of an ' +
+          'OVERDUE handover — its time limit and nothing else — which is then HANDED_OVER again.',
         params: IdParams,
         headers: AmendmentHeaders,
         body: AmendmentBody,
@@ -114,6 +118,35 @@ const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const versions = versionsFromIfMatch(request.headers['if-match'])
       const outcome = await withCurrentTagOnConflict(() =>
         amendHandover(app.db, writeContextOf(request), request.params.id, versions, request.body),
+      )
+      return sendOutcome(request, reply, outcome, handoverBody)
+    },
+  )
+
+  app.post(
+    '/:id/receipt/corrections',
+    {
+      schema: {
+        tags,
+        summary: 'Điều chỉnh biên bản tiếp nhận — correct a recorded receipt (a supervisor of the destination office)',
+        description:
+          'Until the handover is closed (ARRIVED or ARRIVED_WITH_DISCREPANCY). Send what the receipt should have said — ' +
+          'arrivedAt, the seal state of every container, the whole list of discrepancies, the note — with a reason and ' +
+          'If-Match (missing: 428; stale: 412 with the current ETag). Only a supervisor of the destination office ' +
+          'corrects a receipt (403 SUPERVISOR_REQUIRED, asked once the request is otherwise valid) and is named as ' +
+          'approver; the status follows the corrected seals and discrepancies, the handover moves to the next version, ' +
+          '`amendments` lists the correction (kind receipt_correction) and the departure office gets a ' +
+          'HANDOVER_RECEIPT_CORRECTED notice. Asking for what the receipt already says answers 200 and writes nothing.',
+        params: IdParams,
+        headers: AmendmentHeaders,
+        body: ReceiptCorrectionBody,
+        response: { ...transitionResponses, 412: ErrorBody, 428: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const versions = versionsFromIfMatch(request.headers['if-match'])
+      const outcome = await withCurrentTagOnConflict(() =>
+        correctReceipt(app.db, writeContextOf(request), request.params.id, versions, request.body),
       )
       return sendOutcome(request, reply, outcome, handoverBody)
     },
