@@ -1,7 +1,7 @@
 // /api/v1/prints: prints opened from a signed link, without a bearer header (the link is the
 // credential), and the verification page the QR code on a printed form leads to.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
 import { ErrorBody, Strict } from '../../../../schemas/common-schemas.ts'
 import { openPrintPage, openPrintPdf, verificationPage } from '../../../../services/print-service.ts'
 
@@ -14,7 +14,7 @@ const VerifyQuery = Strict({ c: SignedToken('The verification code of the QR cod
 const linkErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
 const html = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } })
 
-export default async function printRoutes(app: FastifyInstance) {
+const printRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/page',
     {
@@ -29,7 +29,7 @@ export default async function printRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { t } = request.query as Static<typeof LinkQuery>
+      const { t } = request.query
       const page = await app.db.readFresh((q) => openPrintPage(q, app.printDeps(), t, new Date().toISOString()))
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page)
     },
@@ -45,13 +45,14 @@ export default async function printRoutes(app: FastifyInstance) {
         querystring: LinkQuery,
         produces: ['application/pdf'],
         response: {
-          200: { description: 'The form as PDF', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } },
+          // The bytes are sent as a Buffer; the document says what a client receives (a binary string).
+          200: { description: 'The form as PDF', content: { 'application/pdf': { schema: Type.Unsafe<Buffer>({ format: 'binary', type: 'string' }) } } },
           ...linkErrors,
         },
       },
     },
     async (request, reply) => {
-      const { t } = request.query as Static<typeof LinkQuery>
+      const { t } = request.query
       const { pdf, fileName } = await app.db.readFresh((q) => openPrintPdf(q, app.printDeps(), t, new Date().toISOString()))
       return reply
         .type('application/pdf')
@@ -74,9 +75,11 @@ export default async function printRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { c } = request.query as Static<typeof VerifyQuery>
+      const { c } = request.query
       const page = await app.db.readFresh((q) => verificationPage(q, app.printDeps(), c))
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page)
     },
   )
 }
+
+export default printRoutes

@@ -1,6 +1,6 @@
 // /api/v1/reports: leaders' figures of an office per Vietnamese calendar day, as JSON or as a file.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
 import { errorResponses, EXPORT_PRODUCES, ExportFile, ExportQuery, OfficeCode, Strict } from '../../../../schemas/common-schemas.ts'
 import { sendExport } from '../../../export-route.ts'
 import { dailyReportExport } from '../../../../services/export-tables.ts'
@@ -42,7 +42,7 @@ const DailyReport = Type.Object({
   }),
 })
 
-export default async function reportRoutes(app: FastifyInstance) {
+const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/daily',
     {
@@ -55,7 +55,7 @@ export default async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof DailyQuery>
+      const query = request.query
       return app.db.read((q) => dailyReport(q, request.actor, query, new Date().toISOString()))
     },
   )
@@ -72,9 +72,11 @@ export default async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { format, ...query } = request.query as Static<typeof DailyExportQuery>
+      const { format, ...query } = request.query
       const table = await dailyReportExport((fn) => app.db.read(fn), request.actor, query, new Date().toISOString())
       return sendExport(reply, table, format)
     },
   )
 }
+
+export default reportRoutes
