@@ -23,6 +23,7 @@ import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup
 import { EventLog, RowWriter, check, drillTableName, lsnToBigInt, ownerClient, segmentEnd, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'
 import { recordRun } from '../report/run-record.ts'
+import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
 
 export const SITE_LOST: BackupDrillStory = {
   name: 'site-lost',
@@ -200,6 +201,9 @@ async function main(): Promise<number> {
     },
   })
   const inv = loadInventory()
+  // A namespace lab is reached from its ops namespace.
+  const inLab = await enterOpsNamespace(inv)
+  if (inLab !== null) return inLab
   let report: BackupDrillReport
   try {
     report = await runSiteLost(inv, {

@@ -3,13 +3,14 @@
 //
 // "A table dropped by mistake" runs against the cluster under test (the main one): it restores into
 // scratch instances on the repository host, so the live cluster keeps serving.
-// "The whole site lost" destroys every database host and etcd: it runs on a lab cluster of its own
-// (infra/inventory/backup-lab.json, 127.0.1.X, .run-lab/) that this test starts and stops, never on
-// the shared main cluster, which other tests and drills rely on.
+// "The whole site lost" destroys every database host and etcd: it runs on a namespace lab of its own
+// (infra/inventory/backup-lab.json, or TQDT_BACKUP_LAB_INVENTORY; .run-lab/) that this test starts
+// and stops, never on the shared main cluster, which other tests and drills rely on. Its hosts are
+// reached from that lab's ops namespace, so the drill runs as its own command there.
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
-import { runSiteLost } from '../../chaos/backup-drills/site-lost.ts'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { runTableDropped } from '../../chaos/backup-drills/table-dropped.ts'
 import type { BackupDrillReport } from '../../chaos/backup-drills/backup-drill-kit.ts'
 import { writeReport } from '../../chaos/backup-drills/backup-drill-kit.ts'
@@ -17,11 +18,12 @@ import { componentSpecs } from '../../infra/launcher/components.ts'
 import { componentPid } from '../../infra/launcher/host-processes.ts'
 import { REPO_ROOT, loadInventory } from '../../infra/launcher/inventory.ts'
 
-const LAB_INVENTORY = join(REPO_ROOT, 'infra/inventory/backup-lab.json')
+const LAB_INVENTORY = resolve(REPO_ROOT, process.env.TQDT_BACKUP_LAB_INVENTORY || 'infra/inventory/backup-lab.json')
 
-function launcher(args: string[], log: (line: string) => void): Promise<number> {
+/** Runs a command with the lab's inventory (the launcher, or the drill itself), its lines to `log`. */
+function labCommand(argv: string[], log: (line: string) => void): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('bash', [join(REPO_ROOT, 'infra/launcher/cluster.sh'), ...args], {
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: REPO_ROOT,
       env: { ...process.env, TQDT_INVENTORY: LAB_INVENTORY },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,8 +42,9 @@ function launcher(args: string[], log: (line: string) => void): Promise<number> 
   })
 }
 
-function assertReport(t: Test, report: BackupDrillReport): void {
-  const file = writeReport(report)
+const launcher = (args: string[], log: (line: string) => void) => labCommand(['bash', join(REPO_ROOT, 'infra/launcher/cluster.sh'), ...args], log)
+
+function assertReport(t: Test, report: BackupDrillReport, file = writeReport(report)): void {
   t.comment(`report: ${file}`)
   for (const c of report.checks) t.ok(c.pass, `${c.name}: ${c.value} (limit ${c.limit})`)
   t.ok(report.restoreTimeS > 0, `the restore time is measured: ${report.restoreTimeS.toFixed(1)} s`)
@@ -69,6 +72,12 @@ t.test('the whole site lost: the cluster is rebuilt from the repository alone (l
     const code = await launcher(['up'], (l) => t.comment(`up: ${l}`))
     if (!t.equal(code, 0, 'the lab cluster comes up')) return
   }
-  const report = await runSiteLost(lab, { seconds: 16, archiveAt: 8, backupFirst: true, log: (l) => t.comment(l) })
-  assertReport(t, report)
+  let reportFile = ''
+  const drill = join(REPO_ROOT, 'chaos/backup-drills/site-lost.ts')
+  await labCommand([process.execPath, drill, '--seconds', '16', '--archive-at', '8', '--backup-first'], (l) => {
+    t.comment(l)
+    reportFile = /report (\S+\.json)$/.exec(l)?.[1] ?? reportFile
+  })
+  if (!t.ok(reportFile, 'the drill wrote its report')) return
+  assertReport(t, JSON.parse(readFileSync(reportFile, 'utf8')) as BackupDrillReport, reportFile)
 })
