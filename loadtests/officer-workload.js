@@ -13,7 +13,7 @@
 // Variables: PROFILE (smoke|average|spike|soak|drill), OFFICERS_FILE, BASE_URL, RATE (drill),
 // RATE_SCALE (all profiles), DURATION, RUN_ID.
 import exec from 'k6/execution'
-import { scenarioFor } from './lib/load-profiles.js'
+import { readProbeFor, scenarioFor } from './lib/load-profiles.js'
 import { thresholdsFor } from './lib/slo-thresholds.js'
 import { PATHS, query, read, write } from './lib/officer-api.js'
 import { containerNumber, declarationNumber, random11, randomInt, taxCode } from './lib/customs-identifiers.js'
@@ -23,7 +23,7 @@ const officers = JSON.parse(open(__ENV.OFFICERS_FILE || '../.run/k6/officers.jso
 const RUN_ID = __ENV.RUN_ID || officers.runId
 
 export const options = {
-  scenarios: scenarioFor(PROFILE, 'officerAction'),
+  scenarios: { ...scenarioFor(PROFILE, 'officerAction'), ...readProbeFor(PROFILE, 'readProbe') },
   thresholds: thresholdsFor(PROFILE),
   summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
   // One connection per VU as a browser would keep; HAProxy spreads them over the app nodes.
@@ -182,4 +182,9 @@ const RUN = { handover: handoverSession, gate: gateSession, paper: paperSession,
 
 export function officerAction() {
   RUN[pickSession()]()
+}
+
+/** The drill's steady reads (load-profiles.js, readProbeFor): one search of the office's handovers. */
+export function readProbe() {
+  read(`${PATHS.handovers}?${query({ office: officers.departureOffice, limit: 20 })}`, departureOfficer(), 'probe.search')
 }

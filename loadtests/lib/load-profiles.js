@@ -84,6 +84,31 @@ export const profiles = {
   }),
 }
 
+/**
+ * Under a drill, reads at a steady rate of their own besides the officers' sessions: a session that
+ * starts with a write waits out a failover before it reads, so the sessions alone may send no read
+ * for seconds, and "longest time without a successful read" then measured the workload's silence,
+ * not the service (a CI incident run: 2.5 s without a read sent, while the one read in flight was
+ * on the dead app node). READ_PROBE_RATE reads a second, each one list of the office's handovers.
+ */
+export function readProbeFor(name, exec) {
+  if (name !== 'drill') return {}
+  const perSecond = Number(__ENV.READ_PROBE_RATE || 5)
+  return {
+    readProbe: {
+      executor: 'constant-arrival-rate',
+      rate: perSecond,
+      timeUnit: '1s',
+      duration: __ENV.DURATION || '3m',
+      // A read waits at most HAProxy's read timeout (3 s) and one retry: a few seconds of arrivals.
+      preAllocatedVUs: Math.ceil(perSecond * 10),
+      maxVUs: Math.ceil(perSecond * 20),
+      gracefulStop: '50s',
+      exec,
+    },
+  }
+}
+
 export function scenarioFor(name, exec) {
   const make = profiles[name]
   if (!make) throw new Error(`unknown PROFILE ${name}: one of ${Object.keys(profiles).join(', ')}`)
