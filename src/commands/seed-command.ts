@@ -230,7 +230,7 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
   })
   if (received) {
     step('receive', discrepant ? 'ARRIVED_WITH_DISCREPANCY' : 'ARRIVED', {}, (before, after) => {
-      const view = handoverView({ ...after, containers: finalContainers, goods: [], receipt, amendments: [] })
+      const view = handoverView({ ...after, containers: finalContainers, goods: [], receipt, amendments: [], incidents: [] })
       return {
         entityType: HANDOVER_ENTITY, entityId: created.id, action: 'receive', officerId: receiver, office: to.code, occurredAt: iso(receivedAt),
         before: { status: before.status, version: before.version }, after: { status: after.status, version: after.version, receipt: view.receipt, containers: view.containers },
@@ -267,7 +267,7 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
     events: (numbered) => {
       const createEvent: AuditEvent = {
         entityType: HANDOVER_ENTITY, entityId: created.id, action: 'create', officerId: handedBy, office: from.code,
-        occurredAt: created.handedOverAt, before: null, after: handoverView({ ...numbered, containers: createdContainers, goods: [], receipt: null, amendments: [] }),
+        occurredAt: created.handedOverAt, before: null, after: handoverView({ ...numbered, containers: createdContainers, goods: [], receipt: null, amendments: [], incidents: [] }),
       }
       const listEvent: AuditEvent = {
         entityType: GATE_DECLARATION_ENTITY, entityId: declarationNumber, action: 'register', officerId: listOfficer,

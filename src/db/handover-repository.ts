@@ -37,7 +37,7 @@ const HANDOVER_RECORD = `h.id, h.handover_number AS "handoverNumber", h.status, 
   h.verification_explanation AS "verificationExplanation", ${isoOf('h.verification_decided_at')} AS "verificationDecidedAt",
   h.verification_decided_by AS "verificationDecidedBy"`
 
-// The handover with its containers, goods lines, receipt and amendments in one statement: every round trip
+// The handover with its containers, goods lines, receipt, amendments and incidents in one statement: every round trip
 // through HAProxy costs CPU in Node, HAProxy and PostgreSQL alike, and the GET by id is the most
 // frequent request (docs/benchmarks.md). The lists come back as JSON built in position order.
 const AGGREGATE = `SELECT ${HANDOVER_RECORD},
@@ -53,7 +53,12 @@ const AGGREGATE = `SELECT ${HANDOVER_RECORD},
   (SELECT coalesce(json_agg(json_build_object('version', a.version, 'kind', a.kind, 'amendedAt', ${isoOf('a.amended_at')},
             'amendedBy', a.amended_by, 'enteredBy', a.entered_by, 'origin', a.origin, 'reason', a.reason, 'changes', a.changes,
             'approvedBy', a.approved_by, 'approvedAt', ${isoOf('a.approved_at')}) ORDER BY a.version), '[]')
-     FROM handover_amendments a WHERE a.handover_id = h.id) AS amendments
+     FROM handover_amendments a WHERE a.handover_id = h.id) AS amendments,
+  (SELECT coalesce(json_agg(json_build_object('version', i.version, 'kind', i.kind, 'occurredAt', ${isoOf('i.occurred_at')},
+            'place', i.place, 'office', i.office, 'recordedBy', i.recorded_by, 'recordedAt', ${isoOf('i.recorded_at')},
+            'reason', i.reason, 'note', i.note, 'seals', i.seals, 'previousVehicle', i.previous_vehicle, 'vehicle', i.vehicle,
+            'containerNumbers', i.container_numbers) ORDER BY i.version), '[]')
+     FROM handover_incidents i WHERE i.handover_id = h.id) AS incidents
 FROM handovers h`
 
 export async function findHandoverAggregate(q: Queryable, id: string): Promise<HandoverAggregate | null> {

@@ -15,7 +15,18 @@ export const HANDOVER_STATUSES = [
 ] as const
 export type HandoverStatus = (typeof HANDOVER_STATUSES)[number]
 
-export const HANDOVER_ACTIONS = ['receive', 'close', 'markOverdue', 'openVerification', 'recordVerificationResult', 'cancel', 'amend', 'extend', 'correctReceipt'] as const
+export const HANDOVER_ACTIONS = [
+  'receive',
+  'close',
+  'markOverdue',
+  'openVerification',
+  'recordVerificationResult',
+  'cancel',
+  'amend',
+  'extend',
+  'correctReceipt',
+  'recordIncident',
+] as const
 export type HandoverAction = (typeof HANDOVER_ACTIONS)[number]
 
 export const SEAL_STATES = ['intact', 'broken', 'replaced'] as const
@@ -72,6 +83,49 @@ export interface AmendmentRecord {
   approvedAt: string | null
 }
 
+/**
+ * What can happen to goods on the road (sự cố trên đường vận chuyển): a customs seal replaced with a
+ * new one (thay niêm phong), the goods transshipped to another vehicle (chuyển tải), the vehicle
+ * changed (thay đổi phương tiện vận chuyển).
+ */
+export const INCIDENT_KINDS = ['SEAL_REPLACED', 'TRANSSHIPPED', 'VEHICLE_CHANGED'] as const
+export type IncidentKind = (typeof INCIDENT_KINDS)[number]
+
+/** Each kind as officers write it on paper, notices and prints. */
+export const INCIDENT_KIND_LABELS: Readonly<Record<IncidentKind, string>> = {
+  SEAL_REPLACED: 'Thay niêm phong hải quan',
+  TRANSSHIPPED: 'Chuyển tải sang phương tiện khác',
+  VEHICLE_CHANGED: 'Thay đổi phương tiện vận chuyển',
+}
+
+/** A customs seal replaced en route: the container's seal before, and the one it carries from then on. */
+export interface IncidentSeal {
+  containerNumber: string
+  oldSeal: string
+  newSeal: string
+}
+
+/** One en-route incident, recorded by the office where it happened; it made `version` of the handover. */
+export interface IncidentRecord {
+  version: number
+  kind: IncidentKind
+  occurredAt: string
+  place: string
+  /** The office where it happened, whose officer recorded it: either end, or an office along the route. */
+  office: string
+  recordedBy: string
+  recordedAt: string
+  reason: string
+  note: string | null
+  /** The customs seals replaced (empty when none was). */
+  seals: IncidentSeal[]
+  /** The vehicle before and after a transshipment or vehicle change (null for a seal replacement). */
+  previousVehicle: string | null
+  vehicle: string | null
+  /** The containers moved to the other vehicle (a transshipment of part of the goods); empty otherwise. */
+  containerNumbers: string[]
+}
+
 /** One row of handovers; times are ISO strings with milliseconds. */
 export interface HandoverRecord {
   id: string
@@ -108,13 +162,15 @@ export interface HandoverRecord {
   verificationDecidedBy: string | null
 }
 
-/** A handover with its containers, goods lines, receipt and amendments: one row of the aggregate query. */
+/** A handover with its containers, goods lines, receipt, amendments and incidents: one row of the aggregate query. */
 export interface HandoverAggregate extends HandoverRecord {
   containers: ContainerRecord[]
   goods: GoodsLineRecord[]
   receipt: ReceiptRecord | null
   /** Oldest first. */
   amendments: AmendmentRecord[]
+  /** En-route incidents, oldest first. */
+  incidents: IncidentRecord[]
 }
 
 /** The columns a transition may set besides status and version (a fixed list: never text from a request). */

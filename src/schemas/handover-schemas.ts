@@ -16,7 +16,7 @@ import {
   ShortText,
   Strict,
 } from './common-schemas.ts'
-import { HANDOVER_STATUSES, SEAL_STATES } from '../domain/handover.ts'
+import { HANDOVER_STATUSES, INCIDENT_KINDS, SEAL_STATES } from '../domain/handover.ts'
 
 /** A string from a fixed list; Ajv reports FIELD_NOT_ALLOWED_VALUE (a union of literals would report its branches). */
 const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
@@ -112,6 +112,47 @@ export const AmendmentBody = Strict({
   route: Type.Optional(Route),
   dueAt: Type.Optional({ ...DateTime, description: 'A new time limit; a later one than the current is an extension' }),
   ...BackEntryFields,
+})
+
+/** The customs seals replaced on the road, each with the seal it replaced. */
+const IncidentSealList = Type.Array(
+  Strict({
+    containerNumber: ContainerNumber,
+    oldSeal: { ...SealNumber, description: 'Số niêm phong hải quan cũ: the customs seal the container carried, as the handover says' },
+    newSeal: { ...SealNumber, description: 'Số niêm phong hải quan mới: the seal it carries from here on' },
+  }),
+  { minItems: 1, maxItems: 200 },
+)
+export const IncidentKind = StringEnum(
+  INCIDENT_KINDS,
+  'SEAL_REPLACED (thay niêm phong hải quan), TRANSSHIPPED (chuyển tải sang phương tiện khác), VEHICLE_CHANGED (thay đổi phương tiện vận chuyển)',
+)
+
+export const IncidentBody = Strict({
+  kind: IncidentKind,
+  office: {
+    ...OfficeCodeInUse,
+    description: 'Chi cục Hải quan nơi xảy ra sự cố: your own office — either end of the handover, or an office along the route',
+  },
+  occurredAt: { ...DateTime, description: 'Thời điểm xảy ra: not in the future, not before the handover' },
+  place: { ...ShortText, description: 'Địa điểm xảy ra, e.g. "Km 1875+500 QL1A, Biên Hòa"' },
+  reason: { ...Reason, description: 'Lý do: what happened, e.g. "Niêm phong bị cắt để kiểm tra", "Xe hỏng"' },
+  note: Type.Optional(LongText),
+  seals: Type.Optional({
+    ...IncidentSealList,
+    description: 'The customs seals replaced: required for SEAL_REPLACED, allowed for TRANSSHIPPED (re-sealed after the transshipment)',
+  }),
+  vehicle: Type.Optional({
+    ...Vehicle,
+    description: 'Required for TRANSSHIPPED and VEHICLE_CHANGED: the vehicle carrying the goods from here on, as the handover will name it',
+  }),
+  containerNumbers: Type.Optional(
+    Type.Array(ContainerNumber, {
+      minItems: 1,
+      maxItems: 200,
+      description: 'TRANSSHIPPED only: the containers moved to the other vehicle, when not all of them were',
+    }),
+  ),
 })
 
 /** Documentation only: the handler parses If-Match (a schema cannot say "required, else 428"). */
@@ -214,7 +255,25 @@ const handoverProperties = {
       approvedBy: Nullable(Type.String()),
       approvedAt: Nullable(Type.String()),
     }),
-    { description: 'Lịch sử sửa đổi: every change that made a new version, oldest first' },
+    { description: 'Lịch sử sửa đổi: every correction that made a new version, oldest first' },
+  ),
+  incidents: Type.Array(
+    Type.Object({
+      version: Type.Integer({ description: 'The version this incident made' }),
+      kind: IncidentKind,
+      occurredAt: Type.String(),
+      place: Type.String(),
+      office: Type.String({ description: 'The office where it happened, whose officer recorded it' }),
+      recordedBy: Type.String(),
+      recordedAt: Type.String(),
+      reason: Type.String(),
+      note: Nullable(Type.String()),
+      seals: Type.Array(Type.Object({ containerNumber: Type.String(), oldSeal: Type.String(), newSeal: Type.String() })),
+      previousVehicle: Nullable(Type.String()),
+      vehicle: Nullable(Type.String()),
+      containerNumbers: Type.Array(Type.String()),
+    }),
+    { description: 'Sự cố trên đường vận chuyển: every en-route incident, oldest first' },
   ),
 }
 
@@ -255,6 +314,7 @@ export type ReceiptInput = Static<typeof ReceiptBody>
 export type CloseHandoverInput = Static<typeof CloseBody>
 export type AmendmentInput = Static<typeof AmendmentBody>
 export type ReceiptCorrectionInput = Static<typeof ReceiptCorrectionBody>
+export type IncidentInput = Static<typeof IncidentBody>
 export type CancelHandoverInput = Static<typeof CancelBody>
 export type OpenVerificationInput = Static<typeof OpenVerificationBody>
 export type VerificationResultInput = Static<typeof VerificationResultBody>

@@ -1,12 +1,16 @@
 // Who may act on or read a handover (docs/api.md, "Authentication and offices"): an officer acts only for
 // their own office — the departure office hands over, cancels and verifies, the destination office
-// receives and closes; either end (officers and supervisors) reads; admins read everywhere.
+// receives and closes, the office where an incident happened on the road records it; either end
+// (officers and supervisors) reads, and so does an office that recorded an incident on it (it took
+// part, and prints the minutes for the driver); admins read everywhere.
 import type { Actor } from '../domain/actor.ts'
 import { forbidden } from '../domain/errors.ts'
 
 export interface HandoverEnds {
   departureOffice: string
   destinationOffice: string
+  /** The offices that recorded an incident on it, when known. */
+  incidents?: ReadonlyArray<{ office: string }>
 }
 
 export function assertActsFor(actor: Actor, office: string, what: string): void {
@@ -28,12 +32,20 @@ export function assertSupervisorOf(actor: Actor, office: string, what: string): 
 }
 
 export function canRead(actor: Actor, h: HandoverEnds): boolean {
-  return actor.role === 'admin' || actor.office === h.departureOffice || actor.office === h.destinationOffice
+  return (
+    actor.role === 'admin' ||
+    actor.office === h.departureOffice ||
+    actor.office === h.destinationOffice ||
+    (h.incidents ?? []).some((i) => i.office === actor.office)
+  )
 }
 
 export function assertCanRead(actor: Actor, h: HandoverEnds): void {
   if (!canRead(actor, h)) {
-    throw forbidden('OFFICE_FORBIDDEN', 'Only the departure and destination offices of this handover (or an admin) may read it')
+    throw forbidden(
+      'OFFICE_FORBIDDEN',
+      'Only the departure and destination offices of this handover, an office that recorded an incident on it, or an admin may read it',
+    )
   }
 }
 

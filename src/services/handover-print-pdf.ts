@@ -1,9 +1,9 @@
 // The handover minutes (BIÊN BẢN BÀN GIAO HÀNG HÓA, form 10/BBBG/GSQL) as a PDF laid out like the
 // paper form: agency header, place and date, both offices and officers by name, every declaration,
-// container and seal, goods, vehicle, route and time limit, the destination's receipt, signature
-// blocks, and a QR code that leads to the record's verification.
+// container and seal, goods, vehicle, route and time limit, the incidents on the road, the
+// destination's receipt, signature blocks, and a QR code that leads to the record's verification.
 import type { HandoverView } from './handover-views.ts'
-import { amendmentLines, STATUS_LABELS, SEAL_STATE_LABELS } from './handover-print.ts'
+import { amendmentLines, INCIDENTS_HEADING, incidentLines, STATUS_LABELS, SEAL_STATE_LABELS } from './handover-print.ts'
 import { officeLabel, officerLabel, type PrintNames } from './print-names.ts'
 import {
   fieldRows,
@@ -61,6 +61,11 @@ function amendments(h: HandoverView, names: PrintNames): PdfNode[] {
     heading('Lịch sử sửa đổi biên bản'),
     { ul: amendmentLines(h, names).map((a) => [a.heading, { ul: a.changes }]) },
   ]
+}
+
+function incidents(h: HandoverView, names: PrintNames): PdfNode[] {
+  if (h.incidents.length === 0) return []
+  return [heading(INCIDENTS_HEADING), { ul: incidentLines(h, names).map((i) => [i.heading, { ul: i.details }]) }]
 }
 
 function receipt(h: HandoverView, names: PrintNames): PdfNode[] {
@@ -135,6 +140,7 @@ function handoverPdfDefinition(h: HandoverView, ctx: PrintContext): object {
       containers(h),
       ...goods(h),
       ...amendments(h, names),
+      ...incidents(h, names),
       ...receipt(h, names),
       ...afterwards(h, names),
       signatureBlocks([

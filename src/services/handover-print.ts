@@ -1,7 +1,9 @@
 // The printable handover minutes (BIÊN BẢN BÀN GIAO HÀNG HÓA), laid out like paper form 10/BBBG/GSQL
 // so officers and drivers recognise it: offices, declarations, containers with their seals, goods,
-// vehicle, route, time limit, the destination office's receipt and the signature blocks. Every value
+// vehicle, route, time limit, the incidents on the road, the destination office's receipt and the
+// signature blocks. Every value
 // is escaped; times print in Vietnamese local time (UTC+7).
+import { INCIDENT_KIND_LABELS } from '../domain/handover.ts'
 import { escapeHtml as e } from './html-escape.ts'
 import type { HandoverView } from './handover-views.ts'
 import { vietnamTime } from './vietnam-time.ts'
@@ -94,6 +96,35 @@ function amendmentSection(h: HandoverView, names: PrintNames): string {
     .map((a) => `<li>${e(a.heading)}<ul>${a.changes.map((c) => `<li>${e(c)}</li>`).join('')}</ul></li>`)
     .join('')
   return `<h2>Lịch sử sửa đổi biên bản</h2><ul>${items}</ul>`
+}
+
+/**
+ * Each incident on the road as one entry of the form: the version it made, what, when and where as
+ * its heading, then the office and officer that recorded it, the reason, the note, and every seal and
+ * vehicle before → after. The print and the PDF share it, so the paper carries every field.
+ */
+export function incidentLines(h: HandoverView, names: PrintNames): Array<{ heading: string; details: string[] }> {
+  return h.incidents.map((i) => ({
+    heading: `Phiên bản ${i.version}: ${INCIDENT_KIND_LABELS[i.kind]} lúc ${vietnamTime(i.occurredAt)} tại ${i.place}`,
+    details: [
+      `Chi cục Hải quan ghi nhận: ${officeLabel(names, i.office)}; công chức: ${officerLabel(names, i.recordedBy)}, ghi lúc ${vietnamTime(i.recordedAt)}`,
+      `Lý do: ${i.reason}`,
+      ...(i.note ? [`Ghi chú: ${i.note}`] : []),
+      ...i.seals.map((s) => `Niêm phong hải quan ${s.containerNumber}: ${s.oldSeal} → ${s.newSeal}`),
+      ...(i.containerNumbers.length ? [`Container chuyển tải: ${i.containerNumbers.join(', ')}`] : []),
+      ...(i.vehicle === null ? [] : [`Phương tiện vận chuyển: ${i.previousVehicle ?? ''} → ${i.vehicle}`]),
+    ],
+  }))
+}
+
+export const INCIDENTS_HEADING = 'Sự cố trên đường vận chuyển'
+
+function incidentSection(h: HandoverView, names: PrintNames): string {
+  if (h.incidents.length === 0) return ''
+  const items = incidentLines(h, names)
+    .map((i) => `<li>${e(i.heading)}<ul>${i.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul></li>`)
+    .join('')
+  return `<h2>${e(INCIDENTS_HEADING)}</h2><ul>${items}</ul>`
 }
 
 const row = (label: string, value: string) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`
@@ -198,6 +229,7 @@ ${row('Phiên bản hồ sơ', e(h.version))}
 ${containerTable(h)}
 ${goodsTable(h)}
 ${amendmentSection(h, names)}
+${incidentSection(h, names)}
 ${receiptSection(h, names)}
 <div class="signatures">
 <div><strong>Công chức hải quan nơi đi</strong><br>(ký, đóng dấu công chức)</div>

@@ -205,6 +205,7 @@ function aggregateOfNew(h: NewHandover): HandoverAggregate {
     goods: goods.map((g) => ({ ...g })),
     receipt: null,
     amendments: [],
+    incidents: [],
   }
 }
 

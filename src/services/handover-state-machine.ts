@@ -27,6 +27,10 @@ export const TRANSITIONS: Readonly<Record<HandoverAction, Rule>> = {
   // A receipt recorded wrong is corrected (by a supervisor of the destination) until the handover is
   // closed; what the corrected seals and discrepancies say decides which of the two it is.
   correctReceipt: { from: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], to: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'] },
+  // What happens on the road (a seal replaced, goods transshipped, the vehicle changed) is recorded
+  // while the goods are on it, also past the time limit (the truck that broke down is why it passed);
+  // it changes the goods' seals or vehicle, not where the handover stands.
+  recordIncident: { from: ['HANDED_OVER', 'OVERDUE'], to: ['HANDED_OVER', 'OVERDUE'] },
 }
 
 export function isAllowed(from: HandoverStatus, action: HandoverAction): boolean {

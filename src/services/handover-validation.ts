@@ -1,7 +1,8 @@
 // Rules on handover input that a JSON schema cannot express (cross-field, or against the stored
 // containers). Pure: each returns the problems found, naming the field path the client sent.
 import type { FieldProblem } from '../domain/errors.ts'
-import type { SealState } from '../domain/handover.ts'
+import type { IncidentKind, IncidentSeal, SealState } from '../domain/handover.ts'
+import { CLOCK_SKEW_MS } from './write-context.ts'
 
 // Transit under customs supervision takes days; a limit months away is a typing error (2062 for 2026).
 const MAX_TRANSIT_DAYS = 90
@@ -97,4 +98,97 @@ export function timeProblem(value: string | undefined, field: string): FieldProb
   const year = Number.isNaN(ms) ? NaN : new Date(ms).getUTCFullYear()
   if (!(year >= 2000 && year <= 9999)) return { field, code: 'TIME_OUT_OF_RANGE', message: 'use a time between the years 2000 and 9999' }
   return null
+}
+
+/** An en-route incident as sent, in the fields its rules look at. */
+export interface IncidentCheckInput {
+  kind: IncidentKind
+  occurredAt: string
+  seals?: IncidentSeal[]
+  vehicle?: string
+  containerNumbers?: string[]
+}
+
+type IncidentField = 'seals' | 'vehicle' | 'containerNumbers'
+
+/**
+ * What each kind of incident carries. A seal replacement names the seals; a transshipment the vehicle
+ * the goods went onto (and, when only some moved, which containers; and the seals, when they were
+ * re-sealed there); a vehicle change the new vehicle. A field of another kind is refused, not ignored:
+ * it would be a fact recorded nowhere.
+ */
+const INCIDENT_FIELDS: Readonly<Record<IncidentKind, { required: IncidentField[]; allowed: IncidentField[] }>> = {
+  SEAL_REPLACED: { required: ['seals'], allowed: ['seals'] },
+  TRANSSHIPPED: { required: ['vehicle'], allowed: ['vehicle', 'seals', 'containerNumbers'] },
+  VEHICLE_CHANGED: { required: ['vehicle'], allowed: ['vehicle'] },
+}
+
+/** Rules of an incident that need no stored data: the fields of its kind, each container once, a new seal that is new, a time not ahead. */
+export function checkIncidentEntries(input: IncidentCheckInput, now: string): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  const fields = INCIDENT_FIELDS[input.kind]
+  for (const field of ['seals', 'vehicle', 'containerNumbers'] as const) {
+    const sent = input[field] !== undefined
+    if (!sent && fields.required.includes(field)) {
+      problems.push({ field, code: 'FIELD_REQUIRED', message: `an incident of kind ${input.kind} names its ${field}` })
+    } else if (sent && !fields.allowed.includes(field)) {
+      problems.push({ field, code: 'FIELD_NOT_FOR_KIND', message: `${field} is not part of an incident of kind ${input.kind}` })
+    }
+  }
+  const sealed = new Set<string>()
+  ;(input.seals ?? []).forEach((s, i) => {
+    if (sealed.has(s.containerNumber)) {
+      problems.push({ field: `seals.${i}.containerNumber`, code: 'CONTAINER_DUPLICATE', message: `${s.containerNumber} is listed twice` })
+    }
+    sealed.add(s.containerNumber)
+    if (s.newSeal === s.oldSeal) {
+      problems.push({ field: `seals.${i}.newSeal`, code: 'NEW_SEAL_SAME_AS_OLD', message: 'a replaced seal has a new number' })
+    }
+  })
+  const moved = new Set<string>()
+  ;(input.containerNumbers ?? []).forEach((c, i) => {
+    if (moved.has(c)) problems.push({ field: `containerNumbers.${i}`, code: 'CONTAINER_DUPLICATE', message: `${c} is listed twice` })
+    moved.add(c)
+  })
+  const time = timeProblem(input.occurredAt, 'occurredAt')
+  if (time) problems.push(time)
+  else if (Date.parse(input.occurredAt) > Date.parse(now) + CLOCK_SKEW_MS) {
+    problems.push({ field: 'occurredAt', code: 'OCCURRED_AT_IN_FUTURE', message: 'an incident is recorded once it has happened' })
+  }
+  return problems
+}
+
+/**
+ * Rules of an incident against the handover as it stands: not before it was handed over, on its own
+ * containers, replacing the seal each container carries now (a seal replaced twice, or an old paper
+ * read again, names a seal the container no longer has), and a vehicle change that changes the vehicle.
+ */
+export function checkIncidentAgainstHandover(
+  input: IncidentCheckInput,
+  h: { handedOverAt: string; vehicle: string; containers: Array<{ containerNumber: string; customsSeal: string }> },
+): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  if (Date.parse(input.occurredAt) < Date.parse(h.handedOverAt)) {
+    problems.push({ field: 'occurredAt', code: 'OCCURRED_BEFORE_HANDOVER', message: 'an incident on the road happens after the handover' })
+  }
+  const sealOf = new Map(h.containers.map((c) => [c.containerNumber, c.customsSeal]))
+  const notInHandover = (field: string, number: string): FieldProblem => ({
+    field,
+    code: 'CONTAINER_NOT_IN_HANDOVER',
+    message: `${number} is not a container of this handover`,
+  })
+  ;(input.seals ?? []).forEach((s, i) => {
+    const current = sealOf.get(s.containerNumber)
+    if (current === undefined) problems.push(notInHandover(`seals.${i}.containerNumber`, s.containerNumber))
+    else if (current !== s.oldSeal) {
+      problems.push({ field: `seals.${i}.oldSeal`, code: 'OLD_SEAL_MISMATCH', message: `${s.containerNumber} carries customs seal ${current}, not ${s.oldSeal}` })
+    }
+  })
+  ;(input.containerNumbers ?? []).forEach((c, i) => {
+    if (!sealOf.has(c)) problems.push(notInHandover(`containerNumbers.${i}`, c))
+  })
+  if (input.vehicle !== undefined && input.vehicle === h.vehicle) {
+    problems.push({ field: 'vehicle', code: 'VEHICLE_UNCHANGED', message: `the goods are already on ${h.vehicle}: name the vehicle they are on now` })
+  }
+  return problems
 }

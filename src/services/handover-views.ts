@@ -6,6 +6,7 @@ import type {
   GoodsLineRecord,
   HandoverAggregate,
   HandoverRecord,
+  IncidentRecord,
   ReceiptRecord,
   VerificationOutcome,
 } from '../domain/handover.ts'
@@ -33,6 +34,8 @@ export interface HandoverView extends ViewedColumns {
   closure: { closedAt: string; closedBy: string } | null
   /** Every correction that made a new version (amendments), oldest first. */
   amendments: AmendmentRecord[]
+  /** Every incident on the road, oldest first; each made a new version too. */
+  incidents: IncidentRecord[]
 }
 
 export function handoverView(h: HandoverAggregate): HandoverView {
@@ -83,5 +86,6 @@ export function handoverView(h: HandoverAggregate): HandoverView {
       : null,
     closure: h.closedAt ? { closedAt: h.closedAt, closedBy: h.closedBy as string } : null,
     amendments: h.amendments.map((a) => ({ ...a })),
+    incidents: h.incidents.map((i) => ({ ...i, seals: i.seals.map((s) => ({ ...s })), containerNumbers: [...i.containerNumbers] })),
   }
 }

@@ -1,12 +1,12 @@
 // Notices for an office (thông báo): what the other end of a handover learns without watching a list.
 // The destination office hears of a handover coming to it, of each amendment and of a cancellation;
-// the departure office hears that its goods arrived (or arrived with a discrepancy); both hear that a
-// handover is overdue and how its verification goes. Every notice is raised in the statement (or
+// the departure office hears that its goods arrived (or arrived with a discrepancy); both hear of an
+// incident on the road, that a handover is overdue and how its verification goes. Every notice is raised in the statement (or
 // transaction) of the change it reports, so it exists exactly when the change does. Times in a
 // notice's text and details are in Vietnam time.
 import type { Actor } from '../domain/actor.ts'
 import { forbidden, invalid, notFound } from '../domain/errors.ts'
-import { HANDOVER_ENTITY } from '../domain/handover.ts'
+import { HANDOVER_ENTITY, INCIDENT_KIND_LABELS, type IncidentRecord } from '../domain/handover.ts'
 import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
 import {
@@ -37,6 +37,7 @@ export const NOTICE_KINDS = {
   HANDOVER_ARRIVED: 'to the departure office: its goods arrived, seals intact',
   HANDOVER_ARRIVED_WITH_DISCREPANCY: 'to the departure office: its goods arrived with a discrepancy',
   HANDOVER_RECEIPT_CORRECTED: 'to the departure office: the recorded arrival of its goods was corrected (a supervisor approved it)',
+  HANDOVER_INCIDENT: 'to both offices (but the one that recorded it): an incident on the road — a seal replaced, goods transshipped, the vehicle changed',
   HANDOVER_OVERDUE: 'to both offices: the time limit passed without arrival (the departure office opens a verification)',
   HANDOVER_VERIFICATION_OPENED: 'to both offices: a verification of an overdue handover was opened',
   HANDOVER_VERIFICATION_DECIDED: 'to both offices: the verification ended, RESOLVED or VIOLATION',
@@ -155,6 +156,46 @@ export function receiptCorrectedNotice(h: HandoverView, reason: string, fields: 
       discrepancies: r?.discrepancies ?? [],
       seals: h.containers.map((c) => ({ containerNumber: c.containerNumber, sealState: c.sealState, newSealNumber: c.newSealNumber })),
     },
+  )
+}
+
+/** What an incident changed, as one line of a notice: each seal old → new, the vehicle old → new. */
+function incidentChanges(i: IncidentRecord): string {
+  const seals = i.seals.map((s) => `niêm phong ${s.containerNumber}: ${s.oldSeal} → ${s.newSeal}`)
+  const moved = i.containerNumbers.length ? [`container chuyển tải: ${i.containerNumbers.join(', ')}`] : []
+  const vehicle = i.vehicle === null ? [] : [`phương tiện: ${i.previousVehicle ?? ''} → ${i.vehicle}`]
+  return [...seals, ...moved, ...vehicle].join('; ')
+}
+
+/**
+ * An incident was recorded on the road: the ends of the handover learn what the goods carry now (the
+ * destination checks against the new seal), except the office that recorded it.
+ */
+export function incidentNotices(h: HandoverView, i: IncidentRecord): NewNotice[] {
+  const offices = [h.departureOffice, h.destinationOffice].filter((office) => office !== i.office)
+  return offices.map((office) =>
+    handoverNotice(
+      h,
+      office,
+      'HANDOVER_INCIDENT',
+      `Sự cố trên đường vận chuyển, biên bản ${h.handoverNumber} (phiên bản ${h.version}): ${INCIDENT_KIND_LABELS[i.kind]} lúc ` +
+        `${vietnamTime(i.occurredAt)} giờ Việt Nam tại ${i.place}, Chi cục ${i.office} ghi nhận; ${incidentChanges(i)}; lý do: ${i.reason}. ` +
+        `/ An incident on the road was recorded (${i.kind}): check the goods against this version.`,
+      {
+        incident: {
+          kind: i.kind,
+          office: i.office,
+          occurredAt: vietnamIso(i.occurredAt),
+          place: i.place,
+          reason: i.reason,
+          note: i.note,
+          seals: i.seals,
+          previousVehicle: i.previousVehicle,
+          vehicle: i.vehicle,
+          containerNumbers: i.containerNumbers,
+        },
+      },
+    ),
   )
 }
 

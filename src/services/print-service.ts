@@ -60,8 +60,10 @@ async function namesOf(q: Queryable, p: Printable): Promise<PrintNames> {
   if (p.kind === 'handover') {
     const h = p.view
     const officers = [h.handedOverBy, h.enteredBy, h.receipt?.receivedBy, h.receipt?.enteredBy, h.verification?.openedBy,
-      h.verification?.decidedBy, h.cancellation?.cancelledBy, h.closure?.closedBy, ...h.amendments.flatMap((a) => [a.amendedBy, a.approvedBy])]
-    return loadPrintNames(q, [h.departureOffice, h.destinationOffice], officers.filter((o): o is string => typeof o === 'string'))
+      h.verification?.decidedBy, h.cancellation?.cancelledBy, h.closure?.closedBy, ...h.amendments.flatMap((a) => [a.amendedBy, a.approvedBy]),
+      ...h.incidents.map((i) => i.recordedBy)]
+    const offices = [h.departureOffice, h.destinationOffice, ...h.incidents.map((i) => i.office)]
+    return loadPrintNames(q, offices, officers.filter((o): o is string => typeof o === 'string'))
   }
   const v = p.view
   const confirmations = [...v.containers.map((c) => c.confirmation), ...v.lots.flatMap((l) => l.confirmations)]
@@ -111,11 +113,14 @@ export async function verificationPage(q: Queryable, deps: PrintDeps, code: stri
     p.kind === 'handover'
       ? [
           ['Số biên bản', p.view.handoverNumber],
+          // What an office along the route needs to record an incident on it (POST …/handovers/{id}/incidents).
+          ['Mã hồ sơ', p.view.id],
           ['Chi cục Hải quan nơi đi', officeLabel(names, p.view.departureOffice)],
           ['Chi cục Hải quan nơi đến', officeLabel(names, p.view.destinationOffice)],
           ['Số tờ khai', p.view.declarationNumbers.join(', ')],
           ['Container / niêm phong hải quan', p.view.containers.map((c) => `${c.containerNumber} / ${c.customsSeal}`).join('; ')],
           ['Phương tiện', p.view.vehicle],
+          ['Sự cố trên đường', String(p.view.incidents.length)],
           ['Thời hạn hàng đến', vietnamTime(p.view.dueAt)],
           ['Trạng thái', p.view.status],
           ['Phiên bản hiện tại', String(p.view.version)],

@@ -17,6 +17,7 @@ const EXPECTED: Record<string, string[]> = {
   handover_goods_lines: ['DELETE', 'INSERT', 'SELECT'],
   handover_receipts: ['INSERT', 'SELECT', 'UPDATE'],
   handover_amendments: ['INSERT', 'SELECT'],
+  handover_incidents: ['INSERT', 'SELECT'],
   gate_declarations: ['INSERT', 'SELECT', 'UPDATE'],
   gate_containers: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
   gate_lots: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],

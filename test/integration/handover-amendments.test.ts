@@ -2,12 +2,9 @@
 // seals, goods, vehicle, route or time limit with a reason and If-Match; the number is kept, every
 // version is in the audit trail and on the print, the destination is told; a paper form number freed
 // by a cancellation is entered again with the corrected form.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { buildTestApp, type TestApp } from '../helper.ts'
+import { printedPdfText } from '../print-text.ts'
 
 const DEP = { office: '02CI', officerId: '02CI-001' }
 const DEST = { office: '06DS', officerId: '06DS-007' }
@@ -225,12 +222,7 @@ t.test('the destination office is told of the handover and of each amendment; th
   t.same((await app.as(DEP, { url: `/api/v1/notices?entityId=${h.id}` })).json().items, [], 'the departure office is not told of its own change')
 
   const link = (await app.as(DEP, { url: `/api/v1/handovers/${h.id}/print-link` })).json()
-  const pdf = await app.app.inject({ url: link.pdfUrl.replace(/^https?:\/\/[^/]+/, '') })
-  t.equal(pdf.statusCode, 200)
-  const dir = mkdtempSync(join(tmpdir(), 'amended-print-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  writeFileSync(join(dir, 'h.pdf'), pdf.rawPayload)
-  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'h.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ')
+  const text = await printedPdfText(t, app, link.pdfUrl)
   t.ok(text.includes('Lịch sử sửa đổi biên bản'), 'the print lists the amendments')
   t.ok(text.includes('Phiên bản 2'), 'with the version each made')
   t.ok(text.includes('Thay xe do hỏng'), 'and its reason')

@@ -8,6 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildTestApp, freePort, type TestApp } from '../helper.ts'
+import { folded, pdfText } from '../print-text.ts'
 
 const DEP = { office: '02CI', officerId: '02CI-001' }
 const DEST = { office: '06DS', officerId: '06DS-007' }
@@ -37,9 +38,6 @@ t.before(async () => {
 })
 t.teardown(() => browser?.close())
 
-const pdfText = (file: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
-/** Text with line breaks and runs of spaces folded, so a value wrapped in a table cell still matches. */
-const folded = (text: string) => text.replace(/\s+/g, ' ')
 
 /**
  * The PDF as the browser gets it (fetched by the page, through Chromium's network stack), then

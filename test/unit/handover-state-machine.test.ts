@@ -6,11 +6,17 @@ import { HANDOVER_ACTIONS, HANDOVER_STATUSES, type HandoverAction, type Handover
 import { isAllowed, transition } from '../../src/services/handover-state-machine.ts'
 
 const EXPECTED: Record<HandoverStatus, Partial<Record<HandoverAction, HandoverStatus[]>>> = {
-  HANDED_OVER: { receive: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], markOverdue: ['OVERDUE'], cancel: ['CANCELLED'], amend: ['HANDED_OVER'] },
+  HANDED_OVER: {
+    receive: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], markOverdue: ['OVERDUE'], cancel: ['CANCELLED'], amend: ['HANDED_OVER'],
+    recordIncident: ['HANDED_OVER', 'OVERDUE'],
+  },
   ARRIVED: { close: ['CLOSED'], correctReceipt: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'] },
   ARRIVED_WITH_DISCREPANCY: { close: ['CLOSED'], correctReceipt: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'] },
   CLOSED: {},
-  OVERDUE: { receive: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], openVerification: ['UNDER_VERIFICATION'], cancel: ['CANCELLED'], extend: ['HANDED_OVER'] },
+  OVERDUE: {
+    receive: ['ARRIVED', 'ARRIVED_WITH_DISCREPANCY'], openVerification: ['UNDER_VERIFICATION'], cancel: ['CANCELLED'], extend: ['HANDED_OVER'],
+    recordIncident: ['HANDED_OVER', 'OVERDUE'],
+  },
   UNDER_VERIFICATION: { recordVerificationResult: ['RESOLVED', 'VIOLATION'] },
   RESOLVED: {},
   VIOLATION: {},
@@ -44,7 +50,7 @@ t.test('every state × action pair', async (t) => {
       }
     }
   }
-  t.equal(legal, 13, 'thirteen legal (state, action) pairs')
+  t.equal(legal, 15, 'fifteen legal (state, action) pairs')
 })
 
 t.test('terminal states accept nothing', async (t) => {

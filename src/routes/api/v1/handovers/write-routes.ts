@@ -9,6 +9,7 @@ import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { versionsFromIfMatch, withCurrentTagOnConflict } from '../../../entity-tags.ts'
 import { amendHandover } from '../../../../services/handover-amendment-service.ts'
 import { correctReceipt } from '../../../../services/receipt-correction-service.ts'
+import { recordIncident } from '../../../../services/handover-incident-service.ts'
 import {
   cancelHandover,
   closeHandover,
@@ -25,6 +26,7 @@ import {
   CreateHandoverBody,
   HandoverWriteResult,
   IdParams,
+  IncidentBody,
   OpenVerificationBody,
   OverdueScanBody,
   OverdueScanResult,
@@ -150,6 +152,31 @@ const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       )
       return sendOutcome(request, reply, outcome, handoverBody)
     },
+  )
+
+  app.post(
+    '/:id/incidents',
+    {
+      schema: {
+        tags,
+        summary: 'Ghi nhận sự cố trên đường vận chuyển — a seal replaced, goods transshipped, the vehicle changed (the office where it happened)',
+        description:
+          'While the goods are on the road (HANDED_OVER or OVERDUE; else 409 ILLEGAL_TRANSITION). Recorded by an officer ' +
+          'of the office where it happened, named in `office`: either end of the handover or any office along the route ' +
+          '(another office than your own: 403 OFFICE_FORBIDDEN, asked once the request is otherwise valid). SEAL_REPLACED ' +
+          'names `seals` — each container with the customs seal it carries now (`oldSeal`) and the new one; TRANSSHIPPED ' +
+          'the `vehicle` the goods went onto (and `containerNumbers` when only some moved, `seals` when re-sealed); ' +
+          'VEHICLE_CHANGED the new `vehicle`. The handover takes the new seals and vehicle and moves to the next version; ' +
+          '`incidents` lists every incident with what it replaced, who recorded it, where and when; the departure and ' +
+          'destination offices get a HANDOVER_INCIDENT notice, and the recording office may read and print the handover. ' +
+          'The same incident sent again answers 200 and writes nothing.',
+        params: IdParams,
+        body: IncidentBody,
+        response: transitionResponses,
+      },
+    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await recordIncident(app.db, writeContextOf(request), request.params.id, request.body), handoverBody),
   )
 
   app.post(
