@@ -112,6 +112,7 @@ t.test('every sh block of docs/api.md runs, in order, against a fresh server', a
     TOKEN_DEST: api.token({ office: '06DS', role: 'officer' }),
     TOKEN_SUP: api.token({ office: '02CI', role: 'supervisor' }),
     TOKEN_DEST_SUP: api.token({ office: '06DS', role: 'supervisor' }),
+    TOKEN_ROUTE: api.token({ office: '47I1', role: 'officer' }),
   }
 
   const started = Date.now()
