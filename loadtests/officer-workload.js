@@ -37,7 +37,8 @@ export const options = {
  * half writes, half reads:
  *
  *   handover   departure officer records a handover, looks it up and amends its vehicle; the
- *              supervisor extends its time limit (an approval); destination officer receives it
+ *              supervisor extends its time limit (an approval); a seal is replaced on the road (an
+ *              incident); destination officer receives it
  *   gate       officer registers a declaration's eligible list, confirms two containers, reads the list
  *   paper      officer enters a paper declaration, reads it back, updates it (status released)
  *   lookup     searches: handovers of the office, gate confirmations, paper declarations
@@ -103,10 +104,22 @@ function handoverSession() {
   // the time limit: the two writes of an officer's day that name a version and need an approval.
   const amended = write('POST', PATHS.handoverAmendments(created.id), departureOfficer(), 'handover.amend', nextKey('amend'),
     { reason: 'Đổi xe theo báo cáo của lái xe', vehicle: `${body.vehicle}/R` }, (b) => b.id, (b) => ({ version: b.version }), { 'If-Match': '"1"' })
-  if (amended) {
-    write('POST', PATHS.handoverAmendments(created.id), supervisor(), 'handover.extend', nextKey('extend'),
+  const extended = amended
+    ? write('POST', PATHS.handoverAmendments(created.id), supervisor(), 'handover.extend', nextKey('extend'),
       { reason: 'Gia hạn do ùn tắc', dueAt: iso(Date.parse(body.dueAt) + 2 * 3600_000) }, (b) => b.id, (b) => ({ version: b.version }),
       { 'If-Match': `"${amended.version}"` })
+    : null
+  if (extended) {
+    // An incident on the road: the seal of the first container cut for a check at the port gate and
+    // replaced; the receipt below then finds the new seal intact.
+    write('POST', PATHS.handoverIncidents(created.id), departureOfficer(), 'handover.incident', nextKey('incident'), {
+      kind: 'SEAL_REPLACED',
+      office: officers.departureOffice,
+      occurredAt: iso(Date.now()),
+      place: 'Cổng B Cảng Cát Lái',
+      reason: 'Cắt niêm phong để soi chiếu, niêm phong lại',
+      seals: [{ containerNumber: containers[0].containerNumber, oldSeal: containers[0].customsSeal, newSeal: `${containers[0].customsSeal}R` }],
+    }, (b) => b.id, (b) => ({ version: b.version }))
   }
   const receipt = {
     containers: containers.map((c) => ({ containerNumber: c.containerNumber, sealState: 'intact' })),

@@ -59,6 +59,7 @@ const ENTITY_SQL: Record<string, string> = {
   'handover.receive': 'SELECT 1 FROM handover_receipts e WHERE e.handover_id::text = t.id',
   'handover.amend': 'SELECT 1 FROM handover_amendments e WHERE e.handover_id::text = t.id AND e.version = t.v',
   'handover.extend': 'SELECT 1 FROM handover_amendments e WHERE e.handover_id::text = t.id AND e.version = t.v AND e.approved_by IS NOT NULL',
+  'handover.incident': 'SELECT 1 FROM handover_incidents e WHERE e.handover_id::text = t.id AND e.version = t.v',
   'gate.register': 'SELECT 1 FROM gate_declarations e WHERE e.declaration_number = t.id',
   'gate.confirm': 'SELECT 1 FROM gate_confirmations e WHERE e.id::text = t.id',
   'declaration.create': 'SELECT 1 FROM paper_declarations e WHERE e.id = t.id',
@@ -72,6 +73,7 @@ const AUDIT_EVENT: Record<string, { entityType: string; action: string }> = {
   // An amendment and an extension are both `amend` entries of the handover: counted together.
   'handover.amend': { entityType: 'handover', action: 'amend' },
   'handover.extend': { entityType: 'handover', action: 'amend' },
+  'handover.incident': { entityType: 'handover', action: 'recordIncident' },
   'gate.register': { entityType: 'gate_declaration', action: 'register' },
   'gate.confirm': { entityType: 'gate_confirmation', action: 'confirm_container' },
   'declaration.create': { entityType: 'paper_declaration', action: 'create' },

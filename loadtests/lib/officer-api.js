@@ -16,6 +16,7 @@ export const PATHS = {
   handover: (id) => `/api/v1/handovers/${id}`,
   handoverReceipt: (id) => `/api/v1/handovers/${id}/receipt`,
   handoverAmendments: (id) => `/api/v1/handovers/${id}/amendments`,
+  handoverIncidents: (id) => `/api/v1/handovers/${id}/incidents`,
   gateList: (dn) => `/api/v1/gate/declarations/${dn}`,
   gateContainerConfirmations: (dn, cn) => `/api/v1/gate/declarations/${dn}/containers/${cn}/confirmations`,
   gateConfirmations: '/api/v1/gate/confirmations',

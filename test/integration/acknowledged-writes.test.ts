@@ -57,7 +57,7 @@ t.test('the checker finds every write the app acknowledged, and flags a lost one
   ])
 })
 
-t.test('an amendment and a supervisor\'s extension are found by their version; a missing approval is a lost write', async (t) => {
+t.test('an amendment, a supervisor\'s extension and an incident are found by their version; a missing approval is a lost write', async (t) => {
   const api = await buildTestApp(t)
   const officer = { office: '02CI', officerId: '02CI-001' }
   const supervisor = { office: '02CI', officerId: '02CI-900', role: 'supervisor' as const }
@@ -77,13 +77,23 @@ t.test('an amendment and a supervisor\'s extension are found by their version; a
   }
   const v2 = await amendment(officer, 'checker-amend', 1, { reason: 'Đổi xe', vehicle: '51C-999.99' })
   const v3 = await amendment(supervisor, 'checker-extend', v2, { reason: 'Gia hạn', dueAt: new Date(Date.now() + 10 * 3_600_000).toISOString() })
+  const incident = await api.as(officer, {
+    method: 'POST', url: `/api/v1/handovers/${id}/incidents`, headers: { 'idempotency-key': 'checker-incident' },
+    payload: {
+      kind: 'SEAL_REPLACED', office: '02CI', occurredAt: new Date().toISOString(), place: 'Cổng B', reason: 'Soi chiếu',
+      seals: [{ containerNumber: 'CSQU3054383', oldSeal: 'HQ1', newSeal: 'HQ1R' }],
+    },
+  })
+  t.equal(incident.statusCode, 200, incident.body)
   const acks: AckRecord[] = [
     { kind: 'handover.amend', caller: officer.officerId, key: 'checker-amend', id, at: Date.now(), expect: { version: v2 } },
     { kind: 'handover.extend', caller: supervisor.officerId, key: 'checker-extend', id, at: Date.now(), expect: { version: v3 } },
+    { kind: 'handover.incident', caller: officer.officerId, key: 'checker-incident', id, at: Date.now(), expect: { version: incident.json().version } },
   ]
   const client = await schemaClient(t, api.schema)
-  t.same(await missingOn(client, acks), [], 'both found')
-  t.same(await duplicatesOn(client, acks), [], 'two amend events for two acknowledged writes: no duplicate')
+  t.same(await missingOn(client, acks), [], 'all three found')
+  t.same(await duplicatesOn(client, acks), [], 'two amend events for two acknowledged writes, one incident for one: no duplicate')
+  t.same((await missingOn(client, [{ ...acks[2]!, expect: { version: v3 } }])).map((m) => m.kind), ['handover.incident'], 'an incident at a version that holds none is not there')
   // An extension acknowledged at a version that holds no approval (the officer's amendment) is not there.
   const unapproved: AckRecord = { ...acks[1]!, expect: { version: v2 } }
   t.same((await missingOn(client, [unapproved])).map((m) => m.kind), ['handover.extend'])
