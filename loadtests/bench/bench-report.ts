@@ -278,7 +278,7 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
 
   out.push('## Running it', '', '```sh',
     'npm run bench                                  # the main run (about 30 minutes); rewrites this page',
-    'npm run bench -- --interleaved --repeats 3     # service and ceiling alternating (about 75 minutes); a record in runs/, rewrites this page',
+    'npm run bench -- --interleaved --repeats 3     # service and ceiling alternating (90 minutes in the recorded run); a record in runs/, rewrites this page',
     'npm run bench -- --page                        # only rewrite this page from results.json and runs/',
     'npm run bench -- --growth 100000,1000000       # seed up to each size and measure lookups there',
     'npm run bench -- --soak                        # 30 minutes of the soak profile, RSS of app1',

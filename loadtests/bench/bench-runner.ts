@@ -367,11 +367,7 @@ async function mainRun(results: BenchResults): Promise<void> {
   const pgbench = await pgbenchCeiling(ep.databaseUrl, SMOKE ? [2] : [8, 16, 32], SMOKE ? 2 : 15, join(runDir, 'pgbench'))
   for (const r of pgbench.runs) say(`pgbench -c ${r.clients}: ${Math.round(r.tps)} TPS, p99 ${r.p99Ms.toFixed(1)} ms`)
 
-  const sample = ctx.fixture.handovers[0]!
-  const container = ctx.fixture.containers[0]!
-  const reads = await withClient(ep.databaseUrl, (c) => readStatements(c, { id: sample.id, office: sample.office, containerNumber: container.containerNumber }))
-  const create = await withClient(ep.databaseUrl, (c) => createStatements(c, CREATE_OFFICES[0]!, '43IH'))
-  const statements = { get: reads.get.map((s) => s.text), search: reads.search.map((s) => s.text), create: create.map((s) => s.text) }
+  const statements = await requestStatements(ctx)
 
   // Profiles at about two thirds of each scenario's best rate on the cluster: busy, not saturated.
   const profiles: ProfiledStep[] = []
@@ -392,6 +388,15 @@ async function mainRun(results: BenchResults): Promise<void> {
   }
 }
 
+/** The SQL of one GET by id, one search by container and one create, as the app's own services send it. */
+async function requestStatements(ctx: Context): Promise<{ get: string[]; search: string[]; create: string[] }> {
+  const sample = ctx.fixture.handovers[0]!
+  const container = ctx.fixture.containers[0]!
+  const reads = await withClient(ep.databaseUrl, (c) => readStatements(c, { id: sample.id, office: sample.office, containerNumber: container.containerNumber }))
+  const create = await withClient(ep.databaseUrl, (c) => createStatements(c, CREATE_OFFICES[0]!, '43IH'))
+  return { get: reads.get.map((s) => s.text), search: reads.search.map((s) => s.text), create: create.map((s) => s.text) }
+}
+
 /**
  * Issue 14.4: each pair service, ceiling, service, ceiling, … `repeats` times, under the same retry
  * rule; the ratios' median and spread per pair, with the run's commit, settings and load averages,
@@ -410,10 +415,7 @@ async function interleavedRun(): Promise<string> {
   const record = await recordRun(inv, status.postgres?.leader ?? hostsWithRole(inv, 'postgres')[0]!.name, ctx.k6Version)
   // The round trips behind each figure, from the same code and cluster as the figures (14: "the page
   // shows the measured cause ... round trips per request").
-  const sample = ctx.fixture.handovers[0]!
-  const reads = await withClient(ep.databaseUrl, (c) => readStatements(c, { id: sample.id, office: sample.office, containerNumber: ctx.fixture.containers[0]!.containerNumber }))
-  const create = await withClient(ep.databaseUrl, (c) => createStatements(c, CREATE_OFFICES[0]!, '43IH'))
-  const statements = { get: reads.get.map((s) => s.text), search: reads.search.map((s) => s.text), create: create.map((s) => s.text) }
+  const statements = await requestStatements(ctx)
   const bestOf = new Map<string, number>()
   const trials: Trial[] = []
   for (let repeat = 1; repeat <= repeats; repeat++) {
