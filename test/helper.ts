@@ -247,6 +247,12 @@ export const handoverBody = (route = 'Cát Lái → Sóng Thần') => ({
   dueAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
 })
 
+/** The header of an eligible list of office 02CI (PUT /api/v1/gate/declarations/{declarationNumber}): add containers or lots. */
+export const gateListHeader = (status = 'CLEARED') => ({
+  office: '02CI', locationCode: '02CIC03', traderName: 'Công ty TNHH Thương mại ABC', traderTaxCode: '0100109522',
+  status, declarationDate: '2024-06-03', procedureType: 'A11', channel: 2,
+})
+
 /** Creates a handover through the API as an officer of `office`; its id, or an error with the answer. */
 export async function createHandoverThroughApi(api: TestApp, route?: string, office = '02CI'): Promise<string> {
   const res = await api.as(office, { method: 'POST', url: '/api/v1/handovers', payload: handoverBody(route) })

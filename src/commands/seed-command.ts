@@ -199,7 +199,9 @@ function planHandover(n: number, anchorMs: number, spacingMs: number): Plan {
           id: randomUUID(), declarationNumber, office: to.code, kind: 'container', entryRef: c.containerNumber,
           carrierSeal: c.carrierSeal, customsSeal: c.newSealNumber ?? c.customsSeal, quantity: null, weight: null, passedAt,
           officerId: receiver, enteredBy: receiver, origin: 'online', paperReference: null, recordedAt: passedAt,
-          status: 'CONFIRMED', cancelReason: null, cancelledAt: null, cancelledBy: null, cancelOrigin: null, cancelRecordedAt: null,
+          status: 'CONFIRMED', sealState: null, carrierSealFound: null, customsSealFound: null, sealNote: null, heldAt: null,
+          releaseReason: null, releasedAt: null, releasedBy: null, releaseOrigin: null, releaseRecordedAt: null,
+          cancelReason: null, cancelledAt: null, cancelledBy: null, cancelOrigin: null, cancelRecordedAt: null,
         }
       })
     : []

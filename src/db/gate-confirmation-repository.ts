@@ -1,7 +1,17 @@
 // SQL of the gate confirmations (table gate_confirmations): the read and the guarded write of a
-// confirmation or a cancellation (write-statement.ts), and the searches.
-import type { ConfirmationKind, GateConfirmationRecord, GateContainerRecord, GateDeclarationRecord, GateLotRecord } from '../domain/gate.ts'
-import type { IdempotencyClaim, Origin } from '../domain/write.ts'
+// confirmation (a pass, or a container held for its seals), a release or a cancellation
+// (write-statement.ts), and the searches.
+import type {
+  ConfirmationKind,
+  ConfirmationStatus,
+  GateConfirmationRecord,
+  GateContainerRecord,
+  GateDecision,
+  GateDeclarationRecord,
+  GateLotRecord,
+  GateSealState,
+} from '../domain/gate.ts'
+import type { IdempotencyClaim } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
 import { CONTAINER_RECORD, DECLARATION_RECORD, LOT_RECORD } from './gate-declaration-repository.ts'
 import type { StoredClaim } from './handover-repository.ts'
@@ -14,12 +24,17 @@ import {
   type AuditAppend,
   type ClaimToStore,
   type GuardedWrite,
+  type NoticeAppend,
 } from './write-statement.ts'
 
 const CONFIRMATION_RECORD = `c.id, c.declaration_number AS "declarationNumber", c.office, c.kind, c.entry_ref AS "entryRef",
   c.carrier_seal AS "carrierSeal", c.customs_seal AS "customsSeal", c.quantity::float8 AS quantity, c.weight::float8 AS weight,
   ${isoOf('c.passed_at')} AS "passedAt", c.officer_id AS "officerId", c.entered_by AS "enteredBy", c.origin,
-  c.paper_reference AS "paperReference", ${isoOf('c.recorded_at')} AS "recordedAt", c.status, c.cancel_reason AS "cancelReason",
+  c.paper_reference AS "paperReference", ${isoOf('c.recorded_at')} AS "recordedAt", c.status,
+  c.seal_state AS "sealState", c.carrier_seal_found AS "carrierSealFound", c.customs_seal_found AS "customsSealFound",
+  c.seal_note AS "sealNote", ${isoOf('c.held_at')} AS "heldAt", c.release_reason AS "releaseReason",
+  ${isoOf('c.released_at')} AS "releasedAt", c.released_by AS "releasedBy", c.release_origin AS "releaseOrigin",
+  ${isoOf('c.release_recorded_at')} AS "releaseRecordedAt", c.cancel_reason AS "cancelReason",
   ${isoOf('c.cancelled_at')} AS "cancelledAt", c.cancelled_by AS "cancelledBy", c.cancel_origin AS "cancelOrigin",
   ${isoOf('c.cancel_recorded_at')} AS "cancelRecordedAt"`
 
@@ -28,7 +43,7 @@ export interface ConfirmRead {
   declaration: GateDeclarationRecord | null
   container: GateContainerRecord | null
   lot: GateLotRecord | null
-  /** The confirmation this one repeats: the same paper form, or the container's active confirmation. */
+  /** The record this one repeats: the same paper form, or the container's live record (passed or held). */
   earlier: GateConfirmationRecord | null
 }
 
@@ -53,7 +68,7 @@ export async function readForConfirmation(
     paperReference === null
       ? 'false'
       : `c.kind = ${p.add(kind)} AND c.entry_ref = ${e} AND c.paper_reference = ${p.add(paperReference)}`
-  const active = kind === 'container' ? `(c.kind = 'container' AND c.entry_ref = ${e} AND c.status = 'CONFIRMED')` : 'false'
+  const active = kind === 'container' ? `(c.kind = 'container' AND c.entry_ref = ${e} AND c.status IN ('CONFIRMED', 'HELD'))` : 'false'
   // A paper form's own entry first: it is what this request repeats, cancelled or not.
   const text = `WITH ${stored}
 SELECT ${STORED_COLUMN},
@@ -71,8 +86,12 @@ SELECT ${STORED_COLUMN},
   return row
 }
 
-/** A confirmation as it is first written: active, never cancelled. */
-export type NewConfirmation = Omit<GateConfirmationRecord, 'status' | 'cancelReason' | 'cancelledAt' | 'cancelledBy' | 'cancelOrigin' | 'cancelRecordedAt'>
+/** A confirmation as it is first written: passed or held, never released or cancelled yet. */
+export type NewConfirmation = Omit<
+  GateConfirmationRecord,
+  | 'status' | 'releaseReason' | 'releasedAt' | 'releasedBy' | 'releaseOrigin' | 'releaseRecordedAt'
+  | 'cancelReason' | 'cancelledAt' | 'cancelledBy' | 'cancelOrigin' | 'cancelRecordedAt'
+> & { status: 'CONFIRMED' | 'HELD' }
 
 /** A lot's running totals after a pass, as the write statement reads them back. */
 export interface LotTotals {
@@ -84,11 +103,14 @@ export interface LotTotals {
 function insertConfirmation(p: SqlParams, c: NewConfirmation, from: string): string {
   return `changed AS (
     INSERT INTO gate_confirmations (id, declaration_number, office, kind, entry_ref, carrier_seal, customs_seal, quantity,
-      weight, passed_at, officer_id, entered_by, origin, paper_reference, recorded_at)
+      weight, passed_at, officer_id, entered_by, origin, paper_reference, recorded_at, status, seal_state, carrier_seal_found,
+      customs_seal_found, seal_note, held_at)
     SELECT ${p.add(c.id)}::uuid, ${p.add(c.declarationNumber)}, ${p.add(c.office)}, ${p.add(c.kind)}, ${p.add(c.entryRef)},
       ${p.add(c.carrierSeal)}, ${p.add(c.customsSeal)}, ${p.add(c.quantity === null ? null : String(c.quantity), 'numeric')},
       ${p.add(c.weight === null ? null : String(c.weight), 'numeric')}, ${p.add(c.passedAt, 'timestamptz')}, ${p.add(c.officerId)},
-      ${p.add(c.enteredBy)}, ${p.add(c.origin)}, ${p.add(c.paperReference)}, ${p.add(c.recordedAt, 'timestamptz')}
+      ${p.add(c.enteredBy)}, ${p.add(c.origin)}, ${p.add(c.paperReference)}, ${p.add(c.recordedAt, 'timestamptz')},
+      ${p.add(c.status)}, ${p.add(c.sealState)}, ${p.add(c.carrierSealFound)}, ${p.add(c.customsSealFound)}, ${p.add(c.sealNote)},
+      ${p.add(c.heldAt, 'timestamptz')}
       FROM ${from}
     ON CONFLICT DO NOTHING
     RETURNING id)`
@@ -99,14 +121,21 @@ const listCte = (p: SqlParams, declarationNumber: string, listHash: string) => `
     SELECT 1 AS one FROM gate_declarations WHERE declaration_number = ${p.add(declarationNumber)} AND content_hash = ${p.add(listHash)} FOR SHARE)`
 
 /**
- * A container's confirmation, guarded by the list it was read from and by the unique indexes (a
- * container passes once; a paper form is entered once: ON CONFLICT DO NOTHING makes the write stale).
+ * A container's confirmation or hold, guarded by the list it was read from and by the unique indexes
+ * (a container has one live record; a paper form is entered once: ON CONFLICT DO NOTHING makes the
+ * write stale). A hold raises its notice to the office in the same statement.
  */
-export function containerConfirmationWrite(claim: ClaimToStore | null, listHash: string, c: NewConfirmation, audit: AuditAppend): GuardedWrite {
+export function containerConfirmationWrite(
+  claim: ClaimToStore | null,
+  listHash: string,
+  c: NewConfirmation,
+  audit: AuditAppend,
+  notices: NoticeAppend[] = [],
+): GuardedWrite {
   const p = new SqlParams()
   const change = `${listCte(p, c.declarationNumber, listHash)},
   ${insertConfirmation(p, c, 'claim, list')}`
-  return guardedWrite('gate-confirm-container', p, claim, change, [audit])
+  return guardedWrite(notices.length === 0 ? 'gate-confirm-container' : 'gate-hold-container', p, claim, change, [audit], notices)
 }
 
 /**
@@ -143,36 +172,66 @@ export function lotConfirmationWrite(claim: ClaimToStore | null, listHash: strin
   }, [audit])
 }
 
-export interface CancelRead {
+export interface ConfirmationChangeRead {
   stored: StoredClaim | null
   confirmation: GateConfirmationRecord | null
   /** The supervising office of the confirmation's declaration. */
   office: string | null
+  /** The declaration's status and list (content hash) as read: a release is guarded by them. */
+  declarationStatus: string | null
+  listHash: string | null
 }
 
-export async function readForCancel(q: Queryable, claim: IdempotencyClaim | null, id: string): Promise<CancelRead> {
+/** The read of a cancellation or a release: the key's stored outcome, the record, its declaration. */
+export async function readConfirmationForChange(q: Queryable, claim: IdempotencyClaim | null, id: string): Promise<ConfirmationChangeRead> {
   const p = new SqlParams()
   const stored = storedOutcomeCte(p, claim)
-  const text = `WITH ${stored}, found AS (SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.id = ${p.add(id, 'uuid')})
-SELECT ${STORED_COLUMN}, (SELECT row_to_json(f) FROM found f) AS confirmation,
-  (SELECT d.office FROM gate_declarations d JOIN found f ON d.declaration_number = f."declarationNumber") AS office`
-  const { rows } = await q.query<CancelRead>({ name: `gate-read-cancel-${claim ? 'k' : 'n'}`, text, values: p.values })
-  return rows[0] as CancelRead
+  const text = `WITH ${stored}, found AS (SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.id = ${p.add(id, 'uuid')}),
+  declaration AS (SELECT d.office, d.status, d.content_hash FROM gate_declarations d JOIN found f ON d.declaration_number = f."declarationNumber")
+SELECT ${STORED_COLUMN}, (SELECT row_to_json(f) FROM found f) AS confirmation, (SELECT office FROM declaration) AS office,
+  (SELECT status FROM declaration) AS "declarationStatus", (SELECT content_hash FROM declaration) AS "listHash"`
+  const { rows } = await q.query<ConfirmationChangeRead>({ name: `gate-read-change-${claim ? 'k' : 'n'}`, text, values: p.values })
+  return rows[0] as ConfirmationChangeRead
 }
 
-/** The cancellation of an active confirmation; a lot gets its quantity (and weight) back in the same statement. */
+/**
+ * A supervisor's release of a held container: it passes now (passed_at becomes the release time; the
+ * time it was held stays in held_at), guarded by the hold still standing and the list as read.
+ */
+export function releaseWrite(
+  claim: ClaimToStore | null,
+  id: string,
+  declarationNumber: string,
+  listHash: string,
+  r: GateDecision,
+  audit: AuditAppend,
+): GuardedWrite {
+  const p = new SqlParams()
+  const ctes = `${listCte(p, declarationNumber, listHash)},
+  changed AS (
+    UPDATE gate_confirmations SET status = 'CONFIRMED', passed_at = ${p.add(r.at, 'timestamptz')}, release_reason = ${p.add(r.reason)},
+           released_at = ${p.add(r.at, 'timestamptz')}, released_by = ${p.add(r.by)}, release_origin = ${p.add(r.origin)},
+           release_recorded_at = ${p.add(r.recordedAt, 'timestamptz')}
+      FROM claim, list
+     WHERE id = ${p.add(id, 'uuid')} AND status = 'HELD'
+    RETURNING gate_confirmations.id)`
+  return guardedWrite('gate-release', p, claim, ctes, [audit])
+}
+
+/** The cancellation of a live record (passed or held, as read); a lot gets its quantity (and weight) back in the same statement. */
 export function cancelWrite(
   claim: ClaimToStore | null,
   id: string,
-  c: { reason: string; cancelledAt: string; cancelledBy: string; origin: Origin; recordedAt: string },
+  from: 'CONFIRMED' | 'HELD',
+  c: GateDecision,
   audit: AuditAppend,
 ): GuardedWrite {
   const p = new SqlParams()
   const ctes = `changed AS (
-    UPDATE gate_confirmations SET status = 'CANCELLED', cancel_reason = ${p.add(c.reason)}, cancelled_at = ${p.add(c.cancelledAt, 'timestamptz')},
-           cancelled_by = ${p.add(c.cancelledBy)}, cancel_origin = ${p.add(c.origin)}, cancel_recorded_at = ${p.add(c.recordedAt, 'timestamptz')}
+    UPDATE gate_confirmations SET status = 'CANCELLED', cancel_reason = ${p.add(c.reason)}, cancelled_at = ${p.add(c.at, 'timestamptz')},
+           cancelled_by = ${p.add(c.by)}, cancel_origin = ${p.add(c.origin)}, cancel_recorded_at = ${p.add(c.recordedAt, 'timestamptz')}
       FROM claim
-     WHERE id = ${p.add(id, 'uuid')} AND status = 'CONFIRMED'
+     WHERE id = ${p.add(id, 'uuid')} AND status = ${p.add(from)}
     RETURNING gate_confirmations.kind, gate_confirmations.declaration_number, gate_confirmations.entry_ref,
               gate_confirmations.quantity, gate_confirmations.weight),
   lot AS (
@@ -183,10 +242,10 @@ export function cancelWrite(
   return guardedWrite('gate-cancel', p, claim, ctes, [audit])
 }
 
-/** The active confirmations of a declaration's entries, oldest pass first. */
+/** The live records of a declaration's entries — passes, and containers held for their seals — oldest first. */
 export async function activeConfirmationsOf(q: Queryable, declarationNumber: string): Promise<GateConfirmationRecord[]> {
   const { rows } = await q.query<GateConfirmationRecord>(
-    `SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.declaration_number = $1 AND c.status = 'CONFIRMED'
+    `SELECT ${CONFIRMATION_RECORD} FROM gate_confirmations c WHERE c.declaration_number = $1 AND c.status IN ('CONFIRMED', 'HELD')
       ORDER BY c.passed_at, c.id`,
     [declarationNumber],
   )
@@ -198,7 +257,8 @@ export interface ConfirmationFilter {
   declarationNumber: string | null
   containerNumber: string | null
   sealNumber: string | null
-  status: 'CONFIRMED' | 'CANCELLED' | null
+  status: ConfirmationStatus | null
+  sealState: GateSealState | null
   from: string | null
   to: string | null
   after: { at: string; id: string } | null
@@ -214,9 +274,11 @@ export async function searchConfirmations(q: Queryable, f: ConfirmationFilter): 
   if (f.containerNumber !== null) where.push(`c.kind = 'container' AND c.entry_ref = ${p.add(f.containerNumber)}`)
   if (f.sealNumber !== null) {
     const s = p.add(f.sealNumber)
-    where.push(`(c.carrier_seal = ${s} OR c.customs_seal = ${s})`)
+    // The list's seals and those found at the gate: a seal number is one fact wherever it was read.
+    where.push(`(c.carrier_seal = ${s} OR c.customs_seal = ${s} OR c.carrier_seal_found = ${s} OR c.customs_seal_found = ${s})`)
   }
   if (f.status !== null) where.push(`c.status = ${p.add(f.status)}`)
+  if (f.sealState !== null) where.push(`c.seal_state = ${p.add(f.sealState)}`)
   if (f.from !== null) where.push(`c.passed_at >= ${p.add(f.from)}`)
   if (f.to !== null) where.push(`c.passed_at < ${p.add(f.to)}`)
   if (f.after !== null) where.push(`(c.passed_at, c.id) < (${p.add(f.after.at)}::timestamptz, ${p.add(f.after.id)}::uuid)`)

@@ -11,7 +11,16 @@ export const GATE_DECLARATION_ENTITY = 'gate_declaration'
 export const GATE_CONFIRMATION_ENTITY = 'gate_confirmation'
 
 export type ConfirmationKind = 'container' | 'lot'
-export type ConfirmationStatus = 'CONFIRMED' | 'CANCELLED'
+/** CONFIRMED: passed. HELD: stopped at the gate for its seals, until a supervisor decides. CANCELLED. */
+export const CONFIRMATION_STATUSES = ['CONFIRMED', 'HELD', 'CANCELLED'] as const
+export type ConfirmationStatus = (typeof CONFIRMATION_STATUSES)[number]
+
+/**
+ * The seals of a container as the gate officer finds them against the eligible list (tình trạng niêm
+ * phong tại cổng): intact, broken, missing, or of another number than the list's.
+ */
+export const GATE_SEAL_STATES = ['INTACT', 'BROKEN', 'MISSING', 'DIFFERENT_NUMBER'] as const
+export type GateSealState = (typeof GATE_SEAL_STATES)[number]
 
 export interface GateDeclarationRecord {
   declarationNumber: string
@@ -68,9 +77,31 @@ export interface GateConfirmationRecord {
   paperReference: string | null
   recordedAt: string
   status: ConfirmationStatus
+  /** What the officer stated about the seals; null when nothing was stated. */
+  sealState: GateSealState | null
+  carrierSealFound: string | null
+  customsSealFound: string | null
+  sealNote: string | null
+  /** When the container was held for its seals (null if it never was). */
+  heldAt: string | null
+  releaseReason: string | null
+  releasedAt: string | null
+  releasedBy: string | null
+  releaseOrigin: Origin | null
+  releaseRecordedAt: string | null
   cancelReason: string | null
   cancelledAt: string | null
   cancelledBy: string | null
   cancelOrigin: Origin | null
   cancelRecordedAt: string | null
+}
+
+/** A decision on a gate record (a cancellation, a release): why, when, by whom, and how it was recorded. */
+export interface GateDecision {
+  reason: string
+  /** When it was decided: the paper's own time for a paper record. */
+  at: string
+  by: string
+  origin: Origin
+  recordedAt: string
 }

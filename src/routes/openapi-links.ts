@@ -81,6 +81,11 @@ const OPENAPI_LINKS: LinkSource[] = [
         parameters: { id: '$response.body#/id' },
         description: 'Cancel the confirmation',
       },
+      ReleaseHeldContainer: {
+        to: 'POST /api/v1/gate/confirmations/{id}/release',
+        parameters: { id: '$response.body#/id' },
+        description: 'A supervisor lets it pass, when it was held for its seals',
+      },
       AuditOfContainerConfirmation: {
         to: 'GET /api/v1/audit/{entityType}/{entityId}',
         parameters: auditOf(GATE_CONFIRMATION, '$response.body#/id'),

@@ -15,7 +15,14 @@ import {
   Strict,
   TaxCode,
 } from './common-schemas.ts'
-import { DECLARATION_STATUSES, type DeclarationStatus } from '../domain/gate.ts'
+import {
+  CONFIRMATION_STATUSES,
+  DECLARATION_STATUSES,
+  GATE_SEAL_STATES,
+  type ConfirmationStatus,
+  type DeclarationStatus,
+  type GateSealState,
+} from '../domain/gate.ts'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -69,9 +76,45 @@ export const EligibleListBody = Strict({
   ...BackEntryFields,
 })
 
+const GateSealStateSchema = Type.Unsafe<GateSealState>({
+  type: 'string',
+  enum: [...GATE_SEAL_STATES],
+  description:
+    'Tình trạng niêm phong tại cổng: INTACT (nguyên vẹn, as on the list), BROKEN (bị hỏng / bị cắt), MISSING (không còn niêm phong), ' +
+    'DIFFERENT_NUMBER (số niêm phong khác danh sách). Anything but INTACT holds the container (status HELD) until a supervisor decides.',
+})
+/** The seals of one container as found at the gate; absent: nothing stated (the seals are taken as on the list). */
+const sealFindingProperties = {
+  sealState: Type.Optional(GateSealStateSchema),
+  sealsFound: Type.Optional(
+    Strict(
+      { carrierSeal: Type.Optional(Seal), customsSeal: Type.Optional(Seal) },
+      { description: 'Số niêm phong thực tế: the numbers read on the container; numbers that differ from the list make it DIFFERENT_NUMBER' },
+    ),
+  ),
+  sealNote: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Ghi chú: what was found; required when the seals are not intact' }),
+  ),
+}
+
+const PassedAt = Type.String({ ...DateTime, description: 'When the container passed (or was held); default now (paper: paperRecordedAt)' })
+
 export const ContainerConfirmationBody = Strict({
-  passedAt: Type.Optional(Type.String({ ...DateTime, description: 'When the container passed; default now (paper: paperRecordedAt)' })),
+  passedAt: Type.Optional(PassedAt),
   paperReference: Type.Optional(PaperReference),
+  ...sealFindingProperties,
+  ...BackEntryFields,
+})
+
+export const AllContainersConfirmationBody = Strict({
+  passedAt: Type.Optional(PassedAt),
+  paperReference: Type.Optional(PaperReference),
+  sealFindings: Type.Optional(
+    Type.Array(Strict({ containerNumber: ContainerNumber, ...sealFindingProperties }), {
+      maxItems: 500,
+      description: 'The containers whose seals the officer states, each once; the others are taken as on the list',
+    }),
+  ),
   ...BackEntryFields,
 })
 
@@ -88,12 +131,20 @@ export const CancelBody = Strict({
   ...BackEntryFields,
 })
 
+export const ReleaseBody = Strict({
+  reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Lý do cho qua: the supervisor\'s decision on the seals found' }),
+  ...BackEntryFields,
+})
+
 export const ConfirmationSearchQuery = Strict({
   office: Type.Optional(OfficeCode),
   declarationNumber: Type.Optional(DeclarationNumber),
   containerNumber: Type.Optional(ContainerNumber),
   sealNumber: Type.Optional(SealNumber),
-  status: Type.Optional(Type.Unsafe<'CONFIRMED' | 'CANCELLED'>({ type: 'string', enum: ['CONFIRMED', 'CANCELLED'] })),
+  status: Type.Optional(
+    Type.Unsafe<ConfirmationStatus>({ type: 'string', enum: [...CONFIRMATION_STATUSES], description: 'HELD: stopped at the gate for its seals' }),
+  ),
+  sealState: Type.Optional({ ...GateSealStateSchema, description: 'The seal state stated at the gate' }),
   from: Type.Optional(Type.String({ ...DateTime, description: 'Passed at or after (inclusive)' })),
   to: Type.Optional(Type.String({ ...DateTime, description: 'Passed before (exclusive)' })),
   ...PageQuery,
@@ -116,7 +167,28 @@ export const Confirmation = Type.Object({
   origin: Type.String(),
   paperReference: Nullable(Type.String()),
   recordedAt: Type.String(),
-  status: Type.String({ description: 'CONFIRMED or CANCELLED' }),
+  status: Type.String({ description: 'CONFIRMED (passed), HELD (stopped at the gate for its seals, not passed) or CANCELLED' }),
+  sealState: Nullable(Type.String({ description: 'The seals as stated at the gate (INTACT, BROKEN, MISSING, DIFFERENT_NUMBER); null: nothing stated' })),
+  sealsFound: Nullable(
+    Type.Object(
+      { carrierSeal: Nullable(Type.String()), customsSeal: Nullable(Type.String()) },
+      { description: 'The seal numbers read on the container (null: none read); carrierSeal and customsSeal above are the list\'s' },
+    ),
+  ),
+  sealNote: Nullable(Type.String({ description: 'What the officer noted about the seals' })),
+  heldAt: Nullable(Type.String({ description: 'When the container was held for its seals; a released one passed at passedAt' })),
+  release: Nullable(
+    Type.Object(
+      {
+        reason: Type.String(),
+        releasedAt: Type.String(),
+        releasedBy: Type.String({ description: 'The supervisor who let it pass' }),
+        origin: Type.String(),
+        recordedAt: Type.String(),
+      },
+      { description: 'The supervisor\'s decision that a held container passes' },
+    ),
+  ),
   cancellation: Nullable(
     Type.Object({
       reason: Type.String(),
@@ -164,6 +236,8 @@ export const EligibleList = Type.Object({
       customsSeal: Nullable(Type.String()),
       confirmed: Type.Boolean(),
       confirmation: Nullable(Confirmation),
+      held: Type.Boolean({ description: 'Held at the gate for its seals: not passed, waiting for a supervisor' }),
+      hold: Nullable({ ...Confirmation, description: 'The hold (status HELD), while the container is held' }),
     }),
   ),
   lots: Type.Array(Type.Object({ ...lotStateProperties, confirmations: Type.Array(Confirmation) })),
@@ -176,13 +250,16 @@ export const RegisterResponse = Type.Object({
 
 export const ContainerConfirmationResponse = Type.Object({
   ...Confirmation.properties,
-  alreadyConfirmed: Type.Boolean({ description: 'True when this container (or paper form) was confirmed before: nothing was written' }),
+  alreadyConfirmed: Type.Boolean({
+    description: 'True when this container (or paper form) was recorded before — passed, or held (see status): nothing was written',
+  }),
 })
 
 export const AllContainersConfirmationResponse = Type.Object({
   declarationNumber: Type.String(),
   confirmations: Type.Array(ContainerConfirmationResponse, { description: 'One per container of the eligible list, in list order' }),
   confirmed: Type.Integer({ description: 'How many this request confirmed; the others had passed before (alreadyConfirmed)' }),
+  held: Type.Integer({ description: 'How many this request held for their seals (status HELD: not passed)' }),
 })
 
 export const LotConfirmationResponse = Type.Object({
@@ -214,6 +291,8 @@ export const ConfirmationPage = Type.Object({ items: Type.Array(Confirmation), n
 
 export type EligibleListInput = Static<typeof EligibleListBody>
 export type ContainerConfirmationInput = Static<typeof ContainerConfirmationBody>
+export type AllContainersConfirmationInput = Static<typeof AllContainersConfirmationBody>
+export type ReleaseInput = Static<typeof ReleaseBody>
 export type LotConfirmationInput = Static<typeof LotConfirmationBody>
 export type CancelConfirmationInput = Static<typeof CancelBody>
 export type ConfirmationSearchInput = Static<typeof ConfirmationSearchQuery>

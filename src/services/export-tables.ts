@@ -8,6 +8,7 @@ import type { ConfirmationSearchInput } from '../schemas/gate-schemas.ts'
 import type { HandoverSearchInput } from '../schemas/handover-schemas.ts'
 import type { DeclarationSearchInput } from '../schemas/paper-declaration-schemas.ts'
 import { searchConfirmations } from './gate-confirmation-service.ts'
+import { GATE_SEAL_STATE_LABELS } from './gate-print-service.ts'
 import { incomingList, overdueList, searchHandoverList } from './handover-query-service.ts'
 import { STATUS_LABELS } from './handover-print.ts'
 import type { Actor } from '../domain/actor.ts'
@@ -57,6 +58,8 @@ export async function incomingExport(read: Read, actor: Actor, query: { office?:
   return { title: 'Hàng sắp đến', fileBase: `hang-sap-den-${stamp(now)}`, columns: handoverColumns, rows } satisfies ExportTable<HandoverListItem>
 }
 
+const GATE_STATUS: Record<string, string> = { CONFIRMED: 'Đã xác nhận', HELD: 'Tạm dừng (niêm phong không khớp)', CANCELLED: 'Đã hủy' }
+
 const confirmationColumns: Array<ExportColumn<ConfirmationView>> = [
   { header: 'Số tờ khai', value: (c) => c.declarationNumber },
   { header: 'Chi cục giám sát', value: (c) => c.office },
@@ -71,8 +74,14 @@ const confirmationColumns: Array<ExportColumn<ConfirmationView>> = [
   { header: 'Công chức xác nhận', value: (c) => c.officerId },
   { header: 'Nguồn', value: (c) => ORIGIN[c.origin] ?? c.origin },
   { header: 'Số chứng từ giấy', value: (c) => c.paperReference },
-  { header: 'Trạng thái', value: (c) => (c.status === 'CONFIRMED' ? 'Đã xác nhận' : 'Đã hủy') },
+  { header: 'Trạng thái', value: (c) => GATE_STATUS[c.status] ?? c.status },
   { header: 'Lý do hủy', width: 30, value: (c) => c.cancellation?.reason },
+  { header: 'Tình trạng niêm phong', value: (c) => (c.sealState === null ? null : (GATE_SEAL_STATE_LABELS[c.sealState] ?? c.sealState)) },
+  { header: 'Số niêm phong hãng tàu thực tế', value: (c) => c.sealsFound?.carrierSeal },
+  { header: 'Số niêm phong hải quan thực tế', value: (c) => c.sealsFound?.customsSeal },
+  { header: 'Ghi chú niêm phong', width: 30, value: (c) => c.sealNote },
+  { header: 'Lãnh đạo cho qua', value: (c) => c.release?.releasedBy },
+  { header: 'Lý do cho qua', width: 30, value: (c) => c.release?.reason },
 ]
 
 export async function confirmationExport(read: Read, actor: Actor, query: Omit<ConfirmationSearchInput, 'limit' | 'cursor'>, now: string) {

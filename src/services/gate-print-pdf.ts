@@ -4,7 +4,7 @@
 // signature block, and a QR code that leads to the list's verification.
 import type { DeclarationView } from './gate-views.ts'
 import { NO_SEAL } from './gate-declaration-service.ts'
-import { CONTAINER_LIST_TITLE, GOODS_LIST_TITLE, confirmationLine, headerRows } from './gate-print-service.ts'
+import { CONTAINER_LIST_TITLE, GOODS_LIST_TITLE, confirmationLine, containerStateLine, headerRows } from './gate-print-service.ts'
 import type { PrintContext } from './handover-print-pdf.ts'
 import { officeLabel, officerLabel } from './print-names.ts'
 import { fieldRows, footer, formHeader, grid, signatureBlocks, title, verificationBlock, type PdfNode } from './print-form-parts.ts'
@@ -29,7 +29,7 @@ function eligibleListPdfDefinition(v: DeclarationView, ctx: PrintContext): objec
           c.containerNumber,
           c.carrierSeal ?? NO_SEAL,
           c.customsSeal ?? NO_SEAL,
-          c.confirmation ? confirmationLine(c.confirmation, null, officer) : 'Chưa xác nhận',
+          containerStateLine(c, officer),
         ]),
         [24, 88, 76, 76, '*'],
       ),

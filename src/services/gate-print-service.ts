@@ -2,7 +2,7 @@
 // the labels officers know from the VNACCS printout. Every value is escaped: trader names and seal
 // numbers come from outside.
 import { escapeHtml as e } from './html-escape.ts'
-import type { ConfirmationView, DeclarationView } from './gate-views.ts'
+import type { ConfirmationView, ContainerView, DeclarationView } from './gate-views.ts'
 import { NO_SEAL } from './gate-declaration-service.ts'
 import { formatNumber, vietnamTime } from './vietnam-time.ts'
 import { printLinksBar, type HtmlPrintOptions } from './handover-print.ts'
@@ -22,13 +22,53 @@ const CHANNEL_LABELS: Record<number, string> = { 1: 'Xanh', 2: 'Vàng', 3: 'Đ�
 
 const formatDate = (ymd: string) => ymd.split('-').reverse().join('/')
 
+/** The seal states at the gate as officers name them (tình trạng niêm phong). */
+export const GATE_SEAL_STATE_LABELS: Record<string, string> = {
+  INTACT: 'Nguyên vẹn',
+  BROKEN: 'Bị hỏng',
+  MISSING: 'Không còn niêm phong',
+  DIFFERENT_NUMBER: 'Số niêm phong khác danh sách',
+}
+
+/** The seals found at the gate, when the officer stated them. */
+function sealFindingText(c: ConfirmationView): string | null {
+  if (c.sealState === null) return null
+  const parts = [`niêm phong khi kiểm tra: ${GATE_SEAL_STATE_LABELS[c.sealState] ?? c.sealState}`]
+  if (c.sealsFound?.carrierSeal) parts.push(`số niêm phong hãng tàu thực tế ${c.sealsFound.carrierSeal}`)
+  if (c.sealsFound?.customsSeal) parts.push(`số niêm phong hải quan thực tế ${c.sealsFound.customsSeal}`)
+  if (c.sealNote) parts.push(`ghi chú: ${c.sealNote}`)
+  return parts.join(', ')
+}
+
 /** One confirmation as the printed list states it; the officer by name when names are known. */
 export function confirmationLine(c: ConfirmationView, unit: string | null, officer: (id: string) => string = (id) => id): string {
   const parts = [`Đã qua KVGS lúc ${vietnamTime(c.passedAt)}`]
   if (c.quantity !== null) parts.push(`số lượng ${formatNumber(c.quantity)} ${unit ?? ''}`.trimEnd())
   parts.push(`công chức ${officer(c.officerId)}`)
   if (c.origin === 'paper') parts.push(`nhập lại từ chứng từ giấy${c.paperReference ? ` số ${c.paperReference}` : ''}`)
+  const seals = sealFindingText(c)
+  if (seals) parts.push(seals)
+  if (c.release) {
+    parts.push(`tạm dừng lúc ${vietnamTime(c.heldAt ?? c.release.releasedAt)}, lãnh đạo ${officer(c.release.releasedBy)} cho qua: ${c.release.reason}`)
+  }
   return parts.join(' – ')
+}
+
+/** A container held at the gate for its seals: not passed, waiting for the supervisor. */
+export function holdLine(c: ConfirmationView, officer: (id: string) => string = (id) => id): string {
+  return [
+    `TẠM DỪNG tại cổng lúc ${vietnamTime(c.heldAt ?? c.passedAt)}, chưa qua KVGS`,
+    sealFindingText(c),
+    `công chức ${officer(c.officerId)}`,
+    'chờ lãnh đạo Chi cục quyết định',
+  ].filter((p): p is string => p !== null).join(' – ')
+}
+
+/** What the list says of a container in its last column: its pass, its hold, or nothing yet. */
+export function containerStateLine(c: ContainerView, officer: (id: string) => string = (id) => id): string {
+  if (c.confirmation) return confirmationLine(c.confirmation, null, officer)
+  if (c.hold) return holdLine(c.hold, officer)
+  return 'Chưa xác nhận'
 }
 
 /** The header rows of the list, as label and value. */
@@ -52,11 +92,10 @@ function headerTable(v: DeclarationView, names: PrintNames): string {
 }
 
 function containerSection(v: DeclarationView, names: PrintNames): string {
-  const confirmationText = (c: ConfirmationView) => e(confirmationLine(c, null, (id) => officerLabel(names, id)))
   const rows = v.containers
     .map(
-      (c, i) => `<tr><td>${i + 1}</td><td>${e(c.containerNumber)}</td><td>${e(c.carrierSeal ?? NO_SEAL)}</td>` +
-        `<td>${e(c.customsSeal ?? NO_SEAL)}</td><td>${c.confirmation ? confirmationText(c.confirmation) : 'Chưa xác nhận'}</td></tr>`,
+      (c, i) => `<tr${c.held ? ' class="held"' : ''}><td>${i + 1}</td><td>${e(c.containerNumber)}</td><td>${e(c.carrierSeal ?? NO_SEAL)}</td>` +
+        `<td>${e(c.customsSeal ?? NO_SEAL)}</td><td>${e(containerStateLine(c, (id) => officerLabel(names, id)))}</td></tr>`,
     )
     .join('')
   return `<section><h1>${CONTAINER_LIST_TITLE}</h1>${headerTable(v, names)}
@@ -95,6 +134,7 @@ table.entries th,table.entries td{border:1px solid #000;padding:3px 5px;vertical
 table.info th{text-align:left;font-weight:normal;width:35%}
 section+section{page-break-before:always}
 ul{margin:0;padding-left:1em}
+tr.held td{font-weight:bold}
 .signature{margin-top:2em;text-align:right}
 @media print{.no-print{display:none}}
 </style></head><body>

@@ -2,7 +2,9 @@
 // API's shapes (numbers as numbers, times as ISO strings, "none" seals as null).
 import {
   PASSABLE_STATUSES,
+  type ConfirmationStatus,
   type GateConfirmationRecord,
+  type GateSealState,
   type GateContainerRecord,
   type GateDeclarationRecord,
   type GateLotRecord,
@@ -25,7 +27,13 @@ export interface ConfirmationView {
   origin: 'online' | 'paper'
   paperReference: string | null
   recordedAt: string
-  status: 'CONFIRMED' | 'CANCELLED'
+  status: ConfirmationStatus
+  /** The seals as stated at the gate; null when nothing was stated. */
+  sealState: GateSealState | null
+  sealsFound: { carrierSeal: string | null; customsSeal: string | null } | null
+  sealNote: string | null
+  heldAt: string | null
+  release: { reason: string; releasedAt: string; releasedBy: string; origin: string; recordedAt: string } | null
   cancellation: { reason: string; cancelledAt: string; cancelledBy: string; origin: string; recordedAt: string } | null
 }
 
@@ -35,6 +43,9 @@ export interface ContainerView {
   customsSeal: string | null
   confirmed: boolean
   confirmation: ConfirmationView | null
+  /** Held at the gate for its seals: not passed, waiting for a supervisor. */
+  held: boolean
+  hold: ConfirmationView | null
 }
 
 export interface LotView extends GateLotRecord {
@@ -81,6 +92,21 @@ export function confirmationView(r: GateConfirmationRecord): ConfirmationView {
     paperReference: r.paperReference,
     recordedAt: r.recordedAt,
     status: r.status,
+    sealState: r.sealState,
+    sealsFound:
+      r.carrierSealFound === null && r.customsSealFound === null ? null : { carrierSeal: r.carrierSealFound, customsSeal: r.customsSealFound },
+    sealNote: r.sealNote,
+    heldAt: r.heldAt,
+    release:
+      r.releaseReason === null
+        ? null
+        : {
+            reason: r.releaseReason,
+            releasedAt: r.releasedAt as string,
+            releasedBy: r.releasedBy ?? '',
+            origin: r.releaseOrigin ?? 'online',
+            recordedAt: r.releaseRecordedAt as string,
+          },
     cancellation:
       r.status === 'CANCELLED'
         ? {
@@ -118,7 +144,10 @@ export function declarationView(
   active: GateConfirmationRecord[],
 ): DeclarationView {
   const views = active.map(confirmationView)
-  const byContainer = new Map(views.filter((c) => c.kind === 'container').map((c) => [c.containerNumber, c]))
+  const containerRecords = (status: ConfirmationStatus) =>
+    new Map(views.filter((c) => c.kind === 'container' && c.status === status).map((c) => [c.containerNumber, c]))
+  const passed = containerRecords('CONFIRMED')
+  const held = containerRecords('HELD')
   return {
     declarationNumber: d.declarationNumber,
     office: d.office,
@@ -136,8 +165,9 @@ export function declarationView(
     updatedAt: d.updatedAt,
     updatedBy: d.updatedBy,
     containers: containers.map((c) => {
-      const confirmation = byContainer.get(c.containerNumber) ?? null
-      return { ...c, confirmed: confirmation !== null, confirmation }
+      const confirmation = passed.get(c.containerNumber) ?? null
+      const hold = held.get(c.containerNumber) ?? null
+      return { ...c, confirmed: confirmation !== null, confirmation, held: hold !== null, hold }
     }),
     lots: lots.map((l) => lotView(l, views.filter((c) => c.kind === 'lot' && c.lotNumber === l.lotNumber))),
   }

@@ -6,6 +6,7 @@
 // notice's text and details are in Vietnam time.
 import type { Actor } from '../domain/actor.ts'
 import { forbidden, invalid, notFound } from '../domain/errors.ts'
+import { GATE_CONFIRMATION_ENTITY } from '../domain/gate.ts'
 import { HANDOVER_ENTITY, INCIDENT_KIND_LABELS, type IncidentRecord } from '../domain/handover.ts'
 import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
@@ -19,6 +20,8 @@ import {
 } from '../db/notice-repository.ts'
 import { claimOnlyWrite, runGuardedWrite } from '../db/write-statement.ts'
 import { auditAppendOf, countOf, type Change } from './audit-service.ts'
+import { GATE_SEAL_STATE_LABELS } from './gate-print-service.ts'
+import type { ConfirmationView } from './gate-views.ts'
 import type { HandoverView } from './handover-views.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { decodeCursor, pageOf } from './pagination.ts'
@@ -41,6 +44,7 @@ export const NOTICE_KINDS = {
   HANDOVER_OVERDUE: 'to both offices: the time limit passed without arrival (the departure office opens a verification)',
   HANDOVER_VERIFICATION_OPENED: 'to both offices: a verification of an overdue handover was opened',
   HANDOVER_VERIFICATION_DECIDED: 'to both offices: the verification ended, RESOLVED or VIOLATION',
+  GATE_CONTAINER_HELD: 'to the supervising office: a container was held at the gate for its seals; a supervisor releases it or cancels the hold',
 } as const
 export type NoticeKind = keyof typeof NOTICE_KINDS
 
@@ -320,4 +324,34 @@ export async function markNoticeRead(q: Queryable, ctx: WriteContext, id: string
     if (result === 'in_use') throw keyInUse()
   }
   throw contended()
+}
+
+/**
+ * A container was held at the gate for its seals: the supervising office is told, so that its
+ * supervisor — who alone lets it pass or cancels the hold — learns of it without watching the list.
+ */
+export function gateHoldNotice(c: ConfirmationView): NewNotice {
+  const found = [c.sealsFound?.carrierSeal, c.sealsFound?.customsSeal].filter((s): s is string => typeof s === 'string')
+  return {
+    office: c.office,
+    kind: 'GATE_CONTAINER_HELD',
+    entityType: GATE_CONFIRMATION_ENTITY,
+    entityId: c.id,
+    entityVersion: 1,
+    message:
+      `Container ${c.containerNumber} (tờ khai ${c.declarationNumber}) bị tạm dừng tại cổng lúc ${vietnamTime(c.heldAt ?? c.passedAt)} giờ Việt Nam: ` +
+      `niêm phong: ${GATE_SEAL_STATE_LABELS[c.sealState ?? ''] ?? c.sealState}${found.length ? ` (số tìm thấy: ${found.join(', ')})` : ''} – ${c.sealNote ?? ''}. ` +
+      `Lãnh đạo Chi cục quyết định cho qua hoặc hủy. / Container held at the gate for its seals (${c.sealState}); a supervisor decides.`,
+    details: {
+      declarationNumber: c.declarationNumber,
+      containerNumber: c.containerNumber,
+      sealState: c.sealState,
+      listed: { carrierSeal: c.carrierSeal, customsSeal: c.customsSeal },
+      sealsFound: c.sealsFound,
+      sealNote: c.sealNote,
+      heldAt: c.heldAt === null ? null : vietnamIso(c.heldAt),
+      officerId: c.officerId,
+      confirmationUrl: `/api/v1/gate/confirmations?declarationNumber=${c.declarationNumber}&containerNumber=${c.containerNumber}`,
+    },
+  }
 }

@@ -66,8 +66,9 @@ async function namesOf(q: Queryable, p: Printable): Promise<PrintNames> {
     return loadPrintNames(q, offices, officers.filter((o): o is string => typeof o === 'string'))
   }
   const v = p.view
-  const confirmations = [...v.containers.map((c) => c.confirmation), ...v.lots.flatMap((l) => l.confirmations)]
-  return loadPrintNames(q, [v.office], [v.registeredBy, v.updatedBy, ...confirmations.flatMap((c) => (c ? [c.officerId] : []))])
+  const confirmations = [...v.containers.flatMap((c) => [c.confirmation, c.hold]), ...v.lots.flatMap((l) => l.confirmations)]
+  const officers = confirmations.flatMap((c) => (c ? [c.officerId, ...(c.release ? [c.release.releasedBy] : [])] : []))
+  return loadPrintNames(q, [v.office], [v.registeredBy, v.updatedBy, ...officers])
 }
 
 async function contextOf(q: Queryable, deps: PrintDeps, p: Printable, now: string): Promise<PrintContext> {

@@ -10,10 +10,18 @@ import { sendExport } from '../../../export-route.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 import { confirmationExport } from '../../../../services/export-tables.ts'
 import { findGateEntries, getEligibleList, registerEligibleList } from '../../../../services/gate-declaration-service.ts'
-import { cancelConfirmation, confirmAllContainers, confirmContainer, confirmLot, searchConfirmations } from '../../../../services/gate-confirmation-service.ts'
+import {
+  cancelConfirmation,
+  confirmAllContainers,
+  confirmContainer,
+  confirmLot,
+  releaseConfirmation,
+  searchConfirmations,
+} from '../../../../services/gate-confirmation-service.ts'
 import { renderEligibleList } from '../../../../services/gate-print-service.ts'
 import { issuePrintLink } from '../../../../services/print-service.ts'
 import {
+  AllContainersConfirmationBody,
   CancelBody,
   Confirmation,
   ConfirmationPage,
@@ -32,13 +40,14 @@ import {
   LotConfirmationResponse,
   LotParams,
   RegisterResponse,
+  ReleaseBody,
 } from '../../../../schemas/gate-schemas.ts'
 
 // Admins read everything but act for no office.
 const WRITE_ROLES: Role[] = ['officer', 'supervisor']
 const tags = ['gate-confirmations']
 
-/** A confirmation answers whether its natural key found it already confirmed. */
+/** A confirmation answers whether its natural key found it already recorded (passed, or held: see its status). */
 const confirmationBody = <V>(o: StoredOutcome<V>, view: V) => ({ ...view, alreadyConfirmed: o.kind === 'duplicate' })
 
 /** A gate officer's tap sends no body: it means "passed now, by me". */
@@ -140,10 +149,12 @@ const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Confirm every container of a declaration passed the supervision area at once (xác nhận cả tờ khai)',
         description:
-          'Each container of the eligible list is confirmed as by its own request; those confirmed before are answered with ' +
-          'alreadyConfirmed. 201 when this request confirmed at least one, 200 when all had passed before.',
+          'Each container of the eligible list is confirmed as by its own request; those recorded before (passed, or held for ' +
+          'their seals) are answered as they stand, with alreadyConfirmed. sealFindings states the seals of some containers: ' +
+          'those not intact are held (status HELD), not passed. 201 when this request recorded at least one, 200 when all had ' +
+          'been recorded before.',
         params: DeclarationParams,
-        body: ContainerConfirmationBody,
+        body: AllContainersConfirmationBody,
         response: { 200: AllContainersConfirmationResponse, 201: AllContainersConfirmationResponse, ...errorResponses },
       },
     },
@@ -161,6 +172,10 @@ const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Confirm a container passed the supervision area (xác nhận container qua KVGS); once per container',
+        description:
+          'With sealState / sealsFound the officer states the seals found: seals not intact (broken, missing, another number) hold ' +
+          'the container (status HELD: not passed, the office is told) until a supervisor of the office releases it or cancels the ' +
+          'hold. A tap on a held container is 409 GATE_CONTAINER_HELD.',
         params: ContainerParams,
         body: ContainerConfirmationBody,
         response: { 200: ContainerConfirmationResponse, 201: ContainerConfirmationResponse, ...errorResponses },
@@ -199,6 +214,7 @@ const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Cancel a confirmation with a reason (hủy xác nhận qua KVGS); a lot’s quantity is given back',
+        description: 'Cancelling a hold (status HELD: the container does not pass) is a supervisor\'s step: an officer gets 403 SUPERVISOR_REQUIRED.',
         params: ConfirmationParams,
         body: CancelBody,
         response: { 200: Confirmation, ...errorResponses },
@@ -208,12 +224,32 @@ const gateConfirmationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       sendOutcome(request, reply, await cancelConfirmation(app.db, writeContextOf(request), request.params.id, request.body)),
   )
 
+  app.post(
+    '/confirmations/:id/release',
+    {
+      config: { roles: WRITE_ROLES },
+      schema: {
+        tags,
+        summary: 'Let a container held for its seals pass (lãnh đạo cho qua), with the reason of the decision; a supervisor of the office',
+        description:
+          'Only a HELD container (409 ILLEGAL_TRANSITION otherwise) of a declaration that may pass (409 DECLARATION_NOT_CLEARED); ' +
+          'an officer gets 403 SUPERVISOR_REQUIRED once the request is otherwise valid. It passes now: status CONFIRMED, ' +
+          'passedAt the release time, heldAt and the seals found kept.',
+        params: ConfirmationParams,
+        body: ReleaseBody,
+        response: { 200: Confirmation, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      sendOutcome(request, reply, await releaseConfirmation(app.db, writeContextOf(request), request.params.id, request.body)),
+  )
+
   app.get(
     '/confirmations',
     {
       schema: {
         tags,
-        summary: 'Search confirmations by office, declaration, container, seal, status and time passed (newest first)',
+        summary: 'Search confirmations by office, declaration, container, seal, status (HELD: held for their seals), seal state and time (newest first)',
         querystring: ConfirmationSearchQuery,
         response: { 200: ConfirmationPage, ...errorResponses },
       },
