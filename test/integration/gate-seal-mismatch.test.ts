@@ -2,11 +2,11 @@
 // another number is held, not passed — listed, searchable, on the print, the office told — until a
 // supervisor of the office releases it (it passes) or cancels the hold; idempotent and audited.
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildTestApp, gateListHeader, type TestApp } from '../helper.ts'
+import { folded, pdfText } from '../print-text.ts'
 
 const DN = '108557295010'
 const BASE = `/api/v1/gate/declarations/${DN}`
@@ -251,7 +251,7 @@ t.test('the printed list (page and PDF) shows the hold, the seals found and the 
   const dir = mkdtempSync(join(tmpdir(), 'tqdt-seal-print-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'list.pdf'), pdf.rawPayload)
-  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'list.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ')
+  const text = folded(pdfText(join(dir, 'list.pdf')))
   for (const value of ['Số niêm phong khác danh sách', 'HQ000999', 'Kẹp chì số khác danh sách', 'cho qua: Hãng tàu thay kẹp chì, có biên bản']) {
     t.ok(text.includes(value), `PDF: ${value}`)
   }
