@@ -100,14 +100,18 @@ function handoverSession() {
   const created = write('POST', PATHS.handovers, departureOfficer(), 'handover.create', key, body, (b) => b.id, () => ({ route: body.route }))
   if (!created) return
   read(PATHS.handover(created.id), departureOfficer(), 'handover.get')
-  // An amendment before receipt (If-Match: the version read), then the supervisor's extension of
-  // the time limit: the two writes of an officer's day that name a version and need an approval.
+  // An amendment before receipt (If-Match: the version read), then an extension of the time limit,
+  // asked for by the officer and approved by a supervisor of the office (the approvals queue): the
+  // writes of an officer's day that name a version and need an approval.
   const amended = write('POST', PATHS.handoverAmendments(created.id), departureOfficer(), 'handover.amend', nextKey('amend'),
     { reason: 'Đổi xe theo báo cáo của lái xe', vehicle: `${body.vehicle}/R` }, (b) => b.id, (b) => ({ version: b.version }), { 'If-Match': '"1"' })
-  const extended = amended
-    ? write('POST', PATHS.handoverAmendments(created.id), supervisor(), 'handover.extend', nextKey('extend'),
-      { reason: 'Gia hạn do ùn tắc', dueAt: iso(Date.parse(body.dueAt) + 2 * 3600_000) }, (b) => b.id, (b) => ({ version: b.version }),
+  const asked = amended
+    ? write('POST', PATHS.extensionRequest(created.id), departureOfficer(), 'approval.request', nextKey('askextend'),
+      { reason: 'Gia hạn do ùn tắc', dueAt: iso(Date.parse(body.dueAt) + 2 * 3600_000) }, (b) => b.id, undefined,
       { 'If-Match': `"${amended.version}"` })
+    : null
+  const extended = asked
+    ? write('POST', PATHS.approve(asked.id), supervisor(), 'approval.approve', nextKey('approve'), {}, (b) => b.id, (b) => ({ version: b.version }))
     : null
   if (extended) {
     // An incident on the road: the seal of the first container cut for a check at the port gate and

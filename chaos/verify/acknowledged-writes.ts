@@ -58,7 +58,11 @@ const ENTITY_SQL: Record<string, string> = {
   'handover.create': 'SELECT 1 FROM handovers e WHERE e.id::text = t.id',
   'handover.receive': 'SELECT 1 FROM handover_receipts e WHERE e.handover_id::text = t.id',
   'handover.amend': 'SELECT 1 FROM handover_amendments e WHERE e.handover_id::text = t.id AND e.version = t.v',
-  'handover.extend': 'SELECT 1 FROM handover_amendments e WHERE e.handover_id::text = t.id AND e.version = t.v AND e.approved_by IS NOT NULL',
+  // An officer's request for a supervisor's step (the extension), waiting in the approvals queue.
+  'approval.request': 'SELECT 1 FROM approval_requests e WHERE e.id::text = t.id',
+  // Its approval: the request APPROVED and the extension at the acknowledged version, approved by the one who decided.
+  'approval.approve': `SELECT 1 FROM approval_requests e JOIN handover_amendments m ON m.handover_id = e.handover_id
+     WHERE e.handover_id::text = t.id AND e.status = 'APPROVED' AND m.version = t.v AND m.approved_by = e.decided_by`,
   'handover.incident': 'SELECT 1 FROM handover_incidents e WHERE e.handover_id::text = t.id AND e.version = t.v',
   'gate.register': 'SELECT 1 FROM gate_declarations e WHERE e.declaration_number = t.id',
   'gate.confirm': 'SELECT 1 FROM gate_confirmations e WHERE e.id::text = t.id',
@@ -70,9 +74,10 @@ const ENTITY_SQL: Record<string, string> = {
 const AUDIT_EVENT: Record<string, { entityType: string; action: string }> = {
   'handover.create': { entityType: 'handover', action: 'create' },
   'handover.receive': { entityType: 'handover', action: 'receive' },
-  // An amendment and an extension are both `amend` entries of the handover: counted together.
+  // An amendment and an approved extension are both `amend` entries of the handover: counted together.
   'handover.amend': { entityType: 'handover', action: 'amend' },
-  'handover.extend': { entityType: 'handover', action: 'amend' },
+  'approval.approve': { entityType: 'handover', action: 'amend' },
+  'approval.request': { entityType: 'approval', action: 'request' },
   'handover.incident': { entityType: 'handover', action: 'recordIncident' },
   'gate.register': { entityType: 'gate_declaration', action: 'register' },
   'gate.confirm': { entityType: 'gate_confirmation', action: 'confirm_container' },

@@ -31,7 +31,8 @@ const TRAIL_OF: Record<string, { entityType: string; action: string | null }> = 
   'handover.create': { entityType: 'handover', action: 'create' },
   'handover.receive': { entityType: 'handover', action: 'receive' },
   'handover.amend': { entityType: 'handover', action: 'amend' },
-  'handover.extend': { entityType: 'handover', action: 'amend' },
+  'approval.request': { entityType: 'approval', action: 'request' },
+  'approval.approve': { entityType: 'handover', action: 'amend' },
   'handover.incident': { entityType: 'handover', action: 'recordIncident' },
   // A repeated registration of an unchanged list writes no row; its record's own rows must be there.
   'gate.register': { entityType: 'gate_declaration', action: null },

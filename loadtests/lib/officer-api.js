@@ -17,6 +17,8 @@ export const PATHS = {
   handoverReceipt: (id) => `/api/v1/handovers/${id}/receipt`,
   handoverAmendments: (id) => `/api/v1/handovers/${id}/amendments`,
   handoverIncidents: (id) => `/api/v1/handovers/${id}/incidents`,
+  extensionRequest: (id) => `/api/v1/handovers/${id}/approval-requests/extension`,
+  approve: (id) => `/api/v1/approvals/${id}/approve`,
   gateList: (dn) => `/api/v1/gate/declarations/${dn}`,
   gateContainerConfirmations: (dn, cn) => `/api/v1/gate/declarations/${dn}/containers/${cn}/confirmations`,
   gateConfirmations: '/api/v1/gate/confirmations',

@@ -14,6 +14,7 @@
 //
 // A claimed write whose guard fails (the record moved since it was read) raises WRITE_GUARD_FAILED,
 // so the claim is rolled back with it and the caller reads again.
+import type { ApprovalDecision } from '../domain/approval.ts'
 import type { IdempotencyClaim } from '../domain/write.ts'
 import { preparedShape, type PreparedStatement, type Queryable } from './database.ts'
 import { sqlState } from './failover-errors.ts'
@@ -142,14 +143,30 @@ export function guardedWrite(
     SELECT e.* FROM unnest(${column((a) => a.event.eventType, 'text[]')}, ${column((a) => a.entityType, 'text[]')},
                            ${column((a) => a.entityId, 'text[]')}, ${column((a) => a.event.payload, 'jsonb[]')}) AS e
      WHERE EXISTS (SELECT 1 FROM changed))${notices.length === 0 ? '' : `,
-  ${noticeCte(p, notices)}`}`
+  ${noticeCte(p, notices)}`}${claim?.decides ? `,
+  ${approvalDecidedCte(p, claim.decides)}` : ''}`
+  const changed = `EXISTS (SELECT 1 FROM changed)${claim?.decides ? ' AND EXISTS (SELECT 1 FROM decided)' : ''}`
   const result =
     claim === null
-      ? `SELECT true AS key_held, false AS claimed, EXISTS (SELECT 1 FROM changed) AS changed`
+      ? `SELECT true AS key_held, false AS claimed, ${changed} AS changed`
       : `SELECT (SELECT held FROM lock) AS key_held, EXISTS (SELECT 1 FROM claim) AS claimed,
-       write_guard(EXISTS (SELECT 1 FROM claim), EXISTS (SELECT 1 FROM changed)) AS changed`
+       write_guard(EXISTS (SELECT 1 FROM claim), ${changed}) AS changed`
   const text = `WITH ${s.before ? `${s.before},\n  ` : ''}${head},\n  ${s.change},\n  ${tail}\n${result}${s.result ? `, ${s.result}` : ''}`
   return { statement: preparedShape(prefix, text, p.values), claimed: claim !== null }
+}
+
+/**
+ * The approval request the claim decides, marked APPROVED FROM the claim; the statement's guard then
+ * requires it (and the change) once the key is claimed. A request decided meanwhile (another
+ * supervisor approved or rejected it: the UPDATE waits on its row lock, then finds it no longer
+ * pending) rolls the whole statement back, so a step is never applied without its approval.
+ */
+function approvalDecidedCte(p: SqlParams, d: ApprovalDecision): string {
+  return `decided AS (
+    UPDATE approval_requests SET status = 'APPROVED', decided_by = ${p.add(d.decidedBy)}, decided_at = ${p.add(d.decidedAt, 'timestamptz')}
+      FROM claim
+     WHERE id = ${p.add(d.approvalId, 'uuid')} AND status = 'PENDING'
+    RETURNING approval_requests.id)`
 }
 
 /** The change's notices, raised only when it changed something; a notice already raised is not raised again. */

@@ -1,5 +1,6 @@
 // What every write shares: where a record comes from, the idempotency claim it carries and the
 // outcome it returns. Services return outcomes; routes/write-door.ts maps them to HTTP.
+import type { ApprovalDecision } from './approval.ts'
 
 /** Online now, or a paper record entered after an outage with its own time and officer. */
 export type Origin = 'online' | 'paper'
@@ -14,6 +15,12 @@ export interface IdempotencyClaim {
   key: string
   fingerprint: string
   ttlHours: number
+  /**
+   * The approval request this write applies, when a supervisor approves an officer's request: the
+   * statement that stores the claim marks the request APPROVED, and claims nothing (so changes
+   * nothing) when the request is no longer pending — one decision, in the step's own statement.
+   */
+  decides?: ApprovalDecision
 }
 
 /** A change committed by a write, counted as a business metric. */

@@ -19,7 +19,7 @@ import {
 import { HANDOVER_STATUSES, INCIDENT_KINDS, SEAL_STATES } from '../domain/handover.ts'
 
 /** A string from a fixed list; Ajv reports FIELD_NOT_ALLOWED_VALUE (a union of literals would report its branches). */
-const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
+export const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
@@ -54,7 +54,7 @@ const GoodsLineList = Type.Array(
 )
 const Vehicle = { ...ShortText, description: 'Phương tiện vận chuyển, e.g. truck plate 51C-123.45' }
 const Route = Type.String({ minLength: 1, maxLength: 1000, description: 'Tuyến đường đã đăng ký' })
-const Reason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Lý do' })
+export const Reason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Lý do' })
 
 export const CreateHandoverBody = Strict({
   departureOffice: Type.Optional(OfficeCodeInUse),

@@ -31,6 +31,8 @@ export function auditAppendOf(ctx: WriteContext, change: Change): AuditAppend {
     requestId: ctx.requestId,
     before: change.before ?? null,
     after: change.after ?? null,
+    // A supervisor's step applied on an officer's request names the request it decided.
+    ...(ctx.claim?.decides && { approvalRequestId: ctx.claim.decides.approvalId }),
   })
   return {
     entityType: change.entityType,

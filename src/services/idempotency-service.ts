@@ -55,6 +55,8 @@ export function claimedTransaction<V>(
     q,
     async (tx, attempt) => {
       const claim = ctx.claim
+      // An approval is decided in the guarded statement of its step (write-statement.ts); this path would drop it.
+      if (claim?.decides) throw new Error('an approved step is applied by a guarded write, not in a claimed transaction')
       if (claim !== null) {
         if (!(await tryLockKey(tx, claim))) {
           // On our own retry the holder is usually this request's previous attempt, whose COMMIT still

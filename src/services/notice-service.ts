@@ -5,7 +5,7 @@
 // transaction) of the change it reports, so it exists exactly when the change does. Times in a
 // notice's text and details are in Vietnam time.
 import type { Actor } from '../domain/actor.ts'
-import { forbidden, invalid, notFound } from '../domain/errors.ts'
+import { forbidden, notFound } from '../domain/errors.ts'
 import { GATE_CONFIRMATION_ENTITY } from '../domain/gate.ts'
 import { HANDOVER_ENTITY, INCIDENT_KIND_LABELS, type IncidentRecord } from '../domain/handover.ts'
 import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
@@ -24,7 +24,7 @@ import { GATE_SEAL_STATE_LABELS } from './gate-print-service.ts'
 import type { ConfirmationView } from './gate-views.ts'
 import type { HandoverView } from './handover-views.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
-import { decodeCursor, pageOf } from './pagination.ts'
+import { decodeIdCursor, pageOf } from './pagination.ts'
 import { vietnamIso, vietnamTime } from './vietnam-time.ts'
 import type { WriteContext } from './write-context.ts'
 
@@ -45,6 +45,8 @@ export const NOTICE_KINDS = {
   HANDOVER_VERIFICATION_OPENED: 'to both offices: a verification of an overdue handover was opened',
   HANDOVER_VERIFICATION_DECIDED: 'to both offices: the verification ended, RESOLVED or VIOLATION',
   GATE_CONTAINER_HELD: 'to the supervising office: a container was held at the gate for its seals; a supervisor releases it or cancels the hold',
+  APPROVAL_REQUESTED: 'to the office whose supervisor decides: an officer asks for a supervisor\'s step (GET /api/v1/approvals?status=PENDING)',
+  APPROVAL_REJECTED: 'to the same office: a supervisor rejected the request, with a note',
 } as const
 export type NoticeKind = keyof typeof NOTICE_KINDS
 
@@ -261,8 +263,6 @@ export function raiseOverdueNotices(q: Queryable, marked: HandoverView[]): Promi
   return insertNotices(q, marked.flatMap(overdueNotices))
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 function officeOf(actor: Actor, requested: string | undefined): string {
   const office = requested ?? actor.office
   if (actor.role !== 'admin' && office !== actor.office) {
@@ -278,10 +278,7 @@ export async function listNotices(
   query: { office?: string; unread?: boolean; entityId?: string; limit: number; cursor?: string },
 ): Promise<{ items: Notice[]; nextCursor: string | null }> {
   const office = officeOf(actor, query.office)
-  const cursor = decodeCursor(query.cursor)
-  if (cursor && !UUID.test(cursor.id)) {
-    throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
-  }
+  const cursor = decodeIdCursor(query.cursor)
   const rows = await noticesOf(q, {
     office,
     unread: query.unread === true,

@@ -23,6 +23,17 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
   throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A cursor over rows keyed by (time, uuid): an id that is no uuid is a 400, never a database error. */
+export function decodeIdCursor(raw: string | undefined): Cursor | null {
+  const cursor = decodeCursor(raw)
+  if (cursor && !UUID.test(cursor.id)) {
+    throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
+  }
+  return cursor
+}
+
 /** Given limit+1 rows, returns the page and the next cursor (null on the last page). */
 export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit)

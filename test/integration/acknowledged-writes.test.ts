@@ -57,7 +57,7 @@ t.test('the checker finds every write the app acknowledged, and flags a lost one
   ])
 })
 
-t.test('an amendment, a supervisor\'s extension and an incident are found by their version; a missing approval is a lost write', async (t) => {
+t.test('an amendment, an extension asked for and approved, and an incident are found by their version; a missing approval is a lost write', async (t) => {
   const api = await buildTestApp(t)
   const officer = { office: '02CI', officerId: '02CI-001' }
   const supervisor = { office: '02CI', officerId: '02CI-900', role: 'supervisor' as const }
@@ -76,7 +76,15 @@ t.test('an amendment, a supervisor\'s extension and an incident are found by the
     return res.json().version as number
   }
   const v2 = await amendment(officer, 'checker-amend', 1, { reason: 'Đổi xe', vehicle: '51C-999.99' })
-  const v3 = await amendment(supervisor, 'checker-extend', v2, { reason: 'Gia hạn', dueAt: new Date(Date.now() + 10 * 3_600_000).toISOString() })
+  const asked = await api.as(officer, {
+    method: 'POST', url: `/api/v1/handovers/${id}/approval-requests/extension`,
+    payload: { reason: 'Gia hạn', dueAt: new Date(Date.now() + 10 * 3_600_000).toISOString() },
+    headers: { 'idempotency-key': 'checker-ask', 'if-match': `"${v2}"` },
+  })
+  t.equal(asked.statusCode, 201, asked.body)
+  const approved = await api.as(supervisor, { method: 'POST', url: `/api/v1/approvals/${asked.json().id}/approve`, headers: { 'idempotency-key': 'checker-approve' } })
+  t.equal(approved.statusCode, 200, approved.body)
+  const v3 = approved.json().version as number
   const incident = await api.as(officer, {
     method: 'POST', url: `/api/v1/handovers/${id}/incidents`, headers: { 'idempotency-key': 'checker-incident' },
     payload: {
@@ -87,14 +95,17 @@ t.test('an amendment, a supervisor\'s extension and an incident are found by the
   t.equal(incident.statusCode, 200, incident.body)
   const acks: AckRecord[] = [
     { kind: 'handover.amend', caller: officer.officerId, key: 'checker-amend', id, at: Date.now(), expect: { version: v2 } },
-    { kind: 'handover.extend', caller: supervisor.officerId, key: 'checker-extend', id, at: Date.now(), expect: { version: v3 } },
+    { kind: 'approval.approve', caller: supervisor.officerId, key: 'checker-approve', id, at: Date.now(), expect: { version: v3 } },
     { kind: 'handover.incident', caller: officer.officerId, key: 'checker-incident', id, at: Date.now(), expect: { version: incident.json().version } },
   ]
   const client = await schemaClient(t, api.schema)
-  t.same(await missingOn(client, acks), [], 'all three found')
-  t.same(await duplicatesOn(client, acks), [], 'two amend events for two acknowledged writes, one incident for one: no duplicate')
+  const request: AckRecord = { kind: 'approval.request', caller: officer.officerId, key: 'checker-ask', id: asked.json().id, at: Date.now(), expect: {} }
+  t.same(await missingOn(client, [...acks, request]), [], 'all four found')
+  t.same(await duplicatesOn(client, [...acks, request]), [], 'two amend events for two acknowledged writes, one request, one incident: no duplicate')
   t.same((await missingOn(client, [{ ...acks[2]!, expect: { version: v3 } }])).map((m) => m.kind), ['handover.incident'], 'an incident at a version that holds none is not there')
-  // An extension acknowledged at a version that holds no approval (the officer's amendment) is not there.
+  // An approval acknowledged at a version that holds no approved extension (the officer's amendment) is not there.
   const unapproved: AckRecord = { ...acks[1]!, expect: { version: v2 } }
-  t.same((await missingOn(client, [unapproved])).map((m) => m.kind), ['handover.extend'])
+  t.same((await missingOn(client, [unapproved])).map((m) => m.kind), ['approval.approve'])
+  // Nor a request that was never stored.
+  t.same((await missingOn(client, [{ ...request, key: 'checker-ask-other', id: '00000000-0000-4000-8000-000000000000' }])).map((m) => m.kind), ['approval.request'])
 })

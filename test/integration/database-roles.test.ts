@@ -18,6 +18,7 @@ const EXPECTED: Record<string, string[]> = {
   handover_receipts: ['INSERT', 'SELECT', 'UPDATE'],
   handover_amendments: ['INSERT', 'SELECT'],
   handover_incidents: ['INSERT', 'SELECT'],
+  approval_requests: ['INSERT', 'SELECT', 'UPDATE'],
   gate_declarations: ['INSERT', 'SELECT', 'UPDATE'],
   gate_containers: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
   gate_lots: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'],

@@ -9,6 +9,7 @@ import noticeRoutes from './notices/index.ts'
 import printRoutes from './prints/index.ts'
 import reportRoutes from './reports/index.ts'
 import officeRoutes from './offices/index.ts'
+import approvalRoutes from './approvals/index.ts'
 
 export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(handoverRoutes, { prefix: '/handovers' })
@@ -20,4 +21,5 @@ export default async function apiV1Routes(app: FastifyInstance) {
   await app.register(printRoutes, { prefix: '/prints' })
   await app.register(reportRoutes, { prefix: '/reports' })
   await app.register(officeRoutes, { prefix: '/offices' })
+  await app.register(approvalRoutes, { prefix: '/approvals' })
 }
