@@ -35,6 +35,7 @@ import unroutedRequests, { unroutedError } from './routes/unrouted-requests.ts'
 import { addLinks } from './routes/openapi-links.ts'
 import { publishIdentifierPatterns } from './routes/openapi-identifier-patterns.ts'
 import { openApiInfo } from './routes/openapi-info.ts'
+import { shareTitledSchemas } from './routes/openapi-shared-schemas.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -199,7 +200,7 @@ export async function buildApp(config: Config, options: { logger?: boolean | (Lo
     openapi: openApiInfo,
     transformObject: (document) =>
       'openapiObject' in document
-        ? addLinks(publishIdentifierPatterns(documentOptionalBodies(document.openapiObject as Parameters<typeof addLinks>[0] & Parameters<typeof documentOptionalBodies>[0])))
+        ? shareTitledSchemas(addLinks(publishIdentifierPatterns(documentOptionalBodies(document.openapiObject as Parameters<typeof addLinks>[0] & Parameters<typeof documentOptionalBodies>[0]))))
         : document.swaggerObject,
   })
   // The contract is public: client developers read it before they hold a token.

@@ -43,7 +43,7 @@ export const Approval = Type.Object({
   decidedBy: Nullable(Type.String()),
   decidedAt: Nullable(Type.String()),
   decisionNote: Nullable(Type.String({ description: 'Why it was rejected' })),
-})
+}, { title: 'ApprovalRequest' })
 export const ApprovalPage = Type.Object({ items: Type.Array(Approval), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 
 export type ExtensionRequestInput = Static<typeof ExtensionRequestBody>

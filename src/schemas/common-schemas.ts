@@ -15,7 +15,7 @@ export const ErrorBody = Type.Object(
       Type.Integer({ minimum: 1, description: 'Problems found beyond those listed in details (a 400 lists the first 100, in at most 64 KB)' }),
     ),
   },
-  { $id: 'ErrorBody' },
+  { $id: 'ErrorBody', title: 'ErrorBody' },
 )
 
 export const DeclarationNumber = Type.String({ format: 'declaration-number', description: 'Số tờ khai: 12 digits' })

@@ -198,7 +198,7 @@ export const Confirmation = Type.Object({
       recordedAt: Type.String(),
     }),
   ),
-})
+}, { title: 'GateConfirmation' })
 
 const lotStateProperties = {
   lotNumber: Type.String(),
@@ -238,22 +238,22 @@ export const EligibleList = Type.Object({
       confirmation: Nullable(Confirmation),
       held: Type.Boolean({ description: 'Held at the gate for its seals: not passed, waiting for a supervisor' }),
       hold: Nullable({ ...Confirmation, description: 'The hold (status HELD), while the container is held' }),
-    }),
+    }, { title: 'GateListContainer' }),
   ),
-  lots: Type.Array(Type.Object({ ...lotStateProperties, confirmations: Type.Array(Confirmation) })),
-})
+  lots: Type.Array(Type.Object({ ...lotStateProperties, confirmations: Type.Array(Confirmation) }, { title: 'GateListLot' })),
+}, { title: 'GateEligibleList' })
 
 export const RegisterResponse = Type.Object({
   ...EligibleList.properties,
   outcome: Type.String({ description: 'created, updated or unchanged (same content as registered: nothing written)' }),
-})
+}, { title: 'GateRegisterResult' })
 
 export const ContainerConfirmationResponse = Type.Object({
   ...Confirmation.properties,
   alreadyConfirmed: Type.Boolean({
     description: 'True when this container (or paper form) was recorded before — passed, or held (see status): nothing was written',
   }),
-})
+}, { title: 'GateContainerConfirmationResult' })
 
 export const AllContainersConfirmationResponse = Type.Object({
   declarationNumber: Type.String(),

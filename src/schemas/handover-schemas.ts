@@ -191,7 +191,7 @@ const Container = Type.Object({
   customsSeal: Type.String(),
   sealState: Nullable(SealState),
   newSealNumber: Nullable(Type.String()),
-})
+}, { title: 'HandoverContainer' })
 
 const handoverProperties = {
   id: Type.String(),
@@ -254,7 +254,7 @@ const handoverProperties = {
       }),
       approvedBy: Nullable(Type.String()),
       approvedAt: Nullable(Type.String()),
-    }),
+    }, { title: 'HandoverAmendment' }),
     { description: 'Lịch sử sửa đổi: every correction that made a new version, oldest first' },
   ),
   incidents: Type.Array(
@@ -272,16 +272,16 @@ const handoverProperties = {
       previousVehicle: Nullable(Type.String()),
       vehicle: Nullable(Type.String()),
       containerNumbers: Type.Array(Type.String()),
-    }),
+    }, { title: 'HandoverIncident' }),
     { description: 'Sự cố trên đường vận chuyển: every en-route incident, oldest first' },
   ),
 }
 
-export const Handover = Type.Object(handoverProperties)
+export const Handover = Type.Object(handoverProperties, { title: 'Handover' })
 export const HandoverWriteResult = Type.Object({
   ...handoverProperties,
   duplicate: Type.Boolean({ description: 'true when this paper record was already entered: the existing record is returned' }),
-})
+}, { title: 'HandoverWriteResult' })
 
 export const HandoverPage = Type.Object({
   items: Type.Array(

@@ -28,7 +28,7 @@ const Notice = Type.Object({
   createdAt: Type.String(),
   readAt: Type.Union([Type.String(), Type.Null()], { description: 'When an officer of the office marked it read' }),
   readBy: Type.Union([Type.String(), Type.Null()]),
-})
+}, { title: 'Notice' })
 const NoticePage = Type.Object({ items: Type.Array(Notice), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 const NoticeParams = Strict({ id: Type.String({ format: 'uuid', description: 'Notice id' }) })
 
