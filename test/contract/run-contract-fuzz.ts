@@ -173,7 +173,8 @@ async function runRole(role: Role, { baseUrl, caFile, maxExamples, maxSeconds, w
           const body = decodeBody(response?.content)
           const why = unexplained(body, rules)
           if (why === null) {
-            const key = body?.details?.length ? body.details.map((d) => d.code).join('+') : (body?.code ?? '?')
+            // Each code once: a list of 400 duplicates is one rule, not a 400-code key.
+            const key = body?.details?.length ? [...new Set(body.details.map((d) => d.code))].join('+') : (body?.code ?? '?')
             result.allowed.set(key, (result.allowed.get(key) ?? 0) + 1)
             continue
           }
