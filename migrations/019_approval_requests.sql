@@ -10,8 +10,9 @@ CREATE TABLE approval_requests (
   office           text NOT NULL,
   step             text NOT NULL CHECK (step IN ('extension', 'cancellation', 'verification_result', 'receipt_correction')),
   handover_id      uuid NOT NULL REFERENCES handovers (id),
-  -- The version the officer read (If-Match) for the steps that name one; the step is applied to it or not at all.
-  handover_version integer,
+  -- The version the request was made on (the If-Match of the steps that name one): the step is
+  -- applied to that version or not at all.
+  handover_version integer NOT NULL,
   -- The step's request body as the officer sent it; applied as it stands when approved.
   request          jsonb NOT NULL,
   requested_by     text NOT NULL,

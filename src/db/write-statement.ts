@@ -156,8 +156,9 @@ export function guardedWrite(
 }
 
 /**
- * The approval request the claim decides, marked APPROVED FROM the claim; the statement's guard then
- * requires it (and the change) once the key is claimed. A request decided meanwhile (another
+ * The approval request the claim decides, marked APPROVED FROM the claim while the handover is at the
+ * version the officer asked on; the statement's guard then requires it (and the change) once the key
+ * is claimed. A request decided meanwhile (another
  * supervisor approved or rejected it: the UPDATE waits on its row lock, then finds it no longer
  * pending) rolls the whole statement back, so a step is never applied without its approval.
  */
@@ -166,6 +167,8 @@ function approvalDecidedCte(p: SqlParams, d: ApprovalDecision): string {
     UPDATE approval_requests SET status = 'APPROVED', decided_by = ${p.add(d.decidedBy)}, decided_at = ${p.add(d.decidedAt, 'timestamptz')}
       FROM claim
      WHERE id = ${p.add(d.approvalId, 'uuid')} AND status = 'PENDING'
+       -- The handover is still at the version the officer asked on (as this statement's step read it).
+       AND EXISTS (SELECT 1 FROM handovers h WHERE h.id = approval_requests.handover_id AND h.version = approval_requests.handover_version)
     RETURNING approval_requests.id)`
 }
 
@@ -207,5 +210,7 @@ export async function runGuardedWriteRow<R extends object>(q: Queryable, write: 
  * unchanged list), so a replay of the same key answers the same as the first request did.
  */
 export function claimOnlyWrite(claim: ClaimToStore): GuardedWrite {
+  // An approval is decided only with the step it approves: nothing to change is not an approval.
+  if (claim.decides) throw new Error('an approval cannot be decided by a write that changes nothing')
   return guardedWrite('claim-only', new SqlParams(), claim, 'changed AS (SELECT one FROM claim)', [])
 }

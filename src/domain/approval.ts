@@ -15,8 +15,8 @@ export interface ApprovalRecord {
   office: string
   step: ApprovalStep
   handoverId: string
-  /** The handover's version the officer read, for the steps that name one (If-Match); null otherwise. */
-  handoverVersion: number | null
+  /** The handover's version the request was made on (the If-Match of the steps that name one). */
+  handoverVersion: number
   /** The step's request body, applied as it stands when approved. */
   request: Record<string, unknown>
   requestedBy: string

@@ -35,7 +35,7 @@ export const Approval = Type.Object({
   step: ApprovalStep,
   handoverId: Type.String(),
   handoverNumber: Type.String(),
-  handoverVersion: Nullable(Type.Integer({ description: 'The version the officer read (If-Match), for an extension or a receipt correction' })),
+  handoverVersion: Type.Integer({ description: 'The version the request was made on (If-Match for an extension or a receipt correction); approved on that version only' }),
   request: Type.Record(Type.String(), Type.Unknown(), { description: 'The step as asked: applied as it stands when approved' }),
   requestedBy: Type.String(),
   requestedAt: Type.String(),

@@ -9,7 +9,7 @@
 // does not decide.
 import type { Actor } from '../domain/actor.ts'
 import { APPROVAL_ENTITY, type ApprovalRecord, type ApprovalStatus, type ApprovalStep } from '../domain/approval.ts'
-import { conflict, DomainError, forbidden, invalid, notFound, preconditionFailed } from '../domain/errors.ts'
+import { conflict, DomainError, forbidden, notFound, preconditionFailed } from '../domain/errors.ts'
 import type { HandoverAggregate } from '../domain/handover.ts'
 import type { StoredOutcome, WriteOutcome } from '../domain/write.ts'
 import type { Queryable } from '../db/database.ts'
@@ -34,11 +34,12 @@ import type {
 import { auditAppendOf, countOf, type Change } from './audit-service.ts'
 import { amendHandover } from './handover-amendment-service.ts'
 import { assertActsFor, assertSupervisorOf, listOfficeFor } from './handover-access.ts'
-import { cancelHandover, recordVerificationResult, type HandoverOutcome } from './handover-service.ts'
+import { cancelHandover, fail, recordVerificationResult, type HandoverOutcome } from './handover-service.ts'
 import { illegalTransition, isAllowed } from './handover-state-machine.ts'
+import { timeProblem } from './handover-validation.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { decodeIdCursor, pageOf } from './pagination.ts'
-import { correctReceipt } from './receipt-correction-service.ts'
+import { correctReceipt, receiptCorrectionChanges, receiptCorrectionProblems, receiptCorrectionProblemsOn } from './receipt-correction-service.ts'
 import { vietnamTime } from './vietnam-time.ts'
 import type { WriteContext } from './write-context.ts'
 import { randomUUID } from 'node:crypto'
@@ -64,18 +65,24 @@ const STEP_WORDS: Record<ApprovalStep, { vi: string; en: string }> = {
 /** The office whose supervisor decides: the destination corrects its receipt, the departure office the rest. */
 const decidingOffice = (step: ApprovalStep, h: HandoverAggregate) => (step === 'receipt_correction' ? h.destinationOffice : h.departureOffice)
 
-/** Steps that name the version read (If-Match), as their direct form does. */
+/** Steps whose request names the version read (If-Match), as their direct form does; the others are bound to the version they were asked on. */
 const VERSIONED: ReadonlySet<ApprovalStep> = new Set(['extension', 'receipt_correction'])
 
-/** Whether the step can be asked for on the handover as it stands; the full rules run when it is approved. */
-function checkAskable(step: ApprovalStep, h: HandoverAggregate, input: ApprovalStepInputs[ApprovalStep]): void {
+/**
+ * Whether the step can be asked for on the handover as it stands: the state, and the step's own rules
+ * on the request (a time limit still ahead, a correction that changes something and names the
+ * handover's containers). They run again when it is approved, on the handover as it then stands.
+ */
+function checkAskable(step: ApprovalStep, h: HandoverAggregate, input: ApprovalStepInputs[ApprovalStep], now: string): void {
   switch (step) {
     case 'extension': {
       if (!isAllowed(h.status, 'amend') && !isAllowed(h.status, 'extend')) throw illegalTransition(h.status, 'extend')
       const dueAt = (input as ApprovalStepInputs['extension']).dueAt
+      fail([timeProblem(dueAt, 'dueAt')].filter((p) => p !== null))
       if (!(Date.parse(dueAt) > Date.parse(h.dueAt))) {
-        throw invalid([{ field: 'dueAt', code: 'NOT_AN_EXTENSION', message: 'an extension sets a later time limit; an earlier one is an amendment the office makes itself' }])
+        fail([{ field: 'dueAt', code: 'NOT_AN_EXTENSION', message: 'an extension sets a later time limit; an earlier one is an amendment the office makes itself' }])
       }
+      if (Date.parse(dueAt) <= Date.parse(now)) fail([{ field: 'dueAt', code: 'DUE_AT_PASSED', message: 'a new time limit must still be ahead' }])
       return
     }
     case 'cancellation':
@@ -87,9 +94,15 @@ function checkAskable(step: ApprovalStep, h: HandoverAggregate, input: ApprovalS
     case 'verification_result':
       if (!isAllowed(h.status, 'recordVerificationResult')) throw illegalTransition(h.status, 'recordVerificationResult')
       return
-    case 'receipt_correction':
+    case 'receipt_correction': {
       if (!isAllowed(h.status, 'correctReceipt')) throw illegalTransition(h.status, 'correctReceipt')
+      const correction = input as ApprovalStepInputs['receipt_correction']
+      fail([...receiptCorrectionProblems(correction, now), ...receiptCorrectionProblemsOn(h, correction)])
+      if (Object.keys(receiptCorrectionChanges(h, correction)).length === 0) {
+        throw conflict('APPROVAL_NOTHING_TO_APPLY', 'The receipt already says what this correction asks for')
+      }
       return
+    }
   }
 }
 
@@ -152,7 +165,7 @@ export async function requestApproval<S extends ApprovalStep>(
     if (!h) throw notFound('HANDOVER_NOT_FOUND', `No handover ${handoverId}`)
     const office = decidingOffice(step, h)
     assertActsFor(ctx.actor, office, `ask to ${STEP_WORDS[step].en} of this handover`)
-    checkAskable(step, h, input)
+    checkAskable(step, h, input, ctx.now)
     if (VERSIONED.has(step) && !(expectedVersions ?? []).includes(h.version)) {
       throw preconditionFailed('VERSION_CONFLICT', `The handover is at version ${h.version}; read it again and ask for that version`, {
         currentVersion: h.version,
@@ -169,7 +182,7 @@ export async function requestApproval<S extends ApprovalStep>(
       office,
       step,
       handoverId,
-      handoverVersion: VERSIONED.has(step) ? h.version : null,
+      handoverVersion: h.version,
       request: { ...input },
       requestedBy: ctx.actor.officerId,
       requestedAt: ctx.now,
@@ -210,7 +223,9 @@ function assertMayDecide(actor: Actor, a: ApprovalRow): void {
 
 /** The step as asked, applied by the supervisor through its own service (and its own rules). */
 function applyStep(q: Queryable, ctx: WriteContext, a: ApprovalRow): Promise<HandoverOutcome> {
-  const versions = a.handoverVersion === null ? [] : [a.handoverVersion]
+  const versions = [a.handoverVersion]
+  // The stored body passed the step's schema when it was asked (the route), and the step's own
+  // rules run again now: a body that no longer holds is answered APPROVAL_REQUEST_INVALID.
   switch (a.step) {
     case 'extension':
       return amendHandover(q, ctx, a.handoverId, versions, a.request as AmendmentInput)
@@ -230,20 +245,34 @@ function applyStep(q: Queryable, ctx: WriteContext, a: ApprovalRow): Promise<Han
  * pending; the supervisor rejects it, and the officer asks again on the handover as it stands.
  */
 export async function approveRequest(q: Queryable, ctx: WriteContext, id: string): Promise<HandoverOutcome> {
+  // The claim carries the decision into the step's statement; without one nothing would mark it.
+  if (ctx.claim === null) throw new Error('an approval is decided under a claim')
   const read = await readForApprovalDecision(q, ctx.claim, id)
   const replay = replayOf<never>(ctx.claim, read.stored)
   if (replay) return replay as HandoverOutcome
   const a = read.approval
   if (!a) throw notFound('APPROVAL_NOT_FOUND', `No approval request ${id}`)
   assertMayDecide(ctx.actor, a)
-  const stepCtx: WriteContext = ctx.claim === null ? ctx : { ...ctx, claim: { ...ctx.claim, decides: { approvalId: a.id, decidedBy: ctx.actor.officerId, decidedAt: ctx.now } } }
+  // Asked on one version, decided on that version: the steps with If-Match check it themselves, and
+  // the step's statement checks it again for all (write-statement.ts, approvalDecidedCte).
+  const now = (await readForChange(q, null, a.handoverId)).handover
+  if (now && now.version !== a.handoverVersion) {
+    throw preconditionFailed('VERSION_CONFLICT', `The request was made on version ${a.handoverVersion}; the handover is at ${now.version}: reject the request`, {
+      currentVersion: now.version,
+    })
+  }
+  const stepCtx: WriteContext = { ...ctx, claim: { ...ctx.claim, decides: { approvalId: a.id, decidedBy: ctx.actor.officerId, decidedAt: ctx.now } } }
   try {
     return await applyStep(q, stepCtx, a)
   } catch (err) {
-    // The step kept finding the request decided (another supervisor got there first): say so.
-    if (err instanceof DomainError && err.code === 'WRITE_CONTENDED') {
-      const now = await approvalById(q, id)
-      if (now && now.status !== 'PENDING') assertMayDecide(ctx.actor, now)
+    if (!(err instanceof DomainError)) throw err
+    // Decided meanwhile by another supervisor: that is the answer, whatever the step then found.
+    const current = await approvalById(q, id)
+    if (current && current.status !== 'PENDING') assertMayDecide(ctx.actor, current)
+    // The request as stored no longer passes the step's rules (e.g. its time limit has passed since):
+    // a conflict with the request, not a bad body from the supervisor, who sent none.
+    if (err.kind === 'invalid') {
+      throw conflict('APPROVAL_REQUEST_INVALID', `The request no longer holds: ${err.message}; reject it and ask again`, err.details)
     }
     throw err
   }
@@ -288,7 +317,7 @@ export async function listApprovals(
   actor: Actor,
   query: { office?: string; status?: ApprovalStatus; handoverId?: string; limit: number; cursor?: string },
 ): Promise<{ items: ApprovalView[]; nextCursor: string | null }> {
-  const office = listOfficeFor(actor, query.office)
+  const office = listOfficeFor(actor, query.office, 'the approval requests')
   const cursor = decodeIdCursor(query.cursor)
   const rows = await approvalsOf(q, {
     office,

@@ -54,10 +54,10 @@ export function assertCanRead(actor: Actor, h: HandoverEnds): void {
  * another office is refused rather than silently narrowed, so a caller never mistakes an empty page
  * for "nothing there".
  */
-export function listOfficeFor(actor: Actor, requested: string | undefined): string | null {
+export function listOfficeFor(actor: Actor, requested: string | undefined, what = 'the handovers'): string | null {
   if (actor.role === 'admin') return requested ?? null
   if (requested !== undefined && requested !== actor.office) {
-    throw forbidden('OFFICE_FORBIDDEN', `You may list the handovers of your own office (${actor.office}) only`)
+    throw forbidden('OFFICE_FORBIDDEN', `You may list ${what} of your own office (${actor.office}) only`)
   }
   return actor.office
 }

@@ -246,6 +246,11 @@ export async function changeHandover(
     if (replay) return replay
     if (!read.handover) throw notFound('HANDOVER_NOT_FOUND', `No handover ${id}`)
     const decision = decide(read.handover)
+    if (decision.kind !== 'change' && ctx.claim?.decides) {
+      // An approved step that finds nothing to change (the handover already says what was asked)
+      // applies nothing, so it approves nothing: the supervisor rejects the request instead.
+      throw conflict('APPROVAL_NOTHING_TO_APPLY', 'The handover already says what this request asks for: reject the request')
+    }
     if (decision.kind !== 'change') {
       const current = handoverView(read.handover)
       const settled = await settleUnchanged(q, ctx, decision.kind === 'duplicate' ? { kind: 'duplicate', existing: current } : { kind: 'unchanged', view: current })

@@ -1,6 +1,7 @@
 // Keyset pagination: the cursor is the last row's (sort time, id), opaque to clients (base64url
 // JSON). Unlike OFFSET, a page costs the same at row 10 and at row 10 million.
 import { invalid } from '../domain/errors.ts'
+import { timeProblem } from './handover-validation.ts'
 
 export interface Cursor {
   at: string
@@ -25,10 +26,14 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** A cursor over rows keyed by (time, uuid): an id that is no uuid is a 400, never a database error. */
+/**
+ * A cursor over rows keyed by (time, uuid). Only a cursor this service made (a canonical ISO time of
+ * the years 2000–9999 and a uuid) reaches the database; anything else is the same 400 as an
+ * undecodable one, never a database error (a year PostgreSQL's timestamptz refuses was a 500).
+ */
 export function decodeIdCursor(raw: string | undefined): Cursor | null {
   const cursor = decodeCursor(raw)
-  if (cursor && !UUID.test(cursor.id)) {
+  if (cursor && (!UUID.test(cursor.id) || timeProblem(cursor.at, 'cursor') || new Date(cursor.at).toISOString() !== cursor.at)) {
     throw invalid([{ field: 'querystring.cursor', code: 'INVALID_CURSOR', message: 'use the nextCursor of a previous page' }])
   }
   return cursor

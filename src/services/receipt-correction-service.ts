@@ -53,6 +53,44 @@ function requestedFields(input: ReceiptCorrectionInput): Partial<Record<Correcta
   return requested
 }
 
+/** The request's own rules, before any handover is read: a bad request is a 400 whoever sends it. */
+export function receiptCorrectionProblems(input: ReceiptCorrectionInput, now: string): FieldProblem[] {
+  if (Object.keys(requestedFields(input)).length === 0) {
+    return [{ field: 'body', code: 'NOTHING_TO_CORRECT', message: 'send at least one of arrivedAt, containers, discrepancies, note' }]
+  }
+  const problems: FieldProblem[] = [...checkSealEntries(input.containers ?? [])]
+  const timeOfArrival = timeProblem(input.arrivedAt, 'arrivedAt')
+  if (timeOfArrival) problems.push(timeOfArrival)
+  else if (input.arrivedAt !== undefined && Date.parse(input.arrivedAt) > Date.parse(now) + CLOCK_SKEW_MS) {
+    problems.push({ field: 'arrivedAt', code: 'ARRIVED_AT_IN_FUTURE', message: 'goods cannot have arrived later than now' })
+  }
+  return problems
+}
+
+/** The fields the request would change on the handover's receipt, each before and after (empty: it says what is recorded). */
+export function receiptCorrectionChanges(h: HandoverAggregate, input: ReceiptCorrectionInput): AmendmentRecord['changes'] {
+  const requested = requestedFields(input)
+  const before = recordedFields(h)
+  const changes: AmendmentRecord['changes'] = {}
+  for (const field of CORRECTABLE_RECEIPT_FIELDS) {
+    if (field in requested && JSON.stringify(before[field]) !== JSON.stringify(requested[field])) {
+      changes[field] = { before: before[field], after: requested[field] }
+    }
+  }
+  return changes
+}
+
+/** The request's rules against the handover as it stands: its containers, and no arrival before the handover. */
+export function receiptCorrectionProblemsOn(h: HandoverAggregate, input: ReceiptCorrectionInput): FieldProblem[] {
+  const checks: FieldProblem[] =
+    input.containers === undefined ? [] : checkSealsAgainstContainers(input.containers, h.containers.map((c) => c.containerNumber))
+  const receivedAt = (requestedFields(input).arrivedAt as string | undefined) ?? h.receipt?.receivedAt
+  if (receivedAt !== undefined && Date.parse(receivedAt) < Date.parse(h.handedOverAt)) {
+    checks.push({ field: 'arrivedAt', code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
+  }
+  return checks
+}
+
 export async function correctReceipt(
   q: Queryable,
   ctx: WriteContext,
@@ -62,28 +100,13 @@ export async function correctReceipt(
 ): Promise<HandoverOutcome> {
   const back = await resolveBackEntry(q, ctx, {})
   const requested = requestedFields(input)
-  if (Object.keys(requested).length === 0) {
-    fail([{ field: 'body', code: 'NOTHING_TO_CORRECT', message: 'send at least one of arrivedAt, containers, discrepancies, note' }])
-  }
-  const problems: FieldProblem[] = [...checkSealEntries(input.containers ?? [])]
-  const timeOfArrival = timeProblem(input.arrivedAt, 'arrivedAt')
-  if (timeOfArrival) problems.push(timeOfArrival)
-  else if (input.arrivedAt !== undefined && Date.parse(input.arrivedAt) > Date.parse(ctx.now) + CLOCK_SKEW_MS) {
-    problems.push({ field: 'arrivedAt', code: 'ARRIVED_AT_IN_FUTURE', message: 'goods cannot have arrived later than now' })
-  }
-  fail(problems)
+  fail(receiptCorrectionProblems(input, ctx.now))
 
   return changeHandover(q, ctx, id, back, (h) => {
     const what = 'correct the receipt of this handover'
     assertActsFor(ctx.actor, h.destinationOffice, what)
     if (!isAllowed(h.status, 'correctReceipt') || h.receipt === null) throw illegalTransition(h.status, 'correctReceipt')
-    const before = recordedFields(h)
-    const changes: AmendmentRecord['changes'] = {}
-    for (const field of CORRECTABLE_RECEIPT_FIELDS) {
-      if (field in requested && JSON.stringify(before[field]) !== JSON.stringify(requested[field])) {
-        changes[field] = { before: before[field], after: requested[field] }
-      }
-    }
+    const changes = receiptCorrectionChanges(h, input)
     // Asking for what the receipt already says (a retry without a key after the first applied): 200, nothing written.
     if (Object.keys(changes).length === 0) return { kind: 'unchanged' }
     if (!expectedVersions.includes(h.version)) {
@@ -92,13 +115,8 @@ export async function correctReceipt(
       })
     }
     const seals = input.containers ?? []
-    const checks: FieldProblem[] =
-      input.containers === undefined ? [] : checkSealsAgainstContainers(seals, h.containers.map((c) => c.containerNumber))
+    fail(receiptCorrectionProblemsOn(h, input))
     const receivedAt = (requested.arrivedAt as string | undefined) ?? h.receipt.receivedAt
-    if (Date.parse(receivedAt) < Date.parse(h.handedOverAt)) {
-      checks.push({ field: 'arrivedAt', code: 'RECEIVED_BEFORE_HANDOVER', message: 'goods cannot arrive before they were handed over' })
-    }
-    fail(checks)
 
     const sealOf = new Map(seals.map((s) => [s.containerNumber, s]))
     const containers = h.containers.map((c) => {

@@ -3,7 +3,7 @@
 // (not the one who asked) approves it — the step is applied as asked, in the statement that marks
 // the request APPROVED — or rejects it with a note. Against the cluster's PostgreSQL.
 import t from 'tap'
-import { buildTestApp, type TestApp } from '../helper.ts'
+import { buildTestApp, schemaClient, type TestApp } from '../helper.ts'
 
 const DEP = { office: '02CI', officerId: '02CI-001' }
 const SUP = { office: '02CI', officerId: '02CI-900', role: 'supervisor' } as const
@@ -195,5 +195,70 @@ t.test('two supervisors decide at once: one decision, and the step applied exact
     const handoverNow = (await app.as(DEP, { url: `/api/v1/handovers/${h.id}` })).json()
     if (final.status === 'APPROVED') t.match(handoverNow, { version: 2, dueAt: new Date(asked.request.dueAt).toISOString() }, 'approved: applied')
     else t.match({ status: final.status, version: handoverNow.version }, { status: 'REJECTED', version: 1 }, 'rejected: not applied')
+  }
+})
+
+t.test('a request is bound to the version it was asked on, and to its own rules when approved', async (t) => {
+  const app = await buildTestApp(t)
+  // Overdue: handed over on paper 30 hours ago, due 22 hours ago; the scan makes version 2.
+  const h = await handover(app, { origin: 'paper', paperNumber: 'BB-V1', paperRecordedAt: inHours(-30), paperOfficer: '02CI-001', dueAt: inHours(-22) })
+  t.equal((await app.as(SUP, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })).json().marked.length, 1)
+  const passed = await ask(app, h.id, 'extension', { reason: 'r', dueAt: inHours(-2) }, '"2"')
+  t.same(passed.json().details.map((p: { code: string }) => p.code), ['DUE_AT_PASSED'], 'a later limit already passed is refused when asked')
+  const cancel = await ask(app, h.id, 'cancellation', { reason: 'Doanh nghiệp hủy chuyến' })
+  t.equal(cancel.statusCode, 201)
+  t.equal(cancel.json().handoverVersion, 2, 'bound to the version it was asked on')
+  const extend = await ask(app, h.id, 'extension', { reason: 'Xe hỏng', dueAt: inHours(6) }, '"2"')
+  t.equal((await approve(app, extend.json().id)).statusCode, 200, 'the extension puts it back in transit (version 3)')
+  const stale = await approve(app, cancel.json().id)
+  t.equal(codeOf(stale), '412 VERSION_CONFLICT', 'the cancellation was asked of an overdue handover, not of one in transit')
+  t.equal((await app.as(DEP, { url: `/api/v1/handovers/${h.id}` })).json().status, 'HANDED_OVER')
+  t.equal((await app.as(SUP, { url: `/api/v1/approvals/${cancel.json().id}` })).json().status, 'PENDING')
+
+  // A request whose stored time limit has passed by the time it is approved no longer holds.
+  const later = await ask(app, h.id, 'extension', { reason: 'Gia hạn thêm', dueAt: inHours(7) }, '"3"')
+  t.equal(later.statusCode, 201, later.body)
+  const db = await schemaClient(t, app.schema)
+  await db.query(`UPDATE approval_requests SET request = jsonb_set(request, '{dueAt}', to_jsonb($2::text)) WHERE id = $1`, [later.json().id, inHours(-1)])
+  const invalid = await approve(app, later.json().id)
+  t.equal(codeOf(invalid), '409 APPROVAL_REQUEST_INVALID', 'a conflict with the stored request, not a 400 for a supervisor who sent no body')
+  t.equal((await app.as(SUP, { url: `/api/v1/approvals/${later.json().id}` })).json().status, 'PENDING')
+})
+
+t.test('a receipt correction that changes nothing is not queued; an approval that would change nothing is refused', async (t) => {
+  const app = await buildTestApp(t)
+  const h = await handover(app)
+  t.equal((await app.as(DEST, { method: 'POST', url: `/api/v1/handovers/${h.id}/receipt`, payload: { containers: [{ containerNumber: CONTAINER, sealState: 'intact' }] } })).statusCode, 200)
+  const same = await ask(app, h.id, 'receipt-correction', { reason: 'r', containers: [{ containerNumber: CONTAINER, sealState: 'intact' }] }, '"2"', DEST)
+  t.equal(codeOf(same), '409 APPROVAL_NOTHING_TO_APPLY')
+  const foreign = await ask(app, h.id, 'receipt-correction', { reason: 'r', containers: [{ containerNumber: 'MSKU9070323', sealState: 'broken' }] }, '"2"', DEST)
+  t.equal(codeOf(foreign), '400 VALIDATION_FAILED', 'the containers of the handover only')
+  // Queued while it changed something; the receipt is then corrected directly to say the same.
+  const asked = await ask(app, h.id, 'receipt-correction', { reason: 'Niêm phong bị hỏng', containers: [{ containerNumber: CONTAINER, sealState: 'broken' }] }, '"2"', DEST)
+  t.equal(asked.statusCode, 201, asked.body)
+  const db = await schemaClient(t, app.schema)
+  await db.query(`UPDATE handover_containers SET seal_state = 'broken' WHERE handover_id = $1`, [h.id])
+  t.equal(codeOf(await approve(app, asked.json().id, DEST_SUP)), '409 APPROVAL_NOTHING_TO_APPLY', 'nothing applied, nothing approved')
+  t.equal((await app.as(DEST_SUP, { url: `/api/v1/approvals/${asked.json().id}` })).json().status, 'PENDING')
+})
+
+t.test('two supervisors approve one cancellation at once: one 200, one 409 APPROVAL_DECIDED', async (t) => {
+  const app = await buildTestApp(t)
+  for (let round = 0; round < 3; round++) {
+    const h = await handover(app, { origin: 'paper', paperNumber: `BB-C${round}`, paperRecordedAt: inHours(-30), paperOfficer: '02CI-001', dueAt: inHours(-22) })
+    await app.as(SUP, { method: 'POST', url: '/api/v1/handovers/overdue-scan', payload: {} })
+    const asked = (await ask(app, h.id, 'cancellation', { reason: `Hủy ${round}` })).json()
+    const answers = await Promise.all([approve(app, asked.id, SUP), approve(app, asked.id, SUP2)])
+    t.same(answers.map(codeOf).sort(), ['200', '409 APPROVAL_DECIDED'], `round ${round}`)
+  }
+})
+
+t.test('list cursors: only one the service made reaches the database', async (t) => {
+  const app = await buildTestApp(t)
+  const forged = Buffer.from(JSON.stringify(['+010000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')
+  for (const url of [`/api/v1/approvals?cursor=${forged}`, `/api/v1/notices?cursor=${forged}`]) {
+    const res = await app.as(SUP, { url })
+    t.equal(codeOf(res), '400 VALIDATION_FAILED', url)
+    t.equal(res.json().details[0].code, 'INVALID_CURSOR')
   }
 })
