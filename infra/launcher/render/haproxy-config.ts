@@ -200,7 +200,10 @@ ${pgBackend('be_pg_primary', 'first', '/primary', 150, 'primary')}
 # Reads: the synchronous standby first — with synchronous_commit remote_apply it has replayed every
 # acknowledged commit, so a read there never misses a write the client was told is done (an async
 # replica may, for a moment, and for the whole failover when the primary is frozen). Then any
-# replica within the lag bound; with none left, the primary rather than fail.
+# replica within the lag bound; with none left, the primary rather than fail — through a backend of
+# its own: while the primary has no synchronous standby its writes' sessions wait out the app's hold
+# and fill be_pg_primary (maxconn), and reads queued behind them stalled for 1.8 s after a
+# partition healed (primary-replica-partition, 2026-12-06). Together they stay under max_connections.
 frontend fe_pg_replica
     mode tcp
 ${pgBinds(host.ports.pgReplica)}
@@ -208,11 +211,13 @@ ${pgBinds(host.ports.pgReplica)}
     timeout client ${t.pgIdleTimeout}
     use_backend be_pg_sync if { nbsrv(be_pg_sync) gt 0 }
     use_backend be_pg_replica if { nbsrv(be_pg_replica) gt 0 }
-    default_backend be_pg_primary
+    default_backend be_pg_primary_reads
 
 ${pgBackend('be_pg_sync', 'first', '/synchronous', 40, 'reads')}
 
 ${pgBackend('be_pg_replica', 'leastconn', `/replica?lag=${inv.cluster.replicaMaxLag}`, 40, 'reads')}
+
+${pgBackend('be_pg_primary_reads', 'first', '/primary', 40, 'primary')}
 
 # ---------------------------------------------------------------- metrics and stats
 # Both behind the stats user's password. A clear-text password in this root-only file rather than a
