@@ -34,11 +34,11 @@ export const options = {
 /**
  * One iteration is one officer's short piece of work, as it happens at a desk or a gate; the
  * weights give the proportions of these sessions, and the requests they make come out at about
- * half writes, half reads:
+ * 60 % writes, 40 % reads:
  *
- *   handover   departure officer records a handover, looks it up and amends its vehicle; the
- *              supervisor extends its time limit (an approval); a seal is replaced on the road (an
- *              incident); destination officer receives it
+ *   handover   departure officer records a handover, looks it up and amends its vehicle, asks for an
+ *              extension of its time limit, which a supervisor of the office approves (the approvals
+ *              queue); a seal is replaced on the road (an incident); destination officer receives it
  *   gate       officer registers a declaration's eligible list, confirms two containers, reads the list
  *   paper      officer enters a paper declaration, reads it back, updates it (status released)
  *   lookup     searches: handovers of the office, gate confirmations, paper declarations

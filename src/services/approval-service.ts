@@ -36,7 +36,7 @@ import { amendHandover } from './handover-amendment-service.ts'
 import { assertActsFor, assertSupervisorOf, listOfficeFor } from './handover-access.ts'
 import { cancelHandover, fail, recordVerificationResult, type HandoverOutcome } from './handover-service.ts'
 import { illegalTransition, isAllowed } from './handover-state-machine.ts'
-import { timeProblem } from './handover-validation.ts'
+import { dueAtProblem, timeProblem } from './handover-validation.ts'
 import { claimStoring, contended, keyInUse, MAX_WRITE_ATTEMPTS, replayOf } from './idempotency-service.ts'
 import { decodeIdCursor, pageOf } from './pagination.ts'
 import { correctReceipt, receiptCorrectionChanges, receiptCorrectionProblems, receiptCorrectionProblemsOn } from './receipt-correction-service.ts'
@@ -78,7 +78,9 @@ function checkAskable(step: ApprovalStep, h: HandoverAggregate, input: ApprovalS
     case 'extension': {
       if (!isAllowed(h.status, 'amend') && !isAllowed(h.status, 'extend')) throw illegalTransition(h.status, 'extend')
       const dueAt = (input as ApprovalStepInputs['extension']).dueAt
+      // The rules the extension will meet when approved (amendHandover): a time, within the transit limit.
       fail([timeProblem(dueAt, 'dueAt')].filter((p) => p !== null))
+      fail([dueAtProblem(dueAt, h.handedOverAt)].filter((p) => p !== null))
       if (!(Date.parse(dueAt) > Date.parse(h.dueAt))) {
         fail([{ field: 'dueAt', code: 'NOT_AN_EXTENSION', message: 'an extension sets a later time limit; an earlier one is an amendment the office makes itself' }])
       }
@@ -255,12 +257,18 @@ export async function approveRequest(q: Queryable, ctx: WriteContext, id: string
   assertMayDecide(ctx.actor, a)
   // Asked on one version, decided on that version: the steps with If-Match check it themselves, and
   // the step's statement checks it again for all (write-statement.ts, approvalDecidedCte).
-  const now = (await readForChange(q, null, a.handoverId)).handover
-  if (now && now.version !== a.handoverVersion) {
-    throw preconditionFailed('VERSION_CONFLICT', `The request was made on version ${a.handoverVersion}; the handover is at ${now.version}: reject the request`, {
+  const movedOn = async (): Promise<DomainError | null> => {
+    const now = (await readForChange(q, null, a.handoverId)).handover
+    if (!now || now.version === a.handoverVersion) return null
+    // Another supervisor's approval of this very request moves the handover too: that is the answer.
+    const current = await approvalById(q, id)
+    if (current && current.status !== 'PENDING') assertMayDecide(ctx.actor, current)
+    return preconditionFailed('VERSION_CONFLICT', `The request was made on version ${a.handoverVersion}; the handover is at ${now.version}: reject the request`, {
       currentVersion: now.version,
     })
   }
+  const moved = await movedOn()
+  if (moved) throw moved
   const stepCtx: WriteContext = { ...ctx, claim: { ...ctx.claim, decides: { approvalId: a.id, decidedBy: ctx.actor.officerId, decidedAt: ctx.now } } }
   try {
     return await applyStep(q, stepCtx, a)
@@ -269,6 +277,12 @@ export async function approveRequest(q: Queryable, ctx: WriteContext, id: string
     // Decided meanwhile by another supervisor: that is the answer, whatever the step then found.
     const current = await approvalById(q, id)
     if (current && current.status !== 'PENDING') assertMayDecide(ctx.actor, current)
+    // A step without If-Match kept meeting a handover moved past the request's version (the
+    // statement's version guard): say so, as for the steps with If-Match.
+    if (err.code === 'WRITE_CONTENDED') {
+      const moved = await movedOn()
+      if (moved) throw moved
+    }
     // The request as stored no longer passes the step's rules (e.g. its time limit has passed since):
     // a conflict with the request, not a bad body from the supervisor, who sent none.
     if (err.kind === 'invalid') {

@@ -43,14 +43,20 @@ export function checkNewHandover(
     }
     seen.add(c.containerNumber)
   })
-  const due = Date.parse(input.dueAt)
-  const start = Date.parse(handedOverAt)
-  if (!(due > start)) {
-    problems.push({ field: 'dueAt', code: 'DUE_AT_NOT_AFTER_HANDOVER', message: 'the time limit must be after the handover time' })
-  } else if (due - start > MAX_TRANSIT_DAYS * DAY_MS) {
-    problems.push({ field: 'dueAt', code: 'DUE_AT_TOO_FAR', message: `the time limit must be within ${MAX_TRANSIT_DAYS} days of the handover` })
-  }
+  const due = dueAtProblem(input.dueAt, handedOverAt)
+  if (due) problems.push(due)
   return problems
+}
+
+/** A time limit after the handover and within MAX_TRANSIT_DAYS of it: for a new handover, an amendment and an extension asked for. */
+export function dueAtProblem(dueAt: string, handedOverAt: string): FieldProblem | null {
+  const due = Date.parse(dueAt)
+  const start = Date.parse(handedOverAt)
+  if (!(due > start)) return { field: 'dueAt', code: 'DUE_AT_NOT_AFTER_HANDOVER', message: 'the time limit must be after the handover time' }
+  if (due - start > MAX_TRANSIT_DAYS * DAY_MS) {
+    return { field: 'dueAt', code: 'DUE_AT_TOO_FAR', message: `the time limit must be within ${MAX_TRANSIT_DAYS} days of the handover` }
+  }
+  return null
 }
 
 /** Rules of one seal entry that need no stored data: a replaced seal names the new one, others do not. */

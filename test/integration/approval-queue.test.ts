@@ -120,6 +120,8 @@ t.test('what can be asked: the office of the step, a state that takes it, the ve
   const earlier = await ask(app, h.id, 'extension', { reason: 'r', dueAt: inHours(4) }, '"1"')
   t.equal(codeOf(earlier), '400 VALIDATION_FAILED')
   t.same(earlier.json().details.map((p: { code: string }) => p.code), ['NOT_AN_EXTENSION'])
+  const tooFar = await ask(app, h.id, 'extension', { reason: 'r', dueAt: inHours(24 * 120) }, '"1"')
+  t.same(tooFar.json().details?.map((p: { code: string }) => p.code), ['DUE_AT_TOO_FAR'], 'the transit limit, as the approval will check it')
   t.equal(codeOf(await ask(app, h.id, 'cancellation', { reason: 'r' })), '409 APPROVAL_NOT_NEEDED', 'in transit the officer cancels it alone')
   t.equal(codeOf(await ask(app, h.id, 'verification-result', { outcome: 'RESOLVED', explanation: 'x' })), '409 ILLEGAL_TRANSITION')
   t.equal(codeOf(await ask(app, h.id, 'receipt-correction', { reason: 'r', note: 'x' }, '"1"', DEST)), '409 ILLEGAL_TRANSITION')

@@ -58,8 +58,9 @@ export const PATRONI_DCS = {
     use_slots: true,
     parameters: {
       // 3 app nodes × (pool 10 + pg-boss 10 + 1 LISTEN) = 63, replica pools, exporters, Patroni,
-      // migrations and operators; HAProxy caps the primary backend at 150 so a surge queues in
-      // HAProxy instead of failing with "too many clients".
+      // migrations and operators; HAProxy caps the primary backend at 150 and reads falling back to
+      // the primary at 40 more (190 of 195), so a surge queues in HAProxy instead of failing with
+      // "too many clients" (test/unit/haproxy-read-fallback.test.ts reads these two numbers).
       max_connections: 200,
       superuser_reserved_connections: 5,
       // Sized for a 2-core machine running three instances side by side.
