@@ -2,18 +2,19 @@
 // handover (handovers/approval-request-routes.ts); a supervisor of the office approves — the step is
 // applied as asked — or rejects with a note.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { StoredOutcome } from '../../../../domain/write.ts'
 import { DEFAULT_PAGE_SIZE, ErrorBody, errorResponses, Strict } from '../../../../schemas/common-schemas.ts'
 import { Approval, ApprovalPage, ApprovalParams, ApprovalQuery, RejectBody } from '../../../../schemas/approval-schemas.ts'
 import { HandoverWriteResult } from '../../../../schemas/handover-schemas.ts'
 import { approveRequest, getApproval, listApprovals, rejectRequest } from '../../../../services/approval-service.ts'
-import type { HandoverView } from '../../../../services/handover-views.ts'
-import { entityTagOf, withCurrentTagOnConflict } from '../../../entity-tags.ts'
+import { handoverBody } from '../handovers/write-routes.ts'
+import { tagVersionedAnswers, withCurrentTagOnConflict } from '../../../entity-tags.ts'
 import { sendOutcome, writeContextOf } from '../../../write-door.ts'
 
 const tags = ['approvals']
 
 const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // An approval answers the handover's next version, with its ETag as the direct step does.
+  tagVersionedAnswers(app)
   // A decision may be sent without a body (approve); it is then validated as {}.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && (request.body === undefined || request.body === null)) request.body = {}
@@ -68,10 +69,7 @@ const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const outcome = await withCurrentTagOnConflict(() => approveRequest(app.db, writeContextOf(request), request.params.id))
-      const answered = outcome.kind === 'replayed' ? outcome.original : outcome
-      const view = answered.kind === 'duplicate' ? answered.existing : answered.view
-      reply.header('etag', entityTagOf(view.version))
-      return sendOutcome(request, reply, outcome, (o: StoredOutcome<HandoverView>, v: HandoverView) => ({ ...v, duplicate: o.kind === 'duplicate' }))
+      return sendOutcome(request, reply, outcome, handoverBody)
     },
   )
 

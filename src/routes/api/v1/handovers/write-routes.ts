@@ -39,7 +39,7 @@ const tags = ['handovers']
 const transitionResponses = { 200: HandoverWriteResult, ...errorResponses }
 
 /** A handover write answers the handover, and whether it was a paper record already entered. */
-const handoverBody = (o: StoredOutcome<HandoverView>, view: HandoverView) => ({ ...view, duplicate: o.kind === 'duplicate' })
+export const handoverBody = (o: StoredOutcome<HandoverView>, view: HandoverView) => ({ ...view, duplicate: o.kind === 'duplicate' })
 
 const handoverWriteRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // A command with nothing to say (close, open a verification) may be sent without a body; it is
