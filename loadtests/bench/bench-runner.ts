@@ -16,7 +16,7 @@
 //
 // Needs the cluster up and healthy (npm run up). Writes raw k6 output under .run/bench/<run>/.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { clusterStatus, endpoints, hostProcesses, secrets, waitHealthy } from '../../infra/launcher/cluster-api.ts'
@@ -430,8 +430,8 @@ async function interleavedRun(): Promise<string> {
       const extra = pair.ceiling === 'bare.mix' ? { writeFraction: a.best?.writeShare ?? a.steps[0]?.writeShare ?? 0.5 } : {}
       const b = await rise(ctx, pair.ceiling, extra, start(pair.ceiling))
       if (b.best) bestOf.set(pair.ceiling, b.best.rate)
-      const service = side(pair.service, a)
-      const ceiling = side(pair.ceiling, b)
+      const service = side(pair.service, a, availableParallelism())
+      const ceiling = side(pair.ceiling, b, availableParallelism())
       trials.push({ pair: pair.name, repeat, service, ceiling, ratio: ratioOf(service, ceiling), loadAverage, startedAt: at })
     }
   }

@@ -32,6 +32,13 @@ export interface Side {
   steps: number
   /** Steps run twice (a failing step is run once more before it counts: rate-search.ts), the same rule for both sides. */
   retried: number
+  /**
+   * CPU milliseconds per answered request at the best step, by component, over the whole machine
+   * (cpu-by-component.ts): where the two sides' capacity went (absent in older records).
+   */
+  cpuMsPerRequest?: Record<string, number>
+  /** The share of all cores busy during the best step's measured phase. */
+  busyShare?: number
 }
 
 export interface Trial {
@@ -57,10 +64,14 @@ export interface PairSummary {
   meetsTarget: boolean | null
   serviceMedianReqPerS: number | null
   ceilingMedianReqPerS: number | null
+  /** Per component, the median over the trials of each side's CPU ms per request (absent in older records). */
+  cpu?: { service: Record<string, number>; ceiling: Record<string, number>; serviceBusy: number | null; ceilingBusy: number | null }
 }
 
-export function side(scenario: string, search: RateSearch): Side {
+export function side(scenario: string, search: RateSearch, cpus = 2): Side {
   const rates = search.steps.map((s) => s.rate)
+  const best = search.best
+  const cpu = best?.cpu && best.requests > 0 ? best.cpu : null
   return {
     scenario,
     reqPerS: search.best?.reqPerS ?? 0,
@@ -69,7 +80,21 @@ export function side(scenario: string, search: RateSearch): Side {
     stoppedBy: search.stoppedBy,
     steps: search.steps.length,
     retried: rates.filter((r, i) => rates.indexOf(r) !== i).length,
+    ...(cpu
+      ? {
+          cpuMsPerRequest: Object.fromEntries(Object.entries(cpu).map(([c, seconds]) => [c, (seconds * 1000) / best!.requests])),
+          busyShare: Object.values(cpu).reduce((a, b) => a + b, 0) / (best!.durationS * cpus),
+        }
+      : {}),
   }
+}
+
+/** Per component, the median of the sides' CPU ms per request; null when no side recorded CPU. */
+function medianCpu(sides: Side[]): Record<string, number> | null {
+  const withCpu = sides.filter((s) => s.cpuMsPerRequest)
+  if (withCpu.length === 0) return null
+  const components = [...new Set(withCpu.flatMap((s) => Object.keys(s.cpuMsPerRequest!)))]
+  return Object.fromEntries(components.map((c) => [c, median(withCpu.map((s) => s.cpuMsPerRequest![c] ?? 0))!]))
 }
 
 export function ratioOf(service: Side, ceiling: Side): number | null {
@@ -99,8 +124,17 @@ export function summarise(pairs: readonly Pair[], trials: Trial[]): PairSummary[
       meetsTarget: m === null ? null : m >= p.target,
       serviceMedianReqPerS: median(mine.map((t) => t.service.reqPerS)),
       ceilingMedianReqPerS: median(mine.map((t) => t.ceiling.reqPerS)),
+      ...cpuSummary(mine),
     }
   })
+}
+
+function cpuSummary(trials: Trial[]): Pick<PairSummary, 'cpu'> {
+  const service = medianCpu(trials.map((t) => t.service))
+  const ceiling = medianCpu(trials.map((t) => t.ceiling))
+  if (!service || !ceiling) return {}
+  const busy = (sides: Side[]) => median(sides.flatMap((s) => (s.busyShare === undefined ? [] : [s.busyShare])))
+  return { cpu: { service, ceiling, serviceBusy: busy(trials.map((t) => t.service)), ceilingBusy: busy(trials.map((t) => t.ceiling)) } }
 }
 
 /**

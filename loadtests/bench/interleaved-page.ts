@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunRecord } from '../../chaos/report/run-record.ts'
+import { COMPONENTS } from './cpu-by-component.ts'
 import type { PairSummary, Side, Trial } from './interleaved-comparison.ts'
 
 export interface InterleavedRecord {
@@ -110,5 +111,71 @@ export function interleavedSection(file: string, run: InterleavedRecord, runsRel
       '',
     )
   }
+  out.push(...cpuSection(run))
   return out
+}
+
+const ms2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2))
+const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)} %`)
+const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0)
+
+/**
+ * Where each side's capacity went (14: "the page shows the measured cause (CPU by component and round
+ * trips per request) and what would close it"): CPU per request by component at each side's best
+ * step, the median of the trials, and for each pair that misses its target the components that make
+ * up the difference. Absent in records made before the runner kept CPU.
+ */
+function cpuSection(run: InterleavedRecord): string[] {
+  const withCpu = run.summaries.filter((s) => s.cpu)
+  if (withCpu.length === 0) return []
+  const cpus = run.record.machine?.cpus ?? 2
+  const row = (name: string, cpu: Record<string, number>, busy: number | null) =>
+    `| ${name} | ${COMPONENTS.map((c) => ms2(cpu[c])).join(' | ')} | **${ms2(total(cpu))}** | ${pct(busy)} |`
+  const out = [
+    `**CPU per request at each side's best step**, in milliseconds, on the whole machine (every process grouped by what it is, \`loadtests/bench/cpu-by-component.ts\`; the median of the ${run.repeats} trials for each component). ` +
+      `${cpus} cores give ${(cpus * 1000).toLocaleString('en')} CPU ms a second, so a side whose cores are all busy tops out near ${(cpus * 1000).toLocaleString('en')} ÷ its total.`,
+    '',
+    `| pair, side | ${COMPONENTS.join(' | ')} | total | cores busy |`,
+    `|---|${COMPONENTS.map(() => '---:').join('|')}|---:|---:|`,
+  ]
+  for (const s of withCpu) {
+    const pair = s.pair.split(' vs ')
+    out.push(row(`${pair[0]}`, s.cpu!.service, s.cpu!.serviceBusy), row(`${pair[1] ?? 'ceiling'} (ceiling)`, s.cpu!.ceiling, s.cpu!.ceilingBusy))
+  }
+  out.push('')
+  const unmet = withCpu.filter((s) => s.meetsTarget === false)
+  if (unmet.length) {
+    out.push('### What the gap is made of', '')
+    for (const s of unmet) out.push(gapLine(s, run))
+    out.push('')
+  }
+  return out
+}
+
+/** One pair under its target: the difference in CPU per request by component, largest first, and the round trips. */
+function gapLine(s: PairSummary, run: InterleavedRecord): string {
+  const { service, ceiling, serviceBusy, ceilingBusy } = s.cpu!
+  const diff = COMPONENTS.map((c) => ({ c, d: (service[c] ?? 0) - (ceiling[c] ?? 0) }))
+    .filter((x) => x.d > 0.005)
+    .sort((a, b) => b.d - a.d)
+  const extra = total(service) - total(ceiling)
+  const trips = roundTrips(s.pair, run)
+  return (
+    `* **${s.pair}: ${x2(s.median)}, target ${s.target}×.** A request of the service costs ${ms2(total(service))} CPU ms against the ceiling's ${ms2(total(ceiling))} (×${(total(service) / Math.max(1e-9, total(ceiling))).toFixed(1)}); ` +
+    `the ${ms2(extra)} ms more are ${diff.map((x) => `${x.c} +${ms2(x.d)}`).join(', ') || 'nowhere measurable'}. ` +
+    (trips ? `${trips} ` : '') +
+    `At their best steps the service kept ${pct(serviceBusy)} of the cores busy, the ceiling ${pct(ceilingBusy)}` +
+    (serviceBusy !== null && ceilingBusy !== null && serviceBusy < 0.85
+      ? ': the service stopped on its p99 before the CPU ran out, so latency per request (round trips in sequence, waits for the synchronous standby, scheduling among some forty processes on two cores) bounds it as much as CPU does.'
+      : ': the service ran out of CPU, so its rate is bounded by its CPU per request.')
+  )
+}
+
+function roundTrips(pair: string, run: InterleavedRecord): string | null {
+  const st = run.statements
+  if (!st) return null
+  if (pair.startsWith('create')) return `A create is ${st.create.length} round trips to PostgreSQL, the bare POST one.`
+  if (pair.startsWith('GET')) return `A GET by id is ${st.get.length} round trip, as is the bare GET.`
+  if (pair.startsWith('search')) return `A search is ${st.search.length} round trip, as is the bare GET.`
+  return null
 }

@@ -59,3 +59,25 @@ t.test('the table shows a dash, not a broken range, for a pair without a ratio',
   const [empty] = summarise([PAIRS[0]!], [])
   t.match(summaryTable([empty!]), /\| – \| – \| 0 \| 0\.4× \| – \|$/m)
 })
+
+t.test('CPU per request at the best step, by component, and the median of each component over the trials', async (t) => {
+  const pair = PAIRS.find((p) => p.service === 'handover.create')!
+  const withCpu = (scenario: string, reqPerS: number, cpu: Record<string, number>): StepResult => ({ ...step(scenario, reqPerS, reqPerS, true), cpu })
+  // 100 req/s for 20 s = 2,000 requests; 4 CPU s of node = 2 ms a request; 30 CPU s of 40 = 75 % of two cores.
+  const a = side('handover.create', { steps: [], best: withCpu('handover.create', 100, { node: 4, postgres: 20, k6: 6 }), stoppedBy: '' }, 2)
+  t.same(a.cpuMsPerRequest, { node: 2, postgres: 10, k6: 3 })
+  t.equal(a.busyShare, 0.75)
+  t.equal(side('x', { steps: [], best: step('x', 100, 100, true), stoppedBy: '' }).cpuMsPerRequest, undefined, 'no CPU measured, none claimed')
+  t.equal(side('x', { steps: [], best: null, stoppedBy: '' }).busyShare, undefined, 'no passing step, no CPU')
+  const trial = (repeat: number, node: number): Trial => {
+    const s = side('handover.create', { steps: [], best: withCpu('handover.create', 100, { node, postgres: 20 }), stoppedBy: '' }, 2)
+    const c = side('bare.post', { steps: [], best: withCpu('bare.post', 1000, { node: 4, postgres: 8 }), stoppedBy: '' }, 2)
+    return { pair: pair.name, repeat, service: s, ceiling: c, ratio: ratioOf(s, c), loadAverage: 1, startedAt: '2026-12-05T00:00:00.000Z' }
+  }
+  const [s] = summarise([pair], [trial(1, 2), trial(2, 8), trial(3, 4)])
+  t.same(s!.cpu!.service, { node: 2, postgres: 10 }, 'node: the median of 1, 4 and 2 ms')
+  t.same(s!.cpu!.ceiling, { node: 0.2, postgres: 0.4 })
+  t.equal(s!.cpu!.ceilingBusy, 0.3)
+  const [old] = summarise([pair], [{ ...trial(1, 2), service: { ...trial(1, 2).service, cpuMsPerRequest: undefined } }])
+  t.equal(old!.cpu, undefined, 'a side without CPU: no CPU summary for the pair')
+})

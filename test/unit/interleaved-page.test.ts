@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { interleavedSection, latestInterleaved, type InterleavedRecord } from '../../loadtests/bench/interleaved-page.ts'
-import { PAIRS, ratioOf, side, summarise, type Trial } from '../../loadtests/bench/interleaved-comparison.ts'
+import { PAIRS, ratioOf, side, summarise, type Side, type Trial } from '../../loadtests/bench/interleaved-comparison.ts'
 import type { StepResult } from '../../loadtests/bench/k6-step.ts'
 
 const step = (scenario: string, reqPerS: number): StepResult => ({
@@ -77,4 +77,24 @@ t.test('a median under its target is marked not met; a dirty commit and a direct
   t.match(text, /uncommitted changes to src\/app\.ts/)
   t.match(text, /reached directly \(no HAProxy hop/)
   t.notMatch(text, /Round trips per request/, 'no statements recorded, none claimed')
+})
+
+t.test('CPU by component: a table for both sides, and for a pair under its target what the difference is made of', async (t) => {
+  const run = record('R', 'interleaved', true)
+  const withCpu = (s: Side, cpu: Record<string, number>, busy: number): Side => ({ ...s, cpuMsPerRequest: cpu, busyShare: busy })
+  run.trials = run.trials.map((tr) =>
+    tr.pair.startsWith('create')
+      ? { ...tr, service: withCpu(tr.service, { node: 3, postgres: 4, haproxy: 0.5, k6: 1 }, 0.6), ceiling: withCpu(tr.ceiling, { node: 0.2, postgres: 0.5, haproxy: 0.1, k6: 0.3 }, 0.7) }
+      : tr,
+  )
+  run.summaries = summarise(PAIRS.filter((p) => p.service === 'handover.create' || p.service === 'handover.get'), run.trials).map((s) =>
+    s.pair.startsWith('create') ? { ...s, median: 0.3, meetsTarget: false } : s,
+  )
+  const text = interleavedSection('R.json', run, 'runs').join('\n')
+  t.match(text, /\| create a handover \| 1\.00 \| 3\.00 \| 4\.00 \| 0\.50 \| – \| – \| – \| – \| \*\*8\.50\*\* \| 60 % \|/)
+  t.match(text, /\| bare POST \(ceiling\) \| 0\.30 \| 0\.20 \| 0\.50 \| 0\.10 \|/)
+  t.match(text, /the 7\.40 ms more are postgres \+3\.50, node \+2\.80, k6 \+0\.70, haproxy \+0\.40/)
+  t.match(text, /A create is 2 round trips/)
+  t.match(text, /stopped on its p99 before the CPU ran out/, '60 % busy: latency bound')
+  t.notMatch(text, /GET a handover by id: /, 'a pair without CPU gets no gap line')
 })
