@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunRecord } from '../../chaos/report/run-record.ts'
 import { COMPONENTS } from './cpu-by-component.ts'
-import type { PairSummary, Side, Trial } from './interleaved-comparison.ts'
+import { PAIRS, type PairSummary, type Side, type Trial } from './interleaved-comparison.ts'
 
 export interface InterleavedRecord {
   id: string
@@ -152,22 +152,64 @@ function cpuSection(run: InterleavedRecord): string[] {
   return out
 }
 
-/** One pair under its target: the difference in CPU per request by component, largest first, and the round trips. */
+/**
+ * What a request of the service does that its ceiling does not, from the code (not from a profile:
+ * the interleaved run measures CPU by process, not by function).
+ */
+const DOES_MORE: Record<string, string> = {
+  'handover.create':
+    'What a create does that the bare POST does not: in Node, verify the officer\'s token, validate the body against its schema, hash it for the idempotency fingerprint and the content hash, build the audit entry, the outbox event and the view, log one line; in PostgreSQL, insert the handover, its containers and goods lines, the idempotency key, the audit row and the outbox event, each with its indexes (every lookup the officers use is an index on handovers), where the bare POST inserts one row into a table with one index — and both replicas replay all of it on the same two cores.',
+  'handover.get':
+    'What a GET does that the bare GET does not: verify the token and the officer\'s office, read the handover with its containers, goods lines, receipt, amendments and incidents (one statement with JSON sub-selects) and serialise a view of some thirty fields, where the bare GET returns one row.',
+  'handover.search':
+    'What a search does that the bare GET does not: verify the token, look the container up as the officer\'s office at either end (a union of two index lookups, sorted) and serialise each hit\'s view.',
+  mixed: 'The mix is the officers\' sessions (handovers, gate confirmations, paper declarations, lookups): its writes do what a create does, its reads what a GET or a search does.',
+}
+
+/** What a request does itself (the load generator, the app or bare server, PostgreSQL, HAProxy). */
+const REQUEST_COMPONENTS = ['k6', 'node', 'postgres', 'haproxy'] as const
+/**
+ * What runs whatever the load (etcd, Patroni, Redis, Prometheus and the exporters): about the same
+ * CPU per second on both sides, so per request it weighs more on the side answering fewer requests.
+ */
+const BACKGROUND_COMPONENTS = ['etcd', 'patroni', 'redis', 'other'] as const
+
+const sumOf = (cpu: Record<string, number>, components: readonly string[]) => components.reduce((a, c) => a + (cpu[c] ?? 0), 0)
+
+/**
+ * One pair under its target: the difference in CPU per request by component, largest first, the
+ * round trips, and what closing the gap would take. Both sides rise until their p99 passes the
+ * limit; where they stop at about the same share of the cores, the ratio is set by CPU per request
+ * (ceiling ÷ service), and the target says how much of the service's CPU per request must go.
+ */
 function gapLine(s: PairSummary, run: InterleavedRecord): string {
   const { service, ceiling, serviceBusy, ceilingBusy } = s.cpu!
-  const diff = COMPONENTS.map((c) => ({ c, d: (service[c] ?? 0) - (ceiling[c] ?? 0) }))
+  const diff = REQUEST_COMPONENTS.map((c) => ({ c, d: (service[c] ?? 0) - (ceiling[c] ?? 0) }))
     .filter((x) => x.d > 0.005)
     .sort((a, b) => b.d - a.d)
-  const extra = total(service) - total(ceiling)
+  const own = sumOf(service, REQUEST_COMPONENTS)
+  const ownCeiling = sumOf(ceiling, REQUEST_COMPONENTS)
   const trips = roundTrips(s.pair, run)
+  const sameLoad = serviceBusy !== null && ceilingBusy !== null && Math.abs(serviceBusy - ceilingBusy) <= 0.1
+  const cpuRatio = total(ceiling) / Math.max(1e-9, total(service))
+  const allowed = total(ceiling) / s.target
+  const cut = total(service) - allowed
   return (
-    `* **${s.pair}: ${x2(s.median)}, target ${s.target}×.** A request of the service costs ${ms2(total(service))} CPU ms against the ceiling's ${ms2(total(ceiling))} (×${(total(service) / Math.max(1e-9, total(ceiling))).toFixed(1)}); ` +
-    `the ${ms2(extra)} ms more are ${diff.map((x) => `${x.c} +${ms2(x.d)}`).join(', ') || 'nowhere measurable'}. ` +
+    `* **${s.pair}: ${x2(s.median)}, target ${s.target}×.** A request of the service costs ${ms2(total(service))} CPU ms against the ceiling's ${ms2(total(ceiling))}. ` +
+    `Its own work (${REQUEST_COMPONENTS.join(', ')}) is ${ms2(own)} ms against ${ms2(ownCeiling)} ms: ${diff.map((x) => `${x.c} +${ms2(x.d)}`).join(', ') || 'no component more'}; ` +
+    `the rest (${BACKGROUND_COMPONENTS.join(', ')}: ${ms2(sumOf(service, BACKGROUND_COMPONENTS))} ms against ${ms2(sumOf(ceiling, BACKGROUND_COMPONENTS))}) runs whatever the load and only weighs more on the side that answers fewer requests. ` +
     (trips ? `${trips} ` : '') +
-    `At their best steps the service kept ${pct(serviceBusy)} of the cores busy, the ceiling ${pct(ceilingBusy)}` +
-    (serviceBusy !== null && ceilingBusy !== null && serviceBusy < 0.85
-      ? ': the service stopped on its p99 before the CPU ran out, so latency per request (round trips in sequence, waits for the synchronous standby, scheduling among some forty processes on two cores) bounds it as much as CPU does.'
-      : ': the service ran out of CPU, so its rate is bounded by its CPU per request.')
+    (DOES_MORE[PAIRS.find((p) => p.name === s.pair)?.service ?? ''] ?? '') +
+    ` At their best steps the service kept ${pct(serviceBusy)} of the cores busy, the ceiling ${pct(ceilingBusy)}` +
+    (sameLoad
+      ? `: both stop on their p99 at about the same load, well before the CPU runs out (tail latency of some forty processes sharing two cores), so the ratio is about the ceiling's CPU per request over the service's, ${cpuRatio.toFixed(2)}×. ` +
+        (cut > 0
+          ? `**What would close it:** a request of the service at ${ms2(allowed)} CPU ms or less (the ceiling's ÷ ${s.target}), ${ms2(cut)} ms (${Math.round((cut / total(service)) * 100)} %) less than now, taken from ${diff
+              .slice(0, 2)
+              .map((x) => x.c)
+              .join(' and ') || 'its own work'}.`
+          : 'By CPU per request it would meet the target; the shortfall is the spread of the runs.')
+      : ': they stop at different loads, so CPU per request alone does not explain the ratio.')
   )
 }
 
