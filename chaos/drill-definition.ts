@@ -162,6 +162,11 @@ export interface Drill {
    */
   requires?(inv: Inventory): string | null
   /**
+   * The inventory (relative to the repository) this drill is drilled on when the current one
+   * cannot host it: `--all` brings that layout's lab up for it (catalogue-across-layouts.ts).
+   */
+  layout?: string
+  /**
    * Puts the cluster in the drill's starting position before the steady state is read (a planned
    * switchover, moving the Redis master…); returns what it did, for the report.
    */

@@ -6,8 +6,10 @@
 //
 // The command line of the drill runner (drill-run.ts runs one drill; the cluster tests call it too).
 // Exit 0 on pass, 1 on fail, 2 when a drill could not run (unhealthy cluster, bad arguments).
+import { writeFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadInventory } from '../infra/launcher/inventory.ts'
+import { REPO_ROOT, loadInventory } from '../infra/launcher/inventory.ts'
 import { enterOpsNamespace } from '../infra/launcher/lab/run-in-lab.ts'
 import { DRILLS, findDrill } from './drills/drill-catalogue.ts'
 import { healLeftovers } from './faults/heal-leftovers.ts'
@@ -15,11 +17,12 @@ import { launcherUp, waitForRedundancy } from './cluster/redundancy.ts'
 import { writeChaosPage } from './report/chaos-page.ts'
 import { readSummaries } from './report/run-summary.ts'
 import { DrillAbort, Progress, runDrill } from './drill-run.ts'
+import { runCatalogueAcrossLayouts, type CatalogueOutcome } from './catalogue-across-layouts.ts'
 
 function usage(): string {
   return [
     'usage: npm run drill -- <name> [--hold SECONDS] [--rate N] [--warmup SECONDS] [--after SECONDS] [--no-docs]',
-    '       npm run drill -- --all [--no-docs]     every drill at its full hold, one after another',
+    '       npm run drill -- --all [--no-docs]     every drill at its full hold, one after another; a drill of another layout in that layout\'s lab',
     '       npm run drill -- --page                docs/chaos.md from the recorded runs (docs/chaos/runs/)',
     '       npm run drill -- --list',
     '       npm run drill -- --heal',
@@ -32,7 +35,7 @@ function listDrills(): void {
   const inv = loadInventory()
   for (const d of DRILLS) {
     const unmet = d.requires?.(inv)
-    if (unmet) console.log(`${' '.repeat(width)}  ↳ ${d.name} does not apply to this inventory: ${unmet}`)
+    if (unmet) console.log(`${' '.repeat(width)}  ↳ ${d.name} does not apply to this inventory: ${unmet}${d.layout ? ` (--all runs it on ${d.layout})` : ''}`)
   }
 }
 
@@ -40,43 +43,53 @@ function listDrills(): void {
 const ALL_REDUNDANCY_WAIT_MS = 300_000
 
 /**
- * The whole catalogue, each drill at its full hold, one after another: a drill whose cluster is not
- * whole again in time is reported as not run (never skipped silently). Exit 0 only when every one passed.
+ * The drills of the current inventory (`only`: those named), each at its full hold, one after
+ * another: a drill whose cluster is not whole again in time is reported as not run (never skipped
+ * silently). `--all` runs this once per layout (catalogue-across-layouts.ts).
  */
-async function runAll(opts: { rate?: number; warmup: number; after: number; docs: boolean }, p: Progress): Promise<number> {
+async function runAllHere(opts: { rate?: number; warmup: number; after: number; docs: boolean; only: string[] | null }, p: Progress): Promise<CatalogueOutcome[]> {
   const inv = loadInventory()
-  const outcomes: Array<{ drill: string; hold: number; outcome: 'PASS' | 'FAIL' | 'NOT RUN' | 'N/A'; note: string }> = []
+  const layout = relative(REPO_ROOT, inv.file)
+  const outcomes: CatalogueOutcome[] = []
   for (const drill of DRILLS) {
+    if (opts.only && !opts.only.includes(drill.name)) continue
     p.logFile = null
     // A drill the inventory cannot host (a load-balancer pair on a loopback lab) is listed as such.
     const unmet = drill.requires?.(inv) ?? null
     if (unmet) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'N/A', note: `does not apply to ${inv.file}: ${unmet}` })
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'N/A', note: `does not apply to ${layout}: ${unmet}`, layout })
       continue
     }
     p.say(`=== ${drill.name} (hold ${drill.holdSeconds} s): waiting for full redundancy first`)
     const ready = await waitForRedundancy(inv, ALL_REDUNDANCY_WAIT_MS, (problems, waited) => p.say(`  waiting (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`))
     if (!ready.ok) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: `no full redundancy: ${ready.last.problems.join('; ')}` })
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: `no full redundancy: ${ready.last.problems.join('; ')}`, layout })
       continue
     }
     try {
       const report = await runDrill(drill, { hold: drill.holdSeconds, rate: opts.rate ?? drill.rate ?? 4, warmup: opts.warmup, after: opts.after, docs: opts.docs }, p)
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: report.verdict.pass ? 'PASS' : 'FAIL', note: '' })
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: report.verdict.pass ? 'PASS' : 'FAIL', note: '', layout })
     } catch (err) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: (err as Error).message })
+      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: (err as Error).message, layout })
     }
   }
+  return outcomes
+}
+
+/** The summary of a catalogue run; exit 0 only when every drill passed, 2 when one could not run. */
+function catalogueVerdict(outcomes: CatalogueOutcome[], p: Progress): number {
   p.say('')
   p.say('=== the catalogue at full holds')
-  for (const o of outcomes) p.say(`  ${o.outcome.padEnd(7)} ${o.drill.padEnd(28)} hold ${String(o.hold).padStart(3)} s${o.note ? `  ${o.note}` : ''}`)
+  for (const o of outcomes) p.say(`  ${o.outcome.padEnd(7)} ${o.drill.padEnd(28)} hold ${String(o.hold).padStart(3)} s  on ${o.layout}${o.note ? `  ${o.note}` : ''}`)
   if (outcomes.some((o) => o.outcome === 'NOT RUN')) return 2
   return outcomes.every((o) => o.outcome === 'PASS') ? 0 : 1
 }
 
 async function main(): Promise<number> {
   // In a namespace lab the drill runs where an operator's workstation would: the lab's ops namespace.
-  const inLab = await enterOpsNamespace(loadInventory())
+  // `--all` stays in the root namespace: it may bring other layouts' labs up and down, and runs each
+  // layout's drills in a child runner that enters that lab itself.
+  const inLab = process.argv.slice(2).includes('--all') ? null : await enterOpsNamespace(loadInventory())
   if (inLab !== null) return inLab
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -89,6 +102,10 @@ async function main(): Promise<number> {
       after: { type: 'string', default: '90' },
       'no-docs': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      // Internal to --all: this layout's drills (--only) with their outcomes written to a file.
+      'all-here': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      outcomes: { type: 'string' },
       page: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,15 +136,24 @@ async function main(): Promise<number> {
     if (!Number.isFinite(n) || n < 0) throw new DrillAbort(`--${what} ${v}: expected a number of seconds`)
     return n
   }
-  if (values.all) {
+  if (values.all || values['all-here']) {
     if (values.hold !== undefined) {
       console.error('--all runs every drill at its full hold: --hold is not allowed with it')
       return 2
     }
-    return runAll(
-      { rate: values.rate === undefined ? undefined : num(values.rate, 4, 'rate'), warmup: num(values.warmup, 20, 'warmup'), after: num(values.after, 90, 'after'), docs: !values['no-docs'] },
-      p,
-    )
+    const opts = { rate: values.rate === undefined ? undefined : num(values.rate, 4, 'rate'), warmup: num(values.warmup, 20, 'warmup'), after: num(values.after, 90, 'after'), docs: !values['no-docs'] }
+    if (values['all-here']) {
+      const outcomes = await runAllHere({ ...opts, only: values.only ? values.only.split(',') : null }, p)
+      if (values.outcomes) writeFileSync(values.outcomes, JSON.stringify(outcomes))
+      return catalogueVerdict(outcomes, p)
+    }
+    const forwarded = [
+      ...(values.rate === undefined ? [] : ['--rate', values.rate]),
+      '--warmup', String(opts.warmup),
+      '--after', String(opts.after),
+      ...(opts.docs ? [] : ['--no-docs']),
+    ]
+    return catalogueVerdict(await runCatalogueAcrossLayouts(DRILLS, forwarded, (l) => p.say(l)), p)
   }
   const name = positionals[0]
   if (!name) {

@@ -30,6 +30,7 @@ export default defineDrill({
   ],
   // MonitoredComponentDown's for: 1m fires only from a hold of ~75 s (expectedAlerts' minHoldS).
   holdSeconds: 80,
+  layout: 'infra/inventory/production.json',
   requires: (inv) => (hostsWithRole(inv, 'haproxy').length >= 2 && inv.cluster.vrrp && inv.lab ? null : 'needs a load-balancer pair with a floating address in a namespace lab'),
   faults: (ctx) => {
     const holder = floatingAddressHolder(ctx.inv)

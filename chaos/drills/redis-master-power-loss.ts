@@ -1,5 +1,13 @@
-import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
+import { hostByName } from '../../infra/launcher/inventory.ts'
+import { NO_STALL_S, criteria, defineDrill, lostHostExporterAlerts, type DrillContext } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
+
+/**
+ * Where the master's exporter shares its host (the production and compact layouts) the exporter
+ * dies with it: Prometheus sees the host unscrapable, not the exporter reporting its Redis gone.
+ */
+const exporterSharesHost = (ctx: DrillContext) => hostByName(ctx.inv, ctx.redisMaster).roles.includes('redis-exporter')
+const carriesApp = (ctx: DrillContext) => hostByName(ctx.inv, ctx.redisMaster).roles.includes('app')
 
 export default defineDrill({
   name: 'redis-master-power-loss',
@@ -15,7 +23,14 @@ export default defineDrill({
   ],
   // MonitoredComponentDown's for: 1m fires from a hold of ~75 s.
   holdSeconds: 80,
-  expectedAlerts: (ctx) => [{ alert: 'MonitoredComponentDown', labels: { monitors: ctx.redisMaster, reason: 'backend_down' }, minHoldS: 75, why: 'its exporter cannot reach the old master (for: 1m)' }],
+  expectedAlerts: (ctx) => [
+    exporterSharesHost(ctx)
+      ? { alert: 'MonitoredComponentDown', labels: { monitors: ctx.redisMaster, reason: 'scrape_failed' }, minHoldS: 75, why: 'the old master’s exporter, on the same host, is gone with it (for: 1m)' }
+      : { alert: 'MonitoredComponentDown', labels: { monitors: ctx.redisMaster, reason: 'backend_down' }, minHoldS: 75, why: 'its exporter cannot reach the old master (for: 1m)' },
+  ],
+  // The host's other programs are lost with it where it carries them (an app node, a Sentinel behind
+  // the same exporter): the same fault seen through them, not another one.
+  allowedAlerts: (ctx) => [...lostHostExporterAlerts(ctx.redisMaster), ...(carriesApp(ctx) ? [{ alert: 'AppNodeDown', labels: { host: ctx.redisMaster } }] : [])],
   unexpectedAlerts: [{ alert: 'NoRedisMaster' }, { alert: 'AvailabilityErrorBudgetBurn' }],
   faults: (ctx) => [powerLoss(ctx.inv, ctx.redisMaster)],
   criteria: criteria({ maxWriteStallS: NO_STALL_S, primaryMustStay: true }),

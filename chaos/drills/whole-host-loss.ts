@@ -117,6 +117,7 @@ export default defineDrill({
   ],
   // PostgresMemberDown's for: 1m fires only from a hold of ~75 s (expectedAlerts' minHoldS).
   holdSeconds: 80,
+  layout: 'infra/inventory/compact.json',
   requires: (inv) => (fullHosts(inv).length >= 2 && inv.cluster.vrrp && inv.lab ? null : 'needs the compact layout (machines that carry every role) in a namespace lab'),
   arrange,
   faults: (ctx) => {
