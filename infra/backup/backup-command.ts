@@ -1,5 +1,5 @@
 // Backups and point-in-time recovery of the cluster in the inventory (TQDT_INVENTORY, default
-// infra/inventory/local.json), with pgBackRest. docs/operations/backup.md is the operator's guide.
+// infra/inventory/production.json), with pgBackRest. docs/operations/backup.md is the operator's guide.
 //
 //   node infra/backup/backup-command.ts backup [--type full|diff|incr]
 //   node infra/backup/backup-command.ts list [--json]

@@ -1,5 +1,5 @@
 // What tests and chaos drills import to find and drive the local cluster. No dependencies beyond
-// node: builtins; every function takes the inventory (default: TQDT_INVENTORY or local.json).
+// node: builtins; every function takes the inventory (default: TQDT_INVENTORY or production.json).
 //
 //   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
 import type { ClusterStatus } from './cluster-status.ts'

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The local cluster: every simulated host on its own 127.0.0.X address of this machine.
+# The local HA cluster: by default the production layout as a namespace lab (infra/inventory/production.json,
+# each host a network namespace); TQDT_INVENTORY=infra/inventory/local.json puts every host on a 127.0.0.X address.
 #
 #   bash infra/launcher/cluster.sh up              install what is missing, start what is not running, wait, print status
 #   bash infra/launcher/cluster.sh status [--json] the status table; exit 1 if anything is unhealthy
@@ -11,7 +12,7 @@
 #   bash infra/launcher/cluster.sh install         only install what is missing (packages, Patroni, Node, k6)
 #
 # This script only prepares the machine (Debian packages, Patroni, Node); the work is done by
-# cluster-command.ts. The inventory is infra/inventory/local.json unless TQDT_INVENTORY names another.
+# cluster-command.ts. The inventory is infra/inventory/production.json unless TQDT_INVENTORY names another.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO_ROOT"
@@ -111,7 +112,7 @@ case "$cmd" in
     ;;
   status|down|logs|migrate|env|deploy) ;;
   *)
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
@@ -121,7 +122,7 @@ esac
 if [ "$cmd" = up ] || [ "$cmd" = down ] || [ "$cmd" = deploy ]; then
   mkdir -p "$REPO_ROOT/.run"
   lock="$REPO_ROOT/.run/launcher.lock"
-  if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$REPO_ROOT/infra/inventory/local.json" ]; then
+  if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$REPO_ROOT/infra/inventory/production.json" ]; then
     lock="$REPO_ROOT/.run/launcher-$(basename "$TQDT_INVENTORY" .json).lock"
   fi
   exec 9>"$lock"

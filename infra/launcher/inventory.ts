@@ -6,7 +6,10 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-export const DEFAULT_INVENTORY = resolve(REPO_ROOT, 'infra/inventory/local.json')
+// The production layout we recommend, host for host, as a namespace lab (issue 16): what a bare
+// `npm run up`, `npm test` and `npm run drill` run. local.json (every host a loopback address) stays
+// for a developer's quick cluster: TQDT_INVENTORY=infra/inventory/local.json.
+export const DEFAULT_INVENTORY = resolve(REPO_ROOT, 'infra/inventory/production.json')
 
 export type Role =
   | 'haproxy'

@@ -65,7 +65,7 @@ else
   stage "cluster up" bash infra/launcher/cluster.sh up
 fi
 
-# Addresses and secret files from the inventory (TQDT_INVENTORY, default infra/inventory/local.json).
+# Addresses and secret files from the inventory (TQDT_INVENTORY, default infra/inventory/production.json).
 # Integration tests read their own writes at once, so they use the primary only; the replica route
 # (reads that may trail by a moment) is exercised by the cluster tests and the drills.
 cluster_env="$(bash infra/launcher/cluster.sh env)" && eval "$cluster_env" ||
