@@ -6,8 +6,10 @@ import { powerLoss } from '../faults/fault-primitives.ts'
  * Where the master's exporter shares its host (the production and compact layouts) the exporter
  * dies with it: Prometheus sees the host unscrapable, not the exporter reporting its Redis gone.
  */
-const exporterSharesHost = (ctx: DrillContext) => hostByName(ctx.inv, ctx.redisMaster).roles.includes('redis-exporter')
-const carriesApp = (ctx: DrillContext) => hostByName(ctx.inv, ctx.redisMaster).roles.includes('app')
+const rolesOfMaster = (ctx: DrillContext) => (ctx.inv ? hostByName(ctx.inv, ctx.redisMaster).roles : null)
+const exporterSharesHost = (ctx: DrillContext) => rolesOfMaster(ctx)?.includes('redis-exporter') ?? false
+// Without an inventory (docs/chaos.md's story) every layout's allowance is listed.
+const carriesApp = (ctx: DrillContext) => rolesOfMaster(ctx)?.includes('app') ?? true
 
 export default defineDrill({
   name: 'redis-master-power-loss',
