@@ -45,6 +45,9 @@ export function planLayouts(drills: readonly Drill[], current: Inventory, load: 
 
 type Say = (line: string) => void
 
+/** Set by SIGINT/SIGTERM during a catalogue run: no further layout starts; the current cluster is still restored. */
+let interrupted = false
+
 function run(argv: string[], env: NodeJS.ProcessEnv, say: Say, prefix: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -57,7 +60,10 @@ function run(argv: string[], env: NodeJS.ProcessEnv, say: Say, prefix: string): 
     }
     child.stdout.on('data', feed)
     child.stderr.on('data', feed)
-    const forward = (sig: NodeJS.Signals) => child.kill(sig)
+    const forward = (sig: NodeJS.Signals) => {
+      interrupted = true
+      child.kill(sig)
+    }
     process.on('SIGINT', forward)
     process.on('SIGTERM', forward)
     child.on('close', (code) => {
@@ -83,12 +89,17 @@ async function runHere(plan: LayoutPlan, env: NodeJS.ProcessEnv, forwarded: stri
       say,
       '',
     )
+    // The child writes the file after every drill: a runner interrupted or crashed half-way still
+    // reports the drills it ran; only the others are NOT RUN.
+    let done: CatalogueOutcome[] = []
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as CatalogueOutcome[]
+      done = JSON.parse(readFileSync(file, 'utf8')) as CatalogueOutcome[]
     } catch {
-      const layout = plan.layout ?? 'the current inventory'
-      return plan.drills.map((drill) => ({ drill, hold: 0, outcome: 'NOT RUN' as const, note: `the runner on ${layout} ended (exit ${code}) without outcomes`, layout }))
+      done = []
     }
+    const layout = plan.layout ?? 'the current inventory'
+    const missing = plan.drills.filter((d) => !done.some((o) => o.drill === d))
+    return [...done, ...missing.map((drill) => ({ drill, hold: 0, outcome: 'NOT RUN' as const, note: `the runner on ${layout} ended (exit ${code}) before it`, layout }))]
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -109,18 +120,31 @@ export async function runCatalogueAcrossLayouts(drills: readonly Drill[], forwar
       outcomes.push(...(await runHere(plan, process.env, forwarded, say)))
       continue
     }
-    const env = { ...process.env, TQDT_INVENTORY: plan.layout }
-    say(`=== ${plan.drills.join(', ')}: on ${plan.layout}, which the current inventory is not; the current cluster goes down while it runs`)
-    let up = -1
-    try {
-      await launcher('down', process.env, say, '  down (current): ')
-      up = await launcher('up', env, say, `  up (${plan.layout}): `)
-      if (up !== 0) outcomes.push(...plan.drills.map((drill) => ({ drill, hold: 0, outcome: 'NOT RUN' as const, note: `${plan.layout} did not come up healthy (exit ${up})`, layout: plan.layout! })))
-      else outcomes.push(...(await runHere(plan, env, forwarded, say)))
-    } finally {
-      await launcher('down', env, say, `  down (${plan.layout}): `)
-      const back = await launcher('up', process.env, say, '  up (current): ')
-      if (back !== 0) say(`the current cluster did not come back healthy (exit ${back}): npm run up`)
+    const layout = plan.layout
+    const notRun = (note: string) => plan.drills.map((drill) => ({ drill, hold: 0, outcome: 'NOT RUN' as const, note, layout }))
+    if (interrupted) {
+      outcomes.push(...notRun('interrupted before this layout'))
+      continue
+    }
+    const env = { ...process.env, TQDT_INVENTORY: layout }
+    say(`=== ${plan.drills.join(', ')}: on ${layout}, which the current inventory is not; the current cluster goes down while it runs`)
+    // Two clusters never run at once: a current cluster that did not stop keeps the other layout down.
+    const down = await launcher('down', process.env, say, '  down (current): ')
+    if (down !== 0 || interrupted) {
+      outcomes.push(...notRun(interrupted ? 'interrupted' : `the current cluster did not stop (exit ${down})`))
+    } else {
+      try {
+        const up = await launcher('up', env, say, `  up (${layout}): `)
+        if (up !== 0) outcomes.push(...notRun(`${layout} did not come up healthy (exit ${up})`))
+        else outcomes.push(...(await runHere(plan, env, forwarded, say)))
+      } finally {
+        await launcher('down', env, say, `  down (${layout}): `)
+      }
+    }
+    const back = await launcher('up', process.env, say, '  up (current): ')
+    if (back !== 0) {
+      // The run must not end green with the cluster it started from left down.
+      outcomes.push({ drill: `(current cluster after ${layout})`, hold: 0, outcome: 'NOT RUN', note: `did not come back healthy (exit ${back}): npm run up`, layout: relative(REPO_ROOT, current.file) })
     }
   }
   const order = new Map(drills.map((d, i) => [d.name, i]))

@@ -6,7 +6,7 @@
 //
 // The command line of the drill runner (drill-run.ts runs one drill; the cluster tests call it too).
 // Exit 0 on pass, 1 on fail, 2 when a drill could not run (unhealthy cluster, bad arguments).
-import { writeFileSync } from 'node:fs'
+import { renameSync, writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT, loadInventory } from '../infra/launcher/inventory.ts'
@@ -47,30 +47,38 @@ const ALL_REDUNDANCY_WAIT_MS = 300_000
  * another: a drill whose cluster is not whole again in time is reported as not run (never skipped
  * silently). `--all` runs this once per layout (catalogue-across-layouts.ts).
  */
-async function runAllHere(opts: { rate?: number; warmup: number; after: number; docs: boolean; only: string[] | null }, p: Progress): Promise<CatalogueOutcome[]> {
+async function runAllHere(
+  opts: { rate?: number; warmup: number; after: number; docs: boolean; only: string[] | null },
+  p: Progress,
+  onOutcome: (soFar: CatalogueOutcome[]) => void = () => undefined,
+): Promise<CatalogueOutcome[]> {
   const inv = loadInventory()
   const layout = relative(REPO_ROOT, inv.file)
   const outcomes: CatalogueOutcome[] = []
+  const record = (o: CatalogueOutcome) => {
+    outcomes.push(o)
+    onOutcome(outcomes)
+  }
   for (const drill of DRILLS) {
     if (opts.only && !opts.only.includes(drill.name)) continue
     p.logFile = null
     // A drill the inventory cannot host (a load-balancer pair on a loopback lab) is listed as such.
     const unmet = drill.requires?.(inv) ?? null
     if (unmet) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'N/A', note: `does not apply to ${layout}: ${unmet}`, layout })
+      record({ drill: drill.name, hold: drill.holdSeconds, outcome: 'N/A', note: `does not apply to ${layout}: ${unmet}`, layout })
       continue
     }
     p.say(`=== ${drill.name} (hold ${drill.holdSeconds} s): waiting for full redundancy first`)
     const ready = await waitForRedundancy(inv, ALL_REDUNDANCY_WAIT_MS, (problems, waited) => p.say(`  waiting (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`))
     if (!ready.ok) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: `no full redundancy: ${ready.last.problems.join('; ')}`, layout })
+      record({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: `no full redundancy: ${ready.last.problems.join('; ')}`, layout })
       continue
     }
     try {
       const report = await runDrill(drill, { hold: drill.holdSeconds, rate: opts.rate ?? drill.rate ?? 4, warmup: opts.warmup, after: opts.after, docs: opts.docs }, p)
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: report.verdict.pass ? 'PASS' : 'FAIL', note: '', layout })
+      record({ drill: drill.name, hold: drill.holdSeconds, outcome: report.verdict.pass ? 'PASS' : 'FAIL', note: '', layout })
     } catch (err) {
-      outcomes.push({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: (err as Error).message, layout })
+      record({ drill: drill.name, hold: drill.holdSeconds, outcome: 'NOT RUN', note: (err as Error).message, layout })
     }
   }
   return outcomes
@@ -89,7 +97,10 @@ async function main(): Promise<number> {
   // In a namespace lab the drill runs where an operator's workstation would: the lab's ops namespace.
   // `--all` stays in the root namespace: it may bring other layouts' labs up and down, and runs each
   // layout's drills in a child runner that enters that lab itself.
-  const inLab = process.argv.slice(2).includes('--all') ? null : await enterOpsNamespace(loadInventory())
+  // --page, --list and --help only read files: they need no cluster, running or not.
+  const argv = process.argv.slice(2)
+  const offline = ['--all', '--page', '--list', '--help', '-h'].some((a) => argv.includes(a))
+  const inLab = offline ? null : await enterOpsNamespace(loadInventory())
   if (inLab !== null) return inLab
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -143,8 +154,14 @@ async function main(): Promise<number> {
     }
     const opts = { rate: values.rate === undefined ? undefined : num(values.rate, 4, 'rate'), warmup: num(values.warmup, 20, 'warmup'), after: num(values.after, 90, 'after'), docs: !values['no-docs'] }
     if (values['all-here']) {
-      const outcomes = await runAllHere({ ...opts, only: values.only ? values.only.split(',') : null }, p)
-      if (values.outcomes) writeFileSync(values.outcomes, JSON.stringify(outcomes))
+      const file = values.outcomes
+      const outcomes = await runAllHere({ ...opts, only: values.only ? values.only.split(',') : null }, p, (so) => {
+        // After every drill, written whole then renamed: the parent reads what ran even if this runner dies.
+        if (file) {
+          writeFileSync(`${file}.tmp`, JSON.stringify(so))
+          renameSync(`${file}.tmp`, file)
+        }
+      })
       return catalogueVerdict(outcomes, p)
     }
     const forwarded = [

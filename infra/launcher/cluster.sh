@@ -118,11 +118,12 @@ case "$cmd" in
 esac
 
 # One launcher at a time per inventory (a test's `up` racing an operator's `down` would leave half a
-# cluster); a lab inventory (TQDT_INVENTORY) has its own lock, so it never waits for the main one.
+# cluster); another inventory (TQDT_INVENTORY) has its own lock, so it never waits for the default one.
 if [ "$cmd" = up ] || [ "$cmd" = down ] || [ "$cmd" = deploy ]; then
   mkdir -p "$REPO_ROOT/.run"
   lock="$REPO_ROOT/.run/launcher.lock"
-  if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$REPO_ROOT/infra/inventory/production.json" ]; then
+  # Both sides resolved: a checkout reached through a symlink must not get two locks for one cluster.
+  if [ -n "${TQDT_INVENTORY:-}" ] && [ "$(realpath -m "$TQDT_INVENTORY")" != "$(realpath -m "$REPO_ROOT/infra/inventory/production.json")" ]; then
     lock="$REPO_ROOT/.run/launcher-$(basename "$TQDT_INVENTORY" .json).lock"
   fi
   exec 9>"$lock"

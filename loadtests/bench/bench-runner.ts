@@ -52,8 +52,9 @@ import { sampleRss, startNode } from './node-processes.ts'
 import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
 import { hostNamespace, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
 
-// In a namespace lab the benchmark runs from the ops namespace, as the drills do.
-const entered = await enterOpsNamespace(loadInventory())
+// In a namespace lab the benchmark runs from the ops namespace, as the drills do; --page only
+// reads the committed records and needs no cluster.
+const entered = process.argv.slice(2).includes('--page') ? null : await enterOpsNamespace(loadInventory())
 if (entered !== null) process.exit(entered)
 import { pgbenchCeiling } from './pgbench-ceiling.ts'
 import { searchRate, type RateSearch } from './rate-search.ts'
@@ -92,7 +93,8 @@ const settings: Settings = {
 }
 
 const say = (line: string) => console.log(`bench: ${line}`)
-const ep = endpoints()
+// --page reads no cluster (and may run where none was ever started: no secrets to read).
+const ep = args.page ? (null as unknown as ReturnType<typeof endpoints>) : endpoints()
 const inv = loadInventory()
 const appHost = inv.hosts.find((h) => h.roles.includes('app'))!
 /** The bare server and the profiled node run on app1's host: in a namespace lab, in its namespace. */
