@@ -65,10 +65,19 @@ export interface PairSummary {
   serviceMedianReqPerS: number | null
   ceilingMedianReqPerS: number | null
   /** Per component, the median over the trials of each side's CPU ms per request (absent in older records). */
-  cpu?: { service: Record<string, number>; ceiling: Record<string, number>; serviceBusy: number | null; ceilingBusy: number | null }
+  cpu?: {
+    service: Record<string, number>
+    ceiling: Record<string, number>
+    serviceBusy: number | null
+    ceilingBusy: number | null
+    /** Medians of each trial's total (not the sum of the components' medians), and of each trial's ceiling ÷ service total. */
+    serviceTotal: number
+    ceilingTotal: number
+    cpuRatio: number
+  }
 }
 
-export function side(scenario: string, search: RateSearch, cpus = 2): Side {
+export function side(scenario: string, search: RateSearch, cpus: number): Side {
   const rates = search.steps.map((s) => s.rate)
   const best = search.best
   const cpu = best?.cpu && best.requests > 0 ? best.cpu : null
@@ -134,7 +143,20 @@ function cpuSummary(trials: Trial[]): Pick<PairSummary, 'cpu'> {
   const ceiling = medianCpu(trials.map((t) => t.ceiling))
   if (!service || !ceiling) return {}
   const busy = (sides: Side[]) => median(sides.flatMap((s) => (s.busyShare === undefined ? [] : [s.busyShare])))
-  return { cpu: { service, ceiling, serviceBusy: busy(trials.map((t) => t.service)), ceilingBusy: busy(trials.map((t) => t.ceiling)) } }
+  // Totals and their ratio per trial first, then the median: the same way the ratio itself is taken.
+  const totalOf = (s: Side) => Object.values(s.cpuMsPerRequest!).reduce((a, b) => a + b, 0)
+  const both = trials.filter((t) => t.service.cpuMsPerRequest && t.ceiling.cpuMsPerRequest)
+  return {
+    cpu: {
+      service,
+      ceiling,
+      serviceBusy: busy(trials.map((t) => t.service)),
+      ceilingBusy: busy(trials.map((t) => t.ceiling)),
+      serviceTotal: median(both.map((t) => totalOf(t.service)))!,
+      ceilingTotal: median(both.map((t) => totalOf(t.ceiling)))!,
+      cpuRatio: median(both.map((t) => totalOf(t.ceiling) / totalOf(t.service)))!,
+    },
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunRecord } from '../../chaos/report/run-record.ts'
 import { COMPONENTS } from './cpu-by-component.ts'
-import { PAIRS, type PairSummary, type Side, type Trial } from './interleaved-comparison.ts'
+import { PAIRS, summarise, type PairSummary, type Side, type Trial } from './interleaved-comparison.ts'
 
 export interface InterleavedRecord {
   id: string
@@ -117,7 +117,6 @@ export function interleavedSection(file: string, run: InterleavedRecord, runsRel
 
 const ms2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2))
 const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)} %`)
-const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0)
 
 /**
  * Where each side's capacity went (14: "the page shows the measured cause (CPU by component and round
@@ -126,13 +125,15 @@ const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) 
  * up the difference. Absent in records made before the runner kept CPU.
  */
 function cpuSection(run: InterleavedRecord): string[] {
-  const withCpu = run.summaries.filter((s) => s.cpu)
+  // From the trials, not the record's stored summaries: how the CPU is summarised may be newer than the record.
+  const cpuOf = new Map(summarise(PAIRS, run.trials).map((s) => [s.pair, s.cpu]))
+  const withCpu = run.summaries.map((s) => ({ ...s, cpu: cpuOf.get(s.pair) })).filter((s) => s.cpu)
   if (withCpu.length === 0) return []
   const cpus = run.record.machine?.cpus ?? 2
-  const row = (name: string, cpu: Record<string, number>, busy: number | null) =>
-    `| ${name} | ${COMPONENTS.map((c) => ms2(cpu[c])).join(' | ')} | **${ms2(total(cpu))}** | ${pct(busy)} |`
+  const row = (name: string, cpu: Record<string, number>, totalMs: number, busy: number | null) =>
+    `| ${name} | ${COMPONENTS.map((c) => ms2(cpu[c])).join(' | ')} | **${ms2(totalMs)}** | ${pct(busy)} |`
   const out = [
-    `**CPU per request at each side's best step**, in milliseconds, on the whole machine (every process grouped by what it is, \`loadtests/bench/cpu-by-component.ts\`; the median of the ${run.repeats} trials for each component). ` +
+    `**CPU per request at each side's best step**, in milliseconds, on the whole machine (every process grouped by what it is, \`loadtests/bench/cpu-by-component.ts\`; the median of the ${run.repeats} trials for each component, and for the total the median of the trials' totals, so the components need not add up to it). ` +
       `${cpus} cores give ${(cpus * 1000).toLocaleString('en')} CPU ms a second, so a side whose cores are all busy tops out near ${(cpus * 1000).toLocaleString('en')} ÷ its total.`,
     '',
     `| pair, side | ${COMPONENTS.join(' | ')} | total | cores busy |`,
@@ -140,7 +141,7 @@ function cpuSection(run: InterleavedRecord): string[] {
   ]
   for (const s of withCpu) {
     const pair = s.pair.split(' vs ')
-    out.push(row(`${pair[0]}`, s.cpu!.service, s.cpu!.serviceBusy), row(`${pair[1] ?? 'ceiling'} (ceiling)`, s.cpu!.ceiling, s.cpu!.ceilingBusy))
+    out.push(row(`${pair[0]}`, s.cpu!.service, s.cpu!.serviceTotal, s.cpu!.serviceBusy), row(`${pair[1] ?? 'ceiling'} (ceiling)`, s.cpu!.ceiling, s.cpu!.ceilingTotal, s.cpu!.ceilingBusy))
   }
   out.push('')
   const unmet = withCpu.filter((s) => s.meetsTarget === false)
@@ -168,6 +169,8 @@ const DOES_MORE: Record<string, string> = {
 
 /** What a request does itself (the load generator, the app or bare server, PostgreSQL, HAProxy). */
 const REQUEST_COMPONENTS = ['k6', 'node', 'postgres', 'haproxy'] as const
+/** Of those, what the service could shed (k6 is the load generator: its cost follows the requests' size). */
+const SERVER_COMPONENTS = ['node', 'postgres', 'haproxy'] as const
 /**
  * What runs whatever the load (etcd, Patroni, Redis, Prometheus and the exporters): about the same
  * CPU per second on both sides, so per request it weighs more on the side answering fewer requests.
@@ -183,7 +186,7 @@ const sumOf = (cpu: Record<string, number>, components: readonly string[]) => co
  * (ceiling ÷ service), and the target says how much of the service's CPU per request must go.
  */
 function gapLine(s: PairSummary, run: InterleavedRecord): string {
-  const { service, ceiling, serviceBusy, ceilingBusy } = s.cpu!
+  const { service, ceiling, serviceBusy, ceilingBusy, serviceTotal, ceilingTotal, cpuRatio } = s.cpu!
   const diff = REQUEST_COMPONENTS.map((c) => ({ c, d: (service[c] ?? 0) - (ceiling[c] ?? 0) }))
     .filter((x) => x.d > 0.005)
     .sort((a, b) => b.d - a.d)
@@ -191,24 +194,22 @@ function gapLine(s: PairSummary, run: InterleavedRecord): string {
   const ownCeiling = sumOf(ceiling, REQUEST_COMPONENTS)
   const trips = roundTrips(s.pair, run)
   const sameLoad = serviceBusy !== null && ceilingBusy !== null && Math.abs(serviceBusy - ceilingBusy) <= 0.1
-  const cpuRatio = total(ceiling) / Math.max(1e-9, total(service))
-  const allowed = total(ceiling) / s.target
-  const cut = total(service) - allowed
+  // Judged on the median of the trials' CPU ratios (as the ratio itself is), expressed in the service's median CPU.
+  const allowed = (serviceTotal * cpuRatio) / s.target
+  const cut = serviceTotal - allowed
+  const shed = diff.filter((x) => (SERVER_COMPONENTS as readonly string[]).includes(x.c)).slice(0, 2)
   return (
-    `* **${s.pair}: ${x2(s.median)}, target ${s.target}×.** A request of the service costs ${ms2(total(service))} CPU ms against the ceiling's ${ms2(total(ceiling))}. ` +
+    `* **${s.pair}: ${x2(s.median)}, target ${s.target}×.** A request of the service costs ${ms2(serviceTotal)} CPU ms against the ceiling's ${ms2(ceilingTotal)}. ` +
     `Its own work (${REQUEST_COMPONENTS.join(', ')}) is ${ms2(own)} ms against ${ms2(ownCeiling)} ms: ${diff.map((x) => `${x.c} +${ms2(x.d)}`).join(', ') || 'no component more'}; ` +
     `the rest (${BACKGROUND_COMPONENTS.join(', ')}: ${ms2(sumOf(service, BACKGROUND_COMPONENTS))} ms against ${ms2(sumOf(ceiling, BACKGROUND_COMPONENTS))}) runs whatever the load and only weighs more on the side that answers fewer requests. ` +
     (trips ? `${trips} ` : '') +
     (DOES_MORE[PAIRS.find((p) => p.name === s.pair)?.service ?? ''] ?? '') +
     ` At their best steps the service kept ${pct(serviceBusy)} of the cores busy, the ceiling ${pct(ceilingBusy)}` +
     (sameLoad
-      ? `: both stop on their p99 at about the same load, well before the CPU runs out (tail latency of some forty processes sharing two cores), so the ratio is about the ceiling's CPU per request over the service's, ${cpuRatio.toFixed(2)}×. ` +
+      ? `: both stop on their p99 at about the same load, while the processes used about half of the cores' time (idle and steal time were not recorded), so the ratio follows the ceiling's CPU per request over the service's, ${cpuRatio.toFixed(2)}× (median of the trials). ` +
         (cut > 0
-          ? `**What would close it:** a request of the service at ${ms2(allowed)} CPU ms or less (the ceiling's ÷ ${s.target}), ${ms2(cut)} ms (${Math.round((cut / total(service)) * 100)} %) less than now, taken from ${diff
-              .slice(0, 2)
-              .map((x) => x.c)
-              .join(' and ') || 'its own work'}.`
-          : 'By CPU per request it would meet the target; the shortfall is the spread of the runs.')
+          ? `**What would close it:** a request of the service at ${ms2(allowed)} CPU ms or less (CPU ratio ${cpuRatio.toFixed(2)}× → ${s.target}×), ${ms2(cut)} ms (${Math.round((cut / serviceTotal) * 100)} %) less than now, taken from ${shed.map((x) => x.c).join(' and ') || 'the server side'}, where the service spends the most beyond the ceiling.`
+          : `By CPU per request it would meet the target (CPU ratio ${cpuRatio.toFixed(2)}× ≥ ${s.target}×); the measured median ratio falls short by the spread of the runs.`)
       : ': they stop at different loads, so CPU per request alone does not explain the ratio.')
   )
 }

@@ -19,21 +19,21 @@ t.test('median: odd, even, none', async (t) => {
 t.test('a side is its best passing step; a failing step run twice counts as one retry', async (t) => {
   const search: RateSearch = { steps: [step('bare.get', 600, 590, true), step('bare.get', 900, 880, true), step('bare.get', 1350, 1100, false), step('bare.get', 1350, 1120, false), step('bare.get', 1125, 1100, true)], best: null, stoppedBy: 'p99 80.0 ms > 50 ms' }
   search.best = search.steps[4]!
-  const s = side('bare.get', search)
+  const s = side('bare.get', search, 2)
   t.equal(s.reqPerS, 1100)
   t.equal(s.rate, 1125)
   t.equal(s.retried, 1)
   t.equal(s.steps, 5)
-  const none = side('bare.get', { steps: [step('bare.get', 1, 0, false)], best: null, stoppedBy: 'errors 100.00 %' })
+  const none = side('bare.get', { steps: [step('bare.get', 1, 0, false)], best: null, stoppedBy: 'errors 100.00 %' }, 2)
   t.equal(none.reqPerS, 0)
-  t.equal(ratioOf(side('handover.get', { steps: [], best: step('handover.get', 500, 500, true), stoppedBy: '' }), none), null, 'no ceiling, no ratio')
+  t.equal(ratioOf(side('handover.get', { steps: [], best: step('handover.get', 500, 500, true), stoppedBy: '' }, 2), none), null, 'no ceiling, no ratio')
 })
 
 t.test('summaries: median and spread of the ratios per pair, judged against the target', async (t) => {
   const pair = PAIRS.find((p) => p.service === 'handover.get')!
   const trial = (repeat: number, service: number, ceiling: number): Trial => {
-    const a = side('handover.get', { steps: [], best: step('handover.get', service, service, true), stoppedBy: '' })
-    const b = side('bare.get', { steps: [], best: step('bare.get', ceiling, ceiling, true), stoppedBy: '' })
+    const a = side('handover.get', { steps: [], best: step('handover.get', service, service, true), stoppedBy: '' }, 2)
+    const b = side('bare.get', { steps: [], best: step('bare.get', ceiling, ceiling, true), stoppedBy: '' }, 2)
     return { pair: pair.name, repeat, service: a, ceiling: b, ratio: ratioOf(a, b), loadAverage: 1, startedAt: '2026-12-05T00:00:00.000Z' }
   }
   const [s] = summarise([pair], [trial(1, 900, 1000), trial(2, 700, 1000), trial(3, 850, 1000)])
@@ -67,8 +67,8 @@ t.test('CPU per request at the best step, by component, and the median of each c
   const a = side('handover.create', { steps: [], best: withCpu('handover.create', 100, { node: 4, postgres: 20, k6: 6 }), stoppedBy: '' }, 2)
   t.same(a.cpuMsPerRequest, { node: 2, postgres: 10, k6: 3 })
   t.equal(a.busyShare, 0.75)
-  t.equal(side('x', { steps: [], best: step('x', 100, 100, true), stoppedBy: '' }).cpuMsPerRequest, undefined, 'no CPU measured, none claimed')
-  t.equal(side('x', { steps: [], best: null, stoppedBy: '' }).busyShare, undefined, 'no passing step, no CPU')
+  t.equal(side('x', { steps: [], best: step('x', 100, 100, true), stoppedBy: '' }, 2).cpuMsPerRequest, undefined, 'no CPU measured, none claimed')
+  t.equal(side('x', { steps: [], best: null, stoppedBy: '' }, 2).busyShare, undefined, 'no passing step, no CPU')
   const trial = (repeat: number, node: number): Trial => {
     const s = side('handover.create', { steps: [], best: withCpu('handover.create', 100, { node, postgres: 20 }), stoppedBy: '' }, 2)
     const c = side('bare.post', { steps: [], best: withCpu('bare.post', 1000, { node: 4, postgres: 8 }), stoppedBy: '' }, 2)

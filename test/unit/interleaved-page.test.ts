@@ -17,8 +17,8 @@ function record(id: string, mode: 'interleaved' | 'smoke', withStatements: boole
   const get = PAIRS.find((p) => p.service === 'handover.get')!
   const create = PAIRS.find((p) => p.service === 'handover.create')!
   const trial = (pair: typeof get, repeat: number, service: number, ceiling: number, load: number): Trial => {
-    const a = side(pair.service, { steps: [step(pair.service, service)], best: step(pair.service, service), stoppedBy: 'p99 80.0 ms > 50 ms' })
-    const b = side(pair.ceiling, { steps: [step(pair.ceiling, ceiling)], best: step(pair.ceiling, ceiling), stoppedBy: 'errors 0.20 %' })
+    const a = side(pair.service, { steps: [step(pair.service, service)], best: step(pair.service, service), stoppedBy: 'p99 80.0 ms > 50 ms' }, 2)
+    const b = side(pair.ceiling, { steps: [step(pair.ceiling, ceiling)], best: step(pair.ceiling, ceiling), stoppedBy: 'errors 0.20 %' }, 2)
     return { pair: pair.name, repeat, service: a, ceiling: b, ratio: ratioOf(a, b), loadAverage: load, startedAt: '2026-12-05T23:00:00.000Z' }
   }
   const trials = [
@@ -98,7 +98,7 @@ t.test('CPU by component: a table for both sides, and for a pair under its targe
   t.match(text, /What a create does that the bare POST does not: in Node, verify the officer's token/, 'what the service does more, by pair')
   t.match(text, /both stop on their p99 at about the same load/, '60 % and 70 % busy: the same load, within 10 points')
   t.match(text, /the ceiling's CPU per request over the service's, 0\.13×/)
-  t.match(text, /\*\*What would close it:\*\* a request of the service at 2\.75 CPU ms or less \(the ceiling's ÷ 0\.4\), 5\.75 ms \(68 %\) less than now, taken from postgres and node/)
+  t.match(text, /\*\*What would close it:\*\* a request of the service at 2\.75 CPU ms or less \(CPU ratio 0\.13× → 0\.4×\), 5\.75 ms \(68 %\) less than now, taken from postgres and node/)
   const apart = { ...run, trials: run.trials.map((tr) => (tr.pair.startsWith('create') ? { ...tr, ceiling: { ...tr.ceiling, busyShare: 0.95 } } : tr)) }
   apart.summaries = summarise(PAIRS.filter((p) => p.service === 'handover.create'), apart.trials).map((s) => ({ ...s, median: 0.3, meetsTarget: false }))
   t.match(interleavedSection('R.json', apart, 'runs').join('\n'), /they stop at different loads, so CPU per request alone does not explain the ratio/, 'no remedy claimed when the loads differ')
