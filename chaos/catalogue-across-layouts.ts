@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { REPO_ROOT, loadInventory, type Inventory } from '../infra/launcher/inventory.ts'
 import type { Drill } from './drill-definition.ts'
+import { launcher as runLauncher } from './cluster/redundancy.ts'
 
 export type CatalogueOutcome = { drill: string; hold: number; outcome: 'PASS' | 'FAIL' | 'NOT RUN' | 'N/A'; note: string; layout: string }
 
@@ -76,7 +77,17 @@ function run(argv: string[], env: NodeJS.ProcessEnv, say: Say, prefix: string): 
   })
 }
 
-const launcher = (cmd: 'up' | 'down', env: NodeJS.ProcessEnv, say: Say, prefix: string) => run(['bash', 'infra/launcher/cluster.sh', cmd], env, say, prefix)
+// The launcher's own runner (chaos/cluster/redundancy.ts); a Ctrl-C meanwhile reaches it through the
+// process group and still stops the layouts still to come.
+const launcher = (cmd: 'up' | 'down', env: NodeJS.ProcessEnv, say: Say, prefix: string) => {
+  const mark = () => (interrupted = true)
+  process.once('SIGINT', mark)
+  process.once('SIGTERM', mark)
+  return runLauncher(cmd, (l) => say(`${prefix}${l}`), env).finally(() => {
+    process.off('SIGINT', mark)
+    process.off('SIGTERM', mark)
+  })
+}
 
 /** One layout's drills in a child runner (`--all-here`), its outcomes read back from a file. */
 async function runHere(plan: LayoutPlan, env: NodeJS.ProcessEnv, forwarded: string[], say: Say): Promise<CatalogueOutcome[]> {

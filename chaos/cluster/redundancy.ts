@@ -95,12 +95,13 @@ export async function waitForRedundancy(
 }
 
 /**
- * Starts what is missing with the launcher (`cluster.sh up` is idempotent). Its output goes to
- * `onLine`; resolves with its exit code (non-zero when it gave up waiting for health).
+ * Runs the launcher (`cluster.sh up` is idempotent; `down` stops what runs) for the inventory `env`
+ * names. Its output goes to `onLine`; resolves with its exit code (non-zero when `up` gave up
+ * waiting for health).
  */
-export function launcherUp(onLine: (line: string) => void): Promise<number> {
+export function launcher(cmd: 'up' | 'down', onLine: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['infra/launcher/cluster.sh', 'up'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('bash', ['infra/launcher/cluster.sh', cmd], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let buffer = ''
     const feed = (chunk: Buffer) => {
       buffer += chunk.toString('utf8')
@@ -114,3 +115,6 @@ export function launcherUp(onLine: (line: string) => void): Promise<number> {
     child.on('error', () => resolve(1))
   })
 }
+
+/** Starts what is missing with the launcher: `launcher('up', …)`. */
+export const launcherUp = (onLine: (line: string) => void): Promise<number> => launcher('up', onLine)
