@@ -72,7 +72,7 @@ function cpuSection(m: MainRun): string[] {
     const cpu = best.cpu as Record<string, number>
     const per = (c: string) => ((cpu[c] ?? 0) * 1000) / best.requests
     const total = COMPONENTS.reduce((sum, c) => sum + per(c), 0)
-    const busy = COMPONENTS.reduce((sum, c) => sum + (cpu[c] ?? 0), 0) / (best.durationS * 2)
+    const busy = COMPONENTS.reduce((sum, c) => sum + (cpu[c] ?? 0), 0) / (best.durationS * m.machine.cpus)
     out.push(`| ${TITLES[name] ?? name} | ${n0(best.reqPerS)} | ${COMPONENTS.map((c) => per(c).toFixed(2)).join(' | ')} | ${total.toFixed(2)} | ${pct(busy)} |`)
   }
   out.push('')
@@ -300,7 +300,7 @@ function cpuPerRequest(m: MainRun, scenario: string, component: string): number 
 /** Share of both cores busy during a scenario's best step (NaN when not measured). */
 function busyShare(m: MainRun, scenario: string): number {
   const best = m.scenarios[scenario]?.best
-  return best?.cpu ? Object.values(best.cpu).reduce((a, b) => a + b, 0) / (best.durationS * 2) : NaN
+  return best?.cpu ? Object.values(best.cpu).reduce((a, b) => a + b, 0) / (best.durationS * m.machine.cpus) : NaN
 }
 
 /** What would close each gap, stated only where the run shows the gap, with this run's figures. */
