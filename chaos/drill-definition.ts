@@ -70,8 +70,11 @@ export const SYNC_STANDBY_LOSS_WRITE_STALL_S = 10
  * keepalived's backup takes over after 3 missed adverts (advert_int 1 s) plus its skew, ~3.6 s; a
  * client's packets sent meanwhile are retransmitted by TCP (1 s, then 2 s), and a connection the
  * dead balancer carried is reset by the new holder, so the client replays the request on a new one.
- * Nothing answers in between: reads and writes alike stall this long, and a read caught in flight
- * takes this long — the one budget in which a read may stall longer than 2 s.
+ * A read the dead balancer had already received hears nothing at all: the client sends it again
+ * after 5 s of silence (loadtests/lib/officer-api.js, docs/api.md "When no answer comes"), on a
+ * new connection to the new holder. Nothing answers in between: reads and writes alike stall this
+ * long, and a read caught in flight takes this long — the one budget in which a read may stall
+ * longer than 2 s.
  */
 export const LOAD_BALANCER_TAKEOVER_S = 10
 

@@ -182,6 +182,7 @@ ${renderAlertsHtml(report)}
 <table><tr><th>during the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyDuringFault.read)}${lat('writes', m.latencyDuringFault.write)}</table>
 <table><tr><th>before the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyBeforeFault.read)}${lat('writes', m.latencyBeforeFault.write)}</table>
 ${failures ? `<table><tr><th>kind</th><th>status</th><th>cause</th><th>count</th><th>when (after the fault)</th><th></th></tr>${failures}</table>` : '<p>No request failed.</p>'}
+${m.resends.length ? `<p>Sent again by the officer's client (a read or keyed write after silence, or after IDEMPOTENCY_KEY_IN_USE; docs/api.md), by what the first attempt got — each judged above by its final answer:</p><table><tr><th>kind</th><th>status</th><th>first attempt</th><th>count</th><th>when (after the fault)</th></tr>${m.resends.map((f) => `<tr><td>${esc(f.kind)}</td><td>${f.status || '—'}</td><td>${esc(f.cause)}</td><td>${f.count}</td><td>${f.firstS.toFixed(1)} s … ${f.lastS.toFixed(1)} s</td></tr>`).join('')}</table>` : '<p>No request was sent again.</p>'}
 <h2>Acknowledged writes, read back from every node</h2>
 ${wc ? `<p>${wc.acknowledged} acknowledged writes (${esc(Object.entries(wc.byKind).map(([k, v]) => `${k} ${v}`).join(', '))}); primary at check time ${esc(wc.primary ?? 'none')}; lost ${wc.lost.length}; duplicated ${wc.duplicates.length}.</p>
 <table><tr><th>node</th><th>role</th><th>caught up</th><th>missing</th><th>error</th></tr>${nodes}</table>

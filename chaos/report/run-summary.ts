@@ -8,6 +8,7 @@ import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
 import type { Drill } from '../drill-definition.ts'
 import { missingAnywhere } from '../verify/acknowledged-writes.ts'
 import type { DrillReport, VerdictCheck } from './drill-report.ts'
+import type { FailureGroup } from '../verify/drill-metrics.ts'
 import type { RunRecord } from './run-record.ts'
 
 const RUNS_DIR = join(REPO_ROOT, 'docs/chaos/runs')
@@ -42,11 +43,15 @@ export interface RunSummary {
     singleCopyAcks: number
     secondsToRedundancy: number | null
     failures: string[]
+    /** Requests the officer's client sent again, by what the first attempt got (absent in runs before it could). */
+    resent?: string[]
   }
   faults: string[]
   alerts: Array<{ alert: string; seen: string; kind: string; pass: boolean }>
   events: Array<{ s: number; what: string }>
 }
+
+const describeGroup = (f: FailureGroup) => `${f.count}× ${f.kind} → ${f.status || 'no answer'} ${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`
 
 export function summarize(report: DrillReport, drill: Drill, record: RunRecord): RunSummary {
   const m = report.metrics
@@ -79,7 +84,8 @@ export function summarize(report: DrillReport, drill: Drill, record: RunRecord):
       duplicates: wc ? wc.duplicates.length : null,
       singleCopyAcks: report.routing.acksWithoutSyncStandby,
       secondsToRedundancy: report.redundancy.secondsAfterHeal,
-      failures: [...m.failures, ...m.refusals].map((f) => `${f.count}× ${f.kind} → ${f.status || 'no answer'} ${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`),
+      failures: [...m.failures, ...m.refusals].map(describeGroup),
+      resent: m.resends.map(describeGroup),
     },
     faults: report.faults,
     alerts: (report.alerts?.check.outcomes ?? []).map((o) => ({ alert: o.expectation, seen: o.seen, kind: o.kind, pass: o.pass || !o.judged })),

@@ -32,6 +32,13 @@ export interface DrillMetrics {
   /** Failures the drill's criteria accept as a clean refusal (e.g. 503 DATABASE_UNAVAILABLE), counted apart. */
   refused: number
   refusals: FailureGroup[]
+  /**
+   * Requests the client sent again (a read or keyed write after silence, or after IN_USE), grouped
+   * by what the first attempt got; judged by their final answer like any other, shown apart so that
+   * no re-send hides in a pass.
+   */
+  resent: number
+  resends: FailureGroup[]
   latencyDuringFault: { read: LatencyFigures; write: LatencyFigures }
   latencyBeforeFault: { read: LatencyFigures; write: LatencyFigures }
   /** Longest time inside the fault window a write / read sent waited for one of its sort to succeed, seconds (longestStall). */
@@ -81,6 +88,12 @@ function percentile(sorted: number[], p: number): number | null {
 function latency(records: RequestRecord[]): LatencyFigures {
   const ms = records.map((r) => r.ms).sort((a, b) => a - b)
   return { count: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: ms.at(-1) ?? null }
+}
+
+/** What the first of a re-sent request's attempts got, as a record of its own. */
+function firstAttempt(r: RequestRecord): RequestRecord {
+  const a = r.resent![0]!
+  return { ...r, status: a.status, code: a.code, error: a.error, end: r.start + a.ms, ms: a.ms }
 }
 
 function causeOf(r: RequestRecord): string {
@@ -151,6 +164,7 @@ export function drillMetrics(
   const during = requests.filter((r) => r.start >= faultAt && r.start <= windowEnd)
   const before = requests.filter((r) => r.start < faultAt)
   const okWrites = requests.filter((r) => r.op === 'write' && succeeded(r))
+  const resentAll = requests.filter((r) => (r.resent?.length ?? 0) > 0)
   // The window closes at redundancy or when the load stopped, whichever is first.
   const loadEnd = requests.length ? Math.max(...requests.map((r) => r.start)) : windowEnd
   const gapEnd = Math.min(windowEnd, loadEnd)
@@ -168,6 +182,8 @@ export function drillMetrics(
     failures: group(failed, faultAt),
     refused: refusedAll.length,
     refusals: group(refusedAll, faultAt),
+    resent: resentAll.length,
+    resends: group(resentAll.map(firstAttempt), faultAt),
     latencyDuringFault: { read: latency(during.filter((r) => r.op === 'read')), write: latency(during.filter((r) => r.op === 'write')) },
     latencyBeforeFault: { read: latency(before.filter((r) => r.op === 'read')), write: latency(before.filter((r) => r.op === 'write')) },
     writeUnavailableS: wGap ? round(wGap.stall / 1000) : null,

@@ -12,6 +12,12 @@ export interface RequestRecord {
   status: number
   code: string | null
   error: string | null
+  /**
+   * The attempts before the last, when the officer's client sent the request again (no answer
+   * within its silence time, or 409 IDEMPOTENCY_KEY_IN_USE: loadtests/lib/officer-api.js); start,
+   * end and ms then cover every attempt, as the officer waited.
+   */
+  resent?: Array<{ status: number; code: string | null; error: string | null; ms: number }>
 }
 
 export interface AckRecord {

@@ -5,12 +5,15 @@
 // (chaos/verify/journal.ts):
 //
 //   {"t":"req","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"status":201,"code":null,"error":null}
+//   … with "resent":[{"status":0,"code":null,"error":"request timeout","ms":10000}] when the client
+//   sent it again (officer-api.js): the attempts before the last, whose answer is status/code/error;
+//   start is the first attempt's and ms runs from it, as the officer waited.
 //   {"t":"ack","kind":"handover.create","caller":"<officer id>","key":"<Idempotency-Key>","id":"<entity id>","at":<ms>,"expect":{...}}
 //
 // An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
 // client was told are done, which must all be found in the database afterwards.
 
-export function journalRequest(kind, op, start, res) {
+export function journalRequest(kind, op, start, res, resent = []) {
   let code = null
   if (res.status >= 400) {
     try {
@@ -25,12 +28,13 @@ export function journalRequest(kind, op, start, res) {
       kind,
       op,
       start,
-      ms: Math.round(res.timings.duration * 10) / 10,
+      ms: resent.length ? Date.now() - start : Math.round(res.timings.duration * 10) / 10,
       end: Date.now(),
       status: res.status,
       code,
       // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.
       error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null,
+      ...(resent.length ? { resent } : {}),
     }),
   )
 }

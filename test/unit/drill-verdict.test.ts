@@ -190,6 +190,27 @@ t.test('a slow read or write fails, even when it succeeded', async (t) => {
   t.same(failed(verdict(write)), ['slowest write'])
 })
 
+t.test('a request the client sent again is judged by its last answer and timed from its first send', async (t) => {
+  const lines = journalLines()
+  const at = FAULT + 2000
+  // Silence for 5 s (the load balancer that carried it lost power), then answered on a new connection.
+  const silent = { status: 0, code: null, error: 'request timeout', ms: 5000 }
+  lines.push({ t: 'req', kind: 'handover.search', op: 'read', start: at, end: at + 5200, ms: 5200, status: 200, code: null, error: null, resent: [silent] })
+  const v = verdict(lines, {}, criteria({ maxWriteStallS: 5, maxReadLatencyS: 10 }))
+  t.same(failed(v), [])
+  const m = drillMetrics(parseJournal(text(lines)).requests, { faultAt: FAULT, healAt: HEAL, windowEnd: END })
+  t.equal(m.failed, 0)
+  t.equal(m.resent, 1)
+  t.match(m.resends, [{ kind: 'handover.search', status: 0, cause: 'request timeout', count: 1, firstS: 7 }])
+  t.equal(m.slowestReadS, 5.2, 'the officer waited from the first send')
+  // Under the default read limit (5 s) the same request is too slow: a re-send never hides a wait.
+  t.same(failed(verdict(lines)), ['slowest read'])
+  // Every attempt silent until the client's 30 s ran out: a failure like any other.
+  const lost = journalLines()
+  lost.push({ t: 'req', kind: 'handover.create', op: 'write', start: at, end: at + 30_000, ms: 30_000, status: 0, code: null, error: 'request timeout', resent: [{ ...silent, ms: 10_000 }, { ...silent, ms: 10_000 }] })
+  t.same(failed(verdict(lost)), ['failed requests'])
+})
+
 t.test('an alert that fires and that the drill did not foresee fails', async (t) => {
   const history: AlertHistory = {
     ...noAlerts,
