@@ -26,6 +26,7 @@ APT_PACKAGES=(
   prometheus prometheus-postgres-exporter prometheus-redis-exporter
   nftables python3-venv util-linux procps pgbackrest
   keepalived iproute2 openssl   # the namespace lab: a floating address between the load balancers; the lab's CA
+  linux-perf   # what TLS costs per component: CPU samples by process and symbol (npm run bench -- --tls-cost)
   curl jq   # the examples of docs/api.md, run by test/integration/api-doc-examples.test.ts
   chromium poppler-utils   # prints opened as a person opens them (test/integration/prints.test.ts)
 )

@@ -10,6 +10,9 @@
 //                                          and ceiling alternating, repeats times; medians and spread
 //                                          of the ratios → docs/benchmarks/runs/<stamp>-interleaved.json,
 //                                          and docs/benchmarks.md rewritten with it as its headline
+//   npm run bench -- --tls-cost [--tls-seconds 60]   what TLS costs per component: perf samples of the
+//                                          whole machine during a fixed-rate step of GET, create and the
+//                                          mix → docs/benchmarks/runs/<stamp>-tls-cost.json, and the page
 //   npm run bench -- --page                only rewrite docs/benchmarks.md from results.json and runs/
 //   npm run bench -- --smoke [--out DIR]   every piece once, tiny and short: checks the machinery
 //                                          (CI); never fails on speed; writes to a temp folder
@@ -50,6 +53,7 @@ import { runStep, type StepResult } from './k6-step.ts'
 import { machineInfo } from './machine-info.ts'
 import { sampleRss, startNode } from './node-processes.ts'
 import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
+import { PERF_HZ, perfCommand, perfRows, recordPerf, tlsCost, type TlsCostRecord, type TlsCostStep } from './tls-cost.ts'
 import { hostNamespace, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
 
 // In a namespace lab the benchmark runs from the ops namespace, as the drills do; --page only
@@ -63,6 +67,8 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     interleaved: { type: 'boolean', default: false },
+    'tls-cost': { type: 'boolean', default: false },
+    'tls-seconds': { type: 'string', default: '60' },
     page: { type: 'boolean', default: false },
     repeats: { type: 'string', default: '3' },
     soak: { type: 'boolean', default: false },
@@ -78,7 +84,7 @@ const { values: args } = parseArgs({
 
 const SMOKE = args.smoke
 const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
-const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : args.interleaved ? 'interleaved' : 'full'}`)
+const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : args.interleaved ? 'interleaved' : args['tls-cost'] ? 'tls-cost' : 'full'}`)
 // The smoke never touches docs/: its report goes to a temp folder (or --out).
 const outDir = args.out ?? (SMOKE ? join(tmpdir(), `tqdt-bench-smoke-${stamp}`) : join(REPO_ROOT, 'docs'))
 const resultsFile = join(outDir, SMOKE || args.out ? 'benchmarks-results.json' : 'benchmarks/results.json')
@@ -490,9 +496,77 @@ async function soakRun(results: BenchResults): Promise<void> {
   results.soak = { ...(await rssUnder(ctx, 'soak', minutes * 60, 1)), date: new Date().toISOString() }
 }
 
+/**
+ * What TLS costs per component (tls-cost.ts): each scenario at a fixed rate well below the lab's
+ * edge, perf sampling every CPU over the step's measured phase, into a committed record.
+ */
+const TLS_STEPS: Array<[scenario: string, rate: number]> = [['handover.get', 100], ['handover.create', 20], ['mixed', 15]]
+
+async function tlsCostRun(): Promise<string> {
+  perfCommand()
+  const startedAt = new Date().toISOString()
+  await ensureSeeded(SMOKE ? 300 : Number(args.size))
+  const ctx = await prepare(SMOKE ? 50 : 5000)
+  const status = await clusterStatus()
+  const record = await recordRun(inv, status.postgres?.leader ?? hostsWithRole(inv, 'postgres')[0]!.name, ctx.k6Version)
+  const seconds = SMOKE ? 3 : Number(args['tls-seconds'])
+  if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`--tls-seconds ${args['tls-seconds']}: expected seconds ≥ 1`)
+  const steps: TlsCostStep[] = []
+  for (const [scenario, fullRate] of TLS_STEPS) {
+    const rate = SMOKE ? 2 : fullRate
+    const dir = join(runDir, `${scenario}-${rate}`)
+    mkdirSync(dir, { recursive: true })
+    const perfFile = join(dir, 'perf.data')
+    say(`tls-cost: ${scenario} @ ${rate}/s for ${settings.warmupSeconds} + ${seconds} s, perf sampling the measured ${seconds} s`)
+    // The step's measured phase starts after its warm-up: perf samples that window alone.
+    let perf: ReturnType<typeof recordPerf> | null = null
+    let perfFailed: Error | null = null
+    const startPerf = setTimeout(() => {
+      perf = recordPerf(perfFile, seconds, PERF_HZ)
+      cleanups.push(async () => perf?.stop())
+      perf.done.catch((err: Error) => (perfFailed = err))
+    }, settings.warmupSeconds * 1000)
+    const step = await runStep({
+      k6: ctx.k6, scenario, rate, durationS: seconds, warmupS: settings.warmupSeconds, fixtureFile: ctx.fixtureFile,
+      officersFile: scenario === 'mixed' ? freshOfficers(ctx, dir) : ctx.officersFile, apiUrl: ep.httpBaseUrl, dir, p99Ms: settings.p99Ms, caFile: ep.caFile,
+    })
+    clearTimeout(startPerf)
+    if (perf === null) throw new Error(`tls-cost: ${scenario}: the step ended before its measured phase began (see ${dir}/k6.log)`)
+    await (perf as ReturnType<typeof recordPerf>).done.catch(() => undefined)
+    if (perfFailed) throw perfFailed
+    const cost = tlsCost(perfRows(perfFile), step.requests, PERF_HZ, seconds)
+    say(`  ${fmtStep(step)}; TLS ${cost.tlsMsPerRequest.toFixed(2)} of ${cost.cpuMsPerRequest.toFixed(2)} ms CPU per request; ` +
+      cost.rows.slice(0, 5).map((r) => `${r.component} ${r.tlsMsPerRequest.toFixed(2)}/${r.cpuMsPerRequest.toFixed(2)}`).join(', '))
+    steps.push({ scenario, rate, reqPerS: step.reqPerS, p99Ms: step.p99Ms, failedRate: step.failedRate, cost })
+  }
+  const run: TlsCostRecord = {
+    id: `${stamp}-tls-cost`,
+    mode: SMOKE ? 'smoke' : 'tls-cost',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commandLine: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    record,
+    steps,
+  }
+  const file = SMOKE || args.out ? join(outDir, 'benchmarks-tls-cost.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-tls-cost.json`)
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(run, null, 2) + '\n')
+  return relative(REPO_ROOT, file)
+}
+
 async function main(): Promise<number> {
   if (args.page) {
     say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))} from ${relative(REPO_ROOT, resultsFile)} and docs/benchmarks/runs/`)
+    return 0
+  }
+  if (args['tls-cost']) {
+    try {
+      await preflight()
+      say(`wrote ${await tlsCostRun()} (raw output and perf data ${runDir})`)
+    } finally {
+      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
+    }
+    if (!SMOKE && !args.out) say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))}`)
     return 0
   }
   if (args.interleaved) {
