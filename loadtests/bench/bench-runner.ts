@@ -518,21 +518,28 @@ async function tlsCostRun(): Promise<string> {
     mkdirSync(dir, { recursive: true })
     const perfFile = join(dir, 'perf.data')
     say(`tls-cost: ${scenario} @ ${rate}/s for ${settings.warmupSeconds} + ${seconds} s, perf sampling the measured ${seconds} s`)
-    // The step's measured phase starts after its warm-up: perf samples that window alone.
+    // The step's measured phase starts after its warm-up: perf samples that window alone. A perf
+    // that fails to start is reported when the step ends; a step that throws stops perf with it.
     let perf: ReturnType<typeof recordPerf> | null = null
     let perfFailed: Error | null = null
     const startPerf = setTimeout(() => {
       perf = recordPerf(perfFile, seconds, PERF_HZ)
-      cleanups.push(async () => perf?.stop())
-      perf.done.catch((err: Error) => (perfFailed = err))
+      const started = perf
+      cleanups.push(async () => started.stop())
+      started.done.catch((err: Error) => (perfFailed = err))
     }, settings.warmupSeconds * 1000)
-    const step = await runStep({
-      k6: ctx.k6, scenario, rate, durationS: seconds, warmupS: settings.warmupSeconds, fixtureFile: ctx.fixtureFile,
-      officersFile: scenario === 'mixed' ? freshOfficers(ctx, dir) : ctx.officersFile, apiUrl: ep.httpBaseUrl, dir, p99Ms: settings.p99Ms, caFile: ep.caFile,
-    })
-    clearTimeout(startPerf)
-    if (perf === null) throw new Error(`tls-cost: ${scenario}: the step ended before its measured phase began (see ${dir}/k6.log)`)
-    await (perf as ReturnType<typeof recordPerf>).done.catch(() => undefined)
+    let step: StepResult
+    try {
+      step = await runStep({
+        k6: ctx.k6, scenario, rate, durationS: seconds, warmupS: settings.warmupSeconds, fixtureFile: ctx.fixtureFile,
+        officersFile: scenario === 'mixed' ? freshOfficers(ctx, dir) : ctx.officersFile, apiUrl: ep.httpBaseUrl, dir, p99Ms: settings.p99Ms, caFile: ep.caFile,
+      })
+    } finally {
+      clearTimeout(startPerf)
+    }
+    const sampled = perf as ReturnType<typeof recordPerf> | null
+    if (sampled === null) throw new Error(`tls-cost: ${scenario}: the step ended before its measured phase began (see ${dir}/k6.log)`)
+    await sampled.done.catch(() => undefined)
     if (perfFailed) throw perfFailed
     const cost = tlsCost(perfRows(perfFile), step.requests, PERF_HZ, seconds)
     say(`  ${fmtStep(step)}; TLS ${cost.tlsMsPerRequest.toFixed(2)} of ${cost.cpuMsPerRequest.toFixed(2)} ms CPU per request; ` +

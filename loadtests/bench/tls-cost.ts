@@ -1,15 +1,20 @@
 // What TLS costs, per component, on the running cluster (issue 16: "the benchmark runs on the new lab
 // and states what TLS costs, per component"). TLS cannot be switched off there — every link is TLS,
 // and plain connections are refused — so it is measured where it is spent: perf samples the whole
-// machine's CPU (cpu-clock, every process) during a fixed-rate step of a benchmark scenario, each
-// sample goes to its component by process name (as cpu-by-component.ts) and counts as TLS when it
-// falls in TLS code:
-//   - libssl/libcrypto (HAProxy, PostgreSQL, Redis, Patroni's Python, keepalived: linked dynamically);
-//   - OpenSSL linked into Node (its symbols: EVP_*, ossl_*, aesni_*, ...) and Node's TLS glue
-//     (node::crypto::*, ncrypto::*);
-//   - Go's crypto packages (k6, etcd, Prometheus, the exporters are Go: crypto/*, x/crypto/*).
-// Kernel time on the same sockets (copies, TCP) is not TLS's and is not counted; neither is the
-// extra bytes' cost outside the crypto code. The figure is therefore a floor of what TLS costs.
+// machine's CPU (cpu-clock, every process) during a fixed-rate step of a benchmark scenario, and each
+// sample goes to its component by thread name and to one of three kinds of code by object and symbol:
+//   - TLS: what only TLS does here — libssl; the TLS protocol code linked into Node and HAProxy
+//     (SSL_*, tls_*, ssl3_*, TLSWrap, ssl_sock_*), PostgreSQL's be_tls_* and Redis's connTLS*; the
+//     record ciphers (AES-GCM, ChaCha20-Poly1305) and the handshake's key exchange and signatures
+//     (P-256, X25519, RSA, ECDSA, bignums); in the Go programs (k6, etcd, Prometheus, the
+//     exporters) crypto/tls and the same ciphers and curves;
+//   - crypto shared with the service: hashes, HMAC, random numbers, OpenSSL's generic plumbing
+//     (EVP_*, ossl_*, ...). TLS uses them, and so does the app (JWT HMAC, hashes, UUIDs) and
+//     PostgreSQL (gen_random_uuid): without call stacks (Debian's libraries keep no frame pointers)
+//     they cannot be split, so they are shown apart: TLS costs at least the first figure and at
+//     most the sum of both;
+//   - the rest. Kernel time never counts as either (socket copies and TCP would be there without TLS
+//     too, only fewer bytes).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,6 +25,8 @@ export interface PerfRow {
   comm: string
   dso: string
   sym: string
+  /** The sample was taken in the kernel ([k]). */
+  kernel: boolean
   samples: number
 }
 
@@ -32,13 +39,14 @@ export function parsePerfReport(text: string): PerfRow[] {
     if (cells.length < 5) continue
     const samples = Number(cells[1])
     if (!Number.isFinite(samples)) continue
-    // "[.] name" (user space) or "[k] name" (kernel).
-    rows.push({ comm: cells[2]!, dso: cells[3]!, sym: cells.slice(4).join('|').replace(/^\[[.k]\]\s*/, ''), samples })
+    // "[.] name" (user space) or "[k] name" (kernel, its modules included).
+    const symCell = cells.slice(4).join('|')
+    rows.push({ comm: cells[2]!, dso: cells[3]!, sym: symCell.replace(/^\[[.k]\]\s*/, ''), kernel: symCell.startsWith('[k]'), samples })
   }
   return rows
 }
 
-/** The component a thread belongs to. Threads carry their own names: Node's helpers too. */
+/** The component a thread belongs to. Threads carry their own names (cut to 15 characters). */
 export function componentOfThread(comm: string): string {
   if (comm === 'swapper') return 'idle'
   if (comm === 'k6') return 'k6'
@@ -47,35 +55,57 @@ export function componentOfThread(comm: string): string {
   if (comm === 'haproxy') return 'haproxy'
   if (comm === 'etcd') return 'etcd'
   if (comm === 'patroni') return 'patroni'
-  if (comm.startsWith('redis')) return 'redis'
+  // Redis's background and I/O threads.
+  if (comm.startsWith('redis') || /^(bio_|io_thd_)/.test(comm)) return 'redis'
+  // prometheus-postgres-exporter, prometheus-redis-exporter: "prometheus-post", "prometheus-redi".
+  if (/^prometheus-/.test(comm) || /export/.test(comm)) return 'exporters'
   if (comm === 'prometheus') return 'prometheus'
-  if (/export/.test(comm)) return 'exporters'
   if (comm === 'keepalived') return 'keepalived'
   return 'other'
 }
 
-const TLS_LIBRARY = /^lib(ssl|crypto)\.so/
-const GO_CRYPTO = /^(crypto\/|vendor\/golang\.org\/x\/crypto\/|golang\.org\/x\/crypto\/)/
-// OpenSSL's own prefixes (C and its assembly), as linked into Node; HAProxy's ssl_sock_* glue.
-const OPENSSL_SYMBOL =
-  /^_*(OPENSSL|OSSL|ossl|EVP|evp|SSL|ssl|ssl3|tls|tls1|tls13|dtls1|BN|bn|ERR|CRYPTO|RSA|rsa|EC|ec|ecp|ECDSA|ecdsa|ECDH|ecdh|ecx|X25519|x25519|aesni|aes|AES|gcm|GCM|sha1|sha256|sha512|SHA1|SHA256|SHA512|HMAC|hmac|ChaCha20|chacha20|Poly1305|poly1305|OBJ|ASN1|asn1|X509|x509|PEM|BIO|bio|RAND|rand|DH|kdf|KDF)(_|$)/
-const NODE_TLS_GLUE = /^(ncrypto::|node::crypto::)/
+export type CodeKind = 'tls' | 'crypto' | 'none'
 
-/** Whether a sample lies in TLS code (see the header: a floor, kernel time never counts). */
-export function isTlsSample(dso: string, sym: string): boolean {
-  if (dso.includes('kernel')) return false
-  return TLS_LIBRARY.test(dso) || GO_CRYPTO.test(sym) || OPENSSL_SYMBOL.test(sym) || NODE_TLS_GLUE.test(sym)
+const TLS_LIBRARY = /^libssl\.so/
+const CRYPTO_LIBRARY = /^libcrypto\.so/
+/** Objects whose own symbols may hold OpenSSL or TLS glue (statically linked, or the program's own). */
+const C_PROGRAMS = /^(node|haproxy|postgres|redis-server|redis-check-rdb|redis-sentinel)$/
+const TLS_PROTOCOL = /^_*(SSL|ssl3|ssl|tls1|tls13|tls|dtls1|be_tls|pgtls)_|^node::crypto::(TLSWrap|SecureContext)::|^connTLS/
+const TLS_CIPHERS_AND_KEYS =
+  /^_*(aesni_gcm|aes_gcm|gcm_|GCM|aesni_ctr32_ghash|ChaCha20|chacha20|Poly1305|poly1305|ecp_nistz256|ecp_nistp|x25519|X25519|ecx_|ossl_ecx|ECDSA|ecdsa|ECDH|ecdh|ossl_ec_|EC_POINT|EC_KEY|RSA|rsa_|rsaz|ossl_rsa|bn_|BN_)/
+const OPENSSL_SHARED =
+  /^_*(OPENSSL|OSSL|ossl|EVP|evp|ERR|CRYPTO|sha1|sha256|sha512|SHA1|SHA256|SHA512|HMAC|hmac|RAND|rand_|drbg|aesni|aes|AES|OBJ|ASN1|asn1|X509|x509|PEM|BIO|bio_|md5|MD5|KDF|kdf|WPACKET|PACKET|d2i|i2d|pkey|EVP)|^(ncrypto|node::crypto)::/
+const GO_TLS =
+  /^(crypto\/(tls|aes|cipher|ecdh|ecdsa|ed25519|rsa|elliptic|x509)[./]|crypto\/internal\/(fips140\/)?(aes|nistec|bigmod|ecdh|ecdsa|rsa|edwards25519|mlkem)|(vendor\/)?golang\.org\/x\/crypto\/(chacha20|poly1305|curve25519|cryptobyte)|math\/big\.)/
+const GO_SHARED = /^(crypto\/|(vendor\/)?golang\.org\/x\/crypto\/)/
+
+/** Which kind of code a sample lies in (see the header). */
+export function codeKind(row: Pick<PerfRow, 'dso' | 'sym' | 'kernel'>): CodeKind {
+  const { dso, sym } = row
+  if (row.kernel || dso.startsWith('[')) return 'none'
+  if (TLS_LIBRARY.test(dso)) return 'tls'
+  if (GO_TLS.test(sym)) return 'tls'
+  if (GO_SHARED.test(sym)) return 'crypto'
+  if (CRYPTO_LIBRARY.test(dso) || C_PROGRAMS.test(dso)) {
+    if (TLS_PROTOCOL.test(sym) || TLS_CIPHERS_AND_KEYS.test(sym)) return 'tls'
+    if (CRYPTO_LIBRARY.test(dso) || OPENSSL_SHARED.test(sym)) return 'crypto'
+  }
+  return 'none'
 }
 
 export interface TlsCostRow {
   component: string
   samples: number
   tlsSamples: number
+  /** Hashes, HMAC, random numbers, OpenSSL plumbing: TLS's or the service's (see the header). */
+  sharedCryptoSamples: number
   /** CPU per answered request, all of the component's samples. */
   cpuMsPerRequest: number
   tlsMsPerRequest: number
-  /** TLS's share of the component's own CPU. */
+  sharedCryptoMsPerRequest: number
+  /** TLS's share of the component's own CPU (at least), and with the shared crypto (at most). */
   tlsShare: number
+  tlsShareAtMost: number
   /** The component's busiest TLS symbols, for the reader to check the attribution. */
   topTls: Array<{ sym: string; samples: number }>
 }
@@ -88,23 +118,31 @@ export interface TlsCost {
   /** Share of all samples the kernel spent idle (swapper): the machine's unused CPU. */
   idleShare: number
   rows: TlsCostRow[]
-  /** Every component's TLS together, per request. */
+  /**
+   * The cluster's components together, per request: every row but the load generator (k6, whose
+   * TLS is the client's) and "other" (perf, the bench runner, anything else on the machine).
+   */
   tlsMsPerRequest: number
+  sharedCryptoMsPerRequest: number
   cpuMsPerRequest: number
 }
 
+/** Rows that are not the cluster: shown, never added to its totals. */
+export const NOT_THE_CLUSTER = new Set(['k6', 'other'])
+
 export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: number): TlsCost {
-  const by = new Map<string, { samples: number; tls: number; syms: Map<string, number> }>()
+  const by = new Map<string, { samples: number; tls: number; shared: number; syms: Map<string, number> }>()
   let total = 0
   for (const r of rows) {
     total += r.samples
     const c = componentOfThread(r.comm)
-    const entry = by.get(c) ?? { samples: 0, tls: 0, syms: new Map() }
+    const entry = by.get(c) ?? { samples: 0, tls: 0, shared: 0, syms: new Map() }
     entry.samples += r.samples
-    if (isTlsSample(r.dso, r.sym)) {
+    const kind = codeKind(r)
+    if (kind === 'tls') {
       entry.tls += r.samples
       entry.syms.set(r.sym, (entry.syms.get(r.sym) ?? 0) + r.samples)
-    }
+    } else if (kind === 'crypto') entry.shared += r.samples
     by.set(c, entry)
   }
   const msPerSample = 1000 / hz
@@ -115,14 +153,17 @@ export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: 
       component,
       samples: e.samples,
       tlsSamples: e.tls,
+      sharedCryptoSamples: e.shared,
       cpuMsPerRequest: perRequest(e.samples),
       tlsMsPerRequest: perRequest(e.tls),
+      sharedCryptoMsPerRequest: perRequest(e.shared),
       tlsShare: e.samples > 0 ? e.tls / e.samples : 0,
+      tlsShareAtMost: e.samples > 0 ? (e.tls + e.shared) / e.samples : 0,
       topTls: [...e.syms.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([sym, samples]) => ({ sym, samples })),
     }))
     .sort((a, b) => b.tlsSamples - a.tlsSamples || b.samples - a.samples)
-  const busy = out.reduce((s, r) => s + r.samples, 0)
-  const tls = out.reduce((s, r) => s + r.tlsSamples, 0)
+  const cluster = out.filter((r) => !NOT_THE_CLUSTER.has(r.component))
+  const sum = (f: (r: TlsCostRow) => number) => cluster.reduce((s, r) => s + f(r), 0)
   return {
     hz,
     seconds,
@@ -130,8 +171,9 @@ export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: 
     samples: total,
     idleShare: total > 0 ? (by.get('idle')?.samples ?? 0) / total : 0,
     rows: out,
-    tlsMsPerRequest: perRequest(tls),
-    cpuMsPerRequest: perRequest(busy),
+    tlsMsPerRequest: perRequest(sum((r) => r.tlsSamples)),
+    sharedCryptoMsPerRequest: perRequest(sum((r) => r.sharedCryptoSamples)),
+    cpuMsPerRequest: perRequest(sum((r) => r.samples)),
   }
 }
 
@@ -203,22 +245,25 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
     '',
     'Every link of the cluster is TLS and plain connections are refused, so TLS is measured where it is spent rather than by switching it off: ' +
       `perf samples every CPU (${run.steps[0]?.cost.hz ?? PERF_HZ} Hz, cpu-clock) during a fixed-rate step of each scenario, each sample goes to its component by process name, ` +
-      'and counts as TLS when it lies in TLS code — libssl/libcrypto, OpenSSL as linked into Node, Go\'s crypto packages (k6, etcd, Prometheus, the exporters), and the TLS glue of HAProxy and Node ' +
-      '(loadtests/bench/tls-cost.ts). Kernel time on the same sockets is not counted: the figures are a floor. Per request means per request the step answered; ' +
-      'background work (health checks, scrapes, Patroni\'s loop, replication) is spread over the same requests.',
+      'and counts as **TLS** when it lies in code only TLS runs here (libssl, the TLS protocol code in Node, HAProxy, PostgreSQL and Redis, the record ciphers AES-GCM and ChaCha20-Poly1305, ' +
+      'the handshake\'s curves, RSA and bignums; Go\'s crypto/tls and the same ciphers in k6, etcd, Prometheus and the exporters), or as **shared crypto** when it lies in hashes, HMAC, random numbers ' +
+      'or OpenSSL\'s plumbing, which the service uses too (JWT HMAC, hashes, UUIDs): TLS costs at least the first and at most the sum (loadtests/bench/tls-cost.ts). ' +
+      'Kernel time is neither. Per request means per request the step answered; background work (health checks, scrapes, Patroni\'s loop, replication) is spread over them. ' +
+      'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added.',
     '',
   ]
   for (const s of run.steps) {
     const c = s.cost
     out.push(
       `**${s.scenario}** at ${s.rate} arrivals/s: ${Math.round(s.reqPerS)} req/s answered, p99 ${s.p99Ms.toFixed(1)} ms, ${pct(s.failedRate)} failed; ` +
-        `${c.seconds} s sampled, the machine ${pct(c.idleShare)} idle. All components: ${f2(c.cpuMsPerRequest)} ms CPU per request, of which TLS ${f2(c.tlsMsPerRequest)} ms (${pct(c.cpuMsPerRequest > 0 ? c.tlsMsPerRequest / c.cpuMsPerRequest : 0)}).`,
+        `${c.seconds} s sampled, the machine ${pct(c.idleShare)} idle. The cluster: ${f2(c.cpuMsPerRequest)} ms CPU per request, of which TLS ${f2(c.tlsMsPerRequest)} ms ` +
+        `(${pct(c.cpuMsPerRequest > 0 ? c.tlsMsPerRequest / c.cpuMsPerRequest : 0)}) and shared crypto ${f2(c.sharedCryptoMsPerRequest)} ms.`,
       '',
-      '| component | CPU ms / request | TLS ms / request | TLS share of the component | busiest TLS code |',
-      '|:---|---:|---:|---:|:---|',
+      '| component | CPU ms / request | TLS ms / request | shared crypto ms / request | TLS share of the component (at most) | busiest TLS code |',
+      '|:---|---:|---:|---:|---:|:---|',
       ...c.rows
         .filter((row) => row.samples >= 5)
-        .map((row) => `| ${row.component} | ${f2(row.cpuMsPerRequest)} | ${f2(row.tlsMsPerRequest)} | ${pct(row.tlsShare)} | ${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`),
+        .map((row) => `| ${row.component}${NOT_THE_CLUSTER.has(row.component) ? ' (not the cluster)' : ''} | ${f2(row.cpuMsPerRequest)} | ${f2(row.tlsMsPerRequest)} | ${f2(row.sharedCryptoMsPerRequest)} | ${pct(row.tlsShare)} (${pct(row.tlsShareAtMost)}) | ${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`),
       '',
     )
   }
