@@ -12,7 +12,10 @@
 //     (EVP_*, ossl_*, ...). TLS uses them, and so does the app (JWT HMAC, hashes, UUIDs) and
 //     PostgreSQL (gen_random_uuid): without call stacks (Debian's libraries keep no frame pointers)
 //     they cannot be split, so they are shown apart: TLS costs at least the first figure and at
-//     most the sum of both;
+//     most the sum of both. Debian's libcrypto keeps its internal symbols (the AES-GCM assembly
+//     among them) out of its symbol table, so most of its samples show as bare addresses and land
+//     here — except in HAProxy and Redis, which use OpenSSL for TLS alone (HAProxy's UUIDs and
+//     Redis's SHA-1 and SipHash are their own code): there all of libcrypto is TLS;
 //   - the rest. Kernel time never counts as either (socket copies and TCP would be there without TLS
 //     too, only fewer bytes).
 import { spawn, spawnSync } from 'node:child_process'
@@ -79,11 +82,15 @@ const GO_TLS =
   /^(crypto\/(tls|aes|cipher|ecdh|ecdsa|ed25519|rsa|elliptic|x509)[./]|crypto\/internal\/(fips140\/)?(aes|nistec|bigmod|ecdh|ecdsa|rsa|edwards25519|mlkem)|(vendor\/)?golang\.org\/x\/crypto\/(chacha20|poly1305|curve25519|cryptobyte)|math\/big\.)/
 const GO_SHARED = /^(crypto\/|(vendor\/)?golang\.org\/x\/crypto\/)/
 
+/** Components that call OpenSSL for TLS and nothing else (see the header). */
+const TLS_ONLY_CRYPTO_USERS = new Set(['haproxy', 'redis'])
+
 /** Which kind of code a sample lies in (see the header). */
-export function codeKind(row: Pick<PerfRow, 'dso' | 'sym' | 'kernel'>): CodeKind {
+export function codeKind(row: Pick<PerfRow, 'comm' | 'dso' | 'sym' | 'kernel'>): CodeKind {
   const { dso, sym } = row
   if (row.kernel || dso.startsWith('[')) return 'none'
   if (TLS_LIBRARY.test(dso)) return 'tls'
+  if (CRYPTO_LIBRARY.test(dso) && TLS_ONLY_CRYPTO_USERS.has(componentOfThread(row.comm))) return 'tls'
   if (GO_TLS.test(sym)) return 'tls'
   if (GO_SHARED.test(sym)) return 'crypto'
   if (CRYPTO_LIBRARY.test(dso) || C_PROGRAMS.test(dso)) {
@@ -248,6 +255,8 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
       'and counts as **TLS** when it lies in code only TLS runs here (libssl, the TLS protocol code in Node, HAProxy, PostgreSQL and Redis, the record ciphers AES-GCM and ChaCha20-Poly1305, ' +
       'the handshake\'s curves, RSA and bignums; Go\'s crypto/tls and the same ciphers in k6, etcd, Prometheus and the exporters), or as **shared crypto** when it lies in hashes, HMAC, random numbers ' +
       'or OpenSSL\'s plumbing, which the service uses too (JWT HMAC, hashes, UUIDs): TLS costs at least the first and at most the sum (loadtests/bench/tls-cost.ts). ' +
+      'Debian\'s libcrypto keeps its internal symbols (the AES-GCM assembly among them) out of its symbol table, so most of its samples are bare addresses and count as shared — ' +
+      'except in HAProxy and Redis, which use OpenSSL for TLS alone: there all of libcrypto counts as TLS. ' +
       'Kernel time is neither. Per request means per request the step answered; background work (health checks, scrapes, Patroni\'s loop, replication) is spread over them. ' +
       'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added.',
     '',

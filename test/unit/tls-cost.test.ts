@@ -28,10 +28,14 @@ t.test('perf report rows are parsed, the [.] / [k] marker dropped', async (t) =>
 })
 
 t.test('TLS code, shared crypto, the rest: by object and symbol, never the kernel', async (t) => {
-  const kind = (dso: string, sym: string, kernel = false) => codeKind({ dso, sym, kernel })
+  const kind = (dso: string, sym: string, kernel = false, comm = 'MainThread') => codeKind({ comm, dso, sym, kernel })
   // Only TLS runs these here.
   t.equal(kind('libssl.so.3', 'SSL_read'), 'tls')
   t.equal(kind('libcrypto.so.3', 'aesni_gcm_encrypt'), 'tls')
+  // HAProxy and Redis call OpenSSL for TLS alone: libcrypto's bare addresses are TLS there, not in postgres.
+  t.equal(kind('libcrypto.so.3', '0x0000000000045771', false, 'haproxy'), 'tls')
+  t.equal(kind('libcrypto.so.3', '0x0000000000045771', false, 'redis-server'), 'tls')
+  t.equal(kind('libcrypto.so.3', '0x0000000000045771', false, 'postgres'), 'crypto')
   t.equal(kind('node', '__ecp_nistz256_sqr_montx'), 'tls')
   t.equal(kind('node', 'node::crypto::TLSWrap::ClearOut'), 'tls')
   t.equal(kind('node', 'tls_process_server_hello'), 'tls')
