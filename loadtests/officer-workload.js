@@ -80,7 +80,7 @@ const iso = (ms) => new Date(ms).toISOString()
 const vietnamYear = (ms) => new Date(ms + 7 * 3600_000).getUTCFullYear()
 const vietnamDate = (ms) => new Date(ms + 7 * 3600_000).toISOString().slice(0, 10)
 
-function handoverSession() {
+async function handoverSession() {
   const key = nextKey('handover')
   const containers = [0, 1].map((i) => ({
     containerNumber: containerNumber(serial() * 2 + i, vu() + i),
@@ -97,26 +97,26 @@ function handoverSession() {
     route: `Cảng Cát Lái → Xa lộ Hà Nội → ICD Sóng Thần [${key}]`,
     dueAt: iso(Date.now() + 8 * 3600_000),
   }
-  const created = write('POST', PATHS.handovers, departureOfficer(), 'handover.create', key, body, (b) => b.id, () => ({ route: body.route }))
+  const created = await write('POST', PATHS.handovers, departureOfficer(), 'handover.create', key, body, (b) => b.id, () => ({ route: body.route }))
   if (!created) return
-  read(PATHS.handover(created.id), departureOfficer(), 'handover.get')
+  await read(PATHS.handover(created.id), departureOfficer(), 'handover.get')
   // An amendment before receipt (If-Match: the version read), then an extension of the time limit,
   // asked for by the officer and approved by a supervisor of the office (the approvals queue): the
   // writes of an officer's day that name a version and need an approval.
-  const amended = write('POST', PATHS.handoverAmendments(created.id), departureOfficer(), 'handover.amend', nextKey('amend'),
+  const amended = await write('POST', PATHS.handoverAmendments(created.id), departureOfficer(), 'handover.amend', nextKey('amend'),
     { reason: 'Đổi xe theo báo cáo của lái xe', vehicle: `${body.vehicle}/R` }, (b) => b.id, (b) => ({ version: b.version }), { 'If-Match': '"1"' })
   const asked = amended
-    ? write('POST', PATHS.extensionRequest(created.id), departureOfficer(), 'approval.request', nextKey('askextend'),
+    ? await write('POST', PATHS.extensionRequest(created.id), departureOfficer(), 'approval.request', nextKey('askextend'),
       { reason: 'Gia hạn do ùn tắc', dueAt: iso(Date.parse(body.dueAt) + 2 * 3600_000) }, (b) => b.id, undefined,
       { 'If-Match': `"${amended.version}"` })
     : null
   const extended = asked
-    ? write('POST', PATHS.approve(asked.id), supervisor(), 'approval.approve', nextKey('approve'), {}, (b) => b.id, (b) => ({ version: b.version }))
+    ? await write('POST', PATHS.approve(asked.id), supervisor(), 'approval.approve', nextKey('approve'), {}, (b) => b.id, (b) => ({ version: b.version }))
     : null
   if (extended) {
     // An incident on the road: the seal of the first container cut for a check at the port gate and
     // replaced; the receipt below then finds the new seal intact.
-    write('POST', PATHS.handoverIncidents(created.id), departureOfficer(), 'handover.incident', nextKey('incident'), {
+    await write('POST', PATHS.handoverIncidents(created.id), departureOfficer(), 'handover.incident', nextKey('incident'), {
       kind: 'SEAL_REPLACED',
       office: officers.departureOffice,
       occurredAt: iso(Date.now()),
@@ -129,10 +129,10 @@ function handoverSession() {
     containers: containers.map((c) => ({ containerNumber: c.containerNumber, sealState: 'intact' })),
     note: 'Niêm phong nguyên vẹn',
   }
-  write('POST', PATHS.handoverReceipt(created.id), destinationOfficer(), 'handover.receive', nextKey('receipt'), receipt, (b) => b.id ?? created.id)
+  await write('POST', PATHS.handoverReceipt(created.id), destinationOfficer(), 'handover.receive', nextKey('receipt'), receipt, (b) => b.id ?? created.id)
 }
 
-function gateSession() {
+async function gateSession() {
   const dn = declarationNumber('import', random11())
   const containers = [0, 1, 2].map((i) => ({
     containerNumber: containerNumber(serial() * 3 + i, vu() + i + 3),
@@ -150,15 +150,15 @@ function gateSession() {
     channel: 1,
     containers,
   }
-  const list = write('PUT', PATHS.gateList(dn), departureOfficer(), 'gate.register', nextKey('gatelist'), body, (b) => b.declarationNumber)
+  const list = await write('PUT', PATHS.gateList(dn), departureOfficer(), 'gate.register', nextKey('gatelist'), body, (b) => b.declarationNumber)
   if (!list) return
   for (const c of containers.slice(0, 2)) {
-    write('POST', PATHS.gateContainerConfirmations(dn, c.containerNumber), departureOfficer(), 'gate.confirm', nextKey('gateconfirm'), {}, (b) => b.id, () => ({
+    await write('POST', PATHS.gateContainerConfirmations(dn, c.containerNumber), departureOfficer(), 'gate.confirm', nextKey('gateconfirm'), {}, (b) => b.id, () => ({
       declarationNumber: dn,
       containerNumber: c.containerNumber,
     }))
   }
-  read(PATHS.gateList(dn), departureOfficer(), 'gate.get')
+  await read(PATHS.gateList(dn), departureOfficer(), 'gate.get')
 }
 
 function declarationContent(registeredAt, status) {
@@ -176,32 +176,32 @@ function declarationContent(registeredAt, status) {
   }
 }
 
-function paperSession() {
+async function paperSession() {
   const now = Date.now()
   const body = { office: officers.departureOffice, receiptYear: vietnamYear(now), receiptNumber: serial(), ...declarationContent(iso(now), 'REGISTERED') }
-  const created = write('POST', PATHS.paperDeclarations, departureOfficer(), 'declaration.create', nextKey('declaration'), body, (b) => b.id, (b) => ({ version: b.version }))
+  const created = await write('POST', PATHS.paperDeclarations, departureOfficer(), 'declaration.create', nextKey('declaration'), body, (b) => b.id, (b) => ({ version: b.version }))
   if (!created) return
-  const current = read(PATHS.paperDeclaration(created.id), departureOfficer(), 'declaration.get') ?? created
+  const current = await read(PATHS.paperDeclaration(created.id), departureOfficer(), 'declaration.get') ?? created
   const update = { ...declarationContent(body.registeredAt, 'RELEASED'), inspectionResult: 'Kiểm tra hồ sơ: phù hợp' }
-  write('PUT', PATHS.paperDeclaration(created.id), departureOfficer(), 'declaration.update', nextKey('declupdate'), update, (b) => b.id, (b) => ({ version: b.version }), {
+  await write('PUT', PATHS.paperDeclaration(created.id), departureOfficer(), 'declaration.update', nextKey('declupdate'), update, (b) => b.id, (b) => ({ version: b.version }), {
     'If-Match': `"${current.version}"`,
   })
 }
 
-function lookupSession() {
+async function lookupSession() {
   const officer = departureOfficer()
-  read(`${PATHS.handovers}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'handover.search')
-  read(`${PATHS.gateConfirmations}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'gate.search')
-  read(`${PATHS.paperDeclarations}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'declaration.search')
+  await read(`${PATHS.handovers}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'handover.search')
+  await read(`${PATHS.gateConfirmations}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'gate.search')
+  await read(`${PATHS.paperDeclarations}?${query({ office: officers.departureOffice, limit: 20 })}`, officer, 'declaration.search')
 }
 
 const RUN = { handover: handoverSession, gate: gateSession, paper: paperSession, lookup: lookupSession }
 
-export function officerAction() {
-  RUN[pickSession()]()
+export async function officerAction() {
+  await RUN[pickSession()]()
 }
 
 /** The drill's steady reads (load-profiles.js, readProbeFor): one search of the office's handovers. */
-export function readProbe() {
-  read(`${PATHS.handovers}?${query({ office: officers.departureOffice, limit: 20 })}`, departureOfficer(), 'probe.search')
+export async function readProbe() {
+  await read(`${PATHS.handovers}?${query({ office: officers.departureOffice, limit: 20 })}`, departureOfficer(), 'probe.search')
 }

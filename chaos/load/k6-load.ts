@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
 import type { OfficerSet } from './officer-tokens.ts'
 import type { RequestRecord } from '../verify/journal.ts'
 
@@ -72,6 +73,9 @@ export function startK6(opts: K6Options): K6Run {
         OFFICERS_FILE: officersFile,
         BASE_URL: opts.baseUrl,
         ...(opts.requestTimeoutS ? { REQUEST_TIMEOUT: `${opts.requestTimeoutS}s` } : {}),
+        // The client's silence times come from the request budget they must fit (haproxy-config.ts).
+        CLIENT_READ_SILENCE_MS: String(HAPROXY_TIMING.clientReadSilenceS * 1000),
+        CLIENT_WRITE_SILENCE_MS: String(HAPROXY_TIMING.clientWriteSilenceS * 1000),
         RUN_ID: opts.officers.runId,
         K6_NO_USAGE_REPORT: 'true',
         SSL_CERT_FILE: opts.caFile,

@@ -92,8 +92,9 @@ function latency(records: RequestRecord[]): LatencyFigures {
 
 /** What the first of a re-sent request's attempts got, as a record of its own. */
 function firstAttempt(r: RequestRecord): RequestRecord {
-  const a = r.resent![0]!
-  return { ...r, status: a.status, code: a.code, error: a.error, end: r.start + a.ms, ms: a.ms }
+  const a = r.first ?? r.resent![0]!
+  const code = a.decided ? `slow: its own answer (${a.code ?? a.status}) decided, the others were sent while it was silent` : a.code
+  return { ...r, status: a.status, code, error: a.error, end: r.start + a.ms, ms: a.ms }
 }
 
 function causeOf(r: RequestRecord): string {

@@ -13,11 +13,22 @@ export interface RequestRecord {
   code: string | null
   error: string | null
   /**
-   * The attempts before the last, when the officer's client sent the request again (no answer
-   * within its silence time, or 409 IDEMPOTENCY_KEY_IN_USE: loadtests/lib/officer-api.js); start,
+   * Every attempt but the deciding one, when the officer's client sent the request more than once
+   * (silence, 409 IDEMPOTENCY_KEY_IN_USE or a transport error: loadtests/lib/officer-api.js); start,
    * end and ms then cover every attempt, as the officer waited.
    */
-  resent?: Array<{ status: number; code: string | null; error: string | null; ms: number }>
+  resent?: Attempt[]
+  /** What the first attempt got when there were several (it may be the deciding one, only slow). */
+  first?: Attempt | null
+}
+
+export interface Attempt {
+  status: number
+  code: string | null
+  error: string | null
+  ms: number
+  /** The first attempt's own answer decided: it was only slow, and the others were sent meanwhile. */
+  decided?: boolean
 }
 
 export interface AckRecord {

@@ -2,31 +2,35 @@
 // op:write + kind, and is journaled; an acknowledged write is journaled as an ack with what the
 // checker must find afterwards. Paths live here only.
 import http from 'k6/http'
-import { check, sleep } from 'k6'
+import { check } from 'k6'
 import { journalAck, journalRequest } from './write-journal.js'
 
 export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.10:8080').replace(/\/$/, '')
 
 // The officer's client, as docs/api.md ("When no answer comes") asks every client to be:
 //
-// - The whole request, every re-send included, within what most HTTP clients wait: 30 s
+// - The whole request, every attempt included, within what most HTTP clients wait: 30 s
 //   (HAPROXY_TIMING in infra/launcher/render/haproxy-config.ts sizes the holds and timeouts to fit).
 // - Silence on a connection is the only sign that the host carrying it lost power: a load balancer
 //   holding the floating address takes the TCP connections it carried with it, and nothing, not
-//   even a reset, reaches the client while it waits. So a request with no answer after SILENCE_MS is
-//   re-sent on a new connection, which reaches whichever balancer holds the address now — only a
-//   request that is safe to send twice: a read, or a write with its Idempotency-Key (the same key:
-//   the change is made once, and a re-send after it answers the stored outcome). The server answers
-//   a read within 5 s whichever app node dies (HAProxy asks another after 3 s); a write may wait out
-//   a database failover (27 s), so a slow write is re-sent too, and the re-sends wait beside it.
-// - 409 IDEMPOTENCY_KEY_IN_USE (a re-send overtook the first attempt): pause 1 s, send again; a
-//   reset or refused connection: pause 0.5 s, send again.
-// A reset on a reused connection Go's HTTP client (k6's) re-sends on its own for such requests.
-// Each re-send is journaled with the attempt before it, so the drill shows every one.
+//   even a reset, reaches the client while it waits. Silence cannot tell that from a slow answer (a
+//   write waiting out a database failover, up to 27 s), so a request with no answer after
+//   SILENCE_MS is sent once more on a new connection WITHOUT giving up the first: whichever gives
+//   an answer first decides (a hedged request). Only a request safe to send twice: a read, or a
+//   write with its Idempotency-Key (the same key: the change is made once, and a later attempt
+//   answers the stored outcome). An attempt that finds the first still holding the key (409
+//   IDEMPOTENCY_KEY_IN_USE) asks again a second later; the first attempt's own answer (a 201, or a
+//   503 after the write hold) still comes on its connection if that connection lives.
+// - A timeout, reset or refused connection with no other attempt open: pause 0.5 s, send again. A
+//   TLS or DNS error is not sent again: it would fail the same way.
+// Every attempt but the deciding one is journaled with the request, so the drill shows each.
 const BUDGET_MS = seconds(__ENV.REQUEST_TIMEOUT || '30s') * 1000
-export const SILENCE_MS = { read: 5_000, write: 10_000 }
+// From HAPROXY_TIMING (clientReadSilenceS, clientWriteSilenceS) when the drills start k6.
+export const SILENCE_MS = { read: Number(__ENV.CLIENT_READ_SILENCE_MS || 5_000), write: Number(__ENV.CLIENT_WRITE_SILENCE_MS || 10_000) }
 const IN_USE_PAUSE_MS = 1_000
 const ERROR_PAUSE_MS = 500
+/** Another attempt only if it can still be given a fair wait inside the budget. */
+const MIN_ATTEMPT_MS = 1_000
 
 function seconds(text) {
   const s = Number(String(text).replace(/s$/, ''))
@@ -61,6 +65,11 @@ function headers(officer, extra = {}) {
 
 const inUse = (res) => res.status === 409 && codeOf(res) === 'IDEMPOTENCY_KEY_IN_USE'
 
+// k6's error codes (docs: k6 error codes): 1050 a timeout, 12xx TCP (refused, reset, dial timeout),
+// 1000/1010 a network error k6 did not name. DNS (11xx), TLS (13xx) and a bad URL are permanent.
+const transient = (res) =>
+  res.status === 0 && (!res.error_code || res.error_code === 1000 || res.error_code === 1010 || res.error_code === 1050 || (res.error_code >= 1200 && res.error_code < 1300))
+
 function codeOf(res) {
   try {
     return res.json('code') ?? null
@@ -69,30 +78,86 @@ function codeOf(res) {
   }
 }
 
-/** One request as the officer's client sends it: re-sent after silence or IN_USE, within the budget. */
-function send(method, path, officer, kind, op, body, extraHeaders) {
+/** A timer that can be cancelled: a k6 iteration lasts until its last timer has fired. */
+function timer(ms) {
+  let handle
+  const promise = new Promise((resolve) => (handle = setTimeout(() => resolve(null), Math.max(0, ms))))
+  return { promise, cancel: () => clearTimeout(handle) }
+}
+
+const pause = (ms) => {
+  const t = timer(ms)
+  return t.promise
+}
+
+/**
+ * One request as the officer's client sends it (the header): attempts added after silence, after
+ * IN_USE, or after a transport error, all inside the budget; the first deciding answer wins.
+ */
+async function send(method, path, officer, kind, op, body, extraHeaders) {
   const start = Date.now()
   const deadline = start + BUDGET_MS
   const payload = body === undefined ? null : JSON.stringify(body)
-  const earlier = []
-  for (;;) {
-    const attemptMs = Math.min(SILENCE_MS[op], deadline - Date.now())
-    const res = http.request(method, BASE_URL + path, payload, {
-      headers: headers(officer, extraHeaders),
-      tags: { kind, op, name: kind },
-      timeout: `${Math.max(1, attemptMs)}ms`,
+  const params = { headers: headers(officer, extraHeaders), tags: { kind, op, name: kind } }
+  const attempts = []
+  const launch = () => {
+    const a = { t0: Date.now(), res: null, end: null, seen: false }
+    a.promise = http.asyncRequest(method, BASE_URL + path, payload, { ...params, timeout: `${Math.max(1, deadline - a.t0)}ms` }).then((res) => {
+      a.res = res
+      a.end = Date.now()
+      return a
     })
-    const resend = res.status === 0 || inUse(res)
-    // A refused or reset connection fails at once: half a second before the next, never a tight loop.
-    const pause = inUse(res) ? IN_USE_PAUSE_MS : res.status === 0 && res.timings.duration < 1_000 ? ERROR_PAUSE_MS : 0
-    // Another attempt only if it can still be given a fair wait (a second) inside the budget.
-    if (!resend || Date.now() + pause + 1_000 > deadline) {
-      journalRequest(kind, op, start, res, earlier)
-      return res
-    }
-    earlier.push({ status: res.status, code: res.status ? codeOf(res) : null, error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null, ms: Math.round(res.timings.duration) })
-    if (pause) sleep(pause / 1000)
+    attempts.push(a)
+    return a
   }
+  const roomFor = (waitMs) => Date.now() + waitMs + MIN_ATTEMPT_MS <= deadline
+  let decided = null
+  launch()
+  while (decided === null) {
+    // An answer that came while this loop paused is handled before waiting for more.
+    let woke = attempts.find((a) => a.res !== null && !a.seen) ?? null
+    if (woke === null) {
+      const open = attempts.filter((a) => a.res === null)
+      if (open.length === 0) {
+        decided = attempts[attempts.length - 1]
+        break
+      }
+      // Silence since the last attempt adds one beside it, while one more still has room.
+      const hedgeIn = attempts[attempts.length - 1].t0 + SILENCE_MS[op] - Date.now()
+      const silence = roomFor(Math.max(0, hedgeIn)) ? timer(hedgeIn) : null
+      woke = await Promise.race([...open.map((a) => a.promise), ...(silence ? [silence.promise] : [])])
+      if (silence) silence.cancel()
+      if (woke === null) {
+        launch()
+        continue
+      }
+    }
+    woke.seen = true
+    const res = woke.res
+    if (inUse(res)) {
+      if (roomFor(IN_USE_PAUSE_MS)) {
+        await pause(IN_USE_PAUSE_MS)
+        launch()
+      } else if (!attempts.some((a) => a.res === null)) decided = woke
+    } else if (transient(res)) {
+      // Another attempt is still open: it may yet answer, and the silence timer adds one if not.
+      if (attempts.some((a) => a.res === null)) continue
+      if (roomFor(ERROR_PAUSE_MS)) {
+        await pause(ERROR_PAUSE_MS)
+        launch()
+      } else decided = woke
+    } else {
+      decided = woke
+    }
+  }
+  const describe = (a) =>
+    a.res
+      ? { status: a.res.status, code: a.res.status ? codeOf(a.res) : null, error: a.res.status === 0 ? String(a.res.error || a.res.error_code || 'no response') : null, ms: a.end - a.t0 }
+      : { status: 0, code: null, error: 'no answer yet (left open)', ms: Date.now() - a.t0 }
+  // What the first attempt got says why the others were sent (it may be the deciding one: slow).
+  const earlier = attempts.filter((a) => a !== decided).map(describe)
+  journalRequest(kind, op, start, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null)
+  return decided.res
 }
 
 function bodyOf(res) {
@@ -104,8 +169,8 @@ function bodyOf(res) {
 }
 
 /** A write: sends with its Idempotency-Key; on a 2xx with an id, journals the ack. */
-export function write(method, path, officer, kind, key, body, idOf, expectOf, extraHeaders = {}) {
-  const res = send(method, path, officer, kind, 'write', body, { 'Idempotency-Key': key, ...extraHeaders })
+export async function write(method, path, officer, kind, key, body, idOf, expectOf, extraHeaders = {}) {
+  const res = await send(method, path, officer, kind, 'write', body, { 'Idempotency-Key': key, ...extraHeaders })
   const ok = res.status >= 200 && res.status < 300
   const parsed = ok ? bodyOf(res) : null
   const id = parsed ? idOf(parsed) : null
@@ -118,8 +183,8 @@ export function write(method, path, officer, kind, key, body, idOf, expectOf, ex
 }
 
 /** A read: 2xx is success; the parsed body or null. */
-export function read(path, officer, kind) {
-  const res = send('GET', path, officer, kind, 'read')
+export async function read(path, officer, kind) {
+  const res = await send('GET', path, officer, kind, 'read')
   check(res, { [`${kind} answered`]: (r) => r.status >= 200 && r.status < 300 })
   return res.status >= 200 && res.status < 300 ? bodyOf(res) : null
 }

@@ -5,15 +5,16 @@
 // (chaos/verify/journal.ts):
 //
 //   {"t":"req","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"status":201,"code":null,"error":null}
-//   … with "resent":[{"status":0,"code":null,"error":"request timeout","ms":10000}] when the client
-//   sent it again (officer-api.js): the attempts before the last, whose answer is status/code/error;
-//   start is the first attempt's and ms runs from it, as the officer waited.
+//   … with "resent":[{"status":0,"code":null,"error":"no answer yet (left open)","ms":10000}] when the
+//   client sent it more than once (officer-api.js): every attempt but the one whose answer decided,
+//   in the order sent, and "first": what the first attempt got (why the others were sent; it may be
+//   the deciding one, only slow); start is the first attempt's and ms runs from it, as the officer waited.
 //   {"t":"ack","kind":"handover.create","caller":"<officer id>","key":"<Idempotency-Key>","id":"<entity id>","at":<ms>,"expect":{...}}
 //
 // An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
 // client was told are done, which must all be found in the database afterwards.
 
-export function journalRequest(kind, op, start, res, resent = []) {
+export function journalRequest(kind, op, start, res, resent = [], first = null) {
   let code = null
   if (res.status >= 400) {
     try {
@@ -28,13 +29,15 @@ export function journalRequest(kind, op, start, res, resent = []) {
       kind,
       op,
       start,
-      ms: resent.length ? Date.now() - start : Math.round(res.timings.duration * 10) / 10,
+      // By the clock from the first sending: what the officer waited, the connection and TLS
+      // handshake included (k6's timings.duration leaves them out).
+      ms: Date.now() - start,
       end: Date.now(),
       status: res.status,
       code,
       // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.
       error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null,
-      ...(resent.length ? { resent } : {}),
+      ...(resent.length ? { resent, first } : {}),
     }),
   )
 }

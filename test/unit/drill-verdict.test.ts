@@ -195,13 +195,20 @@ t.test('a request the client sent again is judged by its last answer and timed f
   const at = FAULT + 2000
   // Silence for 5 s (the load balancer that carried it lost power), then answered on a new connection.
   const silent = { status: 0, code: null, error: 'request timeout', ms: 5000 }
-  lines.push({ t: 'req', kind: 'handover.search', op: 'read', start: at, end: at + 5200, ms: 5200, status: 200, code: null, error: null, resent: [silent] })
-  const v = verdict(lines, {}, criteria({ maxWriteStallS: 5, maxReadLatencyS: 10 }))
+  lines.push({ t: 'req', kind: 'handover.search', op: 'read', start: at, end: at + 5200, ms: 5200, status: 200, code: null, error: null, resent: [silent], first: { ...silent, decided: false } })
+  // A slow write whose own answer decided, a second attempt sent beside it after 10 s (IN_USE).
+  const slow = { status: 201, code: null, error: null, ms: 12_000, decided: true }
+  lines.push({ t: 'req', kind: 'handover.create', op: 'write', start: at, end: at + 12_000, ms: 12_000, status: 201, code: null, error: null, resent: [{ status: 409, code: 'IDEMPOTENCY_KEY_IN_USE', error: null, ms: 3 }], first: slow })
+  lines.push({ t: 'ack', kind: 'handover.create', caller: 'o1', key: 'slowkey', id: 'slowid', at: at + 12_000, expect: {} })
+  const v = verdict(lines, {}, criteria({ maxWriteStallS: 15, maxReadLatencyS: 10 }))
   t.same(failed(v), [])
   const m = drillMetrics(parseJournal(text(lines)).requests, { faultAt: FAULT, healAt: HEAL, windowEnd: END })
   t.equal(m.failed, 0)
-  t.equal(m.resent, 1)
-  t.match(m.resends, [{ kind: 'handover.search', status: 0, cause: 'request timeout', count: 1, firstS: 7 }])
+  t.equal(m.resent, 2)
+  t.match(m.resends, [
+    { kind: 'handover.search', status: 0, cause: 'request timeout', count: 1, firstS: 7 },
+    { kind: 'handover.create', status: 201, cause: /^slow: its own answer \(201\) decided/, count: 1, firstS: 14 },
+  ])
   t.equal(m.slowestReadS, 5.2, 'the officer waited from the first send')
   // Under the default read limit (5 s) the same request is too slow: a re-send never hides a wait.
   t.same(failed(verdict(lines)), ['slowest read'])

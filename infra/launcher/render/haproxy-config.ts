@@ -41,6 +41,19 @@ export const HAPROXY_TIMING = {
    * checks (500 ms apart, then 250 ms) take a dead standby off the read route within ~2 s.
    */
   readCheckTimeoutMs: 600,
+  /**
+   * The officer's client (docs/api.md, "When no answer comes"; loadtests/lib/officer-api.js): after
+   * this much silence on a read it sends a second attempt beside the first. Above the read server
+   * timeout plus a retry, so a read HAProxy moves off a dead app node is never sent twice; what it
+   * catches is a connection that died with its load balancer.
+   */
+  clientReadSilenceS: 5,
+  /**
+   * The same for a keyed write. Below the write hold, so that a write the dying load balancer had
+   * received is sent again while a database failover still holds the others, and answered within
+   * the client's 30 s; a write only slow gets its second attempt beside it, and its own answer decides.
+   */
+  clientWriteSilenceS: 10,
   /** Loopback/LAN connect: a longer wait only delays the retry on another node. */
   connectTimeoutS: 1,
   /** Pooled PostgreSQL connections sit idle for minutes; the app's TCP keepalive finds dead ones. */
