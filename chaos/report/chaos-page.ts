@@ -62,7 +62,7 @@ function runBlock(r: RunSummary): string {
   const failed = r.checks.filter((c) => !c.pass)
   if (failed.length) lines.push('', `Failed checks: ${failed.map((c) => `${c.name} (${c.value}; ${c.limit})`).join('; ')}.`)
   if (f.failures.length) lines.push('', `Failures and refusals: ${f.failures.join('; ')}.`)
-  if (f.resent?.length) lines.push('', `Sent again by the officer's client (docs/api.md, "When no answer comes"), by what the first attempt got: ${f.resent.join('; ')}.`)
+  if (f.resent?.length) lines.push('', `Sent more than once by the officer's client (docs/api.md, "When no answer comes"), each judged by its deciding answer: ${f.resent.join('; ')}.`)
   if (r.alerts.length) lines.push('', `Alerts: ${r.alerts.map((a) => `\`${a.alert}\` ${a.seen}${a.pass ? '' : ' **(not as required)**'}`).join('; ')}.`)
   lines.push('', `Tested with: ${settingsLine(r)}`, '', `![${r.drill} timeline](chaos/runs/${r.id}.svg)`)
   return lines.join('\n')

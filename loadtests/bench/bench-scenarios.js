@@ -110,8 +110,9 @@ const EXEC = {
 
 if (!EXEC[SCENARIO]) throw new Error(`unknown SCENARIO ${SCENARIO}: one of ${Object.keys(EXEC).join(', ')}`)
 
-export function step() {
-  EXEC[SCENARIO]()
+// Async: the mixed scenario's officer sessions await their requests (officer-api.js's client).
+export async function step() {
+  await EXEC[SCENARIO]()
 }
 
 export function handleSummary(data) {

@@ -110,6 +110,11 @@ export interface TlsCostRow {
   cpuMsPerRequest: number
   tlsMsPerRequest: number
   sharedCryptoMsPerRequest: number
+  /**
+   * TLS CPU per second of the step, ms: what stays level across steps at different rates is
+   * background (health checks' handshakes, scrapes), not the requests'.
+   */
+  tlsMsPerSecond: number
   /** TLS's share of the component's own CPU (at least), and with the shared crypto (at most). */
   tlsShare: number
   tlsShareAtMost: number
@@ -164,6 +169,7 @@ export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: 
       cpuMsPerRequest: perRequest(e.samples),
       tlsMsPerRequest: perRequest(e.tls),
       sharedCryptoMsPerRequest: perRequest(e.shared),
+      tlsMsPerSecond: seconds > 0 ? (e.tls * msPerSample) / seconds : NaN,
       tlsShare: e.samples > 0 ? e.tls / e.samples : 0,
       tlsShareAtMost: e.samples > 0 ? (e.tls + e.shared) / e.samples : 0,
       topTls: [...e.syms.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([sym, samples]) => ({ sym, samples })),
@@ -258,7 +264,8 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
       'Debian\'s libcrypto keeps its internal symbols (the AES-GCM assembly among them) out of its symbol table, so most of its samples are bare addresses and count as shared — ' +
       'except in HAProxy and Redis, which use OpenSSL for TLS alone: there all of libcrypto counts as TLS. ' +
       'Kernel time is neither. Per request means per request the step answered; background work (health checks, scrapes, Patroni\'s loop, replication) is spread over them. ' +
-      'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added.',
+      'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added. ' +
+      'TLS ms per second that stays level from step to step while the rate changes is background (health checks open TLS connections every second), not the requests\' cost.',
     '',
   ]
   for (const s of run.steps) {
@@ -268,11 +275,11 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
         `${c.seconds} s sampled, the machine ${pct(c.idleShare)} idle. The cluster: ${f2(c.cpuMsPerRequest)} ms CPU per request, of which TLS ${f2(c.tlsMsPerRequest)} ms ` +
         `(${pct(c.cpuMsPerRequest > 0 ? c.tlsMsPerRequest / c.cpuMsPerRequest : 0)}) and shared crypto ${f2(c.sharedCryptoMsPerRequest)} ms.`,
       '',
-      '| component | CPU ms / request | TLS ms / request | shared crypto ms / request | TLS share of the component (at most) | busiest TLS code |',
-      '|:---|---:|---:|---:|---:|:---|',
+      '| component | CPU ms / request | TLS ms / request | shared crypto ms / request | TLS ms / second | TLS share of the component (at most) | busiest TLS code |',
+      '|:---|---:|---:|---:|---:|---:|:---|',
       ...c.rows
         .filter((row) => row.samples >= 5)
-        .map((row) => `| ${row.component}${NOT_THE_CLUSTER.has(row.component) ? ' (not the cluster)' : ''} | ${f2(row.cpuMsPerRequest)} | ${f2(row.tlsMsPerRequest)} | ${f2(row.sharedCryptoMsPerRequest)} | ${pct(row.tlsShare)} (${pct(row.tlsShareAtMost)}) | ${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`),
+        .map((row) => `| ${row.component}${NOT_THE_CLUSTER.has(row.component) ? ' (not the cluster)' : ''} | ${f2(row.cpuMsPerRequest)} | ${f2(row.tlsMsPerRequest)} | ${f2(row.sharedCryptoMsPerRequest)} | ${row.tlsMsPerSecond === undefined ? '–' : f2(row.tlsMsPerSecond)} | ${pct(row.tlsShare)} (${pct(row.tlsShareAtMost)}) | ${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`),
       '',
     )
   }

@@ -15,26 +15,32 @@ export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.10:8080').replace(/\/
 //   holding the floating address takes the TCP connections it carried with it, and nothing, not
 //   even a reset, reaches the client while it waits. Silence cannot tell that from a slow answer (a
 //   write waiting out a database failover, up to 27 s), so a request with no answer after
-//   SILENCE_MS is sent once more on a new connection WITHOUT giving up the first: whichever gives
-//   an answer first decides (a hedged request). Only a request safe to send twice: a read, or a
-//   write with its Idempotency-Key (the same key: the change is made once, and a later attempt
-//   answers the stored outcome). An attempt that finds the first still holding the key (409
-//   IDEMPOTENCY_KEY_IN_USE) asks again a second later; the first attempt's own answer (a 201, or a
-//   503 after the write hold) still comes on its connection if that connection lives.
-// - A timeout, reset or refused connection with no other attempt open: pause 0.5 s, send again. A
-//   TLS or DNS error is not sent again: it would fail the same way.
+//   SILENCE_MS gets one more attempt on a new connection WITHOUT giving up the first (a hedged
+//   request; never more than two open at once). A success decides, from whichever attempt; so does
+//   any answer of the first attempt (its own answer: a 503 after the write hold, a 4xx); another
+//   attempt's failure decides only when nothing else is open. Only a request safe to send twice: a
+//   read, or a write with its Idempotency-Key (the same key: the change is made once, and a later
+//   attempt answers the stored outcome).
+// - 409 IDEMPOTENCY_KEY_IN_USE (the first still runs somewhere): ask again after 1 s, then 2, then 4.
+// - A timeout, reset or refused connection with no other attempt open: again after 0.5 s. A TLS or
+//   DNS error k6 names is not worth another attempt: it fails the same way.
 // Every attempt but the deciding one is journaled with the request, so the drill shows each.
 const BUDGET_MS = seconds(__ENV.REQUEST_TIMEOUT || '30s') * 1000
-// From HAPROXY_TIMING (clientReadSilenceS, clientWriteSilenceS) when the drills start k6.
-export const SILENCE_MS = { read: Number(__ENV.CLIENT_READ_SILENCE_MS || 5_000), write: Number(__ENV.CLIENT_WRITE_SILENCE_MS || 10_000) }
-const IN_USE_PAUSE_MS = 1_000
+// From HAPROXY_TIMING (clientReadSilenceS, clientWriteSilenceS) when the drills start k6; the
+// defaults are the same values (test/unit/request-budget.test.ts).
+export const SILENCE_MS = {
+  read: seconds(`${Number(__ENV.CLIENT_READ_SILENCE_MS || 5_000) / 1000}s`, 'CLIENT_READ_SILENCE_MS') * 1000,
+  write: seconds(`${Number(__ENV.CLIENT_WRITE_SILENCE_MS || 10_000) / 1000}s`, 'CLIENT_WRITE_SILENCE_MS') * 1000,
+}
+const MAX_OPEN = 2
+const IN_USE_PAUSE_MS = [1_000, 2_000, 4_000]
 const ERROR_PAUSE_MS = 500
 /** Another attempt only if it can still be given a fair wait inside the budget. */
 const MIN_ATTEMPT_MS = 1_000
 
-function seconds(text) {
+function seconds(text, name = 'REQUEST_TIMEOUT') {
   const s = Number(String(text).replace(/s$/, ''))
-  if (!Number.isFinite(s) || s <= 0) throw new Error(`REQUEST_TIMEOUT: expected seconds such as 30s, got ${text}`)
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`${name}: expected a positive time, got ${text}`)
   return s
 }
 
@@ -85,14 +91,11 @@ function timer(ms) {
   return { promise, cancel: () => clearTimeout(handle) }
 }
 
-const pause = (ms) => {
-  const t = timer(ms)
-  return t.promise
-}
+const success = (res) => res.status >= 200 && res.status < 300
 
 /**
  * One request as the officer's client sends it (the header): attempts added after silence, after
- * IN_USE, or after a transport error, all inside the budget; the first deciding answer wins.
+ * IN_USE, or after a transport error, all inside the budget; the header's rules decide.
  */
 async function send(method, path, officer, kind, op, body, extraHeaders) {
   const start = Date.now()
@@ -108,55 +111,55 @@ async function send(method, path, officer, kind, op, body, extraHeaders) {
       return a
     })
     attempts.push(a)
-    return a
   }
-  const roomFor = (waitMs) => Date.now() + waitMs + MIN_ATTEMPT_MS <= deadline
+  const open = () => attempts.filter((a) => a.res === null)
   let decided = null
+  /** An extra attempt's failure, kept while another attempt may still answer. */
+  let candidate = null
+  /** When an attempt was asked for (after IN_USE or a transport error), if one was. */
+  let askedAt = null
+  let inUseCount = 0
   launch()
-  while (decided === null) {
-    // An answer that came while this loop paused is handled before waiting for more.
-    let woke = attempts.find((a) => a.res !== null && !a.seen) ?? null
-    if (woke === null) {
-      const open = attempts.filter((a) => a.res === null)
-      if (open.length === 0) {
-        decided = attempts[attempts.length - 1]
-        break
-      }
-      // Silence since the last attempt adds one beside it, while one more still has room.
-      const hedgeIn = attempts[attempts.length - 1].t0 + SILENCE_MS[op] - Date.now()
-      const silence = roomFor(Math.max(0, hedgeIn)) ? timer(hedgeIn) : null
-      woke = await Promise.race([...open.map((a) => a.promise), ...(silence ? [silence.promise] : [])])
-      if (silence) silence.cancel()
-      if (woke === null) {
-        launch()
-        continue
-      }
+  for (;;) {
+    // Every answer not yet looked at, in the order sent: one may have come during a wait.
+    for (const a of attempts) {
+      if (a.res === null || a.seen) continue
+      a.seen = true
+      if (success(a.res)) decided = decided ?? a
+      else if (inUse(a.res)) askedAt = Date.now() + IN_USE_PAUSE_MS[Math.min(inUseCount++, IN_USE_PAUSE_MS.length - 1)]
+      // A transport error while another attempt is open waits for that one (and the silence rule).
+      else if (transient(a.res)) askedAt = open().length === 0 ? (askedAt ?? Date.now() + ERROR_PAUSE_MS) : askedAt
+      else if (a === attempts[0]) decided = decided ?? a
+      else candidate = a
     }
-    woke.seen = true
-    const res = woke.res
-    if (inUse(res)) {
-      if (roomFor(IN_USE_PAUSE_MS)) {
-        await pause(IN_USE_PAUSE_MS)
-        launch()
-      } else if (!attempts.some((a) => a.res === null)) decided = woke
-    } else if (transient(res)) {
-      // Another attempt is still open: it may yet answer, and the silence timer adds one if not.
-      if (attempts.some((a) => a.res === null)) continue
-      if (roomFor(ERROR_PAUSE_MS)) {
-        await pause(ERROR_PAUSE_MS)
-        launch()
-      } else decided = woke
-    } else {
-      decided = woke
+    if (decided !== null) break
+    const openNow = open()
+    if (openNow.length === 0 && candidate !== null) {
+      decided = candidate
+      break
+    }
+    const hedgeAt = attempts[attempts.length - 1].t0 + SILENCE_MS[op]
+    const launchAt = openNow.length === 0 ? (askedAt ?? Date.now()) : Math.min(hedgeAt, askedAt ?? Number.POSITIVE_INFINITY)
+    const canLaunch = openNow.length < MAX_OPEN && launchAt + MIN_ATTEMPT_MS <= deadline
+    if (!canLaunch && openNow.length === 0) {
+      decided = candidate ?? attempts[attempts.length - 1]
+      break
+    }
+    const wait = canLaunch ? timer(launchAt - Date.now()) : null
+    const woke = await Promise.race([...openNow.map((a) => a.promise), ...(wait ? [wait.promise] : [])])
+    if (wait) wait.cancel()
+    if (woke === null) {
+      askedAt = null
+      launch()
     }
   }
   const describe = (a) =>
     a.res
       ? { status: a.res.status, code: a.res.status ? codeOf(a.res) : null, error: a.res.status === 0 ? String(a.res.error || a.res.error_code || 'no response') : null, ms: a.end - a.t0 }
-      : { status: 0, code: null, error: 'no answer yet (left open)', ms: Date.now() - a.t0 }
+      : { status: 0, code: null, error: 'no answer yet (left open)', ms: decided.end - a.t0 }
   // What the first attempt got says why the others were sent (it may be the deciding one: slow).
   const earlier = attempts.filter((a) => a !== decided).map(describe)
-  journalRequest(kind, op, start, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null)
+  journalRequest(kind, op, start, decided.end, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null)
   return decided.res
 }
 

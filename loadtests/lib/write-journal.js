@@ -14,7 +14,7 @@
 // An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
 // client was told are done, which must all be found in the database afterwards.
 
-export function journalRequest(kind, op, start, res, resent = [], first = null) {
+export function journalRequest(kind, op, start, end, res, resent = [], first = null) {
   let code = null
   if (res.status >= 400) {
     try {
@@ -29,10 +29,10 @@ export function journalRequest(kind, op, start, res, resent = [], first = null) 
       kind,
       op,
       start,
-      // By the clock from the first sending: what the officer waited, the connection and TLS
-      // handshake included (k6's timings.duration leaves them out).
-      ms: Date.now() - start,
-      end: Date.now(),
+      // By the clock from the first sending to the deciding answer: what the officer waited, the
+      // connection and TLS handshake included (k6's timings.duration leaves them out).
+      ms: end - start,
+      end,
       status: res.status,
       code,
       // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.

@@ -190,7 +190,7 @@ t.test('a slow read or write fails, even when it succeeded', async (t) => {
   t.same(failed(verdict(write)), ['slowest write'])
 })
 
-t.test('a request the client sent again is judged by its last answer and timed from its first send', async (t) => {
+t.test('a request the client sent more than once is judged by its deciding answer and timed from its first send', async (t) => {
   const lines = journalLines()
   const at = FAULT + 2000
   // Silence for 5 s (the load balancer that carried it lost power), then answered on a new connection.

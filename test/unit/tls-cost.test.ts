@@ -86,6 +86,7 @@ t.test('per request: samples × 1000/Hz over the answered requests; idle, k6 and
   t.equal(haproxy.tlsMsPerRequest, 10)
   t.equal(haproxy.cpuMsPerRequest, 20)
   t.equal(haproxy.tlsShare, 0.5)
+  t.equal(haproxy.tlsMsPerSecond, 200, '100 samples at 100 Hz over 5 s: 200 ms of TLS a second')
   const node = cost.rows.find((r) => r.component === 'node')!
   t.equal(node.samples, 180)
   t.equal(node.tlsSamples, 70, 'OpenSSL\'s GCM in node and the TLSWrap glue; not V8, not the kernel')
