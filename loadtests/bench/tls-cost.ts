@@ -118,6 +118,12 @@ export interface TlsCostRow {
   /** TLS's share of the component's own CPU (at least), and with the shared crypto (at most). */
   tlsShare: number
   tlsShareAtMost: number
+  /**
+   * Share of the component's samples in its own code that perf could not name (a stripped binary:
+   * Debian's etcd, Prometheus and exporters keep no symbol table). Above half, its TLS is unknown,
+   * not zero.
+   */
+  unresolvedShare: number
   /** The component's busiest TLS symbols, for the reader to check the attribution. */
   topTls: Array<{ sym: string; samples: number }>
 }
@@ -143,14 +149,19 @@ export interface TlsCost {
 export const NOT_THE_CLUSTER = new Set(['k6', 'other'])
 
 export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: number): TlsCost {
-  const by = new Map<string, { samples: number; tls: number; shared: number; syms: Map<string, number> }>()
+  const by = new Map<string, { samples: number; tls: number; shared: number; unresolved: number; user: number; syms: Map<string, number> }>()
   let total = 0
   for (const r of rows) {
     total += r.samples
     const c = componentOfThread(r.comm)
-    const entry = by.get(c) ?? { samples: 0, tls: 0, shared: 0, syms: new Map() }
+    const entry = by.get(c) ?? { samples: 0, tls: 0, shared: 0, unresolved: 0, user: 0, syms: new Map() }
     entry.samples += r.samples
     const kind = codeKind(r)
+    // The program's own code (not the kernel, not a TLS library): named by perf, or not.
+    if (!r.kernel && !r.dso.startsWith('[') && !TLS_LIBRARY.test(r.dso) && !CRYPTO_LIBRARY.test(r.dso)) {
+      entry.user += r.samples
+      if (/^0x[0-9a-f]+$/i.test(r.sym)) entry.unresolved += r.samples
+    }
     if (kind === 'tls') {
       entry.tls += r.samples
       entry.syms.set(r.sym, (entry.syms.get(r.sym) ?? 0) + r.samples)
@@ -172,6 +183,7 @@ export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: 
       tlsMsPerSecond: seconds > 0 ? (e.tls * msPerSample) / seconds : NaN,
       tlsShare: e.samples > 0 ? e.tls / e.samples : 0,
       tlsShareAtMost: e.samples > 0 ? (e.tls + e.shared) / e.samples : 0,
+      unresolvedShare: e.user > 0 ? e.unresolved / e.user : 0,
       topTls: [...e.syms.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([sym, samples]) => ({ sym, samples })),
     }))
     .sort((a, b) => b.tlsSamples - a.tlsSamples || b.samples - a.samples)
@@ -265,7 +277,8 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
       'except in HAProxy and Redis, which use OpenSSL for TLS alone: there all of libcrypto counts as TLS. ' +
       'Kernel time is neither. Per request means per request the step answered; background work (health checks, scrapes, Patroni\'s loop, replication) is spread over them. ' +
       'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added. ' +
-      'TLS ms per second that stays level from step to step while the rate changes is background (health checks open TLS connections every second), not the requests\' cost.',
+      'TLS ms per second that stays level from step to step while the rate changes is background (health checks open TLS connections every second), not the requests\' cost. ' +
+      'Where perf could not name most of a component\'s own code (Debian ships etcd, Prometheus and the exporters as stripped Go binaries), its TLS is shown as unknown, not as zero: its whole CPU is then the bound.',
     '',
   ]
   for (const s of run.steps) {
@@ -275,11 +288,19 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
         `${c.seconds} s sampled, the machine ${pct(c.idleShare)} idle. The cluster: ${f2(c.cpuMsPerRequest)} ms CPU per request, of which TLS ${f2(c.tlsMsPerRequest)} ms ` +
         `(${pct(c.cpuMsPerRequest > 0 ? c.tlsMsPerRequest / c.cpuMsPerRequest : 0)}) and shared crypto ${f2(c.sharedCryptoMsPerRequest)} ms.`,
       '',
-      '| component | CPU ms / request | TLS ms / request | shared crypto ms / request | TLS ms / second | TLS share of the component (at most) | busiest TLS code |',
-      '|:---|---:|---:|---:|---:|---:|:---|',
+      '| component | CPU ms / request | TLS ms / request | shared crypto ms / request | TLS ms / second | TLS share of the component (at most) | own code unnamed | busiest TLS code |',
+      '|:---|---:|---:|---:|---:|---:|---:|:---|',
       ...c.rows
         .filter((row) => row.samples >= 5)
-        .map((row) => `| ${row.component}${NOT_THE_CLUSTER.has(row.component) ? ' (not the cluster)' : ''} | ${f2(row.cpuMsPerRequest)} | ${f2(row.tlsMsPerRequest)} | ${f2(row.sharedCryptoMsPerRequest)} | ${row.tlsMsPerSecond === undefined ? '–' : f2(row.tlsMsPerSecond)} | ${pct(row.tlsShare)} (${pct(row.tlsShareAtMost)}) | ${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`),
+        .map((row) => {
+          const unknown = (row.unresolvedShare ?? 0) > 0.5
+          const tls = (v: string) => (unknown ? 'unknown' : v)
+          return (
+            `| ${row.component}${NOT_THE_CLUSTER.has(row.component) ? ' (not the cluster)' : ''} | ${f2(row.cpuMsPerRequest)} | ${tls(f2(row.tlsMsPerRequest))} | ${tls(f2(row.sharedCryptoMsPerRequest))} | ` +
+            `${tls(row.tlsMsPerSecond === undefined ? '–' : f2(row.tlsMsPerSecond))} | ${tls(`${pct(row.tlsShare)} (${pct(row.tlsShareAtMost)})`)} | ${row.unresolvedShare === undefined ? '–' : pct(row.unresolvedShare)} | ` +
+            `${row.topTls.slice(0, 3).map((t) => `\`${t.sym}\``).join(', ') || '–'} |`
+          )
+        }),
       '',
     )
   }

@@ -17,11 +17,13 @@ const REPORT = `# Samples: 1K of event 'cpu-clock'
   2.00% | 20         |V8Worker       |node                     |[.] node::crypto::TLSWrap::ClearOut
   1.00% | 10         |MainThread     |node                     |[.] HMAC_Update
   4.00% | 40         |perf           |perf                     |[.] hpp__sort_overhead
+  3.00% | 30         |etcd           |etcd                     |[.] 0x000000000004efac
+  1.00% | 10         |etcd           |[kernel.kallsyms]        |[k] finish_task_switch
 `
 
 t.test('perf report rows are parsed, the [.] / [k] marker dropped', async (t) => {
   const rows = parsePerfReport(REPORT)
-  t.equal(rows.length, 12)
+  t.equal(rows.length, 14)
   t.same(rows[1], { comm: 'haproxy', dso: 'libcrypto.so.3', sym: 'aesni_gcm_encrypt', kernel: false, samples: 100 })
   t.equal(rows[0]!.sym, 'pv_native_safe_halt')
   t.equal(rows[0]!.kernel, true)
@@ -78,8 +80,11 @@ t.test('threads go to their process: Node helpers to node, the idle loop apart',
 
 t.test('per request: samples × 1000/Hz over the answered requests; idle, k6 and other are not the cluster', async (t) => {
   const cost = tlsCost(parsePerfReport(REPORT), 100, 100, 5)
-  t.equal(cost.samples, 1050)
-  t.equal(cost.idleShare, 500 / 1050)
+  t.equal(cost.samples, 1090)
+  t.equal(cost.idleShare, 500 / 1090)
+  const etcd = cost.rows.find((r) => r.component === 'etcd')!
+  t.equal(etcd.unresolvedShare, 1, 'a stripped binary: its own code unnamed, its TLS unknown')
+  t.equal(cost.rows.find((r) => r.component === 'node')!.unresolvedShare, 0)
   t.notOk(cost.rows.some((r) => r.component === 'idle'))
   const haproxy = cost.rows.find((r) => r.component === 'haproxy')!
   // 100 TLS samples at 100 Hz = 1 s of CPU over 100 requests = 10 ms each.
@@ -94,8 +99,8 @@ t.test('per request: samples × 1000/Hz over the answered requests; idle, k6 and
   t.equal(node.tlsShareAtMost, 80 / 180)
   t.same(node.topTls.map((s) => s.sym), ['aesni_gcm_encrypt', 'node::crypto::TLSWrap::ClearOut'])
   t.equal(cost.rows[0]!.component, 'haproxy', 'the largest TLS spender first')
-  // The cluster: haproxy 200 + node 180 + postgres 80 samples; k6 (50, all TLS) and perf (other, 40) left out.
-  t.equal(cost.cpuMsPerRequest, 46)
+  // The cluster: haproxy 200 + node 180 + postgres 80 + etcd 40 samples; k6 (50, all TLS) and perf (other, 40) left out.
+  t.equal(cost.cpuMsPerRequest, 50)
   t.equal(cost.tlsMsPerRequest, 20) // (100 haproxy + 70 node + 30 postgres) × 10 ms / 100
   t.equal(cost.sharedCryptoMsPerRequest, 1)
   t.ok(cost.rows.some((r) => r.component === 'k6' && r.tlsSamples === 50), 'k6 shown with its own TLS')
