@@ -6,6 +6,7 @@ import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { endpoints } from '../../infra/launcher/cluster-api.ts'
 import { TEST_JWT_SECRET } from '../helper.ts'
+import { notFound } from '../../src/domain/errors.ts'
 
 t.test('read() lands on a replica, readFresh() and write() on the primary', async (t) => {
   const { databaseUrl, databaseReplicaUrl } = endpoints()
@@ -17,4 +18,35 @@ t.test('read() lands on a replica, readFresh() and write() on the primary', asyn
   t.equal(await db.read(inRecovery), true, 'a list or search is served by a replica')
   t.equal(await db.readFresh(inRecovery), false, 'a read by id is served by the primary')
   t.equal(await db.write(inRecovery, { idempotent: true }), false, 'a write runs on the primary')
+})
+
+// While the primary is suspect, a fresh read is served by a replica; the asynchronous one may lack a
+// record the primary just acknowledged (primary-replica-partition: four false 404s). Its "not found"
+// is confirmed on the primary, and when the primary cannot answer either it is 503, never a 404.
+t.test('a replica\'s "not found" during a primary outage is confirmed on the primary, or 503', async (t) => {
+  const { databaseUrl, databaseReplicaUrl } = endpoints()
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, nodeName: 'read-routing-test' })
+  const missingOnReplicas = async (q: Parameters<Parameters<Database['read']>[0]>[0]) => {
+    const recovering = (await q.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r
+    if (recovering) throw notFound('HANDOVER_NOT_FOUND', 'not on this replica')
+    return 'found on the primary'
+  }
+
+  // The primary refuses the first connection (a failover-class error): fresh reads turn to a replica.
+  const primary = createPool(config, databaseUrl, 'primary')
+  const realConnect = primary.connect.bind(primary)
+  let refusals = 1
+  ;(primary as { connect: () => Promise<unknown> }).connect = () => {
+    if (refusals-- > 0) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED (injected)'), { code: 'ECONNREFUSED' }))
+    return realConnect()
+  }
+  const db = new Database(primary, createPool(config, databaseReplicaUrl, 'replica'), 5000)
+  t.teardown(() => db.close())
+  t.equal(await db.readFresh(missingOnReplicas), 'found on the primary', "the replica's not-found was asked of the primary again")
+
+  // The primary gone for good: no false 404, a 503 to read again.
+  const gone = createPool(config, 'postgres://nobody@127.0.0.1:1/none', 'primary')
+  const dbGone = new Database(gone, createPool(config, databaseReplicaUrl, 'replica'), 5000)
+  t.teardown(() => dbGone.close())
+  await t.rejects(dbGone.readFresh(missingOnReplicas), { code: 'DATABASE_UNAVAILABLE' })
 })
