@@ -10,7 +10,7 @@ import type { BenchResults, GrowthPoint, MainRun, RssRun } from './bench-results
 import type { StepResult } from './k6-step.ts'
 import { COMPONENTS } from './cpu-by-component.ts'
 import { interleavedSection, latestInterleaved } from './interleaved-page.ts'
-import { latestTlsCost, tlsCostSection } from './tls-cost.ts'
+import { earlierTlsCostLines, tlsCostRuns, tlsCostSection } from './tls-cost.ts'
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–')
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : '–')
@@ -194,8 +194,8 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
   const runsDir = join(chartsDir, 'runs')
   const interleaved = latestInterleaved(runsDir)
   if (interleaved) out.push(...interleavedSection(interleaved.file, interleaved.run, `${rel}/runs`))
-  const tls = latestTlsCost(runsDir)
-  if (tls) out.push(...tlsCostSection(tls.file, tls.run, `${rel}/runs`))
+  const [tls, ...earlierTls] = tlsCostRuns(runsDir)
+  if (tls) out.push(...tlsCostSection(tls.file, tls.run, `${rel}/runs`), ...earlierTlsCostLines(earlierTls, `${rel}/runs`))
   const fullRunIsOlder = !!(m && interleaved && m.machine.date < interleaved.run.startedAt)
   if (fullRunIsOlder) {
     out.push(

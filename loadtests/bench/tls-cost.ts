@@ -248,13 +248,33 @@ export interface TlsCostRecord {
   steps: TlsCostStep[]
 }
 
+/** Every recorded tls-cost run of a folder, newest first (ids sort by their UTC stamp); smoke runs never count. */
+export function tlsCostRuns(dir: string): Array<{ file: string; run: TlsCostRecord }> {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((x) => x.endsWith('-tls-cost.json'))
+    .sort()
+    .reverse()
+    .map((file) => ({ file, run: JSON.parse(readFileSync(join(dir, file), 'utf8')) as TlsCostRecord }))
+    .filter((r) => r.run.mode === 'tls-cost')
+}
+
 export function latestTlsCost(dir: string): { file: string; run: TlsCostRecord } | null {
-  if (!existsSync(dir)) return null
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('-tls-cost.json')).sort().reverse()) {
-    const run = JSON.parse(readFileSync(join(dir, f), 'utf8')) as TlsCostRecord
-    if (run.mode === 'tls-cost') return { file: f, run }
-  }
-  return null
+  return tlsCostRuns(dir)[0] ?? null
+}
+
+/** One line per earlier run: the same steps' totals, so the spread between runs is on the page. */
+export function earlierTlsCostLines(runs: Array<{ file: string; run: TlsCostRecord }>, runsRel: string): string[] {
+  if (runs.length === 0) return []
+  return [
+    'Earlier runs of the same steps (the cluster\'s CPU and TLS per request, ms), to show the spread between runs on this shared machine:',
+    '',
+    ...runs.map(({ file, run }) =>
+      `- [\`${run.id}\`](${runsRel}/${file}) (commit ${run.record.commit.sha.slice(0, 10)}): ` +
+      run.steps.map((st) => `${st.scenario} ${f2(st.cost.cpuMsPerRequest)} CPU, TLS ${f2(st.cost.tlsMsPerRequest)}–${f2(st.cost.tlsMsPerRequest + st.cost.sharedCryptoMsPerRequest)}`).join('; '),
+    ),
+    '',
+  ]
 }
 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–')
