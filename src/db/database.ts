@@ -258,7 +258,7 @@ export class Database implements Queryable {
   }
 
   private async readFreshOnce<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    if (this.replica && Date.now() < this.primarySuspectUntil) return this.onReplicaConfirmed(fn)
+    if (this.replica && Date.now() < this.primarySuspectUntil) return this.onReplicaConfirmed(fn, null)
     try {
       const result = await this.withClient(this.primary, fn)
       this.primarySuspectUntil = 0
@@ -267,30 +267,28 @@ export class Database implements Queryable {
       if (!this.replica || !isFailoverError(err)) throw err
       this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
       this.events.onRetry?.('read', err, 1)
-      return this.onReplicaConfirmed(fn)
+      return this.onReplicaConfirmed(fn, err)
     }
   }
 
   /**
    * A fresh read a replica serves while the primary is suspect. The replica route includes the
    * asynchronous replica, which may not have a record the primary just acknowledged: its "not found"
-   * is no answer (the primary-replica-partition drill saw four false 404s for handovers created a
-   * second earlier). Asked of the primary once more; if that fails too, 503 DATABASE_UNAVAILABLE
-   * ("read again"), never a 404 for a record that exists.
+   * is no answer (the primary-replica-partition drill saw five false 404s for records created a
+   * second earlier). It is asked of the primary once more — unless the primary failed this very
+   * request a moment ago: then that failure stands, and retryRead tries again. A primary that cannot
+   * answer leaves a failover error, which retryRead retries and errors.ts answers as a read's 503:
+   * never a 404 for a record that exists.
    */
-  private async onReplicaConfirmed<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async onReplicaConfirmed<T>(fn: (q: Queryable) => Promise<T>, primaryFailure: unknown): Promise<T> {
     try {
       return await this.withClient(this.replica!, fn)
     } catch (err) {
       if (!(err instanceof DomainError) || err.kind !== 'not_found') throw err
-      try {
-        const result = await this.withClient(this.primary, fn)
-        this.primarySuspectUntil = 0
-        return result
-      } catch (primaryErr) {
-        if (isFailoverError(primaryErr)) throw databaseUnavailable(5)
-        throw primaryErr
-      }
+      if (primaryFailure !== null) throw primaryFailure
+      const result = await this.withClient(this.primary, fn)
+      this.primarySuspectUntil = 0
+      return result
     }
   }
 

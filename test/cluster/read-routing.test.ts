@@ -6,7 +6,8 @@ import { createPool } from '../../src/db/pool-factory.ts'
 import { loadConfig } from '../../src/config.ts'
 import { endpoints } from '../../infra/launcher/cluster-api.ts'
 import { TEST_JWT_SECRET } from '../helper.ts'
-import { notFound } from '../../src/domain/errors.ts'
+import { DomainError, notFound } from '../../src/domain/errors.ts'
+import { isFailoverError } from '../../src/db/failover-errors.ts'
 
 t.test('read() lands on a replica, readFresh() and write() on the primary', async (t) => {
   const { databaseUrl, databaseReplicaUrl } = endpoints()
@@ -21,8 +22,9 @@ t.test('read() lands on a replica, readFresh() and write() on the primary', asyn
 })
 
 // While the primary is suspect, a fresh read is served by a replica; the asynchronous one may lack a
-// record the primary just acknowledged (primary-replica-partition: four false 404s). Its "not found"
-// is confirmed on the primary, and when the primary cannot answer either it is 503, never a 404.
+// record the primary just acknowledged (primary-replica-partition: five false 404s). Its "not found"
+// is confirmed on the primary, and when the primary cannot answer either it is the primary's
+// failover error (a read's 503), never a 404.
 t.test('a replica\'s "not found" during a primary outage is confirmed on the primary, or 503', async (t) => {
   const { databaseUrl, databaseReplicaUrl } = endpoints()
   const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, nodeName: 'read-routing-test' })
@@ -44,9 +46,11 @@ t.test('a replica\'s "not found" during a primary outage is confirmed on the pri
   t.teardown(() => db.close())
   t.equal(await db.readFresh(missingOnReplicas), 'found on the primary', "the replica's not-found was asked of the primary again")
 
-  // The primary gone for good: no false 404, a 503 to read again.
+  // The primary gone for good: no false 404, the primary's failover error (answered as a read's 503).
   const gone = createPool(config, 'postgres://nobody@127.0.0.1:1/none', 'primary')
   const dbGone = new Database(gone, createPool(config, databaseReplicaUrl, 'replica'), 5000)
   t.teardown(() => dbGone.close())
-  await t.rejects(dbGone.readFresh(missingOnReplicas), { code: 'DATABASE_UNAVAILABLE' })
+  const err = await dbGone.readFresh(missingOnReplicas).then(() => null, (e: unknown) => e)
+  t.ok(err !== null && !(err instanceof DomainError && err.kind === 'not_found'), `not a 404: ${String(err)}`)
+  t.ok(isFailoverError(err), 'a failover error: retried, then answered 503 DATABASE_UNAVAILABLE')
 })
