@@ -488,7 +488,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
   p.say(`VERDICT ${drill.name}: ${verdict.pass ? 'PASS' : 'FAIL'}`)
   for (const c of verdict.checks) p.say(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (${c.limit})`)
   for (const f of metrics.failures) p.say(`  failure: ${f.count}× ${f.kind} → ${f.status || 'no answer'} ${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
-  for (const f of metrics.resends) p.say(`  sent more than once by the client: ${f.count}× ${f.kind}, the first attempt: ${f.status || 'no answer'} ${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
+  for (const f of metrics.resends) p.say(`  sent more than once by the client: ${f.count}× ${f.kind}, the first attempt: ${f.status ? `${f.status} ` : ''}${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
   if (report.routing.acksWithoutSyncStandby > 0) {
     p.say(`  note: ${report.routing.acksWithoutSyncStandby} writes were acknowledged while the primary had no synchronous standby streaming (one copy only)`)
   }

@@ -85,7 +85,7 @@ export function summarize(report: DrillReport, drill: Drill, record: RunRecord):
       singleCopyAcks: report.routing.acksWithoutSyncStandby,
       secondsToRedundancy: report.redundancy.secondsAfterHeal,
       failures: [...m.failures, ...m.refusals].map(describeGroup),
-      resent: m.resends.map((f) => `${f.count}× ${f.kind}, the first attempt ${f.status || 'no answer'} ${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`),
+      resent: m.resends.map((f) => `${f.count}× ${f.kind}, the first attempt ${f.status ? `${f.status} ` : ''}${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`),
     },
     faults: report.faults,
     alerts: (report.alerts?.check.outcomes ?? []).map((o) => ({ alert: o.expectation, seen: o.seen, kind: o.kind, pass: o.pass || !o.judged })),

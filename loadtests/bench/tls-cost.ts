@@ -298,7 +298,8 @@ export function tlsCostSection(file: string, run: TlsCostRecord, runsRel: string
       'Kernel time is neither. Per request means per request the step answered; background work (health checks, scrapes, Patroni\'s loop, replication) is spread over them. ' +
       'The totals are the cluster\'s: k6 (the client\'s own TLS) and "other" (perf, the bench runner) are shown, not added. ' +
       'TLS ms per second that stays level from step to step while the rate changes is background (health checks open TLS connections every second), not the requests\' cost. ' +
-      'Where perf could not name most of a component\'s own code (Debian ships etcd, Prometheus and the exporters as stripped Go binaries), its TLS is shown as unknown, not as zero: its whole CPU is then the bound.',
+      'Where perf could not name most of a component\'s own code (Debian ships etcd, Prometheus and the exporters as stripped Go binaries), its TLS is shown as unknown, not as zero: its whole CPU is then the bound, ' +
+      'and the cluster\'s TLS totals below leave those components out (their CPU is in the CPU total and in their rows).',
     '',
   ]
   for (const s of run.steps) {
