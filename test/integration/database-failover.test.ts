@@ -70,7 +70,8 @@ t.test('a database that stays unreachable ends in DATABASE_UNAVAILABLE at the de
   const http = toAppError(err as DomainError)
   t.equal(http.status, 503, 'answered as 503')
   t.same(http.headers, { 'retry-after': '5' }, 'with Retry-After')
-  t.ok(waited >= 1000, `waited for the failover window (${waited} ms) instead of failing at once`)
+  // 999, as below: the app's timer runs on the monotonic clock in whole milliseconds, Date.now() on the wall clock.
+  t.ok(waited >= 999, `waited for the failover window (${waited} ms) instead of failing at once`)
 })
 
 t.test('a read with no database to answer is 503 DATABASE_UNAVAILABLE with Retry-After, never 500', async (t) => {
@@ -104,7 +105,8 @@ t.test('a write still running at its deadline is answered DATABASE_UNAVAILABLE t
   const err = await db.write(async (tx) => tx.query('SELECT pg_sleep(3)'), { idempotent: true, deadlineMs: 1000 }).catch((e: unknown) => e)
   const waited = Date.now() - started
   t.equal((err as DomainError).code, 'DATABASE_UNAVAILABLE')
-  t.ok(waited >= 1000 && waited < 1500, `answered at the deadline (${waited} ms), not after the 3 s statement`)
+  // 999: the same 1 ms timer rounding (CI at 0c77de6 saw 999 ms here). Answering after the 3 s statement still fails.
+  t.ok(waited >= 999 && waited < 1500, `answered at the deadline (${waited} ms), not after the 3 s statement`)
 })
 
 t.test("a request's statements share one hold from its arrival: the second gets what the first left", async (t) => {
