@@ -58,9 +58,9 @@ export function criteria(c: Pick<DrillCriteria, 'maxWriteStallS'> & Partial<Dril
 export const PRIMARY_FAILOVER_WRITE_STALL_S = HAPROXY_TIMING.appWriteDeadlineS
 
 /**
- * The synchronous standby lost: commits wait for it until the primary's walsender gives up
- * (wal_sender_timeout 5 s), Patroni names the other replica at its next loop (≤ 2 s), and the app's
- * retry back-off (≤ 1 s) — the price of one synchronous standby instead of a quorum
+ * A synchronous standby lost: commits wait for it until the primary's walsender gives up
+ * (wal_sender_timeout 5 s), Patroni drops it from the synchronous set at its next loop (≤ 2 s), and
+ * the app's retry back-off (≤ 1 s) — the price of synchronous standbys instead of a quorum
  * (docs/architecture.md, "RPO 0 and the price of a lost standby").
  */
 export const SYNC_STANDBY_LOSS_WRITE_STALL_S = 10

@@ -4,13 +4,13 @@ import type { AlertExpectation } from '../verify/alert-check.ts'
 
 export default defineDrill({
   name: 'replica-loss',
-  title: 'The synchronous standby’s host loses power',
-  why: 'Every commit waits for the synchronous standby: when it vanishes silently, commits wait until the primary gives up on it and Patroni names the other replica; they must not fail, and no write may be acknowledged on one copy.',
+  title: 'A synchronous standby’s host loses power',
+  why: 'Every commit waits for both synchronous standbys: when one vanishes silently, commits wait until the primary gives up on it and Patroni drops it from the synchronous set; they must not fail, and no write may be acknowledged on one copy.',
   given: ['a cluster with full redundancy', 'officers working at the drill rate'],
-  when: ['the synchronous standby’s host loses power (cut off from the network, then every process killed)', 'it stays off for the hold time, then is started again'],
+  when: ['a synchronous standby’s host loses power (cut off from the network, then every process killed)', 'it stays off for the hold time, then is started again'],
   then: [
     'no request fails and the primary stays the primary',
-    `writes wait at most ${SYNC_STANDBY_LOSS_WRITE_STALL_S} s (wal_sender_timeout 5 s, then Patroni names the other replica synchronous); reads never stop for more than 2 s`,
+    `writes wait at most ${SYNC_STANDBY_LOSS_WRITE_STALL_S} s (wal_sender_timeout 5 s, then Patroni keeps the other standby alone as synchronous); reads never stop for more than 2 s`,
     'no write is acknowledged while only one node holds it',
     'every acknowledged write is on every node afterwards, the returned replica included',
     'Prometheus sees the member go (PostgresMemberDown, its exporter) and clears it',
@@ -20,7 +20,7 @@ export default defineDrill({
   expectedAlerts: (ctx): AlertExpectation[] => [
     { alert: 'PostgresMemberDown', labels: { host: ctx.syncStandby }, minHoldS: 75, why: `${ctx.syncStandby} gone (for: 1m)` },
   ],
-  // The stall is the chosen price of one synchronous standby over a quorum (docs/architecture.md,
+  // The stall is the chosen price of synchronous standbys over a quorum (docs/architecture.md,
   // "RPO 0 and the price of a lost standby"): the writes held through it lift the 5-minute p99 over
   // 50 ms (recorded run 20261204T225614Z: pending 13 s after the fault), as a failover's do.
   allowedAlerts: (ctx) => [...lostDatabaseHostAlerts(ctx.syncStandby), ...FAILOVER_ALLOWED_ALERTS],

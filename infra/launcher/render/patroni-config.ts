@@ -29,16 +29,23 @@ export const PATRONI_DCS = {
   // In synchronous mode the synchronous standby always qualifies, so this only guards the case where
   // synchronous mode had to be relaxed (no standby was available).
   maximum_lag_on_failover: 1048576,
-  // Every commit acknowledged to a client is on the primary and on one synchronous standby, and
+  // Every commit acknowledged to a client is on the primary and on every synchronous standby, and
   // Patroni promotes only a node that was synchronous: no acknowledged write is lost on failover.
   // This is also a fence: a frozen primary that resumes cannot acknowledge a commit, because its
-  // synchronous standby now follows (or is) the new primary. One synchronous standby (FIRST 1), not
-  // a quorum over two: the synchronous standby has replayed every acknowledged commit, so reads it
-  // serves (HAProxy's :5001, and every read while the primary is gone) never miss one; a quorum
-  // would not stall on a lost standby but could serve a read from the standby that trails.
+  // synchronous standbys now follow (or are) the new primary. Both standbys are synchronous
+  // (FIRST 2), not one of them (FIRST 1) and not a quorum (ANY 1):
+  //  - each has replayed every acknowledged commit (remote_apply), so a read either serves never
+  //    misses a write the client was told is done;
+  //  - both are failover candidates, and a candidate defers to another that received more WAL, so
+  //    the standby that trails is a prefix of the new primary and follows it without pg_rewind.
+  //    With FIRST 1 the asynchronous replica could hold WAL the promoted standby never received,
+  //    and the rewind it then needed kept writes waiting past the 27 s hold (primary-freeze run
+  //    20261206T082525Z).
+  // The price: a commit waits for the slower standby, and losing either standby (not only "the"
+  // synchronous one) stalls commits until Patroni drops it (wal_sender_timeout, then a loop).
   // Measured and chosen in docs/architecture.md, "RPO 0 and the price of a lost standby".
   synchronous_mode: true,
-  synchronous_node_count: 1,
+  synchronous_node_count: 2,
   // Strict: with no synchronous standby the primary acknowledges nothing rather than writing on one
   // copy (RPO 0 through a second failure): after a promotion, commits wait until the surviving
   // replica streams from the new primary (Patroni sets synchronous_standby_names to '*'); with both
