@@ -85,18 +85,30 @@ const EXPORT_GRACE_MS = 60_000
 
 /**
  * q must be one connection (a checked-out client): the walk runs in one repeatable-read snapshot, so
- * writes and seals during it cannot look like a problem.
+ * writes and seals during it cannot look like a problem. The stores are read before the snapshot is
+ * taken: an exporter copies only committed checkpoints, so every checkpoint a store held then is in
+ * the snapshot unless it was deleted. Read after it, a seal committed in between reached a store but
+ * not the snapshot and looked like a truncated log (CHECKPOINT_BEYOND_TREE and
+ * CHECKPOINT_MISSING_IN_DATABASE in the primary-replica-partition drill, run 20261206T091910Z).
  */
 export async function verifyAuditTrail(q: Queryable, options: VerifyOptions): Promise<VerifyReport> {
+  const stores = await Promise.all(options.stores.map(async (s) => ({ name: s.name, checkpoints: await s.read() })))
   await q.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   try {
-    return await verifyInSnapshot(q, options)
+    // The snapshot starts with the transaction's first statement, not with BEGIN.
+    await q.query('SELECT 1')
+    return await verifyInSnapshot(q, options, stores)
   } finally {
     await q.query('COMMIT').catch(() => undefined)
   }
 }
 
-async function verifyInSnapshot(q: Queryable, o: VerifyOptions): Promise<VerifyReport> {
+interface StoreContents {
+  name: string
+  checkpoints: Awaited<ReturnType<CheckpointStore['read']>>
+}
+
+async function verifyInSnapshot(q: Queryable, o: VerifyOptions, stores: StoreContents[]): Promise<VerifyReport> {
   const problems: Problem[] = []
   const max = o.maxProblems ?? 100
   const report = (p: Problem) => {
@@ -113,7 +125,6 @@ async function verifyInSnapshot(q: Queryable, o: VerifyOptions): Promise<VerifyR
   }
   for (const c of database.values()) checkSigned(o, c, 'the database', report)
 
-  const stores = await Promise.all(o.stores.map(async (s) => ({ name: s.name, checkpoints: await s.read() })))
   for (const store of stores) compareStore(o, store, database, report)
 
   // Every size a checkpoint names, with the roots it claims there (the database's and each store's).

@@ -49,6 +49,33 @@ t.test('the untouched trail verifies, in the database and the store', async (t) 
   t.same(report.stores.map((s) => s.checkpoints), [report.checkpoints], 'every checkpoint copied outside PostgreSQL')
 })
 
+// The drill's audit check once read the stores after its snapshot: a seal committed in between was in
+// a store and not in the snapshot, and looked like a truncated log (run 20261206T091910Z).
+t.test('a seal committed while the verifier reads is no finding: the stores are read before its snapshot', async (t) => {
+  const api = await sealedTrail(t)
+  const { logName, trustedKeys, store } = api.app.audit
+  const client = await schemaClient(t, api.schema)
+  let inTransaction = false
+  let sealedMeanwhile = 0
+  const q = {
+    async query(text: string, values?: unknown[]) {
+      const result = await client.query(text, values)
+      if (/^BEGIN/.test(text)) inTransaction = true
+      else if (inTransaction && sealedMeanwhile === 0) {
+        // The snapshot is taken: another change is sealed and exported now.
+        await createHandoverThroughApi(api, 'sealed while the verifier reads')
+        await sealEverything(api.app)
+        sealedMeanwhile = (await api.sql<{ n: number }>('SELECT count(*)::int AS n FROM audit_leaves')).rows[0]!.n
+      }
+      return result
+    },
+  }
+  const report = await verifyAuditTrail(q as unknown as pg.Client, { logName, keys: trustedKeys, stores: store ? [store] : [] })
+  t.equal(sealedMeanwhile, 7, 'a seventh leaf was sealed and exported during the check')
+  t.same(report.problems, [], 'not a truncated log')
+  t.equal(report.leaves, 6, 'the snapshot holds the six leaves before it')
+})
+
 t.test("a row's content edited by the app's role: refused", async (t) => {
   const api = await sealedTrail(t)
   const err = await api.sql("UPDATE audit_log SET entry = replace(entry, 'route 1', 'route X')").catch((e: unknown) => e)
