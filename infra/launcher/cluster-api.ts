@@ -2,6 +2,8 @@
 // node: builtins; every function takes the inventory (default: TQDT_INVENTORY or production.json).
 //
 //   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
+import { createConnection } from 'node:net'
+import { join } from 'node:path'
 import type { ClusterStatus } from './cluster-status.ts'
 import { clusterStatus as probeCluster } from './cluster-status.ts'
 import { componentSpecs } from './components.ts'
@@ -156,4 +158,31 @@ export async function startHost(hostName: string, inv: Inventory = loadInventory
     started.push(spec.id)
   }
   return started
+}
+
+/**
+ * One command to every load balancer's HAProxy runtime API (its admin socket, a file: reachable from
+ * the root namespace of a lab too); the answers, one per load balancer, in inventory order.
+ */
+export async function haproxyRuntimeCommand(command: string, inv: Inventory = loadInventory(), timeoutMs = 3000): Promise<string[]> {
+  return Promise.all(
+    hostsWithRole(inv, 'haproxy').map(
+      (lb) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = createConnection({ path: join(runDir(inv, lb), 'haproxy.sock') })
+          const chunks: Buffer[] = []
+          const timer = setTimeout(() => socket.destroy(new Error(`${lb.name}: HAProxy's runtime API did not answer "${command}" in ${timeoutMs} ms`)), timeoutMs)
+          socket.on('connect', () => socket.end(`${command}\n`))
+          socket.on('data', (c: Buffer) => chunks.push(c))
+          socket.on('error', (err) => {
+            clearTimeout(timer)
+            reject(err)
+          })
+          socket.on('close', () => {
+            clearTimeout(timer)
+            resolve(Buffer.concat(chunks).toString('utf8'))
+          })
+        }),
+    ),
+  )
 }

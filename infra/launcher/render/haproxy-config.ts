@@ -120,6 +120,34 @@ ${dbServers(maxconn)}`
     proxyError(503, 'SERVICE_UNAVAILABLE', 'No app node could answer; retry with the same Idempotency-Key'),
     proxyError(504, 'GATEWAY_TIMEOUT', 'No app node answered in time; retry with the same Idempotency-Key'),
   ].join('\n')
+  // The app backend, checked on readiness (be_app) or on liveness only (be_app_live, failing open).
+  const appBackend = (checkUri: string) => `    mode http
+    balance roundrobin
+    # When no app node can answer, HAProxy answers in the API's own error shape (JSON with a stable
+    # code and the request id), not an HTML page a client cannot parse; Retry-After as the app's 503.
+${proxyErrors}
+    option httpchk
+    http-check send meth GET uri ${checkUri} ver HTTP/1.1 hdr Host ${host.name}
+    http-check expect status 200
+    # Idle server connections are purged within seconds (pool-purge-delay), far below Node's
+    # keepAliveTimeout (72 s), so HAProxy never reuses a connection the app has already closed.
+    default-server inter 1s fastinter 500ms downinter 2s fall 2 rise 2 maxconn 200 pool-purge-delay 5s
+    timeout connect ${t.connectTimeoutS}s
+    # No answer in time means a dead or hung node: a read is asked of another node after 3 s, a
+    # write after the app's write hold (HAPROXY_TIMING), each within the client's 30 s.
+    timeout server ${t.writeServerTimeoutS}s
+    http-request set-timeout server ${t.readServerTimeoutS}s if METH_GET || METH_HEAD
+    http-reuse safe
+    retries 3
+    option redispatch 1
+    # Not 503: the app's 503 DATABASE_UNAVAILABLE comes after it held the write its whole hold, and
+    # a draining node leaves rotation before it closes (SHUTDOWN_DRAIN_MS), so no 503 is worth a retry.
+    retry-on conn-failure empty-response response-timeout
+    # Replay protection: a write without an Idempotency-Key is retried only when it never reached a
+    # node (connection failure); GET/HEAD and keyed writes may be retried on another node.
+    # A write without a key caught on a dead node gets HAProxy's 504 after the write timeout.
+    http-request disable-l7-retry if !METH_GET !METH_HEAD !{ req.hdr(Idempotency-Key) -m found }
+${appServers}`
   const cfg = `${GENERATED_HEADER(inv)}
 global
     log stdout format raw local0 info
@@ -163,38 +191,22 @@ frontend fe_http
     unique-id-format %[uuid()]
     unique-id-header X-Request-Id
     http-response set-header X-Request-Id %[unique-id]
+    # Fail open: when every node is out of be_app because each reports itself busy (readiness 503:
+    # saturated, draining), sending nobody anything answers every request 503 — a write stall of the
+    # database fills every node's pool queue alike (primary-replica-partition, run 20261206T091910Z).
+    # Then the nodes that are alive (/health/live) serve anyway: slow answers or the app's own
+    # clean refusals instead of HAProxy's 503 for reads that would have worked.
+    use_backend be_app_live if { nbsrv(be_app) eq 0 }
     default_backend be_app
 
 backend be_app
-    mode http
-    balance roundrobin
-    # When no app node can answer, HAProxy answers in the API's own error shape (JSON with a stable
-    # code and the request id), not an HTML page a client cannot parse; Retry-After as the app's 503.
-${proxyErrors}
-    option httpchk
-    http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host ${host.name}
-    http-check expect status 200
     # A node that starts draining answers 503 on /health/ready; 2 × 1 s later it gets no new
     # requests, within the app's drain (SHUTDOWN_DRAIN_MS, HAPROXY_TIMING.appDrainS).
-    # Idle server connections are purged within seconds (pool-purge-delay), far below Node's
-    # keepAliveTimeout (72 s), so HAProxy never reuses a connection the app has already closed.
-    default-server inter 1s fastinter 500ms downinter 2s fall 2 rise 2 maxconn 200 pool-purge-delay 5s
-    timeout connect ${t.connectTimeoutS}s
-    # No answer in time means a dead or hung node: a read is asked of another node after 3 s, a
-    # write after the app's write hold (HAPROXY_TIMING), each within the client's 30 s.
-    timeout server ${t.writeServerTimeoutS}s
-    http-request set-timeout server ${t.readServerTimeoutS}s if METH_GET || METH_HEAD
-    http-reuse safe
-    retries 3
-    option redispatch 1
-    # Not 503: the app's 503 DATABASE_UNAVAILABLE comes after it held the write its whole hold, and
-    # a draining node leaves rotation before it closes (SHUTDOWN_DRAIN_MS), so no 503 is worth a retry.
-    retry-on conn-failure empty-response response-timeout
-    # Replay protection: a write without an Idempotency-Key is retried only when it never reached a
-    # node (connection failure); GET/HEAD and keyed writes may be retried on another node.
-    # A write without a key caught on a dead node gets HAProxy's 504 after the write timeout.
-    http-request disable-l7-retry if !METH_GET !METH_HEAD !{ req.hdr(Idempotency-Key) -m found }
-${appServers}
+${appBackend('/health/ready')}
+
+backend be_app_live
+    # Used only while be_app has no node: every live node, ready or not.
+${appBackend('/health/live')}
 
 ${host.ports.bench === undefined ? '' : benchFrontend(bind, host.ports.bench, tls, apps[0]!, t)}
 # ---------------------------------------------------------------- TCP: app pools → PostgreSQL
