@@ -38,7 +38,7 @@ import { activeAlerts, alertLabel, fetchAlertHistory } from './report/prometheus
 import type { AlertMatcher } from './verify/alert-check.ts'
 import type { VerdictCheck } from './verify/verdict-check.ts'
 import { check } from './verify/verdict-check.ts'
-import { checkAlerts, describeActivation } from './verify/alert-check.ts'
+import { alertsBlockingStart, checkAlerts, describeActivation } from './verify/alert-check.ts'
 
 const REPORTS = join(REPO_ROOT, 'reports')
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -101,6 +101,39 @@ async function steadyState(inv: Inventory, p: Progress): Promise<Omit<DrillConte
   const etcdLeader = status.rows.find((r) => r.component === 'etcd' && r.role === 'etcd leader')?.host ?? null
   p.say(`steady state: leader ${leader}, sync standby ${syncStandby}, replicas ${asyncReplicas.join(',')}, Redis master ${check.redisMaster}, etcd leader ${etcdLeader ?? '?'}`)
   return { leader, syncStandby, asyncReplicas, redisMaster: check.redisMaster!, etcdLeader }
+}
+
+/**
+ * How long a drill waits for the alerts left from before it to clear: a 5-minute p99 lets go of the
+ * previous drill's stall at most 5 minutes after it, plus the rule's evaluation.
+ */
+const QUIET_ALERTS_WAIT_MS = 6 * 60_000
+
+/** Waits until no alert the drill could be judged on is pending or firing; refuses to run otherwise. */
+async function quietAlerts(inv: Inventory, allowed: AlertMatcher[], p: Progress): Promise<void> {
+  let url = ''
+  try {
+    url = endpoints(inv).prometheusUrl
+  } catch {
+    return
+  }
+  if (!url) return
+  const started = Date.now()
+  for (;;) {
+    const active = await activeAlerts(url)
+    if (active === null) throw new DrillAbort(`Prometheus (${url}) did not answer: the drill could not judge its alerts`)
+    const blocking = alertsBlockingStart(active, allowed)
+    if (blocking.length === 0) {
+      if (Date.now() - started > 1000) p.say(`steady state: no alert pending or firing (waited ${Math.round((Date.now() - started) / 1000)} s)`)
+      return
+    }
+    const names = blocking.map((a) => `${alertLabel(a.alert, a.labels)} (${a.state})`).join(', ')
+    if (Date.now() - started >= QUIET_ALERTS_WAIT_MS) {
+      throw new DrillAbort(`alerts still active after ${QUIET_ALERTS_WAIT_MS / 60_000} min, so the drill could not tell its own from them: ${names}`)
+    }
+    p.say(`steady state: waiting for alerts from before to clear (${Math.round((Date.now() - started) / 1000)} s): ${names}`)
+    await sleep(10_000)
+  }
 }
 
 function liveLine(tail: JournalTail, sampler: ClusterSampler, faultAt: number | null): string {
@@ -211,6 +244,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
   }
   const steady = await steadyState(inv, p)
   const ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
+  await quietAlerts(inv, drill.allowedAlerts?.(ctx) ?? [], p)
   const faults: Fault[] = drill.faults(ctx)
   const expectedAlerts = drill.expectedAlerts?.(ctx) ?? []
   const unexpectedAlerts = drill.unexpectedAlerts ?? []

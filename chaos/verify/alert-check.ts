@@ -44,8 +44,19 @@ export interface AlertCheck {
   outcomes: AlertOutcome[]
 }
 
-const matches = (a: AlertActivation, m: AlertMatcher) =>
+const matches = (a: Pick<AlertActivation, 'alert' | 'labels'>, m: AlertMatcher) =>
   a.alert === m.alert && Object.entries(m.labels ?? {}).every(([k, v]) => a.labels[k] === v)
+
+/**
+ * The alerts a drill must see cleared before it starts: every one pending or firing, except those it
+ * allows (which cannot decide its verdict). One left over from the drill before (a p99 over 5
+ * minutes still holding the previous fault's stall: etcd-member-loss, run 20261206T083914Z, failed on
+ * a LatencyP99High that began 73 s before its fault, in replica-loss's aftermath) would otherwise be
+ * judged as this drill's.
+ */
+export function alertsBlockingStart<A extends Pick<AlertActivation, 'alert' | 'labels'>>(active: A[], allowed: AlertMatcher[]): A[] {
+  return active.filter((a) => !allowed.some((m) => matches(a, m)))
+}
 
 const rel = (at: number, faultAt: number) => `${((at - faultAt) / 1000).toFixed(0).replace(/^(?!-)/, '+')} s`
 

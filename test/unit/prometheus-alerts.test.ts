@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { deriveActivations, fetchAlertHistory } from '../../chaos/report/prometheus-alerts.ts'
 import type { AlertHistory, QueryRangeResponse } from '../../chaos/report/prometheus-alerts.ts'
-import { checkAlerts } from '../../chaos/verify/alert-check.ts'
+import { alertsBlockingStart, checkAlerts } from '../../chaos/verify/alert-check.ts'
 import type { AlertExpectation } from '../../chaos/verify/alert-check.ts'
 import { renderAlertsHtml } from '../../chaos/report/drill-report.ts'
 import type { DrillReport } from '../../chaos/report/drill-report.ts'
@@ -219,4 +219,14 @@ t.test('expectations: a reportOnly matcher shows its mismatch without failing th
   t.match(check.value, /MonitoredComponentDown\{monitors="db1"\} \(reported, not judged\): fired \+60 s/)
   t.match(check.outcomes[0], { pass: false, judged: false })
   t.notOk(checkAlerts(history(), [], [{ ...matcher, reportOnly: undefined }], ms(FAULT), 30, [{ alert: 'LatencyP99High' }, { alert: 'AppNodeDown' }]).pass, 'the same matcher judged fails')
+})
+
+// etcd-member-loss (run 20261206T083914Z) failed on a LatencyP99High that began in the drill before.
+t.test('a drill starts only once the alerts it could be judged on have cleared', async (t) => {
+  const p99 = { alert: 'LatencyP99High', labels: { severity: 'warning' }, state: 'pending' }
+  const member = { alert: 'PostgresMemberDown', labels: { host: 'db1' }, state: 'firing' }
+  t.same(alertsBlockingStart([p99, member], []), [p99, member], 'nothing allowed: both hold the start')
+  t.same(alertsBlockingStart([p99, member], [{ alert: 'LatencyP99High' }]), [member], 'one the drill allows cannot decide its verdict')
+  t.same(alertsBlockingStart([member], [{ alert: 'PostgresMemberDown', labels: { host: 'db2' } }]), [member], 'allowed for another host: still holds it')
+  t.same(alertsBlockingStart([], []), [], 'none active: start')
 })
