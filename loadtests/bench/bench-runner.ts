@@ -14,6 +14,8 @@
 //                                          whole machine during a fixed-rate step of GET, create and the
 //                                          mix → docs/benchmarks/runs/<stamp>-tls-cost.json, and the page
 //   npm run bench -- --page                only rewrite docs/benchmarks.md from results.json and runs/
+//   npm run bench -- --sync-cost [--sync-seconds 60]  a create and the mix with one synchronous standby
+//                                          and with two, alternated → docs/benchmarks/runs/<stamp>-sync-cost.json
 //   npm run bench -- --smoke [--out DIR]   every piece once, tiny and short: checks the machinery
 //                                          (CI); never fails on speed; writes to a temp folder
 //
@@ -55,6 +57,9 @@ import { sampleRss, startNode } from './node-processes.ts'
 import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
 import { PERF_HZ, perfCommand, perfRows, recordPerf, tlsCost, type TlsCostRecord, type TlsCostStep } from './tls-cost.ts'
 import { hostNamespace, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
+import { patchPatroniConfig } from '../../infra/launcher/patroni-client.ts'
+import { PATRONI_DCS } from '../../infra/launcher/render/patroni-config.ts'
+import { alternation, summarizeSyncCost, type SyncCostRecord, type SyncCostStep } from './sync-commit-cost.ts'
 
 // In a namespace lab the benchmark runs from the ops namespace, as the drills do; --page only
 // reads the committed records and needs no cluster.
@@ -69,6 +74,8 @@ const { values: args } = parseArgs({
     interleaved: { type: 'boolean', default: false },
     'tls-cost': { type: 'boolean', default: false },
     'tls-seconds': { type: 'string', default: '60' },
+    'sync-cost': { type: 'boolean', default: false },
+    'sync-seconds': { type: 'string', default: '60' },
     page: { type: 'boolean', default: false },
     repeats: { type: 'string', default: '3' },
     soak: { type: 'boolean', default: false },
@@ -84,7 +91,7 @@ const { values: args } = parseArgs({
 
 const SMOKE = args.smoke
 const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
-const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : args.interleaved ? 'interleaved' : args['tls-cost'] ? 'tls-cost' : 'full'}`)
+const runDir = join(dirname(clusterPath(loadInventory(), 'run')), 'bench', `${stamp}-${SMOKE ? 'smoke' : args.soak ? 'soak' : args.growth ? 'growth' : args.interleaved ? 'interleaved' : args['tls-cost'] ? 'tls-cost' : args['sync-cost'] ? 'sync-cost' : 'full'}`)
 // The smoke never touches docs/: its report goes to a temp folder (or --out).
 const outDir = args.out ?? (SMOKE ? join(tmpdir(), `tqdt-bench-smoke-${stamp}`) : join(REPO_ROOT, 'docs'))
 const resultsFile = join(outDir, SMOKE || args.out ? 'benchmarks-results.json' : 'benchmarks/results.json')
@@ -561,6 +568,70 @@ async function tlsCostRun(): Promise<string> {
   return relative(REPO_ROOT, file)
 }
 
+/**
+ * What the second synchronous standby costs (sync-commit-cost.ts): a create and the mix at fixed
+ * rates with synchronous_node_count 1 and 2, alternated; the setting patroni-config.ts wants is put
+ * back at the end, also when a step fails.
+ */
+const SYNC_STEPS: Array<[scenario: string, rate: number]> = [['handover.create', 20], ['mixed', 15]]
+
+async function setSyncNodes(n: number): Promise<void> {
+  await patchPatroniConfig(inv, { synchronous_node_count: n })
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const status = await clusterStatus().catch(() => null)
+    const named = status?.postgres?.syncStandbys.length ?? -1
+    if (named === n) return
+    if (Date.now() > deadline) throw new Error(`synchronous_node_count ${n}: the primary names ${named} synchronous standbys after 60 s`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+async function syncCostRun(): Promise<string> {
+  const startedAt = new Date().toISOString()
+  await ensureSeeded(SMOKE ? 300 : Number(args.size))
+  const ctx = await prepare(SMOKE ? 50 : 5000)
+  const status = await clusterStatus()
+  const record = await recordRun(inv, status.postgres?.leader ?? hostsWithRole(inv, 'postgres')[0]!.name, ctx.k6Version)
+  const seconds = SMOKE ? 3 : Number(args['sync-seconds'])
+  if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`--sync-seconds ${args['sync-seconds']}: expected seconds ≥ 1`)
+  const wanted = PATRONI_DCS.synchronous_node_count
+  cleanups.push(() => setSyncNodes(wanted))
+  const steps: SyncCostStep[] = []
+  for (const syncNodes of alternation([1, 2], SMOKE ? 1 : 2)) {
+    say(`sync-cost: synchronous_node_count ${syncNodes}`)
+    await setSyncNodes(syncNodes)
+    for (const [scenario, fullRate] of SYNC_STEPS) {
+      const rate = SMOKE ? 2 : fullRate
+      const dir = join(runDir, `${syncNodes}-${scenario}-${rate}`)
+      mkdirSync(dir, { recursive: true })
+      const step = await runStep({
+        k6: ctx.k6, scenario, rate, durationS: seconds, warmupS: settings.warmupSeconds, fixtureFile: ctx.fixtureFile,
+        officersFile: scenario === 'mixed' ? freshOfficers(ctx, dir) : ctx.officersFile, apiUrl: ep.httpBaseUrl, dir, p99Ms: settings.p99Ms, caFile: ep.caFile,
+      })
+      say(`  ${fmtStep(step)}`)
+      steps.push({ syncNodes, scenario, rate, reqPerS: step.reqPerS, p50Ms: step.p50Ms, p95Ms: step.p95Ms, p99Ms: step.p99Ms, failedRate: step.failedRate })
+    }
+  }
+  await setSyncNodes(wanted)
+  for (const s of summarizeSyncCost(steps)) {
+    say(`${s.scenario}: ${s.bySetting.map((b) => `FIRST ${b.syncNodes}: p50 ${b.p50Ms.toFixed(1)} ms, p99 ${b.p99Ms.toFixed(1)} ms (${b.p99s.map((x) => x.toFixed(1)).join(', ')})`).join('; ')}`)
+  }
+  const run: SyncCostRecord = {
+    id: `${stamp}-sync-cost`,
+    mode: SMOKE ? 'smoke' : 'sync-cost',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commandLine: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    record,
+    steps,
+  }
+  const file = SMOKE || args.out ? join(outDir, 'benchmarks-sync-cost.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-sync-cost.json`)
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(run, null, 2) + '\n')
+  return relative(REPO_ROOT, file)
+}
+
 async function main(): Promise<number> {
   if (args.page) {
     say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))} from ${relative(REPO_ROOT, resultsFile)} and docs/benchmarks/runs/`)
@@ -574,6 +645,15 @@ async function main(): Promise<number> {
       for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
     }
     if (!SMOKE && !args.out) say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))}`)
+    return 0
+  }
+  if (args['sync-cost']) {
+    try {
+      await preflight()
+      say(`wrote ${await syncCostRun()} (raw output ${runDir})`)
+    } finally {
+      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
+    }
     return 0
   }
   if (args.interleaved) {
