@@ -49,13 +49,15 @@ const matches = (a: Pick<AlertActivation, 'alert' | 'labels'>, m: AlertMatcher) 
 
 /**
  * The alerts a drill must see cleared before it starts: every one pending or firing, except those it
- * allows (which cannot decide its verdict). One left over from the drill before (a p99 over 5
- * minutes still holding the previous fault's stall: etcd-member-loss, run 20261206T083914Z, failed on
- * a LatencyP99High that began 73 s before its fault, in replica-loss's aftermath) would otherwise be
- * judged as this drill's.
+ * allows (which cannot decide its verdict) and the officers' business alerts (component "business":
+ * they follow the records in the database — a benchmark's seeded backlog of overdue handovers keeps
+ * OverdueHandoversGrowing pending for an hour — and no fault raises or clears them). One left over
+ * from the drill before (a p99 over 5 minutes still holding the previous fault's stall:
+ * etcd-member-loss, run 20261206T083914Z, failed on a LatencyP99High that began 73 s before its
+ * fault, in replica-loss's aftermath) would otherwise be judged as this drill's.
  */
 export function alertsBlockingStart<A extends Pick<AlertActivation, 'alert' | 'labels'>>(active: A[], allowed: AlertMatcher[]): A[] {
-  return active.filter((a) => !allowed.some((m) => matches(a, m)))
+  return active.filter((a) => a.labels.component !== 'business' && !allowed.some((m) => matches(a, m)))
 }
 
 const rel = (at: number, faultAt: number) => `${((at - faultAt) / 1000).toFixed(0).replace(/^(?!-)/, '+')} s`

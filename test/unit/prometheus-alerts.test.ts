@@ -229,4 +229,6 @@ t.test('a drill starts only once the alerts it could be judged on have cleared',
   t.same(alertsBlockingStart([p99, member], [{ alert: 'LatencyP99High' }]), [member], 'one the drill allows cannot decide its verdict')
   t.same(alertsBlockingStart([member], [{ alert: 'PostgresMemberDown', labels: { host: 'db2' } }]), [member], 'allowed for another host: still holds it')
   t.same(alertsBlockingStart([], []), [], 'none active: start')
+  const overdue = { alert: 'OverdueHandoversGrowing', labels: { component: 'business' }, state: 'pending' }
+  t.same(alertsBlockingStart([overdue, p99], []), [p99], "the officers' business alerts follow the data, not the cluster: they do not hold it")
 })
