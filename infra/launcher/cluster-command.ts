@@ -28,7 +28,7 @@ import { codeFingerprint } from './code-fingerprint.ts'
 import { reconcileDynamicConfig } from './patroni-dynamic-config.ts'
 import { sentinelsMasterFor, sleep, startComponent, stopComponent } from './process-control.ts'
 import { backupLayout, parseBootstrapFromBackup, pgbackrestDirs } from './render/pgbackrest-config.ts'
-import { DATABASE_ROLES } from './render/patroni-config.ts'
+import { DATABASE_ROLES, wantedSyncStandbys } from './render/patroni-config.ts'
 import { dataDir, runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { ensureSecrets } from './secrets.ts'
@@ -401,10 +401,11 @@ async function up(): Promise<number> {
   }
 
   if (hostsWithRole(inv, 'postgres').length > 1) {
-    await waitFor('a synchronous standby', 90_000, async () => {
+    const wanted = wantedSyncStandbys(inv)
+    await waitFor(`${wanted} synchronous standbys`, 90_000, async () => {
       const members = await patroniMembers(inv)
-      const sync = members.find(acknowledgesCommits)
-      return sync ? true : members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'no Patroni answers'
+      const sync = members.filter(acknowledgesCommits)
+      return sync.length >= wanted ? true : members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'no Patroni answers'
     }, logsOf(inv, ['patroni']))
   }
 

@@ -12,6 +12,7 @@ import { hostHasAddress } from './lab/lab-network.ts'
 import { redisCommand, redisInfo } from './redis-probe.ts'
 import type { RedisAuth } from './redis-probe.ts'
 import { redisMonitorAuth } from './render/redis-config.ts'
+import { wantedSyncStandbys } from './render/patroni-config.ts'
 import { haproxyServerStates, upServers } from './haproxy-stats.ts'
 
 export type State = 'healthy' | 'unhealthy' | 'down'
@@ -260,6 +261,8 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
   if (checksPostgres && !leader) problems.push('PostgreSQL has no Patroni leader')
   if (checksPostgres && hostsWithRole(inv, 'postgres').length > 1 && syncStandbys.length === 0) {
     problems.push('PostgreSQL has no streaming synchronous standby: a primary loss now would stop writes')
+  } else if (checksPostgres && syncStandbys.length < wantedSyncStandbys(inv)) {
+    problems.push(`PostgreSQL has ${syncStandbys.length} of ${wantedSyncStandbys(inv)} synchronous standbys streaming (${syncStandbys.join(', ')})`)
   }
   const keepaliveds = rows.filter((r) => r.component === 'keepalived')
   if (keepaliveds.length > 0) {

@@ -10,6 +10,15 @@ import { patroniBackupSettings } from './pgbackrest-config.ts'
 import { toYaml } from './yaml-text.ts'
 
 /**
+ * How many synchronous standbys a cluster at full redundancy has: PATRONI_DCS's count, or every
+ * replica where there are fewer. A standby that streams but is not (yet) synchronous — just back
+ * from a fault, before Patroni's next loop — leaves the cluster at one copy fewer than chosen.
+ */
+export function wantedSyncStandbys(inv: Inventory): number {
+  return Math.min(PATRONI_DCS.synchronous_node_count, Math.max(0, hostsWithRole(inv, 'postgres').length - 1))
+}
+
+/**
  * Cluster-wide settings Patroni stores in etcd at bootstrap (`bootstrap.dcs`). Changing them on a
  * running cluster takes `patronictl edit-config`: the file is only read when the cluster is new.
  */
