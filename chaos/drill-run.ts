@@ -109,27 +109,30 @@ async function steadyState(inv: Inventory, p: Progress): Promise<Omit<DrillConte
  */
 const QUIET_ALERTS_WAIT_MS = 6 * 60_000
 
-/** Waits until no alert the drill could be judged on is pending or firing; refuses to run otherwise. */
-async function quietAlerts(inv: Inventory, allowed: AlertMatcher[], p: Progress): Promise<void> {
+/**
+ * Waits until no alert the drill could be judged on is pending or firing; refuses to run otherwise.
+ * Resolves true when it had to wait (the cluster's picture is then to be taken again).
+ */
+async function quietAlerts(inv: Inventory, allowed: AlertMatcher[], p: Progress): Promise<boolean> {
   let url = ''
   try {
     url = endpoints(inv).prometheusUrl
   } catch {
-    return
+    return false
   }
-  if (!url) return
+  if (!url) return false
   const started = Date.now()
-  for (;;) {
+  for (let waited = false; ; waited = true) {
+    // A Prometheus slow to answer on a busy machine is asked again until the deadline.
     const active = await activeAlerts(url)
-    if (active === null) throw new DrillAbort(`Prometheus (${url}) did not answer: the drill could not judge its alerts`)
-    const blocking = alertsBlockingStart(active, allowed)
-    if (blocking.length === 0) {
-      if (Date.now() - started > 1000) p.say(`steady state: no alert pending or firing (waited ${Math.round((Date.now() - started) / 1000)} s)`)
-      return
+    const blocking = active === null ? null : alertsBlockingStart(active, allowed)
+    if (blocking !== null && blocking.length === 0) {
+      if (waited) p.say(`steady state: no alert pending or firing (waited ${Math.round((Date.now() - started) / 1000)} s)`)
+      return waited
     }
-    const names = blocking.map((a) => `${alertLabel(a.alert, a.labels)} (${a.state})`).join(', ')
+    const names = blocking === null ? `Prometheus (${url}) did not answer` : blocking.map((a) => `${alertLabel(a.alert, a.labels)} (${a.state})`).join(', ')
     if (Date.now() - started >= QUIET_ALERTS_WAIT_MS) {
-      throw new DrillAbort(`alerts still active after ${QUIET_ALERTS_WAIT_MS / 60_000} min, so the drill could not tell its own from them: ${names}`)
+      throw new DrillAbort(`after ${QUIET_ALERTS_WAIT_MS / 60_000} min the drill still could not tell its own alerts from earlier ones: ${names}`)
     }
     p.say(`steady state: waiting for alerts from before to clear (${Math.round((Date.now() - started) / 1000)} s): ${names}`)
     await sleep(10_000)
@@ -242,9 +245,13 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
     await steadyState(inv, p)
     for (const line of await drill.arrange(inv, (l) => p.say(`arrange: ${l}`))) p.say(`arranged: ${line}`)
   }
-  const steady = await steadyState(inv, p)
-  const ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
-  await quietAlerts(inv, drill.allowedAlerts?.(ctx) ?? [], p)
+  let steady = await steadyState(inv, p)
+  let ctx: DrillContext = { inv, ...steady, log: (m) => p.say(m) }
+  // After a wait for earlier alerts, the cluster's picture (leader, standbys) is taken again.
+  if (await quietAlerts(inv, drill.allowedAlerts?.(ctx) ?? [], p)) {
+    steady = await steadyState(inv, p)
+    ctx = { inv, ...steady, log: (m) => p.say(m) }
+  }
   const faults: Fault[] = drill.faults(ctx)
   const expectedAlerts = drill.expectedAlerts?.(ctx) ?? []
   const unexpectedAlerts = drill.unexpectedAlerts ?? []

@@ -85,7 +85,11 @@ function haproxySettings(inv: Inventory): RunRecord['settings']['haproxy'] {
   if (!lb) return null
   try {
     const cfg = readFileSync(configFile(inv, lb, 'haproxy.cfg'), 'utf8')
-    const section = (name: string) => cfg.slice(cfg.indexOf(`backend ${name}`)).split(/\n(?=\S)/)[0] ?? ''
+    // The section itself (a line `backend <name>`), not a `default_backend`/`use_backend` naming it.
+    const section = (name: string) => {
+      const at = new RegExp(`^backend ${name}$`, 'm').exec(cfg)?.index
+      return at === undefined ? '' : (cfg.slice(at).split(/\n(?=\S)/)[0] ?? '')
+    }
     const defaultServer = (s: string) => /default-server ([^\n]+)/.exec(s)?.[1]?.trim() ?? null
     const timeouts = [...cfg.matchAll(/^\s+((?:timeout|http-request set-timeout|retries|retry-on)[^\n]*)$/gm)].map((m) => m[1]!.trim())
     return { timeouts: [...new Set(timeouts)], appChecks: defaultServer(section('be_app')), databaseChecks: defaultServer(section('be_pg_primary')) }

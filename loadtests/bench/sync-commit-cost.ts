@@ -47,7 +47,7 @@ export function summarizeSyncCost(steps: SyncCostStep[]): SyncCostSummary[] {
   const scenarios = [...new Set(steps.map((s) => s.scenario))]
   return scenarios.map((scenario) => {
     const mine = steps.filter((s) => s.scenario === scenario)
-    const settings = [...new Set(mine.map((s) => s.syncNodes))].sort()
+    const settings = [...new Set(mine.map((s) => s.syncNodes))].sort((a, b) => a - b)
     return {
       scenario,
       bySetting: settings.map((syncNodes) => {

@@ -3,7 +3,7 @@
 // primary-replica-partition drill (run 20261206T091910Z) saw all three nodes leave at once while the
 // database held their writes, and reads that would have worked got HAProxy's 503.
 import t from 'tap'
-import { endpoints, haproxyRuntimeCommand, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
+import { endpoints, haproxyRuntimeCommand, hostsWithRole, loadInventory, waitHealthy } from '../../infra/launcher/cluster-api.ts'
 import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 
 const inv = loadInventory()
@@ -24,6 +24,8 @@ t.test('every app node out of be_app: the live ones answer, and with none live H
   t.teardown(async () => {
     await setState('be_app_live', 'ready')
     await setState('be_app', 'ready')
+    // Back in rotation (rise 2 × 1 s) before the next test uses the cluster.
+    await waitHealthy(30_000, inv)
   })
   t.equal((await ask()).status, 401, 'before: the app answers')
 
