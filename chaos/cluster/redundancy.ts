@@ -3,7 +3,6 @@
 // what makes the next fault survivable too: every replica streaming on the leader's timeline,
 // HAProxy routing writes to exactly the leader, reads to every replica and requests to every app
 // node, and the Redis master with its replica attached.
-import { wantedSyncStandbys } from '../../infra/launcher/render/patroni-config.ts'
 import { spawn } from 'node:child_process'
 import { clusterStatus } from '../../infra/launcher/cluster-status.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
@@ -37,12 +36,9 @@ async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> {
       problems.push(`${d.name} is on timeline ${m.timeline}, the leader on ${leaderMember.timeline}`)
     }
   }
-  // Every commit needs the standbys' acknowledgement (strict synchronous replication): without one
-  // streaming, the cluster could take no write at all; with fewer than chosen, a failover could need
-  // a rewind (render/patroni-config.ts).
-  const wanted = wantedSyncStandbys(inv)
+  // Every commit needs a standby's acknowledgement (strict synchronous replication): without one
+  // streaming, the cluster could take no write at all.
   if (status.postgres.syncStandbys.length === 0) problems.push('no streaming standby acknowledges commits (synchronous or quorum)')
-  else if (status.postgres.syncStandbys.length < wanted) problems.push(`${status.postgres.syncStandbys.length} of ${wanted} standbys synchronous (${status.postgres.syncStandbys.join(', ')})`)
   const lb = await haproxyUpServers(inv)
   if (!lb) problems.push('HAProxy stats do not answer')
   else {

@@ -453,7 +453,7 @@ async function interleavedRun(): Promise<string> {
   const summaries = summarise(PAIRS, trials)
   const table = summaryTable(summaries)
   for (const line of table.split('\n')) say(line)
-  const file = SMOKE || args.out ? join(outDir, 'benchmarks-interleaved.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-interleaved.json`)
+  const file = recordPath('interleaved')
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(
     file,
@@ -562,10 +562,7 @@ async function tlsCostRun(): Promise<string> {
     record,
     steps,
   }
-  const file = SMOKE || args.out ? join(outDir, 'benchmarks-tls-cost.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-tls-cost.json`)
-  mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, JSON.stringify(run, null, 2) + '\n')
-  return relative(REPO_ROOT, file)
+  return writeRecord('tls-cost', run)
 }
 
 /**
@@ -626,10 +623,29 @@ async function syncCostRun(): Promise<string> {
     record,
     steps,
   }
-  const file = SMOKE || args.out ? join(outDir, 'benchmarks-sync-cost.json') : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-sync-cost.json`)
+  return writeRecord('sync-cost', run)
+}
+
+/** Where a run of this kind is recorded: docs/benchmarks/runs/<stamp>-<kind>.json; a smoke or --out run, beside its report. */
+function recordPath(kind: string): string {
+  return SMOKE || args.out ? join(outDir, `benchmarks-${kind}.json`) : join(REPO_ROOT, 'docs/benchmarks/runs', `${stamp}-${kind}.json`)
+}
+
+function writeRecord(kind: string, run: unknown): string {
+  const file = recordPath(kind)
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, JSON.stringify(run, null, 2) + '\n')
   return relative(REPO_ROOT, file)
+}
+
+/** The preflight, then the work; whatever it started is stopped (by PID) after it, also on failure. */
+async function measured<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    await preflight()
+    return await work()
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
+  }
 }
 
 async function main(): Promise<number> {
@@ -638,44 +654,26 @@ async function main(): Promise<number> {
     return 0
   }
   if (args['tls-cost']) {
-    try {
-      await preflight()
-      say(`wrote ${await tlsCostRun()} (raw output and perf data ${runDir})`)
-    } finally {
-      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
-    }
+    say(`wrote ${await measured(tlsCostRun)} (raw output and perf data ${runDir})`)
     if (!SMOKE && !args.out) say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))}`)
     return 0
   }
   if (args['sync-cost']) {
-    try {
-      await preflight()
-      say(`wrote ${await syncCostRun()} (raw output ${runDir})`)
-    } finally {
-      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
-    }
+    say(`wrote ${await measured(syncCostRun)} (raw output ${runDir})`)
     return 0
   }
   if (args.interleaved) {
-    try {
-      await preflight()
-      say(`wrote ${await interleavedRun()} (raw output ${runDir})`)
-    } finally {
-      for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
-    }
+    say(`wrote ${await measured(interleavedRun)} (raw output ${runDir})`)
     // A recorded run is the page's headline: rewrite it (a smoke or --out run leaves docs/ alone).
     if (!SMOKE && !args.out) say(`wrote ${writeReport(loadResults(resultsFile), join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))}`)
     return 0
   }
   const results: BenchResults = SMOKE ? loadResults('/nonexistent') : loadResults(resultsFile)
-  try {
-    await preflight()
+  await measured(async () => {
     if (args.soak) await soakRun(results)
     else if (args.growth) await growthRun(results, args.growth.split(',').map(Number))
     else await mainRun(results)
-  } finally {
-    for (const c of cleanups.reverse()) await c().catch((err) => say(`cleanup: ${(err as Error).message}`))
-  }
+  })
   saveResults(resultsFile, results)
   const report = writeReport(results, join(outDir, 'benchmarks.md'), join(outDir, 'benchmarks'))
   say(`wrote ${report} (results ${resultsFile}; raw output ${runDir})`)
