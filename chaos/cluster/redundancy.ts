@@ -37,7 +37,8 @@ async function checkRedundancy(inv: Inventory): Promise<RedundancyCheck> {
     }
   }
   // Every commit needs a standby's acknowledgement (strict synchronous replication): without one
-  // streaming, the cluster could take no write at all.
+  // streaming, the cluster could take no write at all. Fewer synchronous standbys than chosen is one
+  // of status.problems above (cluster-status.ts, wantedSyncStandbys).
   if (status.postgres.syncStandbys.length === 0) problems.push('no streaming standby acknowledges commits (synchronous or quorum)')
   const lb = await haproxyUpServers(inv)
   if (!lb) problems.push('HAProxy stats do not answer')

@@ -262,6 +262,7 @@ export async function clusterStatus(inv: Inventory, only?: (spec: ComponentSpec)
   if (checksPostgres && hostsWithRole(inv, 'postgres').length > 1 && syncStandbys.length === 0) {
     problems.push('PostgreSQL has no streaming synchronous standby: a primary loss now would stop writes')
   } else if (checksPostgres && syncStandbys.length < wantedSyncStandbys(inv)) {
+    // A standby back from a fault streams before Patroni's next loop makes it synchronous again.
     problems.push(`PostgreSQL has ${syncStandbys.length} of ${wantedSyncStandbys(inv)} synchronous standbys streaming (${syncStandbys.join(', ')})`)
   }
   const keepaliveds = rows.filter((r) => r.component === 'keepalived')
