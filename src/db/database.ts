@@ -85,10 +85,13 @@ const MAX_WRITE_BACKOFF_MS = 500
 /**
  * Guarded write statements (write-statement.ts) answer `key_held = false` when their idempotency key
  * is held by another transaction. After a resend that transaction is usually this request's own
- * earlier attempt, whose COMMIT still waits on the server for the synchronous standby.
+ * earlier attempt, whose COMMIT still waits on the server for the synchronous standby; so it is when
+ * the statement saw the holder waiting for them (`key_awaits_standby`), whichever attempt of the
+ * request (a client's own resend through another node included) holds the key.
  */
 interface KeyHeldRow {
   key_held?: unknown
+  key_awaits_standby?: unknown
 }
 
 /**
@@ -144,7 +147,8 @@ export class Database implements Queryable {
           typeof text === 'string' ? client.query<R>(text, values) : client.query<R>(text),
         )
         this.primarySuspectUntil = 0
-        if (resent && (result.rows[0] as KeyHeldRow | undefined)?.key_held === false) {
+        const keyRow = result.rows[0] as KeyHeldRow | undefined
+        if (keyRow?.key_held === false && (resent || keyRow.key_awaits_standby === true)) {
           throw new RetryWriteLater('idempotency key still held by an earlier attempt')
         }
         return result

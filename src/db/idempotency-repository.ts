@@ -4,17 +4,25 @@ import type { IdempotencyClaim } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
 import type { StoredClaim } from './handover-repository.ts'
 
+/** Whether the key's lock was taken, and if not, whether its holder is a COMMIT waiting for the standbys. */
+export type KeyLock = 'locked' | 'in_use' | 'awaits_standby'
+
 /**
  * Takes the key's transaction-scoped advisory lock without waiting (the same lock a guarded write
- * statement takes). False means another transaction is working on the same key right now.
+ * statement takes). Not taken means another transaction is working on the same key right now, or has
+ * done its work and waits for the synchronous standbys (migrations/020_idempotency_key_commit_wait.sql).
  */
-export async function tryLockKey(q: Queryable, claim: IdempotencyClaim): Promise<boolean> {
-  const { rows } = await q.query<{ locked: boolean }>({
+export async function tryLockKey(q: Queryable, claim: IdempotencyClaim): Promise<KeyLock> {
+  const { rows } = await q.query<{ locked: boolean; awaits_standby: boolean }>({
     name: 'idempotency-lock',
-    text: 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+    text: `SELECT held AS locked, CASE WHEN held THEN false ELSE idempotency_key_awaits_standby(k) END AS awaits_standby
+             FROM (SELECT k, pg_try_advisory_xact_lock(k) AS held
+                     FROM (SELECT hashtextextended($1, 0) AS k OFFSET 0) key_hash OFFSET 0) try_lock`,
     values: [`${claim.caller}\n${claim.key}`],
   })
-  return rows[0]?.locked === true
+  const row = rows[0]
+  if (row?.locked === true) return 'locked'
+  return row?.awaits_standby === true ? 'awaits_standby' : 'in_use'
 }
 
 export async function findStoredOutcome(q: Queryable, claim: IdempotencyClaim): Promise<StoredClaim | null> {

@@ -10,13 +10,18 @@
 //      , changed -- the record's change, FROM claim (so nothing happens without the claim), guarded
 //      , …       -- the rest of the aggregate, FROM changed
 //      , audit, event
-//   SELECT key_held, claimed, changed
+//   SELECT key_held, key_awaits_standby, claimed, changed
+//
+// A key held by a transaction whose COMMIT waits for the synchronous standbys (key_awaits_standby,
+// migrations/020_idempotency_key_commit_wait.sql) is not a concurrent duplicate to refuse with 409:
+// the database cannot acknowledge writes right now, so the write is tried again within its hold
+// (Database.query) and then replays the holder's outcome or is refused 503 DATABASE_UNAVAILABLE.
 //
 // A claimed write whose guard fails (the record moved since it was read) raises WRITE_GUARD_FAILED,
 // so the claim is rolled back with it and the caller reads again.
 import type { ApprovalDecision } from '../domain/approval.ts'
 import type { IdempotencyClaim } from '../domain/write.ts'
-import { preparedShape, type PreparedStatement, type Queryable } from './database.ts'
+import { preparedShape, RetryWriteLater, type PreparedStatement, type Queryable } from './database.ts'
 import { sqlState } from './failover-errors.ts'
 
 /** Raised by write_guard() (migrations/011_write_path.sql). */
@@ -118,7 +123,9 @@ export function guardedWrite(
     head = `lock AS (SELECT true AS held), claim AS (SELECT 1 AS one)`
   } else {
     const outcome = `${p.add(JSON.stringify(claim.outcome))}::jsonb`
-    head = `lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(${p.add(`${claim.caller}\n${claim.key}`)}, 0)) AS held),
+    // OFFSET 0 keeps the lock from being evaluated more than once per key (no subquery pull-up).
+    head = `lock AS (SELECT k, pg_try_advisory_xact_lock(k) AS held
+                FROM (SELECT hashtextextended(${p.add(`${claim.caller}\n${claim.key}`)}, 0) AS k OFFSET 0) key_hash),
   claim AS (
     INSERT INTO idempotency_keys (caller, key, fingerprint, outcome, expires_at)
     SELECT ${p.add(claim.caller)}, ${p.add(claim.key)}, ${p.add(claim.fingerprint)}, ${s.outcomeSql ? s.outcomeSql(outcome) : outcome},
@@ -148,8 +155,10 @@ export function guardedWrite(
   const changed = `EXISTS (SELECT 1 FROM changed)${claim?.decides ? ' AND EXISTS (SELECT 1 FROM decided)' : ''}`
   const result =
     claim === null
-      ? `SELECT true AS key_held, false AS claimed, ${changed} AS changed`
-      : `SELECT (SELECT held FROM lock) AS key_held, EXISTS (SELECT 1 FROM claim) AS claimed,
+      ? `SELECT true AS key_held, false AS key_awaits_standby, false AS claimed, ${changed} AS changed`
+      : `SELECT (SELECT held FROM lock) AS key_held,
+       (SELECT CASE WHEN held THEN false ELSE idempotency_key_awaits_standby(k) END FROM lock) AS key_awaits_standby,
+       EXISTS (SELECT 1 FROM claim) AS claimed,
        write_guard(EXISTS (SELECT 1 FROM claim), ${changed}) AS changed`
   const text = `WITH ${s.before ? `${s.before},\n  ` : ''}${head},\n  ${s.change},\n  ${tail}\n${result}${s.result ? `, ${s.result}` : ''}`
   return { statement: preparedShape(prefix, text, p.values), claimed: claim !== null }
@@ -191,9 +200,12 @@ export async function runGuardedWrite(q: Queryable, write: GuardedWrite): Promis
 /** The guarded write's result and its row (with the shape's extra result columns). */
 export async function runGuardedWriteRow<R extends object>(q: Queryable, write: GuardedWrite): Promise<{ result: GuardedResult; row: R | null }> {
   try {
-    const { rows } = await q.query<{ key_held: boolean; claimed: boolean; changed: boolean } & R>(write.statement)
+    const { rows } = await q.query<{ key_held: boolean; key_awaits_standby: boolean; claimed: boolean; changed: boolean } & R>(write.statement)
     const row = rows[0]
     if (!row) throw new Error('a guarded write returned no row')
+    // Reached in an explicit transaction (Database.query already tried again until its hold): the
+    // transaction is tried again as a whole.
+    if (!row.key_held && row.key_awaits_standby) throw new RetryWriteLater('idempotency key held by a commit waiting for the synchronous standbys')
     if (!row.key_held) return { result: 'in_use', row }
     if (write.claimed && !row.claimed) return { result: 'taken', row }
     return { result: row.changed ? 'applied' : 'stale', row }

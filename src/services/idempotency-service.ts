@@ -58,10 +58,12 @@ export function claimedTransaction<V>(
       // An approval is decided in the guarded statement of its step (write-statement.ts); this path would drop it.
       if (claim?.decides) throw new Error('an approved step is applied by a guarded write, not in a claimed transaction')
       if (claim !== null) {
-        if (!(await tryLockKey(tx, claim))) {
+        const lock = await tryLockKey(tx, claim)
+        if (lock !== 'locked') {
           // On our own retry the holder is usually this request's previous attempt, whose COMMIT still
-          // waits on the server for the synchronous standby: wait for it, then replay its outcome.
-          if (attempt > 1) throw new RetryWriteLater('idempotency key still held by an earlier attempt')
+          // waits on the server for the synchronous standby; a holder seen waiting for the standbys is
+          // one, whichever attempt it is. Wait for it within the hold, then replay its outcome.
+          if (attempt > 1 || lock === 'awaits_standby') throw new RetryWriteLater('idempotency key still held by an earlier attempt')
           throw keyInUse()
         }
         const replay = replayOf<V>(claim, await findStoredOutcome(tx, claim))
