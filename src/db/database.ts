@@ -86,8 +86,9 @@ const MAX_WRITE_BACKOFF_MS = 500
  * Guarded write statements (write-statement.ts) answer `key_held = false` when their idempotency key
  * is held by another transaction. After a resend that transaction is usually this request's own
  * earlier attempt, whose COMMIT still waits on the server for the synchronous standby; so it is when
- * the statement saw the holder waiting for them (`key_awaits_standby`), whichever attempt of the
- * request (a client's own resend through another node included) holds the key.
+ * the statement saw the holder waiting for them, or behind a transaction that does
+ * (`key_awaits_standby`), whichever attempt of the request (a client's own resend through another
+ * node included) holds the key.
  */
 interface KeyHeldRow {
   key_held?: unknown
@@ -148,7 +149,10 @@ export class Database implements Queryable {
         )
         this.primarySuspectUntil = 0
         const keyRow = result.rows[0] as KeyHeldRow | undefined
-        if (keyRow?.key_held === false && (resent || keyRow.key_awaits_standby === true)) {
+        // Once seen waiting for the standbys, the holder is treated so to the end: between two
+        // looks it may be past its wait but not yet have released the key.
+        if (keyRow?.key_awaits_standby === true) resent = true
+        if (keyRow?.key_held === false && resent) {
           throw new RetryWriteLater('idempotency key still held by an earlier attempt')
         }
         return result

@@ -12,16 +12,17 @@
 //      , audit, event
 //   SELECT key_held, key_awaits_standby, claimed, changed
 //
-// A key held by a transaction whose COMMIT waits for the synchronous standbys (key_awaits_standby,
-// migrations/020_idempotency_key_commit_wait.sql) is not a concurrent duplicate to refuse with 409:
-// the database cannot acknowledge writes right now, so the write is tried again within its hold
-// (Database.query) and then replays the holder's outcome or is refused 503 DATABASE_UNAVAILABLE.
+// A key held by a transaction whose COMMIT waits for the synchronous standbys, or that waits behind
+// one (key_awaits_standby, migrations/020 and 021), is not a concurrent duplicate to refuse with 409:
+// the database cannot acknowledge writes right now, so Database.query tries the write again within
+// its hold, and it replays the holder's outcome or is refused 503 DATABASE_UNAVAILABLE. (Run in an
+// explicit transaction, a guarded write answers 'in_use' as before.)
 //
 // A claimed write whose guard fails (the record moved since it was read) raises WRITE_GUARD_FAILED,
 // so the claim is rolled back with it and the caller reads again.
 import type { ApprovalDecision } from '../domain/approval.ts'
 import type { IdempotencyClaim } from '../domain/write.ts'
-import { preparedShape, RetryWriteLater, type PreparedStatement, type Queryable } from './database.ts'
+import { preparedShape, type PreparedStatement, type Queryable } from './database.ts'
 import { sqlState } from './failover-errors.ts'
 
 /** Raised by write_guard() (migrations/011_write_path.sql). */
@@ -123,7 +124,6 @@ export function guardedWrite(
     head = `lock AS (SELECT true AS held), claim AS (SELECT 1 AS one)`
   } else {
     const outcome = `${p.add(JSON.stringify(claim.outcome))}::jsonb`
-    // OFFSET 0 keeps the lock from being evaluated more than once per key (no subquery pull-up).
     head = `lock AS (SELECT k, pg_try_advisory_xact_lock(k) AS held
                 FROM (SELECT hashtextextended(${p.add(`${claim.caller}\n${claim.key}`)}, 0) AS k OFFSET 0) key_hash),
   claim AS (
@@ -200,12 +200,9 @@ export async function runGuardedWrite(q: Queryable, write: GuardedWrite): Promis
 /** The guarded write's result and its row (with the shape's extra result columns). */
 export async function runGuardedWriteRow<R extends object>(q: Queryable, write: GuardedWrite): Promise<{ result: GuardedResult; row: R | null }> {
   try {
-    const { rows } = await q.query<{ key_held: boolean; key_awaits_standby: boolean; claimed: boolean; changed: boolean } & R>(write.statement)
+    const { rows } = await q.query<{ key_held: boolean; claimed: boolean; changed: boolean } & R>(write.statement)
     const row = rows[0]
     if (!row) throw new Error('a guarded write returned no row')
-    // Reached in an explicit transaction (Database.query already tried again until its hold): the
-    // transaction is tried again as a whole.
-    if (!row.key_held && row.key_awaits_standby) throw new RetryWriteLater('idempotency key held by a commit waiting for the synchronous standbys')
     if (!row.key_held) return { result: 'in_use', row }
     if (write.claimed && !row.claimed) return { result: 'taken', row }
     return { result: row.changed ? 'applied' : 'stale', row }

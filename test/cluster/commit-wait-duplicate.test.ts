@@ -5,12 +5,15 @@
 // officer's resent attempt met its own first attempt's key until the client gave up.
 //
 // Real waits for the standbys: replay is stopped on both synchronous standbys, and with
-// synchronous_commit = remote_apply every COMMIT on the primary waits until it goes on.
+// synchronous_commit = remote_apply every COMMIT on the primary waits until it goes on. The last case
+// is a chain: the first attempt holds its key and waits for a row lock held by a transaction whose
+// COMMIT waits for the standbys (migrations/021).
 import t, { type Test } from 'tap'
 import pg from 'pg'
 import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
-import { buildTestApp, gateListHeader, handoverBody, type TestApp } from '../helper.ts'
-import { sleep, waitUntil } from '../cluster-test-kit.ts'
+import { clearFault, recordFault } from '../../chaos/faults/fault-ledger.ts'
+import { actorOf, buildTestApp, gateListHeader, handoverBody, schemaClient, type TestApp } from '../helper.ts'
+import { requireFullRedundancy, sleep, waitUntil } from '../cluster-test-kit.ts'
 
 const inv = loadInventory()
 
@@ -24,25 +27,32 @@ async function superuser(t: Test, host: string): Promise<pg.Client> {
 interface Nodes {
   primary: pg.Client
   standbys: pg.Client[]
+  standbyNames: string[]
 }
 
 async function databaseNodes(t: Test): Promise<Nodes> {
+  await requireFullRedundancy(inv)
   let primary: pg.Client | null = null
   const standbys: pg.Client[] = []
+  const standbyNames: string[] = []
   for (const h of hostsWithRole(inv, 'postgres')) {
     const c = await superuser(t, h.name)
     const { rows } = await c.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
-    if (rows[0]?.standby) standbys.push(c)
-    else primary = c
+    if (rows[0]?.standby) {
+      standbys.push(c)
+      standbyNames.push(h.name)
+    } else primary = c
   }
   if (primary === null || standbys.length === 0) throw new Error('needs a primary and its standbys')
-  return { primary, standbys }
+  return { primary, standbys, standbyNames }
 }
 
 /**
- * Stops replay on every standby (SIGSTOP to its startup process) until the returned function (also
- * run at teardown, and at exit) continues it. Not pg_wal_replay_pause(): Patroni resumes a paused
- * replay within its loop. The wal receivers keep streaming and answering, so no connection times out.
+ * Stops replay on every standby (SIGSTOP to its startup process) until the returned function
+ * continues it; so do the teardown, exit and SIGINT/SIGTERM, and the fault ledger keeps the PIDs for
+ * `npm run drill -- --heal` should this process die harder: while replay is stopped no COMMIT of the
+ * cluster is acknowledged. Not pg_wal_replay_pause(): Patroni resumes a paused replay within its
+ * loop. The wal receivers keep streaming and answering, so no connection times out.
  */
 async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
   const pids: number[] = []
@@ -51,27 +61,50 @@ async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
     if (!rows[0]) throw new Error('a standby without a startup process')
     pids.push(rows[0].pid)
   }
+  const faultId = `replay-stopped-${process.pid}`
   const resume = async () => {
-    for (const pid of pids.splice(0)) process.kill(pid, 'SIGCONT')
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // gone (a restarted standby): nothing left stopped
+      }
+    }
+    clearFault(faultId)
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    void resume().finally(() => process.kill(process.pid, signal))
   }
   const atExit = () => void resume()
   process.once('exit', atExit)
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   t.teardown(async () => {
     await resume()
     process.off('exit', atExit)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   })
+  recordFault({ id: faultId, kind: 'freeze', targets: nodes.standbyNames, injectedAt: new Date().toISOString(), stoppedPids: [...pids] })
   for (const pid of pids) process.kill(pid, 'SIGSTOP')
   return resume
 }
 
-/** Waits until a backend that holds an advisory lock waits for the standbys (the first attempt's COMMIT). */
-async function commitWaiting(nodes: Nodes): Promise<boolean> {
+/** The key's lock as a write statement takes it (write-statement.ts): caller, newline, key. */
+const keyLock = (key: string) => `${actorOf({ office: '02CI' }).officerId}\n${key}`
+
+/**
+ * Waits until the holder of `key` waits for the standbys, itself or behind a transaction that does:
+ * the condition the app acts on (idempotency_key_awaits_standby), asked for this key only, so that
+ * another writer waiting meanwhile (the live nodes' audit sealer, say) is not taken for it.
+ */
+async function keyHolderWaiting(api: TestApp, nodes: Nodes, key: string): Promise<boolean> {
   const seen = await waitUntil(10_000, async () => {
-    const { rows } = await nodes.primary.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
-        WHERE a.wait_event = 'SyncRep' AND l.locktype = 'advisory' AND l.granted`,
+    const { rows } = await nodes.primary.query<{ waiting: boolean }>(
+      `SELECT ${api.schema}.idempotency_key_awaits_standby(hashtextextended($1, 0)) AS waiting`,
+      [keyLock(key)],
     )
-    return (rows[0]?.n ?? 0) > 0 ? true : null
+    return rows[0]?.waiting ? true : null
   })
   return seen === true
 }
@@ -90,12 +123,12 @@ async function warmUp(t: Test, api: TestApp): Promise<void> {
 type Answer = Awaited<ReturnType<TestApp['as']>>
 
 /** Sends the first attempt with replay stopped; returns it in flight once its COMMIT waits for the standbys. */
-async function firstAttemptWaiting(t: Test, api: TestApp, send: () => Promise<Answer>): Promise<{ first: Promise<Answer>; resume: () => Promise<void> }> {
+async function firstAttemptWaiting(t: Test, api: TestApp, key: string, send: () => Promise<Answer>): Promise<{ first: Promise<Answer>; resume: () => Promise<void> }> {
   const nodes = await databaseNodes(t)
   await warmUp(t, api)
   const resume = await stopReplay(t, nodes)
   const first = send()
-  t.ok(await commitWaiting(nodes), "the first attempt's COMMIT waits for the standbys")
+  t.ok(await keyHolderWaiting(api, nodes, key), "the first attempt's COMMIT waits for the standbys")
   return { first, resume }
 }
 
@@ -103,14 +136,19 @@ async function firstAttemptWaiting(t: Test, api: TestApp, send: () => Promise<An
  * The same request sent again while the first waits for the standbys, which confirm 1.5 s later:
  * both are answered 201, the second with the first one's stored response.
  */
-async function resentWhileFirstWaits(t: Test, api: TestApp, send: () => Promise<Answer>): Promise<[Answer, Answer]> {
-  const { first, resume } = await firstAttemptWaiting(t, api, send)
+async function resentWhileFirstWaits(t: Test, api: TestApp, key: string, send: () => Promise<Answer>): Promise<[Answer, Answer]> {
+  const { first, resume } = await firstAttemptWaiting(t, api, key, send)
+  return resentThenResumed(t, first, send, resume, 201)
+}
+
+/** Sends again beside `first`, lets the standbys confirm 1.5 s later; both answer `status`, the second replayed. */
+async function resentThenResumed(t: Test, first: Promise<Answer>, send: () => Promise<Answer>, resume: () => Promise<void>, status: number): Promise<[Answer, Answer]> {
   const resent = send()
   await sleep(1_500)
   await resume()
   const [a, b] = await Promise.all([first, resent])
-  t.equal(a.statusCode, 201, 'the first attempt is acknowledged once the standbys confirm')
-  t.equal(b.statusCode, 201, `the resent attempt: its outcome, not 409 (${b.statusCode} ${b.json().code ?? ''})`)
+  t.equal(a.statusCode, status, `the first attempt is acknowledged once the standbys confirm (${a.statusCode} ${a.json().code ?? ''})`)
+  t.equal(b.statusCode, status, `the resent attempt: its outcome, not 409 (${b.statusCode} ${b.json().code ?? ''})`)
   t.equal(b.headers['idempotent-replayed'], 'true', 'replayed')
   return [a, b]
 }
@@ -120,7 +158,7 @@ const handovers = async (api: TestApp) => (await api.sql<{ n: number }>('SELECT 
 t.test('the standbys confirm within the hold: the resent attempt replays the first one', async (t) => {
   const api = await buildTestApp(t, { writeDeadlineMs: 10_000 })
   const body = handoverBody()
-  const [a, b] = await resentWhileFirstWaits(t, api, () => create(api, body, 'wait-1'))
+  const [a, b] = await resentWhileFirstWaits(t, api, 'wait-1', () => create(api, body, 'wait-1'))
   t.equal(b.json().id, a.json().id, 'the same handover')
   t.equal(await handovers(api), 2, 'made once (and the warm-up)')
 })
@@ -129,7 +167,7 @@ t.test('the standbys stay silent past the hold: the resent attempt is refused 50
   const holdMs = 2_000
   const api = await buildTestApp(t, { writeDeadlineMs: holdMs })
   const body = handoverBody()
-  const { first, resume } = await firstAttemptWaiting(t, api, () => create(api, body, 'wait-2'))
+  const { first, resume } = await firstAttemptWaiting(t, api, 'wait-2', () => create(api, body, 'wait-2'))
   const sentAt = Date.now()
   const resent = await create(api, body, 'wait-2')
   const tookMs = Date.now() - sentAt
@@ -159,5 +197,33 @@ t.test('an eligible list (a claimed transaction): the resent attempt replays the
     lots: [],
   }
   const put = () => api.as('02CI', { method: 'PUT', url: '/api/v1/gate/declarations/108557295010', payload: list, headers: { 'idempotency-key': 'wait-3' } })
-  await resentWhileFirstWaits(t, api, put)
+  await resentWhileFirstWaits(t, api, 'wait-3', put)
+  t.equal((await api.sql<{ n: number }>('SELECT count(*)::int AS n FROM gate_declarations')).rows[0]?.n, 1, 'registered once')
+})
+
+t.test('the first attempt waits behind a COMMIT waiting for the standbys: the resent attempt replays it', async (t) => {
+  const api = await buildTestApp(t, { writeDeadlineMs: 10_000 })
+  const nodes = await databaseNodes(t)
+  await warmUp(t, api)
+  const created = await create(api, handoverBody(), 'chain-create')
+  t.equal(created.statusCode, 201)
+  const id = created.json().id as string
+  const amend = () =>
+    api.as('02CI', {
+      method: 'POST', url: `/api/v1/handovers/${id}/amendments`,
+      payload: { reason: 'Đổi xe theo báo cáo của lái xe', vehicle: '51C-999.99' },
+      headers: { 'if-match': '"1"', 'idempotency-key': 'chain-amend' },
+    })
+  const resume = await stopReplay(t, nodes)
+  // Another transaction locks the handover's row and commits: its COMMIT waits for the standbys.
+  const other = await schemaClient(t, api.schema)
+  await other.query('BEGIN')
+  await other.query('SELECT 1 FROM handovers WHERE id = $1 FOR UPDATE', [id])
+  const otherCommit = other.query('COMMIT')
+  // The amendment takes its key, then waits for that row.
+  const first = amend()
+  t.ok(await keyHolderWaiting(api, nodes, 'chain-amend'), 'the first attempt holds its key behind the waiting COMMIT')
+  await resentThenResumed(t, first, amend, resume, 200)
+  await otherCommit
+  t.equal((await api.sql<{ v: number }>('SELECT version AS v FROM handovers WHERE id = $1', [id])).rows[0]?.v, 2, 'amended once')
 })
