@@ -446,7 +446,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
   for (const a of alertHistory.activations) p.say(`  alert ${alertLabel(a.alert, a.labels)}: ${a.activeAtWindowStart ? 'on before the drill, ' : ''}${describeActivation(a, faultAt)}`)
 
   const windowEnd = redundantAt ?? Math.max(healAt, ...journal.requests.map((r) => r.end))
-  const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches, journal.acks)
+  const metrics = drillMetrics(journal.requests, { faultAt, healAt, windowEnd }, drill.criteria.cleanRefusal?.matches, journal.acks, journal.late)
   const singleCopyAcks = acksWithoutSyncStandby(syncWatch.samples, journal.acks.map((a) => a.at))
   const routing = routingFacts(sampler.samples, steady.leader, faultAt, windowEnd)
   const allEvents = [...events, ...sampleEvents(sampler.samples, faultAt)]
@@ -529,6 +529,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
   p.say(`VERDICT ${drill.name}: ${verdict.pass ? 'PASS' : 'FAIL'}`)
   for (const c of verdict.checks) p.say(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.value} (${c.limit})`)
   for (const f of metrics.failures) p.say(`  failure: ${f.count}× ${f.kind} → ${f.status || 'no answer'} ${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
+  for (const f of metrics.lateAnswers) p.say(`  answered after the request was decided (an attempt left open): ${f.count}× ${f.kind} → ${f.status ? `${f.status} ` : ''}${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
   for (const f of metrics.resends) p.say(`  sent more than once by the client: ${f.count}× ${f.kind}, the first attempt: ${f.status ? `${f.status} ` : ''}${f.cause}, ${f.firstS.toFixed(1)} … ${f.lastS.toFixed(1)} s after the fault`)
   if (report.routing.acksWithoutSyncStandby > 0) {
     p.say(`  note: ${report.routing.acksWithoutSyncStandby} writes were acknowledged while the primary had no synchronous standby streaming (one copy only)`)

@@ -62,6 +62,7 @@ function runBlock(r: RunSummary): string {
   const failed = r.checks.filter((c) => !c.pass)
   if (failed.length) lines.push('', `Failed checks: ${failed.map((c) => `${c.name} (${c.value}; ${c.limit})`).join('; ')}.`)
   if (f.failures.length) lines.push('', `Failures and refusals: ${f.failures.join('; ')}.`)
+  if (f.late?.length) lines.push('', `Answered after the request was decided, to an attempt the client had left open (judged: "late answers of attempts left open"): ${f.late.join('; ')}.`)
   if (f.resent?.length) lines.push('', `Sent more than once by the officer's client (docs/api.md, "When no answer comes"), each judged by its deciding answer: ${f.resent.join('; ')}.`)
   if (r.alerts.length) lines.push('', `Alerts: ${r.alerts.map((a) => `\`${a.alert}\` ${a.seen}${a.pass ? '' : ' **(not as required)**'}`).join('; ')}.`)
   lines.push('', `Tested with: ${settingsLine(r)}`, '', `![${r.drill} timeline](chaos/runs/${r.id}.svg)`)

@@ -4,7 +4,7 @@
 // which docs/chaos.md is generated (chaos-page.ts).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DrillMetrics, TimelinePoint } from '../verify/drill-metrics.ts'
+import type { DrillMetrics, FailureGroup, TimelinePoint } from '../verify/drill-metrics.ts'
 import type { WriteCheck } from '../verify/acknowledged-writes.ts'
 import type { ClusterSample } from '../cluster/cluster-sampler.ts'
 import type { ChartInput } from './timeline-chart.ts'
@@ -142,6 +142,12 @@ ${outcomes ? `<p>Expectations (${report.drill.name}):</p><table><tr><th></th><th
 ${why.length ? `<ul>${why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`
 }
 
+/** Requests grouped by one of their answers (the first attempt's, or a late one), as a table. */
+function groupTable(groups: FailureGroup[], answer: string): string {
+  const rows = groups.map((f) => `<tr><td>${esc(f.kind)}</td><td>${f.status || '—'}</td><td>${esc(f.cause)}</td><td>${f.count}</td><td>${f.firstS.toFixed(1)} s … ${f.lastS.toFixed(1)} s</td></tr>`)
+  return `<table><tr><th>kind</th><th>status</th><th>${answer}</th><th>count</th><th>when (after the fault)</th></tr>${rows.join('')}</table>`
+}
+
 function renderHtml(report: DrillReport, svg: string): string {
   const m = report.metrics
   const wc = report.writeCheck
@@ -182,7 +188,8 @@ ${renderAlertsHtml(report)}
 <table><tr><th>during the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyDuringFault.read)}${lat('writes', m.latencyDuringFault.write)}</table>
 <table><tr><th>before the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyBeforeFault.read)}${lat('writes', m.latencyBeforeFault.write)}</table>
 ${failures ? `<table><tr><th>kind</th><th>status</th><th>cause</th><th>count</th><th>when (after the fault)</th><th></th></tr>${failures}</table>` : '<p>No request failed.</p>'}
-${m.resends.length ? `<p>Sent more than once by the officer's client (a read or keyed write after silence, after IDEMPOTENCY_KEY_IN_USE or a transport error; docs/api.md), by what the first attempt got — each judged above by its deciding answer:</p><table><tr><th>kind</th><th>status</th><th>first attempt</th><th>count</th><th>when (after the fault)</th></tr>${m.resends.map((f) => `<tr><td>${esc(f.kind)}</td><td>${f.status || '—'}</td><td>${esc(f.cause)}</td><td>${f.count}</td><td>${f.firstS.toFixed(1)} s … ${f.lastS.toFixed(1)} s</td></tr>`).join('')}</table>` : '<p>No request was sent more than once.</p>'}
+${m.resends.length ? `<p>Sent more than once by the officer's client (a read or keyed write after silence, after IDEMPOTENCY_KEY_IN_USE or a transport error; docs/api.md), by what the first attempt got — each judged above by its deciding answer:</p>${groupTable(m.resends, 'first attempt')}` : '<p>No request was sent more than once.</p>'}
+${m.lateAnswers.length ? `<p>Answered after the request was decided, to an attempt the client had left open (judged: "late answers of attempts left open"):</p>${groupTable(m.lateAnswers, 'answer')}` : '<p>No attempt was left open, or none answered later.</p>'}
 <h2>Acknowledged writes, read back from every node</h2>
 ${wc ? `<p>${wc.acknowledged} acknowledged writes (${esc(Object.entries(wc.byKind).map(([k, v]) => `${k} ${v}`).join(', '))}); primary at check time ${esc(wc.primary ?? 'none')}; lost ${wc.lost.length}; duplicated ${wc.duplicates.length}.</p>
 <table><tr><th>node</th><th>role</th><th>caught up</th><th>missing</th><th>error</th></tr>${nodes}</table>

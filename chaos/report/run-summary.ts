@@ -45,6 +45,8 @@ export interface RunSummary {
     failures: string[]
     /** Requests the officer's client sent again, by what the first attempt got (absent in runs before it could). */
     resent?: string[]
+    /** Answers of attempts left open, by outcome (absent in runs before they were journaled). */
+    late?: string[]
   }
   faults: string[]
   alerts: Array<{ alert: string; seen: string; kind: string; pass: boolean }>
@@ -85,6 +87,7 @@ export function summarize(report: DrillReport, drill: Drill, record: RunRecord):
       singleCopyAcks: report.routing.acksWithoutSyncStandby,
       secondsToRedundancy: report.redundancy.secondsAfterHeal,
       failures: [...m.failures, ...m.refusals].map(describeGroup),
+      late: m.lateAnswers.map((f) => `${f.count}× ${f.kind} → ${f.status ? `${f.status} ` : ''}${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`),
       resent: m.resends.map((f) => `${f.count}× ${f.kind}, the first attempt ${f.status ? `${f.status} ` : ''}${f.cause} (${f.firstS.toFixed(1)}…${f.lastS.toFixed(1)} s after the fault)`),
     },
     faults: report.faults,

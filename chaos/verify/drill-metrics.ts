@@ -39,6 +39,14 @@ export interface DrillMetrics {
    */
   resent: number
   resends: FailureGroup[]
+  /**
+   * Answers that attempts left open got after their request was decided (journal.ts, late), by
+   * outcome; and those that fail (lateFailure), which the verdict counts like failed requests.
+   */
+  late: number
+  lateAnswers: FailureGroup[]
+  lateFailed: number
+  lateFailures: FailureGroup[]
   latencyDuringFault: { read: LatencyFigures; write: LatencyFigures }
   latencyBeforeFault: { read: LatencyFigures; write: LatencyFigures }
   /** Longest time inside the fault window a write / read sent waited for one of its sort to succeed, seconds (longestStall). */
@@ -143,6 +151,17 @@ function longestStall(records: RequestRecord[], from: number, to: number): { sta
   return best
 }
 
+/**
+ * A late answer fails as a deciding one would, with two exceptions. 409 IDEMPOTENCY_KEY_IN_USE: the
+ * request's other attempt held the key, which is what the code says. No HTTP answer at all: the
+ * attempt was on a connection that went silent with its host (power loss, freeze) and the client's
+ * budget ended it; whether the officer waited too long is judged on the deciding answers.
+ */
+export function lateFailure(r: RequestRecord, isCleanRefusal: (r: RequestRecord) => boolean): boolean {
+  if (r.status === 0 || succeeded(r) || isCleanRefusal(r)) return false
+  return !(r.status === 409 && r.code === 'IDEMPOTENCY_KEY_IN_USE')
+}
+
 export interface MetricWindow {
   faultAt: number
   healAt: number
@@ -155,6 +174,7 @@ export function drillMetrics(
   window: MetricWindow,
   isCleanRefusal: (r: RequestRecord) => boolean = () => false,
   acks: Array<{ kind: string }> = [],
+  late: RequestRecord[] = [],
 ): DrillMetrics {
   const { faultAt, healAt, windowEnd } = window
   const failedAll = requests.filter((r) => !succeeded(r))
@@ -166,6 +186,7 @@ export function drillMetrics(
   const before = requests.filter((r) => r.start < faultAt)
   const okWrites = requests.filter((r) => r.op === 'write' && succeeded(r))
   const resentAll = requests.filter((r) => (r.resent?.length ?? 0) > 0)
+  const lateFailed = late.filter((r) => lateFailure(r, isCleanRefusal))
   // The window closes at redundancy or when the load stopped, whichever is first.
   const loadEnd = requests.length ? Math.max(...requests.map((r) => r.start)) : windowEnd
   const gapEnd = Math.min(windowEnd, loadEnd)
@@ -185,6 +206,10 @@ export function drillMetrics(
     refusals: group(refusedAll, faultAt),
     resent: resentAll.length,
     resends: group(resentAll.map(firstAttempt), faultAt),
+    late: late.length,
+    lateAnswers: group(late, faultAt),
+    lateFailed: lateFailed.length,
+    lateFailures: group(lateFailed, faultAt),
     latencyDuringFault: { read: latency(during.filter((r) => r.op === 'read')), write: latency(during.filter((r) => r.op === 'write')) },
     latencyBeforeFault: { read: latency(before.filter((r) => r.op === 'read')), write: latency(before.filter((r) => r.op === 'write')) },
     writeUnavailableS: wGap ? round(wGap.stall / 1000) : null,

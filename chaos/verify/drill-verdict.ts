@@ -1,4 +1,5 @@
-// Pass or fail. Every drill is judged on everything: what the clients saw (0 failed requests, reads
+// Pass or fail. Every drill is judged on everything: what the clients saw (0 failed requests, and
+// no failure in the later answers of attempts the client had left open; reads
 // that never stall, a write stall within the drill's budget, every answer within the client's
 // timeout), what the database holds (0 lost, 0 duplicated, of every kind, on every node; no write
 // acknowledged while only one node held it), that the run proves something (acknowledged writes of
@@ -116,6 +117,13 @@ export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] 
   const kinds = Object.entries(m.failedByKind).map(([k, n]) => `${k} ${n}`).join(', ')
   add('failed requests', m.failed === 0, `${m.failed}${kinds ? ` (${kinds})` : ''}`, '0')
   if (c.cleanRefusal) add('clean refusals (accepted, not failures)', true, `${m.refused}`, c.cleanRefusal.description)
+  const lateKinds = m.lateFailures.map((f) => `${f.count}× ${f.kind} ${f.status} ${f.cause}`).join(', ')
+  add(
+    'late answers of attempts left open',
+    m.lateFailed === 0,
+    `${m.late} answered after their request was decided, ${m.lateFailed} failed${lateKinds ? ` (${lateKinds})` : ''}`,
+    '0 failed (409 IDEMPOTENCY_KEY_IN_USE, a clean refusal or no answer from a silent host are not failures)',
+  )
   add('longest time without a successful read', m.readUnavailableS !== null && m.readUnavailableS <= c.maxReadStallS, `${m.readUnavailableS ?? '–'} s`, `≤ ${c.maxReadStallS} s`)
   add('longest time without an acknowledged write', m.writeUnavailableS !== null && m.writeUnavailableS <= c.maxWriteStallS, `${m.writeUnavailableS ?? '–'} s`, `≤ ${c.maxWriteStallS} s`)
   add('slowest read', m.slowestReadS !== null && m.slowestReadS <= c.maxReadLatencyS, `${m.slowestReadS ?? '–'} s`, `≤ ${c.maxReadLatencyS} s`)

@@ -43,12 +43,17 @@ export interface AckRecord {
 export interface Journal {
   requests: RequestRecord[]
   acks: AckRecord[]
+  /**
+   * Answers of attempts still open when their request was decided, each as a record of its own
+   * (start: when that attempt was sent; no resent/first).
+   */
+  late: RequestRecord[]
   /** Lines that were not JSON (a torn last line, a k6 warning that slipped in). */
   unreadable: number
 }
 
 export function parseJournal(text: string): Journal {
-  const journal: Journal = { requests: [], acks: [], unreadable: 0 }
+  const journal: Journal = { requests: [], acks: [], late: [], unreadable: 0 }
   for (const line of text.split('\n')) {
     if (!line.trim()) continue
     let entry: Record<string, unknown>
@@ -60,6 +65,7 @@ export function parseJournal(text: string): Journal {
     }
     if (entry.t === 'req') journal.requests.push(entry as unknown as RequestRecord)
     else if (entry.t === 'ack') journal.acks.push(entry as unknown as AckRecord)
+    else if (entry.t === 'late') journal.late.push(entry as unknown as RequestRecord)
     else journal.unreadable++
   }
   journal.requests.sort((a, b) => a.start - b.start)
@@ -70,7 +76,7 @@ export function readJournal(file: string): Journal {
   try {
     return parseJournal(readFileSync(file, 'utf8'))
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { requests: [], acks: [], unreadable: 0 }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { requests: [], acks: [], late: [], unreadable: 0 }
     throw err
   }
 }

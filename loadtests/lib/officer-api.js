@@ -3,7 +3,7 @@
 // checker must find afterwards. Paths live here only.
 import http from 'k6/http'
 import { check } from 'k6'
-import { journalAck, journalRequest } from './write-journal.js'
+import { journalAck, journalLate, journalRequest } from './write-journal.js'
 
 export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.10:8080').replace(/\/$/, '')
 
@@ -24,7 +24,8 @@ export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.10:8080').replace(/\/
 // - 409 IDEMPOTENCY_KEY_IN_USE (the first still runs somewhere): ask again after 1 s, then 2, then 4.
 // - A timeout, reset or refused connection with no other attempt open: again after 0.5 s. A TLS or
 //   DNS error k6 names is not worth another attempt: it fails the same way.
-// Every attempt but the deciding one is journaled with the request, so the drill shows each.
+// Every attempt but the deciding one is journaled with the request, so the drill shows each; an
+// attempt left open is journaled again with the answer it gets later.
 const BUDGET_MS = seconds(__ENV.REQUEST_TIMEOUT || '30s') * 1000
 // From HAPROXY_TIMING (clientReadSilenceS, clientWriteSilenceS) when the drills start k6; the
 // defaults are the same values (test/unit/request-budget.test.ts).
@@ -160,6 +161,10 @@ async function send(method, path, officer, kind, op, body, extraHeaders) {
   // What the first attempt got says why the others were sent (it may be the deciding one: slow).
   const earlier = attempts.filter((a) => a !== decided).map(describe)
   journalRequest(kind, op, start, decided.end, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null)
+  // An attempt left open still gets an answer (or its timeout, inside the budget); k6 ends the
+  // iteration only after it (an iteration waits for its pending requests), so journaling it costs
+  // the load nothing and lets the drill judge what the service answered there.
+  for (const a of open()) a.promise.then((done) => journalLate(kind, op, done.t0, done.end, done.res))
   return decided.res
 }
 

@@ -10,11 +10,16 @@
 //   in the order sent, and "first": what the first attempt got (why the others were sent; it may be
 //   the deciding one, only slow); start is the first attempt's and ms runs from it, as the officer waited.
 //   {"t":"ack","kind":"handover.create","caller":"<officer id>","key":"<Idempotency-Key>","id":"<entity id>","at":<ms>,"expect":{...}}
+//   {"t":"late","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"end":<ms>,"status":503,"code":"DATABASE_UNAVAILABLE","error":null}
+//   … the answer an attempt left open got after its request was decided (start: when that attempt
+//   was sent): the officer no longer waits for it, but the service still answered it, and the drill
+//   judges that answer too.
 //
 // An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
 // client was told are done, which must all be found in the database afterwards.
 
-export function journalRequest(kind, op, start, end, res, resent = [], first = null) {
+/** An answer as the journal records it: status, the API's error code, k6's transport error. */
+function answerOf(res) {
   let code = null
   if (res.status >= 400) {
     try {
@@ -23,6 +28,11 @@ export function journalRequest(kind, op, start, end, res, resent = [], first = n
       code = null
     }
   }
+  // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.
+  return { status: res.status, code, error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null }
+}
+
+export function journalRequest(kind, op, start, end, res, resent = [], first = null) {
   console.log(
     JSON.stringify({
       t: 'req',
@@ -33,13 +43,15 @@ export function journalRequest(kind, op, start, end, res, resent = [], first = n
       // connection and TLS handshake included (k6's timings.duration leaves them out).
       ms: end - start,
       end,
-      status: res.status,
-      code,
-      // k6's transport error (timeout, reset, refused) when there was no HTTP answer at all.
-      error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null,
+      ...answerOf(res),
       ...(resent.length ? { resent, first } : {}),
     }),
   )
+}
+
+/** The answer of an attempt that was still open when its request was decided, once it comes. */
+export function journalLate(kind, op, sentAt, end, res) {
+  console.log(JSON.stringify({ t: 'late', kind, op, start: sentAt, ms: end - sentAt, end, ...answerOf(res) }))
 }
 
 export function journalAck(kind, caller, key, id, expect = {}) {

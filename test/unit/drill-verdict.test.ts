@@ -1,7 +1,8 @@
 // The drill verdict fed synthetic journals: a clean run passes, and each defect fails its own check —
 // a lost write, a duplicate, zero acknowledged writes, a 2xx write without its ack line, a read
 // stall (between reads, and reads that stop for good), a single-copy acknowledgement, an alert no
-// drill foresaw. The old verdict passed the last five (issue 15: "a drill can pass vacuously").
+// drill foresaw, an error answered to an attempt the client had left open. The old verdict passed
+// the last six (issue 15: "a drill can pass vacuously").
 import t from 'tap'
 import { criteria } from '../../chaos/drill-definition.ts'
 import type { DrillCriteria } from '../../chaos/drill-definition.ts'
@@ -20,7 +21,7 @@ const HEAL = FAULT + 60_000
 const END = HEAL + 30_000
 
 interface Line {
-  t: 'req' | 'ack'
+  t: 'req' | 'ack' | 'late'
   [key: string]: unknown
 }
 
@@ -69,7 +70,7 @@ const noAlerts: AlertHistory = { prometheusUrl: 'http://prometheus', available: 
 
 function verdict(lines: Line[], change: Partial<VerdictInput> = {}, c: DrillCriteria = criteria({ maxWriteStallS: 5 })) {
   const journal = parseJournal(text(lines))
-  const metrics = drillMetrics(journal.requests, { faultAt: FAULT, healAt: HEAL, windowEnd: END }, c.cleanRefusal?.matches, journal.acks)
+  const metrics = drillMetrics(journal.requests, { faultAt: FAULT, healAt: HEAL, windowEnd: END }, c.cleanRefusal?.matches, journal.acks, journal.late)
   const input: VerdictInput = {
     criteria: c,
     metrics,
@@ -178,6 +179,22 @@ t.test('a failed request fails; a clean refusal the drill accepts does not', asy
   t.same(failed(verdict(lines)), ['failed requests'])
   const refusal = criteria({ maxWriteStallS: 5, cleanRefusal: { description: '503', matches: (r) => r.status === 503 } })
   t.same(failed(verdict(lines, {}, refusal)), [])
+})
+
+t.test('the late answer of an attempt left open is judged: an error fails; IN_USE, a clean refusal or silence do not', async (t) => {
+  const at = FAULT + 12_000
+  const late = (status: number, code: string | null, error: string | null = null): Line =>
+    ({ t: 'late', kind: 'handover.create', op: 'write', start: at, end: at + 9000, ms: 9000, status, code, error })
+  const withLate = (...answers: Line[]) => [...journalLines(), ...answers]
+  t.same(failed(verdict(withLate(late(500, 'INTERNAL_ERROR')))), ['late answers of attempts left open'], 'a 500 the client no longer waited for')
+  t.same(failed(verdict(withLate(late(422, 'IDEMPOTENCY_KEY_REUSED')))), ['late answers of attempts left open'], 'the same key read as another request')
+  t.same(failed(verdict(withLate(late(201, null), late(409, 'IDEMPOTENCY_KEY_IN_USE'), late(0, null, 'request timeout')))), [], 'a replay, IN_USE, a host gone silent')
+  const dbUnavailable = late(503, 'DATABASE_UNAVAILABLE')
+  t.same(failed(verdict(withLate(dbUnavailable))), ['late answers of attempts left open'], 'a 503 the drill does not accept')
+  const refusal = criteria({ maxWriteStallS: 5, cleanRefusal: { description: '503', matches: (r) => r.status === 503 } })
+  t.same(failed(verdict(withLate(dbUnavailable), {}, refusal)), [], 'a 503 the drill accepts as a clean refusal')
+  const j = parseJournal(text(withLate(late(500, 'INTERNAL_ERROR'))))
+  t.same([j.late.length, j.requests.length, j.unreadable], [1, journalLines().filter((l) => l.t === 'req').length, 0], 'a late line is read as one, not as a request')
 })
 
 t.test('a slow read or write fails, even when it succeeded', async (t) => {
