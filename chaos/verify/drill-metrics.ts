@@ -107,6 +107,8 @@ function firstAttempt(r: RequestRecord): RequestRecord {
 
 function causeOf(r: RequestRecord): string {
   if (r.status === 0) return r.error ?? 'no response'
+  // A success: a late answer (a replay, or the change itself) or a slow first attempt's own answer.
+  if (succeeded(r)) return r.code ?? 'answered'
   return r.code ?? `HTTP ${r.status}`
 }
 
@@ -153,9 +155,11 @@ function longestStall(records: RequestRecord[], from: number, to: number): { sta
 
 /**
  * A late answer fails as a deciding one would, with two exceptions. 409 IDEMPOTENCY_KEY_IN_USE: the
- * request's other attempt held the key, which is what the code says. No HTTP answer at all: the
- * attempt was on a connection that went silent with its host (power loss, freeze) and the client's
- * budget ended it; whether the officer waited too long is judged on the deciding answers.
+ * request's other attempt held the key, which is what the code says. No HTTP answer before the
+ * client's budget ran out: the attempt was on a host gone silent (power loss, freeze), or it is a
+ * write sent after 10 s of silence whose own hold (27 s from its arrival) outlasts the 30 s budget,
+ * as while one database node is left (second-failure, run 20261206T142020Z: 84 such). Whether the
+ * officer waited too long is judged on the deciding answers.
  */
 export function lateFailure(r: RequestRecord, isCleanRefusal: (r: RequestRecord) => boolean): boolean {
   if (r.status === 0 || succeeded(r) || isCleanRefusal(r)) return false

@@ -122,7 +122,7 @@ export function judge(v: VerdictInput): { pass: boolean; checks: VerdictCheck[] 
     'late answers of attempts left open',
     m.lateFailed === 0,
     `${m.late} answered after their request was decided, ${m.lateFailed} failed${lateKinds ? ` (${lateKinds})` : ''}`,
-    '0 failed (409 IDEMPOTENCY_KEY_IN_USE, a clean refusal or no answer from a silent host are not failures)',
+    '0 (409 IDEMPOTENCY_KEY_IN_USE, a clean refusal, or no answer within the client\'s budget are not failures)',
   )
   add('longest time without a successful read', m.readUnavailableS !== null && m.readUnavailableS <= c.maxReadStallS, `${m.readUnavailableS ?? '–'} s`, `≤ ${c.maxReadStallS} s`)
   add('longest time without an acknowledged write', m.writeUnavailableS !== null && m.writeUnavailableS <= c.maxWriteStallS, `${m.writeUnavailableS ?? '–'} s`, `≤ ${c.maxWriteStallS} s`)
