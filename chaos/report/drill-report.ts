@@ -189,7 +189,7 @@ ${renderAlertsHtml(report)}
 <table><tr><th>before the fault</th><th>requests</th><th>p50</th><th>p99</th><th>max</th></tr>${lat('reads', m.latencyBeforeFault.read)}${lat('writes', m.latencyBeforeFault.write)}</table>
 ${failures ? `<table><tr><th>kind</th><th>status</th><th>cause</th><th>count</th><th>when (after the fault)</th><th></th></tr>${failures}</table>` : '<p>No request failed.</p>'}
 ${m.resends.length ? `<p>Sent more than once by the officer's client (a read or keyed write after silence, after IDEMPOTENCY_KEY_IN_USE or a transport error; docs/api.md), by what the first attempt got — each judged above by its deciding answer:</p>${groupTable(m.resends, 'first attempt')}` : '<p>No request was sent more than once.</p>'}
-${m.lateAnswers.length ? `<p>Answered after the request was decided, to an attempt the client had left open (judged: "late answers of attempts left open"):</p>${groupTable(m.lateAnswers, 'answer')}` : '<p>No attempt was left open, or none answered later.</p>'}
+${m.lateAnswers.length ? `<p>Answered after the request was decided, to an attempt the client had left open (judged: "late answers of attempts left open"):</p>${groupTable(m.lateAnswers, 'answer')}` : '<p>No attempt was left open.</p>'}
 <h2>Acknowledged writes, read back from every node</h2>
 ${wc ? `<p>${wc.acknowledged} acknowledged writes (${esc(Object.entries(wc.byKind).map(([k, v]) => `${k} ${v}`).join(', '))}); primary at check time ${esc(wc.primary ?? 'none')}; lost ${wc.lost.length}; duplicated ${wc.duplicates.length}.</p>
 <table><tr><th>node</th><th>role</th><th>caught up</th><th>missing</th><th>error</th></tr>${nodes}</table>

@@ -158,13 +158,18 @@ function longestStall(records: RequestRecord[], from: number, to: number): { sta
  * request's other attempt held the key, which is what the code says. No HTTP answer before the
  * client's budget ran out: the attempt was on a host gone silent (power loss, freeze), or it is a
  * write sent after 10 s of silence whose own hold (27 s from its arrival) outlasts the 30 s budget,
- * as while one database node is left (second-failure, run 20261206T142020Z: 84 such). Whether the
- * officer waited too long is judged on the deciding answers.
+ * as while writes are held (second-failure and primary-replica-partition, runs 20261206T142020Z and
+ * 20261206T142358Z: 84 each). Whether the officer waited too long is judged on the deciding
+ * answers. Any other transport error (a reset, a refused connection) fails.
  */
 export function lateFailure(r: RequestRecord, isCleanRefusal: (r: RequestRecord) => boolean): boolean {
-  if (r.status === 0 || succeeded(r) || isCleanRefusal(r)) return false
+  if (r.status === 0) return r.error !== BUDGET_SPENT
+  if (succeeded(r) || isCleanRefusal(r)) return false
   return !(r.status === 409 && r.code === 'IDEMPOTENCY_KEY_IN_USE')
 }
+
+/** k6's error for an attempt whose timeout (what was left of the client's budget) ran out. */
+const BUDGET_SPENT = 'request timeout'
 
 export interface MetricWindow {
   faultAt: number

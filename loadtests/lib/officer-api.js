@@ -164,7 +164,9 @@ async function send(method, path, officer, kind, op, body, extraHeaders) {
   // An attempt left open still gets an answer (or its timeout, inside the budget); k6 ends the
   // iteration only after it (an iteration waits for its pending requests), so journaling it costs
   // the load nothing and lets the drill judge what the service answered there.
-  for (const a of open()) a.promise.then((done) => journalLate(kind, op, done.t0, done.end, done.res))
+  // k6 resolves with a status-0 response rather than rejecting (throw: false); a rejection anyway is
+  // journaled as an error of its own, never left uncaught.
+  for (const a of open()) a.promise.then((done) => journalLate(kind, op, done.t0, done.end, done.res), (err) => journalLate(kind, op, a.t0, Date.now(), { status: 0, error: String(err) }))
   return decided.res
 }
 

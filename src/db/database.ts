@@ -141,7 +141,9 @@ export class Database implements Queryable {
   }
 
   private async queryAttempts<R extends QueryResultRow>(text: string | PreparedStatement, values: unknown[] | undefined, deadline: number): Promise<QueryResult<R>> {
-    let resent = false
+    // Resent after a failover-class error, or the key's holder seen waiting for the standbys: an
+    // in-use key is then waited out within the hold, not answered 409.
+    let retryWhileHeld = false
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.withClient(this.primary, (client) =>
@@ -151,15 +153,15 @@ export class Database implements Queryable {
         const keyRow = result.rows[0] as KeyHeldRow | undefined
         // Once seen waiting for the standbys, the holder is treated so to the end: between two
         // looks it may be past its wait but not yet have released the key.
-        if (keyRow?.key_awaits_standby === true) resent = true
-        if (keyRow?.key_held === false && resent) {
-          throw new RetryWriteLater('idempotency key still held by an earlier attempt')
+        if (keyRow?.key_awaits_standby === true) retryWhileHeld = true
+        if (keyRow?.key_held === false && retryWhileHeld) {
+          throw new RetryWriteLater('idempotency key held by an earlier attempt or by a COMMIT waiting for the standbys')
         }
         return result
       } catch (err) {
         if (isFailoverError(err)) {
           this.primarySuspectUntil = Date.now() + PRIMARY_SUSPECT_MS
-          resent = true
+          retryWhileHeld = true
         }
         const retryable = isFailoverError(err) || isRetryableTransactionError(err) || err instanceof RetryWriteLater
         if (!retryable) throw err

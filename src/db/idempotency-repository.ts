@@ -4,13 +4,14 @@ import type { IdempotencyClaim } from '../domain/write.ts'
 import type { Queryable } from './database.ts'
 import type { StoredClaim } from './handover-repository.ts'
 
-/** Whether the key's lock was taken, and if not, whether its holder is a COMMIT waiting for the standbys. */
+/** Whether the key's lock was taken, and if not, whether its holder is a COMMIT waiting for the standbys (or waits behind one). */
 export type KeyLock = 'locked' | 'in_use' | 'awaits_standby'
 
 /**
  * Takes the key's transaction-scoped advisory lock without waiting (the same lock a guarded write
  * statement takes). Not taken means another transaction is working on the same key right now, or has
- * done its work and waits for the synchronous standbys (migrations/020_idempotency_key_commit_wait.sql).
+ * done its work and waits for the synchronous standbys, itself or behind a transaction that does
+ * (migrations/020 and 021, idempotency_key_awaits_standby).
  */
 export async function tryLockKey(q: Queryable, claim: IdempotencyClaim): Promise<KeyLock> {
   const { rows } = await q.query<{ locked: boolean; awaits_standby: boolean }>({

@@ -63,7 +63,7 @@ export function claimedTransaction<V>(
           // On our own retry the holder is usually this request's previous attempt, whose COMMIT still
           // waits on the server for the synchronous standby; a holder seen waiting for the standbys is
           // one, whichever attempt it is. Wait for it within the hold, then replay its outcome.
-          if (attempt > 1 || lock === 'awaits_standby') throw new RetryWriteLater('idempotency key still held by an earlier attempt')
+          if (attempt > 1 || lock === 'awaits_standby') throw new RetryWriteLater('idempotency key held by an earlier attempt or by a COMMIT waiting for the standbys')
           throw keyInUse()
         }
         const replay = replayOf<V>(claim, await findStoredOutcome(tx, claim))

@@ -10,6 +10,7 @@
 // COMMIT waits for the standbys (migrations/021).
 import t, { type Test } from 'tap'
 import pg from 'pg'
+import { readFileSync } from 'node:fs'
 import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
 import { clearFault, recordFault } from '../../chaos/faults/fault-ledger.ts'
 import { actorOf, buildTestApp, gateListHeader, handoverBody, schemaClient, type TestApp } from '../helper.ts'
@@ -59,6 +60,9 @@ async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
   for (const s of nodes.standbys) {
     const { rows } = await s.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'startup'")
     if (!rows[0]) throw new Error('a standby without a startup process')
+    // The lab's hosts share this machine's PID namespace: make sure the PID is that process here.
+    const cmdline = readFileSync(`/proc/${rows[0].pid}/cmdline`, 'utf8')
+    if (!/postgres.*startup/.test(cmdline)) throw new Error(`PID ${rows[0].pid} is not a standby's startup process here: ${cmdline}`)
     pids.push(rows[0].pid)
   }
   const faultId = `replay-stopped-${process.pid}`

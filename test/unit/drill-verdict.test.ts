@@ -181,14 +181,15 @@ t.test('a failed request fails; a clean refusal the drill accepts does not', asy
   t.same(failed(verdict(lines, {}, refusal)), [])
 })
 
-t.test('the late answer of an attempt left open is judged: an error fails; IN_USE, a clean refusal or silence do not', async (t) => {
+t.test('the late answer of an attempt left open is judged: an error or a reset fails; IN_USE, a clean refusal or the budget running out do not', async (t) => {
   const at = FAULT + 12_000
   const late = (status: number, code: string | null, error: string | null = null): Line =>
     ({ t: 'late', kind: 'handover.create', op: 'write', start: at, end: at + 9000, ms: 9000, status, code, error })
   const withLate = (...answers: Line[]) => [...journalLines(), ...answers]
   t.same(failed(verdict(withLate(late(500, 'INTERNAL_ERROR')))), ['late answers of attempts left open'], 'a 500 the client no longer waited for')
   t.same(failed(verdict(withLate(late(422, 'IDEMPOTENCY_KEY_REUSED')))), ['late answers of attempts left open'], 'the same key read as another request')
-  t.same(failed(verdict(withLate(late(201, null), late(409, 'IDEMPOTENCY_KEY_IN_USE'), late(0, null, 'request timeout')))), [], 'a replay, IN_USE, a host gone silent')
+  t.same(failed(verdict(withLate(late(201, null), late(409, 'IDEMPOTENCY_KEY_IN_USE'), late(0, null, 'request timeout')))), [], 'a replay, IN_USE, no answer within the budget')
+  t.same(failed(verdict(withLate(late(0, null, 'read: connection reset by peer')))), ['late answers of attempts left open'], 'a reset')
   const dbUnavailable = late(503, 'DATABASE_UNAVAILABLE')
   t.same(failed(verdict(withLate(dbUnavailable))), ['late answers of attempts left open'], 'a 503 the drill does not accept')
   const refusal = criteria({ maxWriteStallS: 5, cleanRefusal: { description: '503', matches: (r) => r.status === 503 } })

@@ -52,7 +52,12 @@ export default async function () {
       env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, CLIENT_WRITE_SILENCE_MS: String(SILENCE_MS), K6_NO_USAGE_REPORT: 'true' },
       stdio: 'ignore',
     })
-    child.on('exit', resolve)
+    // One write of at most the client's 30 s: a k6 still running after a minute is stopped.
+    const stop = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('exit', (c) => {
+      clearTimeout(stop)
+      resolve(c)
+    })
     child.on('error', () => resolve(null))
   })
   t.equal(code, 0, 'k6 ran the write')
