@@ -120,3 +120,18 @@ t.test('query parameters are text and are still read as numbers', async (t) => {
   const paper = await api.as('02CI', { url: '/api/v1/paper-declarations?limit=1' })
   t.equal(paper.statusCode, 200, paper.body)
 })
+
+// schemathesis (CI of 1ac9e75, seed 232437910031194) sent a back-entry batch whose free-form row
+// data had a "__proto__" key: Fastify refuses it (onProtoPoisoning: 'error') as invalid JSON and
+// keeps no cause to tell it apart, so the answer is MALFORMED_JSON, a rule docs/api.md now states.
+t.test('a __proto__ or constructor.prototype key is refused as MALFORMED_JSON, and nothing is written', async (t) => {
+  const api = await buildTestApp(t)
+  for (const body of ['{"rows":[{"data":{"__proto__":{"admin":true}}}]}', '{"rows":[{"data":{"constructor":{"prototype":{}}}}]}']) {
+    const res = await api.as({ office: '02CI', role: 'admin' }, {
+      method: 'POST', url: '/api/v1/back-entry/batches?fileName=x.json', payload: body, headers: { 'content-type': 'application/json' },
+    })
+    t.equal(res.statusCode, 400, body)
+    t.equal(res.json().code, 'MALFORMED_JSON')
+  }
+  t.equal((await api.sql<{ n: number }>('SELECT count(*)::int AS n FROM back_entry_batches')).rows[0]?.n, 0, 'no batch')
+})
