@@ -141,6 +141,30 @@ export function serviceLoss(inv: Inventory, host: string, role: Role): Fault {
   return processCrash(inv, host, component)
 }
 
+/**
+ * SIGSTOP of chosen processes (e.g. one standby's startup process, so that it stops replaying),
+ * recorded in the fault ledger before the signal so that `npm run drill -- --heal` thaws them
+ * should the caller die; heal sends SIGCONT to each that is still there.
+ */
+export function processFreeze(id: string, targets: string[], pids: number[], description: string): Fault {
+  let stopped: number[] = []
+  return {
+    id,
+    kind: 'freeze',
+    targets,
+    description,
+    needsRestart: false,
+    async inject() {
+      recordFault({ id, kind: 'freeze', targets, injectedAt: new Date().toISOString(), stoppedPids: pids })
+      stopped = kill(pids, 'SIGSTOP')
+    },
+    async heal() {
+      kill(stopped.splice(0), 'SIGCONT')
+      clearFault(id)
+    },
+  }
+}
+
 export function freeze(inv: Inventory, host: string): Fault {
   hostByName(inv, host)
   const id = `freeze:${host}`

@@ -12,7 +12,7 @@ import t, { type Test } from 'tap'
 import pg from 'pg'
 import { readFileSync } from 'node:fs'
 import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
-import { clearFault, recordFault } from '../../chaos/faults/fault-ledger.ts'
+import { processFreeze } from '../../chaos/faults/fault-primitives.ts'
 import { actorOf, buildTestApp, gateListHeader, handoverBody, schemaClient, type TestApp } from '../helper.ts'
 import { requireFullRedundancy, sleep, waitUntil } from '../cluster-test-kit.ts'
 
@@ -49,11 +49,12 @@ async function databaseNodes(t: Test): Promise<Nodes> {
 }
 
 /**
- * Stops replay on every standby (SIGSTOP to its startup process) until the returned function
- * continues it; so do the teardown, exit and SIGINT/SIGTERM, and the fault ledger keeps the PIDs for
- * `npm run drill -- --heal` should this process die harder: while replay is stopped no COMMIT of the
- * cluster is acknowledged. Not pg_wal_replay_pause(): Patroni resumes a paused replay within its
- * loop. The wal receivers keep streaming and answering, so no connection times out.
+ * Stops replay on every standby (a freeze of its startup process, chaos/faults/fault-primitives.ts)
+ * until the returned function heals it; so do the teardown, exit and SIGINT/SIGTERM, and the fault
+ * ledger lets `npm run drill -- --heal` thaw it should this process die harder: while replay is
+ * stopped no COMMIT of the cluster is acknowledged. Not pg_wal_replay_pause(): Patroni resumes a
+ * paused replay within its loop. The wal receivers keep streaming and answering, so no connection
+ * times out.
  */
 async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
   const pids: number[] = []
@@ -65,17 +66,8 @@ async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
     if (!/postgres.*startup/.test(cmdline)) throw new Error(`PID ${rows[0].pid} is not a standby's startup process here: ${cmdline}`)
     pids.push(rows[0].pid)
   }
-  const faultId = `replay-stopped-${process.pid}`
-  const resume = async () => {
-    for (const pid of pids.splice(0)) {
-      try {
-        process.kill(pid, 'SIGCONT')
-      } catch {
-        // gone (a restarted standby): nothing left stopped
-      }
-    }
-    clearFault(faultId)
-  }
+  const fault = processFreeze(`replay-stopped-${process.pid}`, nodes.standbyNames, pids, `replay stopped on ${nodes.standbyNames.join(', ')}`)
+  const resume = () => fault.heal()
   const onSignal = (signal: NodeJS.Signals) => {
     void resume().finally(() => process.kill(process.pid, signal))
   }
@@ -89,8 +81,7 @@ async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   })
-  recordFault({ id: faultId, kind: 'freeze', targets: nodes.standbyNames, injectedAt: new Date().toISOString(), stoppedPids: [...pids] })
-  for (const pid of pids) process.kill(pid, 'SIGSTOP')
+  await fault.inject()
   return resume
 }
 
