@@ -17,7 +17,8 @@ import type { Fault } from './faults/fault-primitives.ts'
 import { ClusterSampler } from './cluster/cluster-sampler.ts'
 import { launcherUp, waitForRedundancy } from './cluster/redundancy.ts'
 import { DRILLS } from './drills/drill-catalogue.ts'
-import { JournalTail, ensureK6, startK6 } from './load/k6-load.ts'
+import { JournalTail, startK6 } from './load/k6-load.ts'
+import { ensureK6 } from '../infra/launcher/k6-build.ts'
 import type { K6Run } from './load/k6-load.ts'
 import { makeOfficers } from './load/officer-tokens.ts'
 import { checkAcknowledgedWrites } from './verify/acknowledged-writes.ts'
@@ -259,7 +260,7 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
     const short = (e: (typeof expectedAlerts)[number]) => e.minHoldS !== undefined && opts.hold < e.minHoldS
     p.say(`alerts expected: ${expectedAlerts.map((e) => `${alertLabel(e.alert, e.labels ?? {})}${short(e) ? ' (pending at this hold)' : ''}`).join(', ') || 'none'}; must not fire: ${unexpectedAlerts.map((u) => alertLabel(u.alert, u.labels ?? {})).join(', ') || 'none'}`)
   }
-  const k6 = ensureK6((line) => p.say(line))
+  const k6 = await ensureK6((line) => p.say(line))
   const officers = makeOfficers(4)
   p.say(`officers for run ${officers.runId}: offices ${officers.departureOffice} → ${officers.destinationOffice}`)
 
@@ -379,9 +380,9 @@ export async function runDrill(drill: Drill, opts: RunOptions, p: Progress): Pro
     let redundancy = firstWait
     if (!firstWait.ok) {
       // The launcher knows more repairs than starting processes (roles, migrations, configs).
-      event('no full redundancy after 120 s: running cluster.sh up')
+      event('no full redundancy after 120 s: running npm run up')
       const code = await launcherUp((line) => p.say(`  up: ${line}`))
-      event(`cluster.sh up exited ${code}`)
+      event(`npm run up exited ${code}`)
       redundancy = await waitForRedundancy(inv, 120_000, (problems, waited) => p.say(`still waiting (${Math.round(waited / 1000)} s): ${problems.slice(0, 3).join('; ')}`))
     }
     if (redundancy.ok) {

@@ -138,7 +138,7 @@ async function main(): Promise<number> {
   if (values.heal) {
     const inv = loadInventory()
     healLeftovers(inv, (l) => p.say(l))
-    p.say('starting whatever is missing: cluster.sh up')
+    p.say('starting whatever is missing: npm run up')
     return launcherUp((l) => p.say(`  up: ${l}`))
   }
   const num = (v: string | undefined, fallback: number, what: string) => {

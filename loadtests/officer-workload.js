@@ -3,12 +3,8 @@
 // searches, in the proportions below. Every write carries an Idempotency-Key and every
 // acknowledged write is journaled for the checker (lib/write-journal.js).
 //
-//   K6=$(bash infra/launcher/ensure-k6.sh)
-//   node chaos/load/officer-tokens.ts > .run/k6/officers.json     # signed with the cluster's JWT secret
-//   PROFILE=smoke OFFICERS_FILE=.run/k6/officers.json "$K6" run \
-//       --console-output=.run/k6/journal.jsonl --log-format=raw loadtests/officer-workload.js
-//
-// (bash loadtests/run-workload.sh PROFILE does all three.)
+//   npm run workload -- smoke      # officers' tokens signed with the cluster's JWT secret, k6 run,
+//                                  # then every acknowledged write checked (loadtests/workload-run.ts)
 //
 // Variables: PROFILE (smoke|average|spike|soak|drill), OFFICERS_FILE, BASE_URL, RATE (drill),
 // RATE_SCALE (all profiles), DURATION, RUN_ID.

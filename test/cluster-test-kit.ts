@@ -34,7 +34,7 @@ export async function waitUntil<T>(timeoutMs: number, check: () => Promise<T | n
 
 /**
  * Heals the faults, starts what they killed and waits for full redundancy; falls back to
- * `cluster.sh up` once. For t.teardown: it never throws, and says what it could not repair.
+ * `npm run up` once. For t.teardown: it never throws, and says what it could not repair.
  */
 export async function repair(inv: Inventory, faults: Fault[], log: (line: string) => void = () => {}): Promise<boolean> {
   for (const f of [...faults].reverse()) {

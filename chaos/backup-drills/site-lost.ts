@@ -1,10 +1,10 @@
 // Restore drill "the whole site lost": every database host's data folder and etcd are destroyed, and
 // the cluster is rebuilt from the pgBackRest repository alone (backup-command.ts rebuild).
 //
-//   TQDT_INVENTORY=infra/inventory/backup-lab.json node chaos/backup-drills/site-lost.ts [--seconds 20] [--archive-at 10] [--backup-first]
+//   TQDT_INVENTORY=infra/inventory/backup-lab.json npm run backup-drill -- site-lost [--seconds 20] [--archive-at 10] [--backup-first]
 //
 // Destructive: it refuses the main inventory unless --allow-main-cluster is given. The lab cluster
-// must be up (cluster.sh up with the same TQDT_INVENTORY); it is left up, rebuilt.
+// must be up (`npm run up` with the same TQDT_INVENTORY); it is left up, rebuilt.
 // Exit 0 pass, 1 fail, 2 could not run.
 import { rmSync } from 'node:fs'
 import { parseArgs } from 'node:util'

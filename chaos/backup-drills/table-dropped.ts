@@ -1,7 +1,7 @@
 // Restore drill "a table dropped by mistake": point-in-time recovery into a scratch instance while
 // the live cluster keeps running.
 //
-//   node chaos/backup-drills/table-dropped.ts [--rows 50] [--rows-after 10] [--interval-ms 20] [--keep]
+//   npm run backup-drill -- table-dropped [--rows 50] [--rows-after 10] [--interval-ms 20] [--keep]
 //
 // Runs against the inventory's cluster (TQDT_INVENTORY, default the main one): it adds one table,
 // drops it, and restores into scratch instances on the repository host. Exit 0 pass, 1 fail, 2 could not run.

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { clusterStatus } from '../../infra/launcher/cluster-status.ts'
 import type { Inventory } from '../../infra/launcher/inventory.ts'
+import { cliArgv } from '../../infra/launcher/cli-entry.ts'
 import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { redisInfo } from '../../infra/launcher/redis-probe.ts'
 import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
@@ -96,13 +97,14 @@ export async function waitForRedundancy(
 }
 
 /**
- * Runs the launcher (`cluster.sh up` is idempotent; `down` stops what runs) for the inventory `env`
+ * Runs the launcher (`up` is idempotent; `down` stops what runs) for the inventory `env`
  * names. Its output goes to `onLine`; resolves with its exit code (non-zero when `up` gave up
  * waiting for health).
  */
 export function launcher(cmd: 'up' | 'down', onLine: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['infra/launcher/cluster.sh', cmd], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [node, ...args] = cliArgv(cmd)
+    const child = spawn(node, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let buffer = ''
     const feed = (chunk: Buffer) => {
       buffer += chunk.toString('utf8')

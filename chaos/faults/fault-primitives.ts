@@ -21,7 +21,7 @@
 // kill, and a partition matches senders by cgroup (see host-cgroup.ts, host-sockets.ts).
 //
 // Crash and power loss leave the host's processes dead: the runner starts them again with the
-// launcher (`cluster.sh up` starts what is missing).
+// launcher (`npm run up` starts what is missing).
 import type { Component } from '../../infra/launcher/components.ts'
 import { ROLE_COMPONENT, hostComponentSpecs } from '../../infra/launcher/components.ts'
 import { hostPids, hostProcesses, signalHost } from '../../infra/launcher/host-processes.ts'

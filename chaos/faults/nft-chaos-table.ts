@@ -1,6 +1,6 @@
 // The drills' nftables table, `inet tqdt_chaos`: one base chain per active fault on the output hook
 // (every packet on loopback is locally generated, so output sees all of them), removed whole by
-// the fault's heal. `cluster.sh down` deletes the table too, so no drop rule outlives a cluster.
+// the fault's heal. `npm run down` deletes the table too, so no drop rule outlives a cluster.
 import { spawnSync } from 'node:child_process'
 import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
 

@@ -1,23 +1,14 @@
 // Runs the officer workload (loadtests/officer-workload.js) with the real k6 as a child process:
 // its journal goes to a file (--console-output), its summary to summary.json, its own output to
 // k6.log. The drill runner tails the journal for live progress.
-import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
 import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
 import type { OfficerSet } from './officer-tokens.ts'
 import type { RequestRecord } from '../verify/journal.ts'
-
-/** Builds k6 if needed (infra/launcher/ensure-k6.sh) and returns the binary's path and version. */
-export function ensureK6(onProgress: (line: string) => void): { path: string; version: string } {
-  const res = spawnSync('bash', [join(REPO_ROOT, 'infra/launcher/ensure-k6.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  for (const line of res.stderr.split('\n')) if (line.trim()) onProgress(line.trim())
-  if (res.status !== 0) throw new Error(`ensure-k6.sh failed (exit ${res.status}): ${res.stderr.trim().split('\n').at(-1)}`)
-  const path = res.stdout.trim().split('\n').at(-1)!
-  const version = spawnSync(path, ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'k6'
-  return { path, version }
-}
 
 export interface K6Run {
   pid: number
@@ -36,13 +27,30 @@ export interface K6Options {
   runDir: string
   officers: OfficerSet
   profile: string
-  rate: number
-  durationSeconds: number
+  /** The drill profile's arrival rate and length; the shared profiles (smoke, average, …) set their own. */
+  rate?: number
+  durationSeconds?: number
   baseUrl: string
   /** The CA k6 trusts (the cluster's): Go reads SSL_CERT_FILE instead of the system's roots. */
   caFile: string
   /** The officers' client timeout: a request unanswered by then counts as failed (default: officer-api.js's 30 s). */
   requestTimeoutS?: number
+}
+
+/**
+ * The one way this project starts k6: the pinned binary (k6-build.ts), quiet, its own output to
+ * `logFile`, the cluster's CA trusted (Go reads SSL_CERT_FILE instead of the system's roots), no
+ * usage report. The drills' officer workload, the benchmark's steps and `npm run workload` call it.
+ */
+export function spawnK6(o: { k6: string; script: string; args?: string[]; env: Record<string, string>; caFile: string; logFile: string }): ChildProcess {
+  const log = openSync(o.logFile, 'a')
+  const child = spawn(o.k6, ['run', '--quiet', '--no-color', '--log-format=raw', ...(o.args ?? []), join(REPO_ROOT, o.script)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...o.env, K6_NO_USAGE_REPORT: 'true', SSL_CERT_FILE: o.caFile },
+    stdio: ['ignore', log, log],
+  })
+  closeSync(log)
+  return child
 }
 
 export function startK6(opts: K6Options): K6Run {
@@ -51,39 +59,25 @@ export function startK6(opts: K6Options): K6Run {
   const journalFile = join(opts.runDir, 'journal.jsonl')
   const summaryFile = join(opts.runDir, 'k6-summary.json')
   const logFile = join(opts.runDir, 'k6.log')
-  const log = openSync(logFile, 'a')
-  const child = spawn(
-    opts.k6,
-    [
-      'run',
-      '--quiet',
-      '--no-color',
-      `--console-output=${journalFile}`,
-      '--log-format=raw',
-      `--summary-export=${summaryFile}`,
-      join(REPO_ROOT, 'loadtests/officer-workload.js'),
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PROFILE: opts.profile,
-        RATE: String(opts.rate),
-        DURATION: `${opts.durationSeconds}s`,
-        OFFICERS_FILE: officersFile,
-        BASE_URL: opts.baseUrl,
-        ...(opts.requestTimeoutS ? { REQUEST_TIMEOUT: `${opts.requestTimeoutS}s` } : {}),
-        // The client's silence times come from the request budget they must fit (haproxy-config.ts).
-        CLIENT_READ_SILENCE_MS: String(HAPROXY_TIMING.clientReadSilenceS * 1000),
-        CLIENT_WRITE_SILENCE_MS: String(HAPROXY_TIMING.clientWriteSilenceS * 1000),
-        RUN_ID: opts.officers.runId,
-        K6_NO_USAGE_REPORT: 'true',
-        SSL_CERT_FILE: opts.caFile,
-      },
-      stdio: ['ignore', log, log],
+  const child = spawnK6({
+    k6: opts.k6,
+    script: 'loadtests/officer-workload.js',
+    args: [`--console-output=${journalFile}`, `--summary-export=${summaryFile}`],
+    env: {
+      PROFILE: opts.profile,
+      ...(opts.rate !== undefined ? { RATE: String(opts.rate) } : {}),
+      ...(opts.durationSeconds !== undefined ? { DURATION: `${opts.durationSeconds}s` } : {}),
+      OFFICERS_FILE: officersFile,
+      BASE_URL: opts.baseUrl,
+      ...(opts.requestTimeoutS ? { REQUEST_TIMEOUT: `${opts.requestTimeoutS}s` } : {}),
+      // The client's silence times come from the request budget they must fit (haproxy-config.ts).
+      CLIENT_READ_SILENCE_MS: String(HAPROXY_TIMING.clientReadSilenceS * 1000),
+      CLIENT_WRITE_SILENCE_MS: String(HAPROXY_TIMING.clientWriteSilenceS * 1000),
+      RUN_ID: opts.officers.runId,
     },
-  )
-  closeSync(log)
+    caFile: opts.caFile,
+    logFile,
+  })
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code))
     child.on('error', () => resolve(null))

@@ -1,7 +1,7 @@
 // Officers for one load run, with bearer tokens from the project's own officer command
 // (src/commands/officer-command.ts --no-db) signed with the cluster's JWT secret.
 //
-//   node chaos/load/officer-tokens.ts [--officers 4] [--run-id ID] > .run/k6/officers.json
+// The drills, the benchmarks and `npm run workload` call makeOfficers().
 //
 // Each run gets its own pair of office codes (departure 9xYY, destination 8xYY), so its paper
 // declaration numbers (office-year-number), searches and the checker's queries never meet another
@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
 import { endpoints } from '../../infra/launcher/cluster-api.ts'
 
@@ -89,8 +88,3 @@ export function makeOfficers(count = 4, runId = newRunId(), ttlHours = 12): Offi
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { officers: { type: 'string', default: '4' }, 'run-id': { type: 'string' }, 'ttl-hours': { type: 'string', default: '12' } } })
-  const set = makeOfficers(Number(values.officers), values['run-id'] ?? newRunId(), Number(values['ttl-hours']))
-  process.stdout.write(JSON.stringify(set, null, 2) + '\n')
-}

@@ -13,7 +13,7 @@
 // TARGET: --latest | --to TIME | --before TIME | --before-xid XID | --before-lsn LSN
 //         | --before-audit STRIPE:SEQ (the transaction that wrote that audit row)   [--set LABEL]
 // `restore` goes into a scratch instance on the repository host; the live cluster keeps running.
-// `rebuild` replaces the whole cluster (stop it first with cluster.sh down).
+// `rebuild` replaces the whole cluster (stop it first with npm run down).
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Patroni's custom bootstrap (bootstrap.method: pgbackrest, set by `cluster.sh up` when
+# Patroni's custom bootstrap (bootstrap.method: pgbackrest, set by `npm run up` when
 # TQDT_BOOTSTRAP_FROM_BACKUP is given, e.g. by `backup-command.ts rebuild`): the first node of a new
 # cluster restores its data folder from the repository instead of running initdb. Runs as postgres.
 # Patroni appends --scope --datadir and the method's keys: --restore_type (default | time | xid |

@@ -4,7 +4,7 @@
 // (to the end, or to a target), promotes, and the others become replicas from the repository.
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { cliArgv } from '../launcher/cli-entry.ts'
 import pg from 'pg'
 import { acknowledgesCommits } from '../launcher/cluster-status.ts'
 import { componentSpecs } from '../launcher/components.ts'
@@ -119,7 +119,7 @@ export async function rebuildCluster(
   const log = opts.log ?? (() => {})
   const running = componentSpecs(inv).filter((s) => s.component === 'patroni' && componentPid(s) !== null)
   if (running.length > 0) {
-    throw new BackupError(`Patroni still runs on ${running.map((s) => s.host.name).join(', ')}: stop the cluster first (cluster.sh down); a rebuild replaces every database host's data`)
+    throw new BackupError(`Patroni still runs on ${running.map((s) => s.host.name).join(', ')}: stop the cluster first (npm run down); a rebuild replaces every database host's data`)
   }
   const info = repositoryInfo(inv)
   if (!info || info.backup.length === 0) throw new BackupError('the repository has no backup: nothing to rebuild from')
@@ -150,7 +150,8 @@ export async function rebuildCluster(
   // The launcher does the rest; we watch the cluster come back while it runs.
   const tUp = performance.now()
   let output = ''
-  const child = spawn('bash', [join(REPO_ROOT, 'infra/launcher/cluster.sh'), 'up'], {
+  const [node, ...args] = cliArgv('up')
+  const child = spawn(node, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, TQDT_INVENTORY: inv.file, TQDT_BOOTSTRAP_FROM_BACKUP: JSON.stringify({ type: target.type, target: target.target, exclusive: target.exclusive, set: target.set }) },
   })

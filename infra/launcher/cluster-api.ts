@@ -124,7 +124,7 @@ export async function patroniLeader(inv: Inventory = loadInventory()): Promise<P
   return null
 }
 
-/** Same data as `cluster.sh status --json`. */
+/** Same data as `npm run status -- --json`. */
 export function clusterStatus(inv: Inventory = loadInventory()): Promise<ClusterStatus> {
   return probeCluster(inv)
 }

@@ -1,5 +1,5 @@
 // One probe per component, all in parallel, each bounded to about a second: the status table of
-// `cluster.sh status`, its --json form and cluster-api's clusterStatus()/waitHealthy().
+// `npm run status`, its --json form and cluster-api's clusterStatus()/waitHealthy().
 import type { Component, ComponentSpec } from './components.ts'
 import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'

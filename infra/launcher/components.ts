@@ -60,7 +60,7 @@ export const START_ORDER: readonly Component[] = [
   'app',
 ]
 
-const PATRONI_VENV = join(REPO_ROOT, '.tools/patroni-venv')
+export const PATRONI_VENV = join(REPO_ROOT, '.tools/patroni-venv')
 
 export interface ComponentSpec {
   host: Host

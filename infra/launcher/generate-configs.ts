@@ -1,8 +1,8 @@
 // Inventory → every config file under <paths.config>/<host>/, then checked with the tools that can.
 //
-//   node infra/launcher/generate-configs.ts [--inventory FILE] [--out DIR] [--secrets DIR] [--fresh] [--no-validate]
+//   npm run tqdt -- configs [--inventory FILE] [--out DIR] [--secrets DIR] [--fresh] [--no-validate]
 //
-// --fresh also rewrites the files the running programs own (sentinel.conf, redis.conf); cluster.sh
+// --fresh also rewrites the files the running programs own (sentinel.conf, redis.conf); `npm run up`
 // passes it when no component of the cluster is running.
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'

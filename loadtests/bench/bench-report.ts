@@ -288,7 +288,7 @@ export function writeReport(results: BenchResults, mdFile: string, chartsDir: st
     'npm run bench -- --growth 100000,1000000       # seed up to each size and measure lookups there',
     'npm run bench -- --soak                        # 30 minutes of the soak profile, RSS of app1',
     'npm run bench -- --smoke                       # CI: every piece once, tiny; report in a temp folder',
-    'node src/commands/seed-command.ts --handovers 100000   # only the seeding (DATABASE_URL = the primary)',
+    'npm run seed -- --handovers 100000   # only the seeding (DATABASE_URL = the primary)',
     '```', '')
   writeFileSync(mdFile, out.join('\n'))
   return relative(REPO_ROOT, mdFile).startsWith('..') ? mdFile : relative(REPO_ROOT, mdFile) || basename(mdFile)

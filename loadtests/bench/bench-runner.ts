@@ -31,7 +31,8 @@ import { hostTls } from '../../infra/launcher/tls/certificates.ts'
 import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
 import { recordRun } from '../../chaos/report/run-record.ts'
 import { PAIRS, nextStartRate, ratioOf, side, summarise, summaryTable, type Trial } from './interleaved-comparison.ts'
-import { ensureK6, startK6 } from '../../chaos/load/k6-load.ts'
+import { startK6 } from '../../chaos/load/k6-load.ts'
+import { ensureK6 } from '../../infra/launcher/k6-build.ts'
 import { makeOfficers, newRunId } from '../../chaos/load/officer-tokens.ts'
 import { seededCount, seedHandovers } from '../../src/commands/seed-command.ts'
 import {
@@ -162,7 +163,7 @@ interface Context {
 }
 
 async function prepare(sampleSize: number): Promise<Context> {
-  const k6 = ensureK6((line) => say(line))
+  const k6 = await ensureK6((line) => say(line))
   const seeded = await withClient(ep.databaseUrl, (c) => seededCount(c))
   const sample = await withClient(ep.databaseReplicaUrl, (c) => sampleSeeded(c, seeded, sampleSize))
   if (sample.length === 0) throw new Error('no seeded handovers to read: the seeding step found none')

@@ -1,10 +1,9 @@
 // Runs one benchmark step (bench-scenarios.js at one arrival rate) as a k6 child process and reads
 // its summary: what was offered, what was answered, how fast, what failed.
-import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpuBetween, cpuSnapshot, type CpuSnapshot } from './cpu-by-component.ts'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { spawnK6 } from '../../chaos/load/k6-load.ts'
 
 export interface StepResult {
   scenario: string
@@ -59,15 +58,12 @@ function metric(summary: { metrics: Record<string, Metric> }, name: string): Rec
 export async function runStep(o: StepOptions): Promise<StepResult> {
   mkdirSync(o.dir, { recursive: true })
   const summaryFile = join(o.dir, 'summary.json')
-  const log = openSync(join(o.dir, 'k6.log'), 'a')
-  const args = ['run', '--quiet', '--no-color', '--log-format=raw']
   // The officer workload journals every request on the console; keep it beside the step, off the terminal.
-  args.push(`--console-output=${join(o.dir, 'journal.jsonl')}`)
-  args.push(join(REPO_ROOT, 'loadtests/bench/bench-scenarios.js'))
-  const child = spawn(o.k6, args, {
-    cwd: REPO_ROOT,
+  const child = spawnK6({
+    k6: o.k6,
+    script: 'loadtests/bench/bench-scenarios.js',
+    args: [`--console-output=${join(o.dir, 'journal.jsonl')}`],
     env: {
-      ...process.env,
       SCENARIO: o.scenario,
       RATE: String(o.rate),
       DURATION: `${o.durationS}s`,
@@ -78,13 +74,10 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       SUMMARY_FILE: summaryFile,
       WRITE_FRACTION: String(o.writeFraction ?? 0.5),
       P99_MS: String(o.p99Ms),
-      K6_NO_USAGE_REPORT: 'true',
-      // The cluster's CA: Go reads SSL_CERT_FILE instead of the system's roots.
-      SSL_CERT_FILE: o.caFile,
     },
-    stdio: ['ignore', log, log],
+    caFile: o.caFile,
+    logFile: join(o.dir, 'k6.log'),
   })
-  closeSync(log)
   // The measured phase starts after the warm-up; its CPU is read over the same
   // window, counted from k6's spawn (k6's own start-up, under a second, shifts it a little earlier).
   let cpuStart: CpuSnapshot | null = null

@@ -205,7 +205,7 @@ export function tlsCost(rows: PerfRow[], requests: number, hz: number, seconds: 
 /** perf on PATH (Debian's linux-perf, installed by `npm run up`), or a clear refusal. */
 export function perfCommand(): string {
   for (const p of ['/usr/bin/perf', '/usr/sbin/perf']) if (existsSync(p)) return p
-  throw new Error('perf is not installed: `npm run up` installs linux-perf (infra/launcher/cluster.sh)')
+  throw new Error('perf is not installed: `npm run up` installs linux-perf (infra/launcher/commands/prerequisites-install.ts)')
 }
 
 /** Samples every CPU for `seconds` into `file`; resolves when perf has written it. */

@@ -1,5 +1,6 @@
-// npm run migrate: applies pending migrations as the schema's owner (DATABASE_OWNER_URL — the only user
-// of that role) and prepares the queue's schema; exits non-zero on any failure.
+// The migrator: applies pending migrations as the schema's owner (DATABASE_OWNER_URL, the only user
+// of that role) and prepares the queue's schema; exits non-zero on any failure. `npm run migrate` (and `up`,
+// `deploy`) run it from the deployed code's folder with the owner's connection through HAProxy.
 import pg from 'pg'
 import { prepareQueueSchema, runMigrations } from '../db/migration-runner.ts'
 import { loadCommandConfig } from '../config.ts'

@@ -1,6 +1,6 @@
 // A small stand-in for the wider customs system, for tests and demos: it accepts outbox events
 // (POST, JSON, Idempotency-Key header), applies each key once and counts what arrived.
-//   node src/commands/outbox-receiver-command.ts [--host 127.0.0.1] [--port 8099] [--fail-first N]
+//   npm run outbox:receiver -- [--host 127.0.0.1] [--port 8099] [--fail-first N]
 // GET /stats → {received, duplicates, unique, failed}; GET /events → the unique events in arrival
 // order. --fail-first N answers the first N deliveries 503, to show retries with backoff.
 // Everything is in memory: it is a demo receiver, not part of the service.

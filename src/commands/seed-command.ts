@@ -3,7 +3,7 @@
 // those changes would have left (the app's sealer then seals them like any other rows). Rows go in
 // with COPY, a batch per transaction.
 //
-//   DATABASE_URL=postgres://… node src/commands/seed-command.ts --handovers 1000000 [--batch 1000] [--schema s]
+//   DATABASE_URL=postgres://… npm run seed -- --handovers 1000000 [--batch 1000] [--schema s]
 //
 // Idempotent: --handovers N means "N seeded handovers in all". Seeded handover k has an id derived
 // from k, batches commit in order, so the seeded ones are always ordinals 0..k-1 and a re-run (or a
@@ -449,7 +449,7 @@ function formatDuration(ms: number): string {
 }
 
 if (import.meta.main) {
-  const usage = 'usage: node src/commands/seed-command.ts --handovers N [--batch 1000] [--schema NAME] [--quiet]  (DATABASE_URL: the primary)'
+  const usage = 'usage: npm run seed -- --handovers N [--batch 1000] [--schema NAME] [--quiet]  (DATABASE_URL: the primary)'
   let values: { handovers?: string; batch: string; schema?: string; quiet: boolean }
   try {
     values = parseArgs({

@@ -18,12 +18,14 @@ t.test('a fresh clone bootstraps its own Node with a scrubbed PATH', async (t) =
   execFileSync('git', ['clone', '--quiet', REPO_ROOT, clone])
   t.notOk(existsSync(join(clone, '.tools')), 'the clone starts without .tools/')
 
-  // What every npm script does on such a machine (package.json: "bash infra/launcher/with-node.sh …"):
-  // with-node.sh must install, then hand the script to the project's Node.
+  // What every npm script does on such a machine (package.json: "bash infra/launcher/tqdt.sh …"):
+  // tqdt.sh must install, then hand the command to the CLI on the project's Node, with that Node first
+  // on the PATH of what the command runs. lab-exec on a loopback inventory runs its command right here.
+  const env = { ...process.env, PATH: SCRUBBED_PATH, TQDT_INVENTORY: 'infra/inventory/local.json' }
   const run = spawnSync(
     'bash',
-    ['infra/launcher/with-node.sh', '-e', 'console.log(JSON.stringify({ exec: process.execPath, version: process.version }))'],
-    { cwd: clone, env: { ...process.env, PATH: SCRUBBED_PATH }, encoding: 'utf8', timeout: 600_000 },
+    ['infra/launcher/tqdt.sh', 'lab-exec', '--', 'node', '-e', 'console.log(JSON.stringify({ exec: process.execPath, version: process.version }))'],
+    { cwd: clone, env, encoding: 'utf8', timeout: 600_000 },
   )
   t.equal(run.status, 0, `bootstrap exits 0 (stderr: ${run.stderr.slice(-2000)})`)
   const last = run.stdout.trim().split('\n').at(-1) ?? '{}'
@@ -33,9 +35,9 @@ t.test('a fresh clone bootstraps its own Node with a scrubbed PATH', async (t) =
   t.ok(existsSync(join(clone, 'node_modules', '.lock-stamp')), 'npm ci ran and left its stamp')
 
   // A second run is idempotent: nothing to install, the same Node.
-  const again = spawnSync('bash', ['infra/launcher/with-node.sh', '-e', 'console.log(process.execPath)'], {
+  const again = spawnSync('bash', ['infra/launcher/tqdt.sh', 'lab-exec', '--', 'node', '-e', 'console.log(process.execPath)'], {
     cwd: clone,
-    env: { ...process.env, PATH: SCRUBBED_PATH },
+    env,
     encoding: 'utf8',
   })
   t.equal(again.status, 0)

@@ -16,6 +16,7 @@ import type { BackupDrillReport } from '../../chaos/backup-drills/backup-drill-k
 import { writeReport } from '../../chaos/backup-drills/backup-drill-kit.ts'
 import { componentSpecs } from '../../infra/launcher/components.ts'
 import { componentPid } from '../../infra/launcher/host-processes.ts'
+import { cliArgv } from '../../infra/launcher/cli-entry.ts'
 import { REPO_ROOT, loadInventory } from '../../infra/launcher/inventory.ts'
 
 const LAB_INVENTORY = resolve(REPO_ROOT, process.env.TQDT_BACKUP_LAB_INVENTORY || 'infra/inventory/backup-lab.json')
@@ -42,7 +43,7 @@ function labCommand(argv: string[], log: (line: string) => void): Promise<number
   })
 }
 
-const launcher = (args: string[], log: (line: string) => void) => labCommand(['bash', join(REPO_ROOT, 'infra/launcher/cluster.sh'), ...args], log)
+const launcher = (args: string[], log: (line: string) => void) => labCommand(cliArgv(...args), log)
 
 function assertReport(t: Test, report: BackupDrillReport, file = writeReport(report)): void {
   t.comment(`report: ${file}`)

@@ -1,6 +1,6 @@
 // The cluster tests of failover run through the drills' own runner (chaos/drill-run.ts): the same
 // fault primitives (power loss = blackhole + SIGKILL, freeze = SIGSTOP), the same k6 workload and
-// the same verdict, at holds short enough for `npm test`. CI's drill stages (test-all.sh) run the
+// the same verdict, at holds short enough for `npm test`. CI's drill stages (infra/launcher/commands/test-suite.ts) run the
 // 25-1-2019 incident and the frozen primary the same way; these add what they do not cover: an app
 // node that hangs, and the Redis master's power loss.
 import t from 'tap'

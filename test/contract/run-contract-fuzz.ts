@@ -215,7 +215,7 @@ async function main(): Promise<number> {
     },
   })
   if (!existsSync(ST)) {
-    console.error(`contract: ${ST} is missing: run \`bash infra/launcher/cluster.sh install\``)
+    console.error(`contract: ${ST} is missing: run \`npm run setup\``)
     return 1
   }
   const rules = rulesTheSchemaCannotSay(readFileSync(join(REPO_ROOT, 'docs/api.md'), 'utf8'))

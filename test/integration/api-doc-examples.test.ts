@@ -77,7 +77,7 @@ function runSession(script: string, env: NodeJS.ProcessEnv): Promise<{ code: num
 const missingTools = ['bash', 'curl', 'jq'].filter((tool) => spawnSync('which', [tool]).status !== 0)
 
 t.test('every sh block of docs/api.md runs, in order, against a fresh server', async (t) => {
-  t.same(missingTools, [], 'bash, curl and jq are installed (infra/launcher/cluster.sh install provides them)')
+  t.same(missingTools, [], 'bash, curl and jq are installed (`npm run setup` provides them)')
   if (missingTools.length > 0) return
 
   const blocks = shBlocks(await readFile(DOC, 'utf8'))

@@ -73,7 +73,7 @@ function labProcesses(): string[] {
 }
 
 function launcher(args: string[]): ReturnType<typeof spawn> {
-  return spawn('bash', ['infra/launcher/cluster.sh', ...args], {
+  return spawn('bash', ['infra/launcher/tqdt.sh', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, TQDT_INVENTORY: INVENTORY },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,7 +96,7 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<stri
 
 t.before(() => {
   // A previous run that died: its lab must not be taken for this one's.
-  if (labNamespaces().length > 0) spawnSync('bash', ['infra/launcher/cluster.sh', 'down'], { cwd: REPO_ROOT, env: { ...process.env, TQDT_INVENTORY: INVENTORY }, stdio: 'ignore' })
+  if (labNamespaces().length > 0) spawnSync('bash', ['infra/launcher/tqdt.sh', 'down'], { cwd: REPO_ROOT, env: { ...process.env, TQDT_INVENTORY: INVENTORY }, stdio: 'ignore' })
   rmSync(DIR, { recursive: true, force: true })
   mkdirSync(DIR, { recursive: true })
   writeFileSync(INVENTORY, JSON.stringify(inventory, null, 2))
@@ -178,6 +178,6 @@ t.test('a namespace lab whose launcher crashed is airtight, and down removes eve
 })
 
 t.teardown(() => {
-  if (labNamespaces().length > 0) spawnSync('bash', ['infra/launcher/cluster.sh', 'down'], { cwd: REPO_ROOT, env: { ...process.env, TQDT_INVENTORY: INVENTORY }, stdio: 'ignore' })
+  if (labNamespaces().length > 0) spawnSync('bash', ['infra/launcher/tqdt.sh', 'down'], { cwd: REPO_ROOT, env: { ...process.env, TQDT_INVENTORY: INVENTORY }, stdio: 'ignore' })
   rmSync(DIR, { recursive: true, force: true })
 })

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
-import { ensureK6 } from '../../chaos/load/k6-load.ts'
+import { ensureK6 } from '../../infra/launcher/k6-build.ts'
 import { parseJournal } from '../../chaos/verify/journal.ts'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
 
@@ -46,7 +46,7 @@ export default async function () {
 `,
   )
   const journalFile = join(dir, 'journal.jsonl')
-  const k6 = ensureK6(() => {})
+  const k6 = await ensureK6(() => {})
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(k6.path, ['run', '--quiet', '--no-color', `--console-output=${journalFile}`, '--log-format=raw', script], {
       env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, CLIENT_WRITE_SILENCE_MS: String(SILENCE_MS), K6_NO_USAGE_REPORT: 'true' },

@@ -1,9 +1,9 @@
 // Where a command that talks to the cluster runs: in a namespace lab, inside the operators'
 // namespace (`<prefix>ops`), the one place besides the hosts that has a route to their addresses;
 // with a loopback inventory, right here. The entry points (launcher, drills, benchmarks) call
-// enterOpsNamespace() first; anything else goes through this file:
+// enterOpsNamespace() first; anything else goes through the CLI's lab-exec:
 //
-//   node infra/launcher/lab/run-in-lab.ts [--host HOST] -- COMMAND [ARGS...]
+//   npm run lab-exec -- [--host HOST] -- COMMAND [ARGS...]
 //
 // The process that re-executes stays in the root namespace until its child ends, and hands the
 // child TQDT_ROOT_NETNS=/proc/<its pid>/ns/net, so the child can still reach the root namespace
@@ -53,12 +53,13 @@ export async function enterOpsNamespace(inv: Inventory, args: string[] = process
   return runForwardingSignals(argv, { ...process.env, TQDT_ROOT_NETNS: process.env.TQDT_ROOT_NETNS || `/proc/${process.pid}/ns/net` })
 }
 
-async function main(argv: string[]): Promise<number> {
+/** `lab-exec`: runs a command in the ops namespace (or --host HOST's), or right here without a lab. */
+export async function labExec(argv: string[]): Promise<number> {
   const sep = argv.indexOf('--')
   const opts = sep < 0 ? [] : argv.slice(0, sep)
   const command = sep < 0 ? argv : argv.slice(sep + 1)
   if (command.length === 0) {
-    console.error('usage: node infra/launcher/lab/run-in-lab.ts [--host HOST] -- COMMAND [ARGS...]')
+    console.error('usage: npm run lab-exec -- [--host HOST] -- COMMAND [ARGS...]')
     return 2
   }
   const inv = loadInventory()
@@ -66,11 +67,10 @@ async function main(argv: string[]): Promise<number> {
   let target: string | undefined
   if (inv.lab) target = namespacePath(hostAt >= 0 ? hostNamespace(inv, opts[hostAt + 1]) : opsNamespace(inv))
   if (target && !namespaceExists(target.split('/').pop()!)) {
-    console.error(`run-in-lab: ${target} does not exist: start the lab with \`npm run up\``)
+    console.error(`lab-exec: ${target} does not exist: start the lab with \`npm run up\``)
     return 1
   }
   const env = inv.lab ? { ...process.env, TQDT_ROOT_NETNS: process.env.TQDT_ROOT_NETNS || `/proc/${process.pid}/ns/net` } : process.env
   return runForwardingSignals([...namespacePrefix(target), ...command], env)
 }
 
-if (import.meta.main) process.exitCode = await main(process.argv.slice(2))

@@ -132,7 +132,7 @@ export function renderPgbackrestRepo(ctx: RenderContext, host: Host): RenderedFi
 }
 
 /**
- * How a new cluster is bootstrapped from the repository (`cluster.sh up` with
+ * How a new cluster is bootstrapped from the repository (`npm run up` with
  * TQDT_BOOTSTRAP_FROM_BACKUP set; infra/backup/backup-command.ts rebuild sets it). Absent: initdb.
  */
 export interface BootstrapFromBackup {

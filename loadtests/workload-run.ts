@@ -1,0 +1,57 @@
+// `npm run workload -- smoke|average|spike|soak [--officers N]`: the officer workload against the
+// local cluster with one of the shared profiles (loadtests/lib/load-profiles.js), then the check that
+// every write k6 saw acknowledged is on every database node. The journal of every request, k6's
+// summary and its log go to .run/k6/<run>/; exit 1 when a write is lost or duplicated or k6's SLO
+// thresholds failed.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { endpoints } from '../infra/launcher/cluster-api.ts'
+import { REPO_ROOT, loadInventory } from '../infra/launcher/inventory.ts'
+import { ensureK6 } from '../infra/launcher/k6-build.ts'
+import { enterOpsNamespace } from '../infra/launcher/lab/run-in-lab.ts'
+import { startK6 } from '../chaos/load/k6-load.ts'
+import { makeOfficers } from '../chaos/load/officer-tokens.ts'
+import { checkAcknowledgedWrites, missingAnywhere } from '../chaos/verify/acknowledged-writes.ts'
+import { readJournal, succeeded } from '../chaos/verify/journal.ts'
+
+const PROFILES = ['smoke', 'average', 'spike', 'soak']
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { officers: { type: 'string', default: '4' } } })
+  const profile = positionals[0] ?? 'smoke'
+  if (!PROFILES.includes(profile) || !/^[1-9]\d*$/.test(values.officers!)) {
+    console.error(`usage: npm run workload -- ${PROFILES.join('|')} [--officers N]`)
+    return 2
+  }
+  const inv = loadInventory()
+  const inLab = await enterOpsNamespace(inv, argv)
+  if (inLab !== null) return inLab
+
+  const k6 = await ensureK6((line) => console.log(`workload: ${line}`))
+  const runDir = join(REPO_ROOT, '.run/k6', `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${profile}`)
+  mkdirSync(runDir, { recursive: true })
+  const e = endpoints(inv)
+  const officers = makeOfficers(Number(values.officers))
+  console.log(`workload: profile ${profile} with ${k6.version}, ${officers.departure.length} officers per office; journal ${runDir}/journal.jsonl`)
+  const run = startK6({ k6: k6.path, runDir, officers, profile, baseUrl: e.httpBaseUrl, caFile: e.caFile })
+  // Ctrl-C: k6 stops gracefully and writes its summary; the check below still runs on what was done.
+  const stop = () => run.interrupt()
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  const k6Exit = await run.exited
+  process.off('SIGINT', stop)
+  process.off('SIGTERM', stop)
+
+  const journal = readJournal(run.journalFile)
+  const failed = journal.requests.filter((r) => !succeeded(r))
+  console.log(`workload: k6 exited ${k6Exit} (99 = an SLO threshold failed; see ${run.summaryFile} and ${run.logFile})`)
+  console.log(`workload: ${journal.requests.length} requests, ${failed.length} failed, ${journal.acks.length} acknowledged writes`)
+  const check = await checkAcknowledgedWrites(inv, journal.acks)
+  for (const n of check.nodes) console.log(`  ${n.node} ${n.role}${n.caughtUp ? ' (caught up)' : ''}: ${n.missing.length} missing${n.error ? ` — ${n.error}` : ''}`)
+  const bad = check.lost.length + missingAnywhere(check) + check.duplicates.length + check.problems.length
+  console.log(bad === 0 ? 'workload: every acknowledged write is on every node' : `workload: ACKNOWLEDGED WRITES MISSING OR DUPLICATED: check again with npm run journal-check -- ${run.journalFile}`)
+  return bad === 0 && k6Exit === 0 ? 0 : 1
+}
+
+process.exitCode = await main(process.argv.slice(2))
