@@ -5,7 +5,7 @@
 import type { Inventory } from '../../infra/launcher/inventory.ts'
 import { hostsWithRole } from '../../infra/launcher/inventory.ts'
 import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
-import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
+import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-client.ts'
 import { activeLoadBalancer } from '../../infra/launcher/lab/lab-network.ts'
 import { patroniMembers, patroniSelf } from '../../infra/launcher/patroni-client.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'

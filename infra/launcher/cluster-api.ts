@@ -2,8 +2,6 @@
 // node: builtins; every function takes the inventory (default: TQDT_INVENTORY or production.json).
 //
 //   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
-import { createConnection } from 'node:net'
-import { join } from 'node:path'
 import type { ClusterStatus } from './cluster-status.ts'
 import { clusterStatus as probeCluster } from './cluster-status.ts'
 import { componentSpecs } from './components.ts'
@@ -15,7 +13,7 @@ import { caCertificateFile, operatorTls, postgresUrl } from './tls/certificates.
 import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent } from './process-control.ts'
-import { haproxyStatsUrl } from './haproxy-stats.ts'
+import { haproxyStatsUrl } from './haproxy-client.ts'
 import { DATABASE_ROLES } from './render/patroni-config.ts'
 import { runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
@@ -26,6 +24,7 @@ export type { Host, Inventory, Role } from './inventory.ts'
 export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.ts'
 export type { HostProcess } from './host-processes.ts'
 export { hostProcesses } from './host-processes.ts'
+export { haproxyRuntimeCommand } from './haproxy-client.ts'
 export type { Secrets } from './secrets.ts'
 
 export interface ClusterEndpoints {
@@ -158,31 +157,4 @@ export async function startHost(hostName: string, inv: Inventory = loadInventory
     started.push(spec.id)
   }
   return started
-}
-
-/**
- * One command to every load balancer's HAProxy runtime API (its admin socket, a file: reachable from
- * the root namespace of a lab too); the answers, one per load balancer, in inventory order.
- */
-export async function haproxyRuntimeCommand(command: string, inv: Inventory = loadInventory(), timeoutMs = 3000): Promise<string[]> {
-  return Promise.all(
-    hostsWithRole(inv, 'haproxy').map(
-      (lb) =>
-        new Promise<string>((resolve, reject) => {
-          const socket = createConnection({ path: join(runDir(inv, lb), 'haproxy.sock') })
-          const chunks: Buffer[] = []
-          const timer = setTimeout(() => socket.destroy(new Error(`${lb.name}: HAProxy's runtime API did not answer "${command}" in ${timeoutMs} ms`)), timeoutMs)
-          socket.on('connect', () => socket.end(`${command}\n`))
-          socket.on('data', (c: Buffer) => chunks.push(c))
-          socket.on('error', (err) => {
-            clearTimeout(timer)
-            reject(err)
-          })
-          socket.on('close', () => {
-            clearTimeout(timer)
-            resolve(Buffer.concat(chunks).toString('utf8'))
-          })
-        }),
-    ),
-  )
 }

@@ -4,7 +4,7 @@
 // check that refuses everything (a dead server) cannot pass.
 import t from 'tap'
 import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { haproxyStatsAuthorization, haproxyStatsUrl } from '../../infra/launcher/haproxy-stats.ts'
+import { haproxyMetricsUrl, haproxyStatsAuthorization, haproxyStatsUrl } from '../../infra/launcher/haproxy-client.ts'
 import { redisCommand } from '../../infra/launcher/redis-probe.ts'
 import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
 import { httpsUrl } from '../../infra/launcher/inventory.ts'
@@ -46,9 +46,7 @@ t.test('Sentinel refuses anonymous clients; the app user may only discover the m
 
 t.test("HAProxy's stats page and exporter ask for the stats password", async (t) => {
   for (const lb of hostsWithRole(inv, 'haproxy')) {
-    const stats = haproxyStatsUrl(lb)
-    const metrics = httpsUrl(lb, 'stats', '/metrics')
-    for (const url of [stats, `${stats};csv`, metrics]) {
+    for (const url of [haproxyStatsUrl(lb), haproxyStatsUrl(lb, 'csv'), haproxyMetricsUrl(lb)]) {
       t.equal((await status(url)).status, 401, `${url} anonymous`)
       t.equal((await status(url, { authorization: `Basic ${Buffer.from('tqdt-stats:wrong').toString('base64')}` })).status, 401, `${url} with a wrong password`)
       t.equal((await status(url, { authorization: haproxyStatsAuthorization(inv) })).status, 200, `${url} with the password`)
