@@ -10,7 +10,8 @@ import { rmSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { rebuildCluster } from '../../infra/backup/cluster-rebuild.ts'
 import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
-import { flushArchive, leaderHost, patroniMembers, repositoryInfo, takeBackup } from '../../infra/backup/repository.ts'
+import { flushArchive, repositoryInfo, takeBackup } from '../../infra/backup/repository.ts'
+import { patroniLeaderHost, patroniMembers } from '../../infra/launcher/cluster-api.ts'
 import type { BackupRun } from '../../infra/backup/repository.ts'
 import { latest } from '../../infra/backup/restore-target.ts'
 import { hostPids } from '../../infra/launcher/host-processes.ts'
@@ -71,7 +72,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
 
   // Given
   const members = await patroniMembers(inv)
-  const leader = await leaderHost(inv)
+  const leader = await patroniLeaderHost(inv)
   if (!leader || !members.some(acknowledgesCommits)) {
     throw new Error(`the cluster is not healthy (members: ${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'none'})`)
   }

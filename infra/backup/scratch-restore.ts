@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'
 import { hostNamespace, namespacePath } from '../launcher/lab/lab-namespaces.ts'
-import { BackupError, flushArchive, leaderHost, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
+import { patroniLeaderHost } from '../launcher/patroni-client.ts'
+import { BackupError, flushArchive, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
 import { restoreOptions } from './restore-target.ts'
 import { hostTls } from '../launcher/tls/certificates.ts'
@@ -172,7 +173,7 @@ export async function restoreToScratch(
 
   // The target may lie in the primary's current WAL segment, not archived yet: close it first.
   let archiveFlushS: number | null = null
-  if (opts.flushArchive !== false && target.type !== 'immediate' && (await leaderHost(inv))) {
+  if (opts.flushArchive !== false && target.type !== 'immediate' && (await patroniLeaderHost(inv))) {
     const f = await flushArchive(inv)
     archiveFlushS = f.waitedMs / 1000
     log(`archived the primary's current WAL segment ${f.segment} (${archiveFlushS.toFixed(1)} s)`)

@@ -8,9 +8,7 @@ import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
-import { patroniMembers } from './patroni-client.ts'
 import { caCertificateFile, operatorTls, postgresUrl } from './tls/certificates.ts'
-import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent } from './process-control.ts'
 import { haproxyStatsUrl } from './haproxy-client.ts'
@@ -25,6 +23,8 @@ export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.t
 export type { HostProcess } from './host-processes.ts'
 export { hostProcesses } from './host-processes.ts'
 export { haproxyRuntimeCommand } from './haproxy-client.ts'
+export type { PatroniLeader } from './patroni-client.ts'
+export { patroniLeader, patroniLeaderHost, patroniMembers } from './patroni-client.ts'
 export type { Secrets } from './secrets.ts'
 
 export interface ClusterEndpoints {
@@ -87,40 +87,6 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
     operatorCertFile: operatorTls(inv).cert,
     operatorKeyFile: operatorTls(inv).key,
   }
-}
-
-export interface PatroniLeader {
-  name: string
-  address: string
-  port: number
-  restUrl: string
-  timeline: number | null
-  /** Which source answered: a Patroni REST API, or etcd's leader key when no Patroni did. */
-  source: 'patroni' | 'etcd'
-}
-
-/** The current leader per Patroni (any member's /cluster), falling back to etcd's leader key. */
-export async function patroniLeader(inv: Inventory = loadInventory()): Promise<PatroniLeader | null> {
-  const dbs = hostsWithRole(inv, 'postgres')
-  const l = (await patroniMembers(inv, 1000)).find((m) => m.role === 'leader')
-  if (l) return { name: l.name, address: l.host, port: l.port, restUrl: (l.api_url ?? '').replace(/\/patroni$/, ''), timeline: l.timeline ?? null, source: 'patroni' }
-  const key = Buffer.from(`/service/${inv.cluster.scope}/leader`).toString('base64')
-  for (const e of hostsWithRole(inv, 'etcd')) {
-    try {
-      const { json } = await clusterJson<{ kvs?: Array<{ value: string }> }>(inv, httpsUrl(e, 'etcdClient', '/v3/kv/range'), {
-        method: 'POST',
-        body: JSON.stringify({ key }),
-        timeoutMs: 1000,
-      })
-      const name = json.kvs?.[0] ? Buffer.from(json.kvs[0].value, 'base64').toString() : null
-      const h = dbs.find((d) => d.name === name)
-      if (h) return { name: h.name, address: h.address, port: h.ports.postgres, restUrl: httpsUrl(h, 'patroni'), timeline: null, source: 'etcd' }
-      return null
-    } catch {
-      // ask the next member
-    }
-  }
-  return null
 }
 
 /** Same data as `cluster.sh status --json`. */
