@@ -7,6 +7,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'
+import { readProcess } from '../launcher/host-processes.ts'
 import { hostNamespace, namespacePath } from '../launcher/lab/lab-namespaces.ts'
 import { patroniLeaderHost } from '../launcher/patroni-client.ts'
 import { BackupError, flushArchive, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
@@ -67,7 +68,7 @@ export function scratchInstance(inv: Inventory, name: string, port?: number): Sc
 function scratchRunning(instance: ScratchInstance): number | null {
   try {
     const pid = Number(readFileSync(join(instance.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    return existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(instance.dataDir) ? pid : null
+    return readProcess(pid)?.argv.some((a) => a.includes(instance.dataDir)) ? pid : null
   } catch {
     return null
   }
