@@ -6,13 +6,8 @@
 // Runs against the inventory's cluster (TQDT_INVENTORY, default the main one): it adds one table,
 // drops it, and restores into scratch instances on the repository host. Exit 0 pass, 1 fail, 2 could not run.
 import { parseArgs } from 'node:util'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { loadInventory } from '../../infra/launcher/inventory.ts'
-import { repositoryInfo } from '../../infra/backup/repository.ts'
-import { patroniLeaderHost } from '../../infra/launcher/cluster-api.ts'
-import { beforeTime, beforeXid } from '../../infra/backup/restore-target.ts'
-import type { ScratchRestoreResult } from '../../infra/backup/scratch-restore.ts'
-import { dropScratch, restoreToScratch } from '../../infra/backup/scratch-restore.ts'
+import type { Inventory, ScratchRestoreResult } from '../../infra/launcher/cluster-api.ts'
+import { beforeTime, beforeXid, dropScratch, loadInventory, patroniLeaderHost, repositoryInfo, restoreToScratch } from '../../infra/launcher/cluster-api.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
 import { EventLog, RowWriter, check, drillTableName, ownerClient, scratchSuperuser, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'

@@ -22,13 +22,8 @@
 //
 // Crash and power loss leave the host's processes dead: the runner starts them again with the
 // launcher (`cluster.sh up` starts what is missing).
-import type { Component } from '../../infra/launcher/components.ts'
-import { ROLE_COMPONENT, hostComponentSpecs } from '../../infra/launcher/components.ts'
-import { hostPids, hostProcesses, signalHost, signalProcesses } from '../../infra/launcher/host-processes.ts'
-import type { Inventory, Role } from '../../infra/launcher/inventory.ts'
-import { hostByName } from '../../infra/launcher/inventory.ts'
-import { ensureHostNetwork, killNamespaceProcesses, powerOffHost, setHostLink } from '../../infra/launcher/lab/lab-network.ts'
-import { hostNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
+import type { Component, Inventory, Role } from '../../infra/launcher/cluster-api.ts'
+import { ensureHostNetwork, hostByName, hostComponentSpecs, hostNamespace, hostPids, hostProcesses, killNamespaceProcesses, powerOffHost, ROLE_COMPONENT, setHostLink, signalHost, signalProcesses } from '../../infra/launcher/cluster-api.ts'
 import { deleteSwitchChain, dropBetween } from './switch-rules.ts'
 import { confine, nftMatch, release } from './host-cgroup.ts'
 import { connectionsOf, dropConnectionRules } from './host-sockets.ts'

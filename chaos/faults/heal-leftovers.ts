@@ -3,13 +3,12 @@
 // fault rule (the switch's table in a namespace lab, the root namespace's chaos table on loopback);
 // move processes out of the chaos cgroups. Hosts left powered off are powered on by the `up` that
 // `npm run drill -- --heal` runs next.
-import { hostProcesses, signalProcesses } from '../../infra/launcher/host-processes.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { hostProcesses, namespaceExists, signalProcesses, switchNamespace } from '../../infra/launcher/cluster-api.ts'
 import { confinedHosts, release } from './host-cgroup.ts'
 import { readLedger, clearFault } from './fault-ledger.ts'
 import { CHAOS_TABLE, deleteChaosTable } from './nft-chaos-table.ts'
 import { deleteSwitchTable } from './switch-rules.ts'
-import { namespaceExists, switchNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
 
 export function healLeftovers(inv: Inventory, say: (line: string) => void): void {
   for (const entry of readLedger()) {

@@ -4,8 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
-import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
+import { HAPROXY_TIMING, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import type { OfficerSet } from './officer-tokens.ts'
 import type { RequestRecord } from '../verify/journal.ts'
 

@@ -13,8 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
-import { endpoints } from '../../infra/launcher/cluster-api.ts'
+import { clusterPath, endpoints, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface Officer {
   id: string

@@ -1,5 +1,7 @@
-// What tests and chaos drills import to find and drive the local cluster. No dependencies beyond
-// node: builtins; every function takes the inventory (default: TQDT_INVENTORY or production.json).
+// The one door from chaos/, loadtests/ and tests into the cluster: they import infra/ only from here
+// (test/unit/cluster-api-seam.test.ts keeps it so). Logic lives in its home module and is
+// re-exported; what is written here is only what joins several of them (endpoints, waitHealthy,
+// startHost). Functions default the inventory to TQDT_INVENTORY or production.json where they can.
 //
 //   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
 import type { ClusterStatus } from './cluster-status.ts'
@@ -17,15 +19,63 @@ import { runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { readSecrets } from './secrets.ts'
 
-export { REPO_ROOT, hostsWithRole, loadInventory } from './inventory.ts'
+// The inventory: hosts, their roles and addresses, the folders of a cluster.
 export type { Host, Inventory, Role } from './inventory.ts'
-export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.ts'
-export type { HostProcess, ProcessInfo } from './host-processes.ts'
-export { hostProcesses, listProcesses, processRssKiB, readProcess } from './host-processes.ts'
-export { haproxyRuntimeCommand } from './haproxy-client.ts'
-export type { PatroniLeader } from './patroni-client.ts'
-export { patroniLeader, patroniLeaderHost, patroniMembers } from './patroni-client.ts'
+export { DEFAULT_INVENTORY, REPO_ROOT, chaosScope, clusterPath, hostByName, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
+
+// Secrets and TLS material, and HTTPS to a cluster service with the cluster CA and operators' certificate.
 export type { Secrets } from './secrets.ts'
+export { auditKeyFiles } from './secrets.ts'
+export { caCertificateFile, hostTls, operatorTlsOptions, postgresSsl } from './tls/certificates.ts'
+export { clusterJson, clusterRequest } from './tls/cluster-http.ts'
+
+// Patroni: members, leader, switchover and its dynamic configuration.
+export type { PatroniLeader, PatroniMember } from './patroni-client.ts'
+export { patchPatroniConfig, patroniConfig, patroniLeader, patroniLeaderHost, patroniMembers, patroniRestAuthorization, patroniRestUrl, patroniSelf, patroniSwitchover } from './patroni-client.ts'
+
+// HAProxy: the stats page and the runtime API.
+export { haproxyMetricsUrl, haproxyRuntimeCommand, haproxyServerStates, haproxyStatsAuthorization, haproxyStatsUrl, upServers } from './haproxy-client.ts'
+
+// Redis and Sentinel.
+export { redisCommand, redisInfo } from './redis-probe.ts'
+export { redisMonitorAuth, redisUserAuth } from './render/redis-config.ts'
+
+// A host's processes: find them, signal them; a component's: start and stop it.
+export type { HostProcess, ProcessInfo } from './host-processes.ts'
+export { componentPid, hostPids, hostProcesses, listProcesses, processRssKiB, readProcess, signalHost, signalProcesses } from './host-processes.ts'
+export { sleep, startComponent, stopComponent } from './process-control.ts'
+export type { Component } from './components.ts'
+export { ROLE_COMPONENT, componentSpec, componentSpecs, configFile, hostComponentSpecs, readEnvFile } from './components.ts'
+
+// The cluster's health, as `cluster.sh status` reports it.
+export type { ClusterStatus, StatusRow } from './cluster-status.ts'
+export { acknowledgesCommits } from './cluster-status.ts'
+
+// The namespace lab: a host's namespace, its link and power, the floating address, the front door.
+export { hostNamespace, mountedNamespaces, namespaceExists, namespacePath, switchNamespace } from './lab/lab-namespaces.ts'
+export { activeLoadBalancer, ensureHostNetwork, floatingAddressHolder, killNamespaceProcesses, powerOffHost, setHostLink, switchPort } from './lab/lab-network.ts'
+export { enterOpsNamespace, namespacePrefix } from './lab/run-in-lab.ts'
+export { ensureFrontDoor } from './lab/front-door.ts'
+
+// Changing the running cluster: app rollout, certificate rotation.
+export { appSpecs, replaceAppNode, runningBuild, staleAppNodes } from './app-rollout.ts'
+export { codeFingerprint } from './code-fingerprint.ts'
+export { rotateCertificates, servedSerial, tlsEndpoints } from './tls/certificate-rotation.ts'
+
+// Backups: the pgBackRest repository, restore targets, scratch restores, rebuilding the cluster.
+export type { BackupRun } from '../backup/repository.ts'
+export { archiverState, flushArchive, repositoryInfo, segmentInRepository, takeBackup } from '../backup/repository.ts'
+export { beforeTime, beforeXid, latest } from '../backup/restore-target.ts'
+export type { ScratchRestoreResult } from '../backup/scratch-restore.ts'
+export { dropScratch, restoreToScratch } from '../backup/scratch-restore.ts'
+export { rebuildCluster } from '../backup/cluster-rebuild.ts'
+
+// Settings the renderers own, which drills and benchmarks size themselves by.
+export { BENCH_BARE_PORT, HAPROXY_TIMING } from './render/haproxy-config.ts'
+export { DATABASE_ROLES, PATRONI_DCS } from './render/patroni-config.ts'
+export { backupLayout } from './render/pgbackrest-config.ts'
+export { auditCheckpointDir, auditLogNameOf } from './render/app-env.ts'
+export { dataDir } from './render/render-context.ts'
 
 export interface ClusterEndpoints {
   /** HAProxy's HTTP frontend, e.g. http://127.0.0.10:8080 */

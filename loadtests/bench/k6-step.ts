@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpuBetween, cpuSnapshot, type CpuSnapshot } from './cpu-by-component.ts'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface StepResult {
   scenario: string

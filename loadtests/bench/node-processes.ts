@@ -2,11 +2,8 @@
 // stopped by its own PID, and the RSS of a node read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import { processRssKiB } from '../../infra/launcher/cluster-api.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
-import { namespacePrefix } from '../../infra/launcher/lab/run-in-lab.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { clusterRequest, namespacePrefix, processRssKiB, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface Started {
   pid: number

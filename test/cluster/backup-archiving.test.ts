@@ -2,10 +2,7 @@
 // replica is promoted, a WAL segment closed on the new primary reaches the pgBackRest repository,
 // and the new primary's pg_stat_archiver says so.
 import t from 'tap'
-import { archiverState, flushArchive, segmentInRepository } from '../../infra/backup/repository.ts'
-import { patroniLeader, patroniLeaderHost } from '../../infra/launcher/cluster-api.ts'
-import { hostByName } from '../../infra/launcher/inventory.ts'
-import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
+import { archiverState, backupLayout, flushArchive, hostByName, patroniLeader, patroniLeaderHost, segmentInRepository } from '../../infra/launcher/cluster-api.ts'
 import { powerLoss } from '../../chaos/faults/fault-primitives.ts'
 import { inventory, repair, requireFullRedundancy, waitUntil } from '../cluster-test-kit.ts'
 

@@ -3,12 +3,7 @@
 // meant to. Each refusal is asserted, and each door is shown to open for its rightful user, so a
 // check that refuses everything (a dead server) cannot pass.
 import t from 'tap'
-import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { haproxyMetricsUrl, haproxyStatsAuthorization, haproxyStatsUrl } from '../../infra/launcher/haproxy-client.ts'
-import { redisCommand } from '../../infra/launcher/redis-probe.ts'
-import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
-import { httpsUrl } from '../../infra/launcher/inventory.ts'
-import { operatorTlsOptions } from '../../infra/launcher/tls/certificates.ts'
+import { endpoints, haproxyMetricsUrl, haproxyStatsAuthorization, haproxyStatsUrl, hostsWithRole, httpsUrl, loadInventory, operatorTlsOptions, redisCommand, redisUserAuth, secrets } from '../../infra/launcher/cluster-api.ts'
 import { signToken } from '../../src/services/jwt-service.ts'
 import { httpGet } from '../http-get.ts'
 

@@ -5,10 +5,7 @@ import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import pg from 'pg'
 import t from 'tap'
-import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { httpsUrl, loadBalancerAddress } from '../../infra/launcher/inventory.ts'
-import { patroniRestAuthorization, patroniRestUrl } from '../../infra/launcher/patroni-client.ts'
-import { caCertificateFile, operatorTlsOptions, postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import { caCertificateFile, endpoints, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory, operatorTlsOptions, patroniRestAuthorization, patroniRestUrl, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 import { httpGet } from '../http-get.ts'
 
 const inv = loadInventory()

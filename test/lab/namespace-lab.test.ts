@@ -12,9 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { REPO_ROOT, listProcesses, loadInventory } from '../../infra/launcher/cluster-api.ts'
-import { ensureFrontDoor } from '../../infra/launcher/lab/front-door.ts'
-import { mountedNamespaces, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
+import { ensureFrontDoor, listProcesses, loadInventory, mountedNamespaces, namespacePath, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import { dropBetween, switchChains } from '../../chaos/faults/switch-rules.ts'
 
 const DIR = join(REPO_ROOT, '.run-labtest')
