@@ -4,8 +4,8 @@
 // drill on everything — 0 failed requests, 0 lost, 0 duplicated, no single-copy acknowledgement,
 // every acknowledged write journaled, reads that never stall, the alerts it declares and no other —
 // and a drill only says what to break and which budgets its story allows.
-import type { Inventory } from '../infra/launcher/inventory.ts'
-import { HAPROXY_TIMING } from '../infra/launcher/render/haproxy-config.ts'
+import type { Inventory } from '../infra/launcher/cluster-api.ts'
+import { HAPROXY_TIMING } from '../infra/launcher/cluster-api.ts'
 import type { Fault } from './faults/fault-primitives.ts'
 import type { RequestRecord } from './verify/journal.ts'
 import type { AlertExpectation, AlertMatcher } from './verify/alert-check.ts'

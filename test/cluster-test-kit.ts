@@ -1,9 +1,8 @@
 // What the cluster tests (test/cluster/*.test.ts) that are not drills share with the drills: the
 // same full-redundancy check and the same repair after a fault, behind a few calls. Failover tests
 // run the drills themselves (failover-drills.test.ts).
-import { startHost } from '../infra/launcher/cluster-api.ts'
-import type { Inventory } from '../infra/launcher/inventory.ts'
-import { loadInventory } from '../infra/launcher/inventory.ts'
+import type { Inventory } from '../infra/launcher/cluster-api.ts'
+import { loadInventory, startHost } from '../infra/launcher/cluster-api.ts'
 import type { Fault } from '../chaos/faults/fault-primitives.ts'
 import { launcherUp, waitForRedundancy } from '../chaos/cluster/redundancy.ts'
 import type { RedundancyCheck } from '../chaos/cluster/redundancy.ts'

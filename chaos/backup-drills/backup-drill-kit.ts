@@ -3,11 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { REPO_ROOT, hostsWithRole, loadBalancerAddress } from '../../infra/launcher/inventory.ts'
-import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
-import { readSecrets } from '../../infra/launcher/secrets.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { DATABASE_ROLES, hostsWithRole, loadBalancerAddress, postgresSsl, REPO_ROOT, secrets } from '../../infra/launcher/cluster-api.ts'
 
 export interface BackupDrillStory {
   name: string
@@ -72,7 +69,7 @@ export async function ownerClient(inv: Inventory): Promise<pg.Client> {
     host: loadBalancerAddress(inv),
     port: lb.ports.pgPrimary,
     user: DATABASE_ROLES.owner,
-    password: readSecrets(inv).ownerPassword,
+    password: secrets(inv).ownerPassword,
     database: inv.cluster.database,
     connectionTimeoutMillis: 3000,
     query_timeout: 10_000,

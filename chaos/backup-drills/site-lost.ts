@@ -8,22 +8,13 @@
 // Exit 0 pass, 1 fail, 2 could not run.
 import { rmSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { rebuildCluster } from '../../infra/backup/cluster-rebuild.ts'
-import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
-import { flushArchive, leaderHost, patroniMembers, repositoryInfo, takeBackup } from '../../infra/backup/repository.ts'
-import type { BackupRun } from '../../infra/backup/repository.ts'
-import { latest } from '../../infra/backup/restore-target.ts'
-import { hostPids } from '../../infra/launcher/host-processes.ts'
+import type { BackupRun, Inventory } from '../../infra/launcher/cluster-api.ts'
+import { acknowledgesCommits, backupLayout, dataDir, DEFAULT_INVENTORY, enterOpsNamespace, flushArchive, hostPids, hostsWithRole, latest, loadInventory, patroniLeaderHost, patroniMembers, rebuildCluster, repositoryInfo, takeBackup } from '../../infra/launcher/cluster-api.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { DEFAULT_INVENTORY, hostsWithRole, loadInventory } from '../../infra/launcher/inventory.ts'
-import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
-import { dataDir } from '../../infra/launcher/render/render-context.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
 import { EventLog, RowWriter, check, drillTableName, lsnToBigInt, ownerClient, segmentEnd, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'
 import { recordRun } from '../report/run-record.ts'
-import { enterOpsNamespace } from '../../infra/launcher/lab/run-in-lab.ts'
 
 export const SITE_LOST: BackupDrillStory = {
   name: 'site-lost',
@@ -71,7 +62,7 @@ export async function runSiteLost(inv: Inventory, opts: SiteLostOptions = {}): P
 
   // Given
   const members = await patroniMembers(inv)
-  const leader = await leaderHost(inv)
+  const leader = await patroniLeaderHost(inv)
   if (!leader || !members.some(acknowledgesCommits)) {
     throw new Error(`the cluster is not healthy (members: ${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'none'})`)
   }

@@ -6,12 +6,8 @@
 // Runs against the inventory's cluster (TQDT_INVENTORY, default the main one): it adds one table,
 // drops it, and restores into scratch instances on the repository host. Exit 0 pass, 1 fail, 2 could not run.
 import { parseArgs } from 'node:util'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { loadInventory } from '../../infra/launcher/inventory.ts'
-import { leaderHost, repositoryInfo } from '../../infra/backup/repository.ts'
-import { beforeTime, beforeXid } from '../../infra/backup/restore-target.ts'
-import type { ScratchRestoreResult } from '../../infra/backup/scratch-restore.ts'
-import { dropScratch, restoreToScratch } from '../../infra/backup/scratch-restore.ts'
+import type { Inventory, ScratchRestoreResult } from '../../infra/launcher/cluster-api.ts'
+import { beforeTime, beforeXid, dropScratch, loadInventory, patroniLeaderHost, repositoryInfo, restoreToScratch } from '../../infra/launcher/cluster-api.ts'
 import type { BackupDrillReport, BackupDrillStory, VerdictCheck } from './backup-drill-kit.ts'
 import { EventLog, RowWriter, check, drillTableName, ownerClient, scratchSuperuser, writeReport } from './backup-drill-kit.ts'
 import { verdictOf } from '../verify/verdict-check.ts'
@@ -64,7 +60,7 @@ export async function runTableDropped(inv: Inventory, opts: TableDroppedOptions 
   const startedAt = new Date().toISOString()
 
   // Given
-  const leader = await leaderHost(inv)
+  const leader = await patroniLeaderHost(inv)
   if (!leader) throw new Error('no running Patroni leader')
   const info = repositoryInfo(inv)
   if (!info || info.backup.length === 0) throw new Error('the repository has no backup: take one first (backup-command.ts backup --type full)')
@@ -108,12 +104,12 @@ export async function runTableDropped(inv: Inventory, opts: TableDroppedOptions 
     events.say(`restoring to just before ${moment} into scratch ${nameBase}-t`)
     byTime = await restoreToScratch(inv, beforeTime(moment), { name: `${nameBase}-t`, log: (l) => events.say(`  ${l}`) })
     idsByTime = await idsIn(inv, byTime, table)
-    primaryAnswered &&= (await leaderHost(inv)) !== null
+    primaryAnswered &&= (await patroniLeaderHost(inv)) !== null
 
     events.say(`restoring to just before transaction ${mistakeXid} into scratch ${nameBase}-x`)
     byXid = await restoreToScratch(inv, beforeXid(mistakeXid, new Date(startedAt)), { name: `${nameBase}-x`, flushArchive: false, log: (l) => events.say(`  ${l}`) })
     idsByXid = await idsIn(inv, byXid, table)
-    primaryAnswered &&= (await leaderHost(inv)) !== null
+    primaryAnswered &&= (await patroniLeaderHost(inv)) !== null
   } finally {
     if (!opts.keep) {
       for (const r of [byTime, byXid]) if (r) dropScratch(r.instance)

@@ -2,14 +2,8 @@
 // which app nodes and replicas HAProxy sends to, and which Redis master the Sentinels name. Every
 // probe is bounded (a blackholed address never answers), and one slow probe never delays the next
 // sample. The samples draw the report's "who is primary" band and catch two routed primaries.
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { acknowledgesCommits } from '../../infra/launcher/cluster-status.ts'
-import { haproxyServerStates, upServers } from '../../infra/launcher/haproxy-stats.ts'
-import { activeLoadBalancer } from '../../infra/launcher/lab/lab-network.ts'
-import { patroniMembers, patroniSelf } from '../../infra/launcher/patroni-client.ts'
-import { redisCommand } from '../../infra/launcher/redis-probe.ts'
-import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { acknowledgesCommits, activeLoadBalancer, haproxyServerStates, hostsWithRole, patroniMembers, patroniSelf, redisCommand, redisMonitorAuth, upServers } from '../../infra/launcher/cluster-api.ts'
 
 export interface ClusterSample {
   at: number

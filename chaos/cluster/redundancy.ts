@@ -4,12 +4,8 @@
 // HAProxy routing writes to exactly the leader, reads to every replica and requests to every app
 // node, and the Redis master with its replica attached.
 import { spawn } from 'node:child_process'
-import { clusterStatus } from '../../infra/launcher/cluster-status.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { cliArgv } from '../../infra/launcher/cli-entry.ts'
-import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { redisInfo } from '../../infra/launcher/redis-probe.ts'
-import { redisMonitorAuth } from '../../infra/launcher/render/redis-config.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { cliArgv, clusterStatus, hostsWithRole, redisInfo, redisMonitorAuth, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import { haproxyUpServers } from './cluster-sampler.ts'
 
 export interface RedundancyCheck {

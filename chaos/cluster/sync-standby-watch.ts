@@ -3,11 +3,8 @@
 // view of them. A write acknowledged while the primary had none exists on one node only, and the
 // primary's loss at that moment would lose it, which synchronous replication is there to prevent.
 import pg from 'pg'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
-import { readSecrets } from '../../infra/launcher/secrets.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { DATABASE_ROLES, hostsWithRole, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 
 export interface SyncSample {
   at: number
@@ -33,7 +30,7 @@ export class SyncStandbyWatch {
   start(intervalMs = 250): void {
     this.running = true
     // The exporters' pg_monitor role reads pg_stat_replication in full (the superuser has only the socket).
-    const password = readSecrets(this.inv).monitorPassword
+    const password = secrets(this.inv).monitorPassword
     for (const h of hostsWithRole(this.inv, 'postgres')) {
       this.loops.push(this.watch(h.name, h.address, h.ports.postgres!, password, intervalMs))
     }

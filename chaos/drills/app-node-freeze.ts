@@ -1,6 +1,6 @@
 import { NO_STALL_S, criteria, defineDrill, lostHostExporterAlerts } from '../drill-definition.ts'
 import { freeze } from '../faults/fault-primitives.ts'
-import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
+import { HAPROXY_TIMING } from '../../infra/launcher/cluster-api.ts'
 
 export default defineDrill({
   name: 'app-node-freeze',

@@ -1,10 +1,8 @@
 // Every certificate of the cluster renewed while officers work (`npm run pki -- rotate`,
 // infra/launcher/tls/certificate-rotation.ts): no restart of what clients talk to, so no request may
 // notice; afterwards every TLS endpoint shows a certificate it did not show before.
-import { componentSpecs } from '../../infra/launcher/components.ts'
-import { componentPid } from '../../infra/launcher/host-processes.ts'
-import { rotateCertificates, servedSerial, tlsEndpoints } from '../../infra/launcher/tls/certificate-rotation.ts'
-import type { Host, Inventory } from '../../infra/launcher/inventory.ts'
+import type { Host, Inventory } from '../../infra/launcher/cluster-api.ts'
+import { componentPid, componentSpecs, rotateCertificates, servedSerial, tlsEndpoints } from '../../infra/launcher/cluster-api.ts'
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import type { DrillContext } from '../drill-definition.ts'
 import type { Fault } from '../faults/fault-primitives.ts'

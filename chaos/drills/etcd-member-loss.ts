@@ -1,4 +1,4 @@
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { hostsWithRole } from '../../infra/launcher/cluster-api.ts'
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import { serviceLoss } from '../faults/fault-primitives.ts'
 

@@ -1,7 +1,6 @@
 // The load balancer that holds the floating address loses power: keepalived on the other one takes
 // the address, and every connection the dead one carried is gone with its kernel.
-import { floatingAddressHolder } from '../../infra/launcher/lab/lab-network.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { floatingAddressHolder, hostsWithRole } from '../../infra/launcher/cluster-api.ts'
 import { LOAD_BALANCER_TAKEOVER_S, criteria, defineDrill } from '../drill-definition.ts'
 import type { DrillContext } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'

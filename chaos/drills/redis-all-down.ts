@@ -1,6 +1,6 @@
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import { serviceLoss } from '../faults/fault-primitives.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
+import { hostsWithRole } from '../../infra/launcher/cluster-api.ts'
 
 export default defineDrill({
   name: 'redis-all-down',

@@ -1,4 +1,4 @@
-import { hostByName } from '../../infra/launcher/inventory.ts'
+import { hostByName } from '../../infra/launcher/cluster-api.ts'
 import { NO_STALL_S, criteria, defineDrill, lostHostExporterAlerts, type DrillContext } from '../drill-definition.ts'
 import { powerLoss } from '../faults/fault-primitives.ts'
 

@@ -1,8 +1,6 @@
 // A release while officers work: every app node replaced by the checkout's code, one at a time
 // (infra/launcher/app-rollout.ts, what `npm run deploy` does), under load.
-import { appSpecs, replaceAppNode, runningBuild } from '../../infra/launcher/app-rollout.ts'
-import { codeFingerprint } from '../../infra/launcher/code-fingerprint.ts'
-import { componentPid } from '../../infra/launcher/host-processes.ts'
+import { appSpecs, codeFingerprint, componentPid, replaceAppNode, runningBuild } from '../../infra/launcher/cluster-api.ts'
 import { NO_STALL_S, criteria, defineDrill } from '../drill-definition.ts'
 import type { DrillContext } from '../drill-definition.ts'
 import type { Fault } from '../faults/fault-primitives.ts'

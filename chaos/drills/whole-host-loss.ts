@@ -1,13 +1,7 @@
 // The compact layout's worst single fault: the one machine that holds the floating address, the
 // database primary and the Redis master (and an app node and an etcd member) loses power.
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { componentSpec } from '../../infra/launcher/components.ts'
-import { floatingAddressHolder } from '../../infra/launcher/lab/lab-network.ts'
-import { patroniLeaderHost, patroniMembers, patroniSwitchover } from '../../infra/launcher/patroni-client.ts'
-import { sleep, startComponent, stopComponent } from '../../infra/launcher/process-control.ts'
-import { redisCommand } from '../../infra/launcher/redis-probe.ts'
-import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { componentSpec, floatingAddressHolder, hostsWithRole, patroniLeaderHost, patroniMembers, patroniSwitchover, redisCommand, redisUserAuth, sleep, startComponent, stopComponent } from '../../infra/launcher/cluster-api.ts'
 import { waitForRedundancy } from '../cluster/redundancy.ts'
 import {
   FAILOVER_ALLOWED_ALERTS,

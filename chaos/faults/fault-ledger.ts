@@ -3,7 +3,7 @@
 // are frozen and which rules and cgroups to remove.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+import { clusterPath, loadInventory } from '../../infra/launcher/cluster-api.ts'
 
 export interface LedgerEntry {
   id: string

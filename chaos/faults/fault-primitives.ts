@@ -22,13 +22,8 @@
 //
 // Crash and power loss leave the host's processes dead: the runner starts them again with the
 // launcher (`npm run up` starts what is missing).
-import type { Component } from '../../infra/launcher/components.ts'
-import { ROLE_COMPONENT, hostComponentSpecs } from '../../infra/launcher/components.ts'
-import { hostPids, hostProcesses, signalHost } from '../../infra/launcher/host-processes.ts'
-import type { Inventory, Role } from '../../infra/launcher/inventory.ts'
-import { hostByName } from '../../infra/launcher/inventory.ts'
-import { ensureHostNetwork, killNamespaceProcesses, powerOffHost, setHostLink } from '../../infra/launcher/lab/lab-network.ts'
-import { hostNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
+import type { Component, Inventory, Role } from '../../infra/launcher/cluster-api.ts'
+import { ensureHostNetwork, hostByName, hostComponentSpecs, hostNamespace, hostPids, hostProcesses, killNamespaceProcesses, powerOffHost, ROLE_COMPONENT, setHostLink, signalHost, signalProcesses } from '../../infra/launcher/cluster-api.ts'
 import { deleteSwitchChain, dropBetween } from './switch-rules.ts'
 import { confine, nftMatch, release } from './host-cgroup.ts'
 import { connectionsOf, dropConnectionRules } from './host-sockets.ts'
@@ -57,19 +52,6 @@ export interface Fault {
 }
 
 const chainName = (kind: string, hosts: string[]) => `${kind.replace(/-/g, '_')}_${hosts.join('_').replace(/-/g, '_')}`
-
-function kill(pids: number[], signal: NodeJS.Signals): number[] {
-  const sent: number[] = []
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal)
-      sent.push(pid)
-    } catch {
-      // already gone
-    }
-  }
-  return sent
-}
 
 class FaultError extends Error {}
 
@@ -116,7 +98,7 @@ function processCrash(inv: Inventory, host: string, component: Component): Fault
       const pids = pidsOf()
       if (pids.length === 0) throw new FaultError(`${component} on ${host} is not running`)
       recordFault({ id, kind: 'process-crash', targets: [host], injectedAt: new Date().toISOString() })
-      kill(pids, 'SIGKILL')
+      signalProcesses(pids, 'SIGKILL')
     },
     async heal() {
       clearFault(id)
@@ -156,10 +138,10 @@ export function processFreeze(id: string, targets: string[], pids: number[], des
     needsRestart: false,
     async inject() {
       recordFault({ id, kind: 'freeze', targets, injectedAt: new Date().toISOString(), stoppedPids: pids })
-      stopped = kill(pids, 'SIGSTOP')
+      stopped = signalProcesses(pids, 'SIGSTOP')
     },
     async heal() {
-      kill(stopped.splice(0), 'SIGCONT')
+      signalProcesses(stopped.splice(0), 'SIGCONT')
       clearFault(id)
     },
   }
@@ -179,10 +161,10 @@ export function freeze(inv: Inventory, host: string): Fault {
       const pids = requirePids(host, inv)
       // Recorded before the signal: a runner killed right after still knows what to thaw.
       recordFault({ id, kind: 'freeze', targets: [host], injectedAt: new Date().toISOString(), stoppedPids: pids })
-      stopped = kill(pids, 'SIGSTOP')
+      stopped = signalProcesses(pids, 'SIGSTOP')
     },
     async heal() {
-      kill(stopped, 'SIGCONT')
+      signalProcesses(stopped, 'SIGCONT')
       // Anything of the host that is still stopped (a child forked just before the freeze).
       signalHost(host, 'SIGCONT', inv)
       clearFault(id)

@@ -3,36 +3,23 @@
 // fault rule (the switch's table in a namespace lab, the root namespace's chaos table on loopback);
 // move processes out of the chaos cgroups. Hosts left powered off are powered on by the `up` that
 // `npm run drill -- --heal` runs next.
-import { hostProcesses } from '../../infra/launcher/host-processes.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { hostProcesses, namespaceExists, signalProcesses, switchNamespace } from '../../infra/launcher/cluster-api.ts'
 import { confinedHosts, release } from './host-cgroup.ts'
 import { readLedger, clearFault } from './fault-ledger.ts'
 import { CHAOS_TABLE, deleteChaosTable } from './nft-chaos-table.ts'
 import { deleteSwitchTable } from './switch-rules.ts'
-import { namespaceExists, switchNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
 
 export function healLeftovers(inv: Inventory, say: (line: string) => void): void {
   for (const entry of readLedger()) {
-    for (const pid of entry.stoppedPids ?? []) {
-      try {
-        process.kill(pid, 'SIGCONT')
-      } catch {
-        // gone
-      }
-    }
+    signalProcesses(entry.stoppedPids ?? [], 'SIGCONT')
     say(`undid ${entry.id} (injected ${entry.injectedAt})`)
     clearFault(entry.id)
   }
   // A host stopped by hand or by a runner that lost its ledger.
   for (const host of inv.hosts) {
     const stopped = hostProcesses(host.name, inv).filter((p) => p.state === 'T')
-    for (const p of stopped) {
-      try {
-        process.kill(p.pid, 'SIGCONT')
-      } catch {
-        // gone
-      }
-    }
+    signalProcesses(stopped.map((p) => p.pid), 'SIGCONT')
     if (stopped.length) say(`thawed ${stopped.length} stopped process(es) of ${host.name}`)
   }
   if (inv.lab) {

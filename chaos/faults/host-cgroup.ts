@@ -7,7 +7,7 @@
 // sender; processes they fork later (new PostgreSQL backends, pg_rewind) inherit the cgroup.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
+import { chaosScope, loadInventory } from '../../infra/launcher/cluster-api.ts'
 
 /** One folder per cluster instance, so two instances' hosts of the same name never share a cgroup. */
 const PARENT = chaosScope(loadInventory()).replace(/_/g, '-')

@@ -2,7 +2,7 @@
 // (every packet on loopback is locally generated, so output sees all of them), removed whole by
 // the fault's heal. `npm run down` deletes the table too, so no drop rule outlives a cluster.
 import { spawnSync } from 'node:child_process'
-import { chaosScope, loadInventory } from '../../infra/launcher/inventory.ts'
+import { chaosScope, loadInventory } from '../../infra/launcher/cluster-api.ts'
 
 /** This cluster instance's table (`tqdt_chaos` for the main one; see chaosScope). */
 export const CHAOS_TABLE = chaosScope(loadInventory())

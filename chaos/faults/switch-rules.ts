@@ -4,9 +4,8 @@
 // whatever address or port it uses. The table lives and dies with the switch namespace: `down`
 // removes it with the lab, and no rule ever touches the root namespace.
 import { spawnSync } from 'node:child_process'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { namespacePath, switchNamespace } from '../../infra/launcher/lab/lab-namespaces.ts'
-import { switchPort } from '../../infra/launcher/lab/lab-network.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { namespacePath, switchNamespace, switchPort } from '../../infra/launcher/cluster-api.ts'
 
 const FAULT_TABLE = 'tqdt_faults'
 

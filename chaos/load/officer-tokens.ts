@@ -12,8 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
-import { endpoints } from '../../infra/launcher/cluster-api.ts'
+import { clusterPath, endpoints, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface Officer {
   id: string

@@ -6,7 +6,7 @@
 //   npm run drill -- --page
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import type { Drill, DrillContext } from '../drill-definition.ts'
 import type { RunSummary } from './run-summary.ts'
 import { readSummaries } from './run-summary.ts'

@@ -2,8 +2,7 @@
 // `ALERTS` series over the drill (query_range, one point per step) gives, for each alert name and
 // label set, when it went pending, when it fired and when it stopped. Resolution is the step (5 s,
 // the evaluation interval). An unreachable Prometheus is a finding for the report, never a crash.
-import { loadInventory } from '../../infra/launcher/inventory.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
+import { clusterRequest, loadInventory } from '../../infra/launcher/cluster-api.ts'
 
 export type AlertState = 'pending' | 'firing'
 

@@ -7,13 +7,8 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import pg from 'pg'
-import { componentSpecs, configFile, readEnvFile } from '../../infra/launcher/components.ts'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { REPO_ROOT, hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { readSecrets } from '../../infra/launcher/secrets.ts'
-import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
-import { patroniConfig } from '../../infra/launcher/patroni-client.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { componentSpecs, configFile, DATABASE_ROLES, hostsWithRole, patroniConfig, postgresSsl, readEnvFile, REPO_ROOT, secrets } from '../../infra/launcher/cluster-api.ts'
 import { machineInfo } from '../../loadtests/bench/machine-info.ts'
 import type { MachineInfo } from '../../loadtests/bench/machine-info.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -64,7 +59,7 @@ async function postgresSettings(inv: Inventory, leader: string): Promise<Record<
   const h = hostsWithRole(inv, 'postgres').find((x) => x.name === leader)
   if (!h) return null
   // As the exporters' pg_monitor role (it reads every setting): the superuser logs in only over a host's socket.
-  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: DATABASE_ROLES.monitor, password: readSecrets(inv).monitorPassword, database: 'postgres', connectionTimeoutMillis: 3000, ssl: postgresSsl(inv) })
+  const client = new pg.Client({ host: h.address, port: h.ports.postgres, user: DATABASE_ROLES.monitor, password: secrets(inv).monitorPassword, database: 'postgres', connectionTimeoutMillis: 3000, ssl: postgresSsl(inv) })
   client.on('error', () => undefined)
   try {
     await client.connect()

@@ -4,7 +4,7 @@
 // alerts. reports/<run>/ keeps everything else (journal, HTML report, runner log) and is not committed.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import type { Drill } from '../drill-definition.ts'
 import { missingAnywhere } from '../verify/acknowledged-writes.ts'
 import type { DrillReport, VerdictCheck } from './drill-report.ts'

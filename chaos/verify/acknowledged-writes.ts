@@ -10,11 +10,9 @@
 // create that produced two entities (found by the unique marker the workload puts in the record,
 // see loadtests/officer-workload.js).
 import pg from 'pg'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { readSecrets } from '../../infra/launcher/secrets.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { hostsWithRole, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 import type { AckRecord } from './journal.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface MissingWrite {
   kind: string
@@ -187,7 +185,7 @@ export interface CheckOptions {
 }
 
 export async function checkAcknowledgedWrites(inv: Inventory, acks: AckRecord[], options: CheckOptions = {}): Promise<WriteCheck> {
-  const secrets = readSecrets(inv)
+  const { dbPassword } = secrets(inv)
   const dbs = hostsWithRole(inv, 'postgres')
   const byKind: Record<string, number> = {}
   for (const a of acks) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1
@@ -203,7 +201,7 @@ export async function checkAcknowledgedWrites(inv: Inventory, acks: AckRecord[],
   }
   const clients = dbs.map((d) => ({
     host: d,
-    client: clientFor(inv, d.address, d.ports.postgres, inv.cluster.database, inv.cluster.databaseUser, secrets.dbPassword),
+    client: clientFor(inv, d.address, d.ports.postgres, inv.cluster.database, inv.cluster.databaseUser, dbPassword),
     role: 'unreachable' as NodeCheck['role'],
     error: null as string | null,
   }))

@@ -3,16 +3,13 @@
 // app host's store outside it — with no gap and no row sealed twice, and every change the clients saw
 // acknowledged is in it, sealed. Read from the primary directly, not through the app.
 import pg from 'pg'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { hostsWithRole } from '../../infra/launcher/inventory.ts'
-import { auditCheckpointDir, auditLogNameOf } from '../../infra/launcher/render/app-env.ts'
-import { auditKeyFiles, readSecrets } from '../../infra/launcher/secrets.ts'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { auditCheckpointDir, auditKeyFiles, auditLogNameOf, hostsWithRole, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 import { sealingLag } from '../../src/db/audit-seal-repository.ts'
 import { loadTrustedKeys } from '../../src/services/audit-checkpoint.ts'
 import { directoryStore } from '../../src/services/audit-checkpoint-store.ts'
 import { verifyAuditTrail, type Problem } from '../../src/services/audit-verify-service.ts'
 import type { AckRecord } from './journal.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
 
 export interface AuditTrailCheck {
   ok: boolean
@@ -44,11 +41,11 @@ const TRAIL_OF: Record<string, { entityType: string; action: string | null }> = 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 async function primaryClient(inv: Inventory): Promise<pg.Client> {
-  const secrets = readSecrets(inv)
+  const { dbPassword } = secrets(inv)
   for (const db of hostsWithRole(inv, 'postgres')) {
     const client = new pg.Client({
       host: db.address, port: db.ports.postgres, database: inv.cluster.database, user: inv.cluster.databaseUser,
-      password: secrets.dbPassword, connectionTimeoutMillis: 3000, application_name: 'drill-audit-check',
+      password: dbPassword, connectionTimeoutMillis: 3000, application_name: 'drill-audit-check',
       ssl: postgresSsl(inv),
     })
     client.on('error', () => undefined)

@@ -3,7 +3,7 @@
 //   node chaos/verify/check-journal.ts .run/k6/<run>/journal.jsonl
 //
 // Exit 1 when an acknowledged write is missing or duplicated, or the check could not be completed.
-import { loadInventory } from '../../infra/launcher/inventory.ts'
+import { loadInventory } from '../../infra/launcher/cluster-api.ts'
 import { checkAcknowledgedWrites, missingAnywhere } from './acknowledged-writes.ts'
 import { readJournal, succeeded } from './journal.ts'
 

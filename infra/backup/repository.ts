@@ -10,7 +10,7 @@ import type { BackupLayout } from '../launcher/render/pgbackrest-config.ts'
 import { backupLayout, pgbackrestConfigFile } from '../launcher/render/pgbackrest-config.ts'
 import { runDir } from '../launcher/render/render-context.ts'
 import { namespacePrefix } from '../launcher/lab/run-in-lab.ts'
-import { patroniLeaderHost as leaderHost, patroniMembers } from '../launcher/patroni-client.ts'
+import { patroniLeaderHost, patroniMembers } from '../launcher/patroni-client.ts'
 
 const PGBACKREST = '/usr/bin/pgbackrest'
 
@@ -104,10 +104,6 @@ export function repositoryInfo(inv: Inventory): StanzaInfo | null {
 
 // ------------------------------------------------------------------ the live cluster
 
-/** Patroni's member list and the running leader, from the one Patroni client. */
-export type { PatroniMember as LiveMember } from '../launcher/patroni-client.ts'
-export { patroniMembers, patroniLeaderHost as leaderHost } from '../launcher/patroni-client.ts'
-
 /** A superuser connection to one database host over its local socket (peer: the only way the superuser logs in). */
 async function superuserClient(inv: Inventory, host: Host, database = 'postgres'): Promise<pg.Client> {
   const client = new pg.Client({
@@ -165,7 +161,7 @@ export async function archiverState(inv: Inventory, host: Host): Promise<Archive
  * it: afterwards every commit made before the call is in the repository. Returns the segment.
  */
 export async function flushArchive(inv: Inventory, timeoutMs = 60_000): Promise<{ host: string; segment: string; waitedMs: number }> {
-  const leader = await leaderHost(inv)
+  const leader = await patroniLeaderHost(inv)
   if (!leader) throw new BackupError('no running Patroni leader: cannot switch WAL')
   const c = await superuserClient(inv, leader)
   const t0 = performance.now()
@@ -250,7 +246,7 @@ export interface RecoveryWindow {
 export async function recoveryWindow(inv: Inventory): Promise<RecoveryWindow> {
   const info = repositoryInfo(inv)
   const backups = (info?.backup ?? []).filter((b) => !b.error)
-  const leader = await leaderHost(inv)
+  const leader = await patroniLeaderHost(inv)
   const archiver = leader ? await archiverState(inv, leader).catch(() => null) : null
   const oldest = backups.length > 0 ? new Date(Math.min(...backups.map((b) => b.timestamp.stop)) * 1000) : null
   const newest = archiver?.lastArchivedTime ?? null

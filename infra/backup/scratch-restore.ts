@@ -7,8 +7,10 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Inventory } from '../launcher/inventory.ts'
+import { readProcess } from '../launcher/host-processes.ts'
 import { hostNamespace, namespacePath } from '../launcher/lab/lab-namespaces.ts'
-import { BackupError, flushArchive, leaderHost, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
+import { patroniLeaderHost } from '../launcher/patroni-client.ts'
+import { BackupError, flushArchive, repositoryInfo, requireLayout, runAsPostgres } from './repository.ts'
 import type { RestoreTarget } from './restore-target.ts'
 import { restoreOptions } from './restore-target.ts'
 import { hostTls } from '../launcher/tls/certificates.ts'
@@ -66,7 +68,7 @@ export function scratchInstance(inv: Inventory, name: string, port?: number): Sc
 function scratchRunning(instance: ScratchInstance): number | null {
   try {
     const pid = Number(readFileSync(join(instance.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    return existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(instance.dataDir) ? pid : null
+    return readProcess(pid)?.argv.some((a) => a.includes(instance.dataDir)) ? pid : null
   } catch {
     return null
   }
@@ -172,7 +174,7 @@ export async function restoreToScratch(
 
   // The target may lie in the primary's current WAL segment, not archived yet: close it first.
   let archiveFlushS: number | null = null
-  if (opts.flushArchive !== false && target.type !== 'immediate' && (await leaderHost(inv))) {
+  if (opts.flushArchive !== false && target.type !== 'immediate' && (await patroniLeaderHost(inv))) {
     const f = await flushArchive(inv)
     archiveFlushS = f.waitedMs / 1000
     log(`archived the primary's current WAL segment ${f.segment} (${archiveFlushS.toFixed(1)} s)`)

@@ -6,7 +6,7 @@
 import type { ComponentSpec } from './components.ts'
 import { componentSpecs } from './components.ts'
 import { codeFingerprint } from './code-fingerprint.ts'
-import { haproxyServerStates } from './haproxy-stats.ts'
+import { haproxyServerStates } from './haproxy-client.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole, httpsUrl } from './inventory.ts'

@@ -1,32 +1,85 @@
-// What tests and chaos drills import to find and drive the local cluster. No dependencies beyond
-// node: builtins; every function takes the inventory (default: TQDT_INVENTORY or production.json).
+// The one door from chaos/, loadtests/ and tests into the cluster: they import infra/ only from here
+// (test/unit/cluster-api-seam.test.ts keeps it so). Logic lives in its home module and is
+// re-exported; what is written here is only what joins several of them (endpoints, waitHealthy,
+// startHost). Functions default the inventory to TQDT_INVENTORY or production.json where they can.
 //
 //   import { endpoints, patroniLeader, waitHealthy, startHost } from '../infra/launcher/cluster-api.ts'
-import { createConnection } from 'node:net'
-import { join } from 'node:path'
 import type { ClusterStatus } from './cluster-status.ts'
 import { clusterStatus as probeCluster } from './cluster-status.ts'
 import { componentSpecs } from './components.ts'
 import { componentPid } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
-import { patroniMembers } from './patroni-client.ts'
 import { caCertificateFile, operatorTls, postgresUrl } from './tls/certificates.ts'
-import { clusterJson } from './tls/cluster-http.ts'
 import { ensureHostNetwork } from './lab/lab-network.ts'
 import { sentinelsMasterFor, sleep, startComponent } from './process-control.ts'
-import { haproxyStatsUrl } from './haproxy-stats.ts'
+import { haproxyStatsUrl } from './haproxy-client.ts'
 import { DATABASE_ROLES } from './render/patroni-config.ts'
 import { runDir } from './render/render-context.ts'
 import type { Secrets } from './secrets.ts'
 import { readSecrets } from './secrets.ts'
 
-export { REPO_ROOT, hostsWithRole, loadInventory } from './inventory.ts'
+// The inventory: hosts, their roles and addresses, the folders of a cluster.
 export type { Host, Inventory, Role } from './inventory.ts'
-export type { ClusterStatus, PatroniMember, StatusRow } from './cluster-status.ts'
-export type { HostProcess } from './host-processes.ts'
-export { hostProcesses } from './host-processes.ts'
+export { DEFAULT_INVENTORY, REPO_ROOT, chaosScope, clusterPath, hostByName, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory } from './inventory.ts'
+
+// Secrets and TLS material, and HTTPS to a cluster service with the cluster CA and operators' certificate.
 export type { Secrets } from './secrets.ts'
+export { auditKeyFiles } from './secrets.ts'
+export { caCertificateFile, hostTls, operatorTlsOptions, postgresSsl } from './tls/certificates.ts'
+export { clusterJson, clusterRequest } from './tls/cluster-http.ts'
+
+// Patroni: members, leader, switchover and its dynamic configuration.
+export type { PatroniLeader, PatroniMember } from './patroni-client.ts'
+export { patchPatroniConfig, patroniConfig, patroniLeader, patroniLeaderHost, patroniMembers, patroniRestAuthorization, patroniRestUrl, patroniSelf, patroniSwitchover } from './patroni-client.ts'
+
+// HAProxy: the stats page and the runtime API.
+export { haproxyMetricsUrl, haproxyRuntimeCommand, haproxyServerStates, haproxyStatsAuthorization, haproxyStatsUrl, upServers } from './haproxy-client.ts'
+
+// Redis and Sentinel.
+export { redisCommand, redisInfo } from './redis-probe.ts'
+export { redisMonitorAuth, redisUserAuth } from './render/redis-config.ts'
+
+// A host's processes: find them, signal them; a component's: start and stop it.
+export type { HostProcess, ProcessInfo } from './host-processes.ts'
+export { componentPid, hostPids, hostProcesses, listProcesses, processRssKiB, readProcess, signalHost, signalProcesses } from './host-processes.ts'
+export { sleep, startComponent, stopComponent } from './process-control.ts'
+export type { Component } from './components.ts'
+export { ROLE_COMPONENT, componentSpec, componentSpecs, configFile, hostComponentSpecs, readEnvFile } from './components.ts'
+
+// The cluster's health, as `npm run status` reports it.
+export type { ClusterStatus, StatusRow } from './cluster-status.ts'
+export { acknowledgesCommits } from './cluster-status.ts'
+
+// The namespace lab: a host's namespace, its link and power, the floating address, the front door.
+export { hostNamespace, mountedNamespaces, namespaceExists, namespacePath, switchNamespace } from './lab/lab-namespaces.ts'
+export { activeLoadBalancer, ensureHostNetwork, floatingAddressHolder, killNamespaceProcesses, powerOffHost, setHostLink, switchPort } from './lab/lab-network.ts'
+export { enterOpsNamespace, namespacePrefix } from './lab/run-in-lab.ts'
+export { ensureFrontDoor } from './lab/front-door.ts'
+
+// Changing the running cluster: app rollout, certificate rotation.
+export { appSpecs, replaceAppNode, runningBuild, staleAppNodes } from './app-rollout.ts'
+export { codeFingerprint } from './code-fingerprint.ts'
+export { rotateCertificates, servedSerial, tlsEndpoints } from './tls/certificate-rotation.ts'
+
+// Backups: the pgBackRest repository, restore targets, scratch restores, rebuilding the cluster.
+export type { BackupRun } from '../backup/repository.ts'
+export { archiverState, flushArchive, repositoryInfo, segmentInRepository, takeBackup } from '../backup/repository.ts'
+export { beforeTime, beforeXid, latest } from '../backup/restore-target.ts'
+export type { ScratchRestoreResult } from '../backup/scratch-restore.ts'
+export { dropScratch, restoreToScratch } from '../backup/scratch-restore.ts'
+export { rebuildCluster } from '../backup/cluster-rebuild.ts'
+
+// The project's command line, for programs that run one of its commands as a child; the pinned k6.
+export { cliArgv } from './cli-entry.ts'
+export { ensureK6 } from './k6-build.ts'
+
+// Settings the renderers own, which drills and benchmarks size themselves by.
+export { BENCH_BARE_PORT, HAPROXY_TIMING } from './render/haproxy-config.ts'
+export { DATABASE_ROLES, PATRONI_DCS } from './render/patroni-config.ts'
+export { backupLayout } from './render/pgbackrest-config.ts'
+export { auditCheckpointDir, auditLogNameOf } from './render/app-env.ts'
+export { dataDir } from './render/render-context.ts'
 
 export interface ClusterEndpoints {
   /** HAProxy's HTTP frontend, e.g. http://127.0.0.10:8080 */
@@ -90,40 +143,6 @@ export function endpoints(inv: Inventory = loadInventory()): ClusterEndpoints {
   }
 }
 
-export interface PatroniLeader {
-  name: string
-  address: string
-  port: number
-  restUrl: string
-  timeline: number | null
-  /** Which source answered: a Patroni REST API, or etcd's leader key when no Patroni did. */
-  source: 'patroni' | 'etcd'
-}
-
-/** The current leader per Patroni (any member's /cluster), falling back to etcd's leader key. */
-export async function patroniLeader(inv: Inventory = loadInventory()): Promise<PatroniLeader | null> {
-  const dbs = hostsWithRole(inv, 'postgres')
-  const l = (await patroniMembers(inv, 1000)).find((m) => m.role === 'leader')
-  if (l) return { name: l.name, address: l.host, port: l.port, restUrl: (l.api_url ?? '').replace(/\/patroni$/, ''), timeline: l.timeline ?? null, source: 'patroni' }
-  const key = Buffer.from(`/service/${inv.cluster.scope}/leader`).toString('base64')
-  for (const e of hostsWithRole(inv, 'etcd')) {
-    try {
-      const { json } = await clusterJson<{ kvs?: Array<{ value: string }> }>(inv, httpsUrl(e, 'etcdClient', '/v3/kv/range'), {
-        method: 'POST',
-        body: JSON.stringify({ key }),
-        timeoutMs: 1000,
-      })
-      const name = json.kvs?.[0] ? Buffer.from(json.kvs[0].value, 'base64').toString() : null
-      const h = dbs.find((d) => d.name === name)
-      if (h) return { name: h.name, address: h.address, port: h.ports.postgres, restUrl: httpsUrl(h, 'patroni'), timeline: null, source: 'etcd' }
-      return null
-    } catch {
-      // ask the next member
-    }
-  }
-  return null
-}
-
 /** Same data as `npm run status -- --json`. */
 export function clusterStatus(inv: Inventory = loadInventory()): Promise<ClusterStatus> {
   return probeCluster(inv)
@@ -158,31 +177,4 @@ export async function startHost(hostName: string, inv: Inventory = loadInventory
     started.push(spec.id)
   }
   return started
-}
-
-/**
- * One command to every load balancer's HAProxy runtime API (its admin socket, a file: reachable from
- * the root namespace of a lab too); the answers, one per load balancer, in inventory order.
- */
-export async function haproxyRuntimeCommand(command: string, inv: Inventory = loadInventory(), timeoutMs = 3000): Promise<string[]> {
-  return Promise.all(
-    hostsWithRole(inv, 'haproxy').map(
-      (lb) =>
-        new Promise<string>((resolve, reject) => {
-          const socket = createConnection({ path: join(runDir(inv, lb), 'haproxy.sock') })
-          const chunks: Buffer[] = []
-          const timer = setTimeout(() => socket.destroy(new Error(`${lb.name}: HAProxy's runtime API did not answer "${command}" in ${timeoutMs} ms`)), timeoutMs)
-          socket.on('connect', () => socket.end(`${command}\n`))
-          socket.on('data', (c: Buffer) => chunks.push(c))
-          socket.on('error', (err) => {
-            clearTimeout(timer)
-            reject(err)
-          })
-          socket.on('close', () => {
-            clearTimeout(timer)
-            resolve(Buffer.concat(chunks).toString('utf8'))
-          })
-        }),
-    ),
-  )
 }

@@ -13,7 +13,7 @@ import { redisCommand, redisInfo } from './redis-probe.ts'
 import type { RedisAuth } from './redis-probe.ts'
 import { redisMonitorAuth } from './render/redis-config.ts'
 import { wantedSyncStandbys } from './render/patroni-config.ts'
-import { haproxyServerStates, upServers } from './haproxy-stats.ts'
+import { haproxyServerStates, upServers } from './haproxy-client.ts'
 
 export type State = 'healthy' | 'unhealthy' | 'down'
 

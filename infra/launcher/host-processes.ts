@@ -4,15 +4,14 @@
 // in a new session and its children call setsid too, so neither a process group nor Patroni's pid
 // reaches them; the postmaster is found from its data folder's postmaster.pid, its children by ppid.
 //
-//   node infra/launcher/host-processes.ts list|pids|freeze|thaw|kill HOST
-//   node infra/launcher/host-processes.ts signal HOST SIGNAL
-import { readFileSync, readdirSync } from 'node:fs'
+//   npm run processes -- HOST
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Component, ComponentSpec } from './components.ts'
 import { hostComponentSpecs } from './components.ts'
 import type { Host, Inventory } from './inventory.ts'
 import { hostByName, loadInventory } from './inventory.ts'
-import { hostNamespace, namespacePids } from './lab/lab-namespaces.ts'
+import { hostNamespace, namespaceInode } from './lab/lab-namespaces.ts'
 import { dataDir } from './render/render-context.ts'
 
 export interface HostProcess {
@@ -24,13 +23,6 @@ export interface HostProcess {
   /** Process state letter from /proc (R, S, T = stopped, Z = zombie...). */
   state: string
   command: string
-}
-
-interface Proc {
-  pid: number
-  ppid: number
-  state: string
-  argv: string[]
 }
 
 /** argv[0] base names each component runs as: a marker match on any other program (an editor, `tail`) is ignored. */
@@ -47,41 +39,112 @@ const PROGRAMS: Record<Component, readonly string[]> = {
   app: ['node'],
 }
 
-/** One process from /proc; null when it exited or is a zombie (already dead: nothing to signal, and waiting for it would hang `down`). */
-function readProc(pid: number): Proc | null {
+/** One process as /proc shows it. */
+export interface ProcessInfo {
+  pid: number
+  ppid: number
+  /** Process state letter (R, S, T = stopped, Z = zombie...). */
+  state: string
+  /** The kernel's name of the process (stat's comm): Node 24's is MainThread. */
+  comm: string
+  argv: string[]
+  /** User plus system CPU time, in clock ticks (USER_HZ). */
+  cpuTicks: number
+}
+
+/**
+ * One process from /proc; null when it exited, or is a zombie (already dead: nothing to signal, and
+ * waiting for it would hang `down`) unless zombies are asked for (CPU accounting still counts them).
+ */
+export function readProcess(pid: number, opts: { zombies?: boolean } = {}): ProcessInfo | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name in (…) may contain spaces and parentheses: parse after the last ')'.
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const close = stat.lastIndexOf(')')
+    const after = stat.slice(close + 2).split(' ')
+    if (after[0] === 'Z' && !opts.zombies) return null
     const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     // Programs that rewrite their title (Redis) leave one string with spaces instead of NULs.
     const argv = raw.split('\0').filter(Boolean).flatMap((a, i) => (i === 0 ? a.split(' ') : [a]))
-    return after[0] === 'Z' ? null : { pid, state: after[0], ppid: Number(after[1]), argv }
+    // utime and stime: fields 14 and 15 of proc_pid_stat(5), i.e. 11 and 12 after the command name.
+    const cpuTicks = Number(after[11]) + Number(after[12])
+    return { pid, state: after[0], ppid: Number(after[1]), comm: stat.slice(stat.indexOf('(') + 1, close), argv, cpuTicks }
   } catch {
     return null
   }
 }
 
-function readProcs(): Map<number, Proc> {
-  const procs = new Map<number, Proc>()
+/** Every process of the machine (zombies only when asked for). */
+export function listProcesses(opts: { zombies?: boolean } = {}): ProcessInfo[] {
+  const found: ProcessInfo[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    const p = readProc(Number(entry))
-    if (p) procs.set(p.pid, p)
+    const p = readProcess(Number(entry), opts)
+    if (p) found.push(p)
   }
-  return procs
+  return found
 }
 
-function commandLine(p: Proc): string {
+function readProcs(): Map<number, ProcessInfo> {
+  return new Map(listProcesses().map((p) => [p.pid, p]))
+}
+
+/** Resident set size (VmRSS) in KiB, or null when the process is gone. */
+export function processRssKiB(pid: number): number | null {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+    return Number.isFinite(kb) ? kb : null
+  } catch {
+    return null
+  }
+}
+
+/** The network namespace inode of a process (null when it exited). */
+export function processNamespaceInode(pid: number): number | null {
+  try {
+    const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
+/** Live (not zombie) processes in the namespace, like `ip netns pids`. */
+export function namespacePids(name: string): number[] {
+  const inode = namespaceInode(name)
+  if (inode === null) return []
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (processNamespaceInode(pid) === inode && readProcess(pid) !== null) pids.push(pid)
+  }
+  return pids
+}
+
+/** This process and its ancestors: never killed by a teardown that runs inside the lab. */
+export function selfAndAncestors(): Set<number> {
+  const out = new Set<number>()
+  let pid = process.pid
+  while (pid > 1 && !out.has(pid)) {
+    out.add(pid)
+    const p = readProcess(pid)
+    if (!p) break
+    pid = p.ppid
+  }
+  return out
+}
+
+function commandLine(p: ProcessInfo): string {
   return p.argv.join(' ')
 }
 
 /** `marker` appears as a whole argument or as the value of `--flag=marker`. */
-function hasMarker(p: Proc, marker: string): boolean {
+function hasMarker(p: ProcessInfo, marker: string): boolean {
   return p.argv.some((a) => a === marker || a.endsWith(`=${marker}`))
 }
 
-function runsProgram(p: Proc, component: Component): boolean {
+function runsProgram(p: ProcessInfo, component: Component): boolean {
   const base = (p.argv[0] ?? '').split('/').pop() ?? ''
   return PROGRAMS[component].includes(base)
 }
@@ -100,9 +163,9 @@ function readPid(path: string): number | null {
  * process). Reads one /proc entry when the pid file is right; scans the machine only when it is not
  * (a scan per component would stall a status probe of a busy machine for seconds).
  */
-export function componentPid(spec: ComponentSpec, procs?: Map<number, Proc>): number | null {
+export function componentPid(spec: ComponentSpec, procs?: Map<number, ProcessInfo>): number | null {
   const pid = readPid(spec.pidFile)
-  const p = pid === null ? null : procs ? procs.get(pid) : readProc(pid)
+  const p = pid === null ? null : procs ? procs.get(pid) : readProcess(pid)
   if (p && hasMarker(p, spec.marker)) return p.pid
   for (const q of (procs ?? readProcs()).values()) {
     if (runsProgram(q, spec.component) && hasMarker(q, spec.marker)) return q.pid
@@ -118,7 +181,7 @@ export function hostProcesses(hostName: string, inv: Inventory = loadInventory()
   const inNamespace = inv.lab ? new Set(namespacePids(hostNamespace(inv, host.name))) : null
   const candidates = inNamespace ? new Map([...procs].filter(([pid]) => inNamespace.has(pid))) : procs
   const found = new Map<number, HostProcess>()
-  const add = (p: Proc, component: Component, foundBy: HostProcess['foundBy']) => {
+  const add = (p: ProcessInfo, component: Component, foundBy: HostProcess['foundBy']) => {
     if (!found.has(p.pid)) {
       found.set(p.pid, { pid: p.pid, ppid: p.ppid, component, foundBy, state: p.state, command: commandLine(p) })
     }
@@ -156,7 +219,7 @@ export function hostProcesses(hostName: string, inv: Inventory = loadInventory()
   return [...found.values()].sort((a, b) => rank(a) - rank(b))
 }
 
-function addPostmaster(inv: Inventory, host: Host, procs: Map<number, Proc>, add: (p: Proc, c: Component, by: HostProcess['foundBy']) => void): void {
+function addPostmaster(inv: Inventory, host: Host, procs: Map<number, ProcessInfo>, add: (p: ProcessInfo, c: Component, by: HostProcess['foundBy']) => void): void {
   const data = dataDir(inv, host, 'postgres')
   const postmaster = procs.get(readPid(join(data, 'postmaster.pid')) ?? -1)
   if (postmaster && hasMarker(postmaster, data)) add(postmaster, 'patroni', 'postmaster')
@@ -170,12 +233,8 @@ export function hostPids(hostName: string, inv?: Inventory): number[] {
   return hostProcesses(hostName, inv).map((p) => p.pid)
 }
 
-/**
- * Sends one signal to every process of the host in one pass, supervisors first, so Patroni cannot
- * react to its postmaster's stop (or death) before it is itself stopped. Returns the pids signalled.
- */
-export function signalHost(hostName: string, signal: NodeJS.Signals, inv?: Inventory): number[] {
-  const pids = hostPids(hostName, inv)
+/** One signal to each pid, in order; the pids it reached (a process that is gone is skipped). */
+export function signalProcesses(pids: number[], signal: NodeJS.Signals): number[] {
   const sent: number[] = []
   for (const pid of pids) {
     try {
@@ -188,54 +247,24 @@ export function signalHost(hostName: string, signal: NodeJS.Signals, inv?: Inven
   return sent
 }
 
-/** SIGSTOP every process of the host: a hung host whose TCP connections stay open. */
-export function freezeHost(hostName: string, inv?: Inventory): number[] {
-  return signalHost(hostName, 'SIGSTOP', inv)
+/**
+ * Sends one signal to every process of the host in one pass, supervisors first, so Patroni cannot
+ * react to its postmaster's stop (or death) before it is itself stopped. Returns the pids signalled.
+ * Drills freeze and kill hosts through chaos/faults/fault-primitives.ts, which records what it did.
+ */
+export function signalHost(hostName: string, signal: NodeJS.Signals, inv?: Inventory): number[] {
+  return signalProcesses(hostPids(hostName, inv), signal)
 }
 
-export function thawHost(hostName: string, inv?: Inventory): number[] {
-  return signalHost(hostName, 'SIGCONT', inv)
-}
-
-/** SIGKILL every process of the host. Peers on loopback still see a reset; see docs/architecture.md. */
-export function killHost(hostName: string, inv?: Inventory): number[] {
-  return signalHost(hostName, 'SIGKILL', inv)
-}
-
-function main(argv: string[]): number {
-  const [command, hostName, signal] = argv
-  const usage = 'usage: host-processes.ts list|pids|freeze|thaw|kill HOST | signal HOST SIGNAL'
-  if (!command || !hostName) {
-    console.error(usage)
+/** `npm run processes -- HOST`: the host's processes, with how each was found. */
+export function printHostProcesses(hostName: string | undefined, inv: Inventory = loadInventory()): number {
+  if (!hostName || !inv.hosts.some((h) => h.name === hostName)) {
+    console.error(`usage: npm run processes -- HOST   (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`)
     return 2
   }
-  switch (command) {
-    case 'list':
-      for (const p of hostProcesses(hostName)) {
-        console.log(`${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${p.component.padEnd(17)} ${p.foundBy.padEnd(10)} ${p.command.slice(0, 120)}`)
-      }
-      return 0
-    case 'pids':
-      console.log(hostPids(hostName).join(' '))
-      return 0
-    case 'freeze':
-      console.log(freezeHost(hostName).join(' '))
-      return 0
-    case 'thaw':
-      console.log(thawHost(hostName).join(' '))
-      return 0
-    case 'kill':
-      console.log(killHost(hostName).join(' '))
-      return 0
-    case 'signal': {
-      const sig = (signal?.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals
-      console.log(signalHost(hostName, sig).join(' '))
-      return 0
-    }
-    default:
-      console.error(usage)
-      return 2
+  console.log(`${'pid'.padStart(7)} ${'ppid'.padStart(7)} S ${'component'.padEnd(17)} ${'found by'.padEnd(10)} command`)
+  for (const p of hostProcesses(hostName, inv)) {
+    console.log(`${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${p.component.padEnd(17)} ${p.foundBy.padEnd(10)} ${p.command.slice(0, 120)}`)
   }
+  return 0
 }
-
-if (import.meta.main) process.exitCode = main(process.argv.slice(2))

@@ -1,11 +1,11 @@
 // Starting and stopping component processes: detached (own session, so a Ctrl-C of the launcher
 // or the end of `npm run up` leaves them running), pid file and log file per component.
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ComponentSpec } from './components.ts'
 import { readEnvFile } from './components.ts'
-import { componentPid, hostProcesses } from './host-processes.ts'
+import { componentPid, hostProcesses, readProcess, signalProcesses } from './host-processes.ts'
 import type { HostProcess } from './host-processes.ts'
 import type { Inventory } from './inventory.ts'
 import { hostsWithRole } from './inventory.ts'
@@ -40,22 +40,7 @@ export function startComponent(spec: ComponentSpec): number {
 
 /** A zombie counts as gone: its parent (init, after the launcher exited) may reap it late. */
 function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
-
-function signal(pids: number[], sig: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig)
-    } catch {
-      // gone
-    }
-  }
+  return readProcess(pid) !== null
 }
 
 function componentProcesses(inv: Inventory, spec: ComponentSpec): HostProcess[] {
@@ -69,20 +54,20 @@ function componentProcesses(inv: Inventory, spec: ComponentSpec): HostProcess[] 
 export async function stopComponent(inv: Inventory, spec: ComponentSpec): Promise<'stopped' | 'killed' | 'not running'> {
   const procs = componentProcesses(inv, spec)
   // A drill may have left the host frozen: a stopped process would not act on SIGTERM.
-  signal(procs.filter((p) => p.state === 'T').map((p) => p.pid), 'SIGCONT')
+  signalProcesses(procs.filter((p) => p.state === 'T').map((p) => p.pid), 'SIGCONT')
   const main = componentPid(spec)
   if (procs.length === 0 && main === null) {
     rmSync(spec.pidFile, { force: true })
     return 'not running'
   }
   const targets = main !== null ? [main] : procs.filter((p) => p.foundBy !== 'descendant').map((p) => p.pid)
-  signal(targets, 'SIGTERM')
+  signalProcesses(targets, 'SIGTERM')
   const deadline = Date.now() + spec.stopTimeoutMs
   let outcome: 'stopped' | 'killed' = 'stopped'
   while (componentProcesses(inv, spec).length > 0) {
     if (Date.now() > deadline) {
       outcome = 'killed'
-      signal(componentProcesses(inv, spec).map((p) => p.pid), 'SIGKILL')
+      signalProcesses(componentProcesses(inv, spec).map((p) => p.pid), 'SIGKILL')
       await sleep(200)
       if (Date.now() > deadline + 5000) break
       continue

@@ -12,6 +12,7 @@ import { up } from './commands/cluster-up.ts'
 import { installPrerequisites } from './commands/prerequisites-install.ts'
 import { testSuite } from './commands/test-suite.ts'
 import { migrate } from './database-setup.ts'
+import { printHostProcesses } from './host-processes.ts'
 import { REPO_ROOT, loadInventory } from './inventory.ts'
 import { opsNamespace, runningInside } from './lab/lab-namespaces.ts'
 import { ensureLabNetwork } from './lab/lab-network.ts'
@@ -43,6 +44,7 @@ export const COMMANDS: Record<string, Command> = {
   migrate: { group: 'cluster', usage: '', summary: 'apply pending SQL migrations through HAProxy as the schema owner', inLab: true, run: async () => (migrate(loadInventory()), 0) },
   env: { group: 'cluster', usage: '[--json]', summary: 'the addresses and secret files the test suite needs, as `export` lines', inLab: true, run: (a) => printTestEnvironment(a.includes('--json')) },
   configs: { group: 'cluster', usage: '[--inventory FILE] [--out DIR] [--secrets DIR] [--fresh] [--no-validate]', summary: "every host's configuration files from an inventory, checked by each program's own validator (real hosts too)", program: 'infra/launcher/generate-configs.ts' },
+  processes: { group: 'cluster', usage: 'HOST', summary: "the host's processes (pid, state, component, how each was found); drills alone signal them", run: async ([host]) => printHostProcesses(host) },
   'lab-exec': { group: 'cluster', usage: '[--host HOST] -- COMMAND…', summary: "run a command where the lab's hosts are reachable (the ops namespace, or HOST's)", run: (a) => labExec(a) },
 
   test: { group: 'tests and drills', usage: '', summary: 'the whole suite against real servers, as CI runs it (brings the cluster up if it is not)', run: () => testSuite() },

@@ -4,7 +4,7 @@
 // from results.json, so the page never says more than the run showed.
 import { statfsSync, writeFileSync } from 'node:fs'
 import { basename, join, relative, dirname } from 'node:path'
-import { REPO_ROOT, clusterPath, loadInventory } from '../../infra/launcher/inventory.ts'
+import { clusterPath, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import { growthChart, latencyChart, rssChart, throughputChart, type Pair } from './bench-charts.ts'
 import type { BenchResults, GrowthPoint, MainRun, RssRun } from './bench-results.ts'
 import type { StepResult } from './k6-step.ts'

@@ -1,7 +1,7 @@
 // CPU time of every process on the machine, grouped by what it is (k6, the Node app nodes,
 // PostgreSQL, HAProxy, etcd, the rest), between two snapshots of /proc. On two shared cores this is
 // where a step's capacity went: divided by the requests answered it gives CPU milliseconds per request.
-import { readdirSync, readFileSync } from 'node:fs'
+import { listProcesses } from '../../infra/launcher/cluster-api.ts'
 
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
 
@@ -24,20 +24,7 @@ function componentOf(comm: string): string {
 
 export function cpuSnapshot(): CpuSnapshot {
   const snap: CpuSnapshot = new Map()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // gone between the listing and the read
-    }
-    const open = stat.indexOf('(')
-    const close = stat.lastIndexOf(')')
-    const fields = stat.slice(close + 2).split(' ')
-    // utime and stime: fields 14 and 15 of stat(5), i.e. 11 and 12 after the command name.
-    snap.set(Number(entry), { component: componentOf(stat.slice(open + 1, close)), ticks: Number(fields[11]) + Number(fields[12]) })
-  }
+  for (const p of listProcesses({ zombies: true })) snap.set(p.pid, { component: componentOf(p.comm), ticks: p.cpuTicks })
   return snap
 }
 

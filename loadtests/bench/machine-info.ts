@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
+import { REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface MachineInfo {
   date: string

@@ -1,11 +1,9 @@
 // Processes the benchmark starts for itself — the bare server and a profiled extra app node — each
 // stopped by its own PID, and the RSS of a node read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
-import type { Inventory } from '../../infra/launcher/inventory.ts'
-import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
-import { namespacePrefix } from '../../infra/launcher/lab/run-in-lab.ts'
+import { closeSync, openSync } from 'node:fs'
+import type { Inventory } from '../../infra/launcher/cluster-api.ts'
+import { clusterRequest, namespacePrefix, processRssKiB, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 export interface Started {
   pid: number
@@ -65,12 +63,8 @@ export async function startNode(o: { inv: Inventory; args: string[]; env: Record
 
 /** Resident set size of a process in MiB (VmRSS), or null when it is gone. */
 function rssMiB(pid: number): number | null {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
-    return Number.isFinite(kb) ? Math.round((kb / 1024) * 10) / 10 : null
-  } catch {
-    return null
-  }
+  const kb = processRssKiB(pid)
+  return kb === null ? null : Math.round((kb / 1024) * 10) / 10
 }
 
 /** Samples RSS every `everyMs` until stop() is called; returns the samples (seconds since start, MiB). */

@@ -4,9 +4,7 @@
 // load balancer. What is rendered for each layout: test/unit/app-database-endpoint.test.ts.
 import t from 'tap'
 import pg from 'pg'
-import { hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { DATABASE_ROLES } from '../../infra/launcher/render/patroni-config.ts'
-import { postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import { DATABASE_ROLES, hostsWithRole, loadInventory, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 import { waitUntil } from '../cluster-test-kit.ts'
 
 const inv = loadInventory()

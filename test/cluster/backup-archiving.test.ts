@@ -2,10 +2,7 @@
 // replica is promoted, a WAL segment closed on the new primary reaches the pgBackRest repository,
 // and the new primary's pg_stat_archiver says so.
 import t from 'tap'
-import { archiverState, flushArchive, leaderHost, segmentInRepository } from '../../infra/backup/repository.ts'
-import { patroniLeader } from '../../infra/launcher/cluster-api.ts'
-import { hostByName } from '../../infra/launcher/inventory.ts'
-import { backupLayout } from '../../infra/launcher/render/pgbackrest-config.ts'
+import { archiverState, backupLayout, flushArchive, hostByName, patroniLeader, patroniLeaderHost, segmentInRepository } from '../../infra/launcher/cluster-api.ts'
 import { powerLoss } from '../../chaos/faults/fault-primitives.ts'
 import { inventory, repair, requireFullRedundancy, waitUntil } from '../cluster-test-kit.ts'
 
@@ -35,7 +32,7 @@ t.test('after the primary loses power, new WAL reaches the repository from the n
   })
   if (!t.ok(promoted, `a replica is promoted (${promoted}) within 60 s`)) return
   t.comment(`leader ${promoted} after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`)
-  await waitUntil(30_000, async () => ((await leaderHost(inv))?.name === promoted ? true : null))
+  await waitUntil(30_000, async () => ((await patroniLeaderHost(inv))?.name === promoted ? true : null))
 
   // pg_switch_wal on the new primary, then wait for its archiver (bounded): the segment is on the new timeline.
   const after = await flushArchive(inv, 60_000)

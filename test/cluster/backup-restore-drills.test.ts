@@ -14,10 +14,7 @@ import { join, resolve } from 'node:path'
 import { runTableDropped } from '../../chaos/backup-drills/table-dropped.ts'
 import type { BackupDrillReport } from '../../chaos/backup-drills/backup-drill-kit.ts'
 import { writeReport } from '../../chaos/backup-drills/backup-drill-kit.ts'
-import { componentSpecs } from '../../infra/launcher/components.ts'
-import { componentPid } from '../../infra/launcher/host-processes.ts'
-import { cliArgv } from '../../infra/launcher/cli-entry.ts'
-import { REPO_ROOT, loadInventory } from '../../infra/launcher/inventory.ts'
+import { cliArgv, componentPid, componentSpecs, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 const LAB_INVENTORY = resolve(REPO_ROOT, process.env.TQDT_BACKUP_LAB_INVENTORY || 'infra/inventory/backup-lab.json')
 

@@ -3,12 +3,7 @@
 // meant to. Each refusal is asserted, and each door is shown to open for its rightful user, so a
 // check that refuses everything (a dead server) cannot pass.
 import t from 'tap'
-import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { haproxyStatsAuthorization, haproxyStatsUrl } from '../../infra/launcher/haproxy-stats.ts'
-import { redisCommand } from '../../infra/launcher/redis-probe.ts'
-import { redisUserAuth } from '../../infra/launcher/render/redis-config.ts'
-import { httpsUrl } from '../../infra/launcher/inventory.ts'
-import { operatorTlsOptions } from '../../infra/launcher/tls/certificates.ts'
+import { endpoints, haproxyMetricsUrl, haproxyStatsAuthorization, haproxyStatsUrl, hostsWithRole, httpsUrl, loadInventory, operatorTlsOptions, redisCommand, redisUserAuth, secrets } from '../../infra/launcher/cluster-api.ts'
 import { signToken } from '../../src/services/jwt-service.ts'
 import { httpGet } from '../http-get.ts'
 
@@ -46,9 +41,7 @@ t.test('Sentinel refuses anonymous clients; the app user may only discover the m
 
 t.test("HAProxy's stats page and exporter ask for the stats password", async (t) => {
   for (const lb of hostsWithRole(inv, 'haproxy')) {
-    const stats = haproxyStatsUrl(lb)
-    const metrics = httpsUrl(lb, 'stats', '/metrics')
-    for (const url of [stats, `${stats};csv`, metrics]) {
+    for (const url of [haproxyStatsUrl(lb), haproxyStatsUrl(lb, 'csv'), haproxyMetricsUrl(lb)]) {
       t.equal((await status(url)).status, 401, `${url} anonymous`)
       t.equal((await status(url, { authorization: `Basic ${Buffer.from('tqdt-stats:wrong').toString('base64')}` })).status, 401, `${url} with a wrong password`)
       t.equal((await status(url, { authorization: haproxyStatsAuthorization(inv) })).status, 200, `${url} with the password`)

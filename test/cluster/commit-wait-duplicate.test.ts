@@ -10,8 +10,7 @@
 // COMMIT waits for the standbys (migrations/021).
 import t, { type Test } from 'tap'
 import pg from 'pg'
-import { readFileSync } from 'node:fs'
-import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
+import { endpoints, hostsWithRole, loadInventory, readProcess } from '../../infra/launcher/cluster-api.ts'
 import { processFreeze } from '../../chaos/faults/fault-primitives.ts'
 import { actorOf, buildTestApp, gateListHeader, handoverBody, schemaClient, type TestApp } from '../helper.ts'
 import { requireFullRedundancy, sleep, waitUntil } from '../cluster-test-kit.ts'
@@ -62,7 +61,7 @@ async function stopReplay(t: Test, nodes: Nodes): Promise<() => Promise<void>> {
     const { rows } = await s.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'startup'")
     if (!rows[0]) throw new Error('a standby without a startup process')
     // The lab's hosts share this machine's PID namespace: make sure the PID is that process here.
-    const cmdline = readFileSync(`/proc/${rows[0].pid}/cmdline`, 'utf8')
+    const cmdline = readProcess(rows[0].pid)?.argv.join(' ') ?? '(gone)'
     if (!/postgres.*startup/.test(cmdline)) throw new Error(`PID ${rows[0].pid} is not a standby's startup process here: ${cmdline}`)
     pids.push(rows[0].pid)
   }

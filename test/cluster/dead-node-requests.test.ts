@@ -6,9 +6,7 @@
 // may have been applied): the client gets HAProxy's 504. The figures are printed for docs/api.md.
 import t from 'tap'
 import pg from 'pg'
-import { endpoints } from '../../infra/launcher/cluster-api.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
-import { HAPROXY_TIMING } from '../../infra/launcher/render/haproxy-config.ts'
+import { clusterRequest, endpoints, HAPROXY_TIMING } from '../../infra/launcher/cluster-api.ts'
 import { inventory, repair, requireFullRedundancy, sleep } from '../cluster-test-kit.ts'
 import { freeze } from '../../chaos/faults/fault-primitives.ts'
 import { makeOfficers } from '../../chaos/load/officer-tokens.ts'

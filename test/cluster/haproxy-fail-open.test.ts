@@ -3,8 +3,7 @@
 // primary-replica-partition drill (run 20261206T091910Z) saw all three nodes leave at once while the
 // database held their writes, and reads that would have worked got HAProxy's 503.
 import t from 'tap'
-import { endpoints, haproxyRuntimeCommand, hostsWithRole, loadInventory, waitHealthy } from '../../infra/launcher/cluster-api.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
+import { clusterRequest, endpoints, haproxyRuntimeCommand, hostsWithRole, loadInventory, waitHealthy } from '../../infra/launcher/cluster-api.ts'
 
 const inv = loadInventory()
 const apps = hostsWithRole(inv, 'app').map((h) => h.name)

@@ -5,9 +5,7 @@ import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
-import { endpoints, hostsWithRole, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
-import { clusterPath } from '../../infra/launcher/inventory.ts'
-import { clusterRequest } from '../../infra/launcher/tls/cluster-http.ts'
+import { clusterPath, clusterRequest, endpoints, hostsWithRole, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 const run = promisify(execFile)
 

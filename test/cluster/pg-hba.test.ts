@@ -6,8 +6,7 @@
 import t from 'tap'
 import pg from 'pg'
 import { spawnSync } from 'node:child_process'
-import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { caCertificateFile, postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import { caCertificateFile, endpoints, hostsWithRole, loadInventory, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 
 const inv = loadInventory()
 const db = hostsWithRole(inv, 'postgres')[0]!

@@ -1,8 +1,7 @@
 // With the cluster up, Prometheus scrapes every component and every target is up.
 import t from 'tap'
 import type { Inventory } from '../../infra/launcher/cluster-api.ts'
-import { endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
-import { clusterJson } from '../../infra/launcher/tls/cluster-http.ts'
+import { clusterJson, endpoints, hostsWithRole, loadInventory } from '../../infra/launcher/cluster-api.ts'
 
 interface Target {
   labels: Record<string, string>

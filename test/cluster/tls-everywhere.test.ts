@@ -5,10 +5,7 @@ import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import pg from 'pg'
 import t from 'tap'
-import { endpoints, hostsWithRole, loadInventory, secrets } from '../../infra/launcher/cluster-api.ts'
-import { httpsUrl, loadBalancerAddress } from '../../infra/launcher/inventory.ts'
-import { PATRONI_REST_USER } from '../../infra/launcher/render/patroni-config.ts'
-import { caCertificateFile, operatorTlsOptions, postgresSsl } from '../../infra/launcher/tls/certificates.ts'
+import { caCertificateFile, endpoints, hostsWithRole, httpsUrl, loadBalancerAddress, loadInventory, operatorTlsOptions, patroniRestAuthorization, patroniRestUrl, postgresSsl, secrets } from '../../infra/launcher/cluster-api.ts'
 import { httpGet } from '../http-get.ts'
 
 const inv = loadInventory()
@@ -97,9 +94,9 @@ t.test('etcd: client certificates of the CA, nothing in clear text', async (t) =
 })
 
 t.test("Patroni's REST API: HTTPS; the unsafe endpoints need a certificate and the password", async (t) => {
-  const auth = (password: string) => ({ authorization: `Basic ${Buffer.from(`${PATRONI_REST_USER}:${password}`).toString('base64')}` })
+  const auth = (password: string) => ({ authorization: patroniRestAuthorization(password) })
   for (const d of hostsWithRole(inv, 'postgres')) {
-    const url = httpsUrl(d, 'patroni')
+    const url = patroniRestUrl(d)
     t.equal((await httpGet(`${url}/cluster`, { tls: caOnly })).status, 200, `${d.name}: GET /cluster (safe) for anyone who trusts the CA`)
     const post = (tls: { ca: Buffer; cert?: Buffer; key?: Buffer }, headers: Record<string, string>) => postStatus(`${url}/reload`, tls, headers)
     t.equal(await post(caOnly, auth(s.patroniRestPassword)), 403, `${d.name}: POST /reload without a client certificate: 403`)

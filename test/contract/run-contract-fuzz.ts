@@ -16,8 +16,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { endpoints, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
-import { clusterPath } from '../../infra/launcher/inventory.ts'
+import { clusterPath, endpoints, loadInventory, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 
 const MIN_CASES = 1000
 const MIN_CASES_PER_ROLE = 200

@@ -8,13 +8,11 @@
 //   - `down` leaves no namespace, veth, nft table, route or process of the lab behind.
 // Runs in the root namespace, as root (CI runs `npm test` as root).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { REPO_ROOT, loadInventory } from '../../infra/launcher/inventory.ts'
-import { ensureFrontDoor } from '../../infra/launcher/lab/front-door.ts'
-import { mountedNamespaces, namespacePath } from '../../infra/launcher/lab/lab-namespaces.ts'
+import { ensureFrontDoor, listProcesses, loadInventory, mountedNamespaces, namespacePath, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import { dropBetween, switchChains } from '../../chaos/faults/switch-rules.ts'
 
 const DIR = join(REPO_ROOT, '.run-labtest')
@@ -58,18 +56,11 @@ const rootNftRuleset = () => run('/usr/sbin/nft', ['list', 'ruleset']).out
 
 /** Live processes whose command line names the test lab's folder. */
 function labProcesses(): string[] {
-  const found: string[] = []
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
-      if (stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z' && (cmd.includes(DIR) || cmd.includes('.run-labtest/'))) found.push(`${e} ${cmd.slice(0, 100)}`)
-    } catch {
-      // exited
-    }
-  }
-  return found
+  return listProcesses()
+    .filter((p) => p.pid !== process.pid)
+    .map((p) => ({ pid: p.pid, cmd: p.argv.join(' ') }))
+    .filter(({ cmd }) => cmd.includes(DIR) || cmd.includes('.run-labtest/'))
+    .map(({ pid, cmd }) => `${pid} ${cmd.slice(0, 100)}`)
 }
 
 function launcher(args: string[]): ReturnType<typeof spawn> {

@@ -1,11 +1,11 @@
 // `npm run down`: every component stopped (replicas before the leader), leftovers killed, and in a
 // namespace lab every namespace, veth and rule of the lab removed, found by name.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { listScratch, stopScratch } from '../../backup/scratch-restore.ts'
 import type { ComponentSpec } from '../components.ts'
 import { START_ORDER, componentSpecs } from '../components.ts'
-import { hostProcesses } from '../host-processes.ts'
+import { hostProcesses, listProcesses, signalProcesses } from '../host-processes.ts'
 import type { Inventory } from '../inventory.ts'
 import { chaosScope, clusterPath, loadInventory } from '../inventory.ts'
 import { stopFrontDoor } from '../lab/front-door.ts'
@@ -74,13 +74,7 @@ export async function down(purge: boolean, processesOnly = false): Promise<numbe
   const leftovers = inv.hosts.flatMap((h) => hostProcesses(h.name, inv))
   if (leftovers.length > 0) {
     say(`killing ${leftovers.length} leftover process(es): ${leftovers.map((p) => `${p.pid} ${p.command.slice(0, 40)}`).join('; ')}`)
-    for (const p of leftovers) {
-      try {
-        process.kill(p.pid, 'SIGKILL')
-      } catch {
-        // gone
-      }
-    }
+    signalProcesses(leftovers.map((p) => p.pid), 'SIGKILL')
   }
   // Scratch restores (backup-command.ts restore) are not components, but `down` leaves nothing running.
   if (backupLayout(inv)) {
@@ -109,17 +103,7 @@ async function waitForReaping(): Promise<void> {
   const ours = /^(etcd|patroni|postgres|haproxy|redis-server|redis-sentinel|prometheus.*|node|python3.*)$/
   const deadline = Date.now() + 5000
   while (Date.now() < deadline) {
-    const zombies = readdirSync('/proc').filter((e) => {
-      if (!/^\d+$/.test(e)) return false
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        return state === 'Z' && ppid === '1' && ours.test(comm)
-      } catch {
-        return false
-      }
-    })
+    const zombies = listProcesses({ zombies: true }).filter((p) => p.state === 'Z' && p.ppid === 1 && ours.test(p.comm))
     if (zombies.length === 0) return
     await sleep(200)
   }

@@ -11,12 +11,13 @@
 //
 //   node infra/launcher/lab/front-door.ts root|lab INVENTORY_FILE     (started by the launcher)
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Inventory } from '../inventory.ts'
 import { clusterPath, hostByName, hostsWithRole, loadInventory } from '../inventory.ts'
+import { listProcesses, signalProcesses } from '../host-processes.ts'
 import { labOf, namespacePath, opsNamespace } from './lab-namespaces.ts'
 import { rootNamespacePath } from './lab-network.ts'
 import { namespacePrefix } from './run-in-lab.ts'
@@ -93,16 +94,7 @@ function pidFile(inv: Inventory, side: DoorSide): string {
 
 /** The running forwarder of one side, found by its command line (so also after a crash that lost the pid file). */
 export function frontDoorPid(inv: Inventory, side: DoorSide): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
-      if (argv[1] === SELF && argv[2] === side && argv[3] === inv.file) return Number(entry)
-    } catch {
-      // exited while we looked
-    }
-  }
-  return null
+  return listProcesses().find(({ argv }) => argv[1] === SELF && argv[2] === side && argv[3] === inv.file)?.pid ?? null
 }
 
 /** Starts whichever side is not running: the lab side in the ops namespace, the root side in the root namespace. */
@@ -134,14 +126,7 @@ export function stopFrontDoor(inv: Inventory): number[] {
   const stopped: number[] = []
   for (const side of ['root', 'lab'] as const) {
     const pid = frontDoorPid(inv, side)
-    if (pid !== null) {
-      try {
-        process.kill(pid, 'SIGKILL')
-        stopped.push(pid)
-      } catch {
-        // gone
-      }
-    }
+    if (pid !== null) stopped.push(...signalProcesses([pid], 'SIGKILL'))
     rmSync(pidFile(inv, side), { force: true })
   }
   return stopped

@@ -1,8 +1,8 @@
-// Names of a lab's network namespaces, and which processes live in one. A host of the lab is its
-// namespace: every process whose /proc/<pid>/ns/net is that namespace belongs to the host, however
-// it was started (Patroni's postmaster calls setsid, PostgreSQL's backends too; no pid file or
-// process group reaches them all, the namespace does).
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs'
+// Names of a lab's network namespaces and where they are mounted. A host of the lab is its
+// namespace: every process in that namespace belongs to the host, however it was started
+// (Patroni's postmaster calls setsid, PostgreSQL's backends too; no pid file or process group
+// reaches them all, the namespace does). host-processes.ts finds the processes of one.
+import { readdirSync, statSync } from 'node:fs'
 import type { Inventory, LabSettings } from '../inventory.ts'
 
 /** Where `ip netns add` mounts a namespace; also where `nsenter --net=` finds it. */
@@ -65,37 +65,17 @@ export function namespaceInode(name: string): number | null {
   }
 }
 
-/** The network namespace inode of a process (null when it exited). */
-export function processNamespaceInode(pid: number | 'self'): number | null {
+/** The inode of the network namespace this process runs in (its /proc/self/ns/net, a namespace path like /run/netns/…). */
+export function ownNamespaceInode(): number | null {
   try {
-    const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`))
-    return m ? Number(m[1]) : null
+    return statSync('/proc/self/ns/net').ino
   } catch {
     return null
   }
 }
 
-/** Live (not zombie) processes in the namespace, like `ip netns pids`. */
-export function namespacePids(name: string): number[] {
-  const inode = namespaceInode(name)
-  if (inode === null) return []
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const pid = Number(entry)
-    if (processNamespaceInode(pid) !== inode) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') pids.push(pid)
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids
-}
-
 /** Whether this process runs inside the named namespace. */
 export function runningInside(name: string): boolean {
   const inode = namespaceInode(name)
-  return inode !== null && inode === processNamespaceInode('self')
+  return inode !== null && inode === ownNamespaceInode()
 }

@@ -18,12 +18,12 @@ import {
   mountedNamespaces,
   namespaceExists,
   namespacePath,
-  namespacePids,
   opsNamespace,
-  processNamespaceInode,
+  ownNamespaceInode,
   namespaceInode,
   switchNamespace,
 } from './lab-namespaces.ts'
+import { namespacePids, selfAndAncestors, signalProcesses } from '../host-processes.ts'
 
 const IP = '/usr/sbin/ip'
 const BRIDGE = 'br0'
@@ -218,22 +218,6 @@ export function ensureLabNetwork(inv: Inventory): string[] {
   return created
 }
 
-/** This process and its ancestors: never killed by a teardown that runs inside the lab. */
-function selfAndAncestors(): Set<number> {
-  const out = new Set<number>()
-  let pid = process.pid
-  while (pid > 1 && !out.has(pid)) {
-    out.add(pid)
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-    } catch {
-      break
-    }
-  }
-  return out
-}
-
 /** SIGKILLs every process of the namespace (stopped ones too) and waits until none is left. Returns the pids. */
 export function killNamespaceProcesses(name: string, timeoutMs = 10_000): number[] {
   const spare = selfAndAncestors()
@@ -242,14 +226,7 @@ export function killNamespaceProcesses(name: string, timeoutMs = 10_000): number
   for (;;) {
     const pids = namespacePids(name).filter((p) => !spare.has(p))
     if (pids.length === 0) return [...killed]
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL')
-        killed.add(pid)
-      } catch {
-        // gone
-      }
-    }
+    for (const pid of signalProcesses(pids, 'SIGKILL')) killed.add(pid)
     if (Date.now() > deadline) throw new LabError(`processes of ${name} survive SIGKILL: ${pids.join(' ')}`)
     sleepSync(50)
   }
@@ -312,7 +289,7 @@ export function labLeftovers(inv: Inventory): LabLeftovers {
  */
 export function teardownLab(inv: Inventory, say: (line: string) => void): void {
   const order = (n: string) => (n === switchNamespace(inv) ? 2 : n === opsNamespace(inv) ? 1 : 0)
-  const self = processNamespaceInode('self')
+  const self = ownNamespaceInode()
   for (const ns of existingLabNamespaces(inv).sort((a, b) => order(a) - order(b))) {
     const killed = killNamespaceProcesses(ns)
     if (killed.length > 0) say(`killed ${killed.length} leftover process(es) in ${ns}`)

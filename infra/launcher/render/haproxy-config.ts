@@ -1,6 +1,6 @@
 // HAProxy: the one door for clients (HTTP → app nodes) and for the app's pools (TCP → the Patroni
 // primary / the replicas). Timing choices are explained in docs/architecture.md.
-import type { Host } from '../inventory.ts'
+import type { Host, Inventory } from '../inventory.ts'
 import { appDatabaseAddress, hostsWithRole, loadBalancerAddress } from '../inventory.ts'
 import { hostTls } from '../tls/certificates.ts'
 import type { RenderContext, RenderedFile } from './render-context.ts'
@@ -68,6 +68,11 @@ export const BENCH_BARE_PORT = 3900
 
 /** The one user of the stats page and HAProxy's Prometheus exporter (Prometheus, the launcher, drills, operators). */
 export const HAPROXY_STATS_USER = 'tqdt-stats'
+
+/** The runtime API's admin socket (haproxy-client.ts talks to it). */
+export function haproxySocketPath(inv: Inventory, host: Host): string {
+  return `${runDir(inv, host)}/haproxy.sock`
+}
 
 export function renderHaproxy(ctx: RenderContext, host: Host): RenderedFile[] {
   const { inv, secrets } = ctx
@@ -153,7 +158,7 @@ global
     log stdout format raw local0 info
     maxconn 4096
     # Stats socket for operators and drills (\`echo "show servers state" | socat - UNIX:...\`).
-    stats socket ${runDir(inv, host)}/haproxy.sock mode 600 level admin
+    stats socket ${haproxySocketPath(inv, host)} mode 600 level admin
     hard-stop-after 15s
     ssl-default-bind-options ssl-min-ver TLSv1.2
     ssl-default-server-options ssl-min-ver TLSv1.2

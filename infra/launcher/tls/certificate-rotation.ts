@@ -15,17 +15,17 @@
 // Open connections keep the certificate they were made with; both chain to the same CA.
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { connect as tcpConnect, connect as unixConnect } from 'node:net'
+import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { componentSpecs } from '../components.ts'
 import type { ComponentSpec } from '../components.ts'
+import { haproxyRuntimeCommandOn } from '../haproxy-client.ts'
 import { componentPid } from '../host-processes.ts'
 import type { Host, Inventory } from '../inventory.ts'
 import { loadInventory } from '../inventory.ts'
 import { enterOpsNamespace } from '../lab/run-in-lab.ts'
 import { sleep, startComponent, stopComponent } from '../process-control.ts'
 import { redisCommand } from '../redis-probe.ts'
-import { runDir } from '../render/render-context.ts'
 import { redisUserAuth } from '../render/redis-config.ts'
 import { certificateInfo, ensureCertificates, hostTls, operatorTlsOptions } from './certificates.ts'
 
@@ -88,24 +88,11 @@ export function tlsEndpoints(spec: ComponentSpec): Array<{ port: number; what: s
   }
 }
 
-/** One command on HAProxy's stats socket (admin level), its answer. */
-function haproxySocket(socketPath: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = unixConnect(socketPath)
-    let answer = ''
-    s.on('connect', () => s.end(command))
-    s.on('data', (d) => (answer += d))
-    s.on('end', () => resolve(answer))
-    s.on('error', reject)
-  })
-}
-
 async function reloadHaproxy(inv: Inventory, host: Host): Promise<void> {
   const pem = hostTls(inv, host).pem
-  const socket = `${runDir(inv, host)}/haproxy.sock`
-  const set = await haproxySocket(socket, `set ssl cert ${pem} <<\n${readFileSync(pem, 'utf8')}\n`)
+  const set = await haproxyRuntimeCommandOn(inv, host, `set ssl cert ${pem} <<\n${readFileSync(pem, 'utf8')}\n`)
   if (!/Transaction created|Transaction updated/.test(set)) throw new RotationError(`${host.name}: HAProxy refused the new certificate: ${set.trim()}`)
-  const commit = await haproxySocket(socket, `commit ssl cert ${pem}\n`)
+  const commit = await haproxyRuntimeCommandOn(inv, host, `commit ssl cert ${pem}`)
   if (!/Success!/.test(commit)) throw new RotationError(`${host.name}: HAProxy could not commit the new certificate: ${commit.trim()}`)
 }
 
