@@ -17,6 +17,7 @@ import { REPO_ROOT, loadInventory } from './inventory.ts'
 import { opsNamespace, runningInside } from './lab/lab-namespaces.ts'
 import { ensureLabNetwork } from './lab/lab-network.ts'
 import { enterOpsNamespace, labExec, runForwardingSignals } from './lab/run-in-lab.ts'
+import { underLauncherLock } from './launcher-lock.ts'
 import { LaunchError, say } from './launch-progress.ts'
 
 export interface Command {
@@ -29,6 +30,8 @@ export interface Command {
   program?: string
   /** A namespace lab's hosts are reached from its ops namespace: re-run this command there. */
   inLab?: boolean
+  /** Starts or stops the cluster's programs: one such command at a time per inventory (launcher-lock.ts). */
+  locks?: boolean
 }
 
 const runProgram = (file: string, args: string[]) => runForwardingSignals([process.execPath, join(REPO_ROOT, file), ...args])
@@ -36,11 +39,11 @@ const runProgram = (file: string, args: string[]) => runForwardingSignals([proce
 export const COMMANDS: Record<string, Command> = {
   // Not `install`: npm would run a script of that name on every `npm ci`.
   setup: { group: 'cluster', usage: '', summary: 'install what the cluster and the tests need: Debian packages, Patroni, schemathesis, k6', run: async () => (await installPrerequisites('everything'), 0) },
-  up: { group: 'cluster', usage: '', summary: 'install what is missing, start every host that is not running, wait, print status', inLab: true, run: () => up() },
+  up: { group: 'cluster', usage: '', summary: 'install what is missing, start every host that is not running, wait, print status', inLab: true, locks: true, run: () => up() },
   status: { group: 'cluster', usage: '[--json]', summary: 'the status table; exit 1 if anything is unhealthy', inLab: true, run: (a) => status(a.includes('--json')) },
-  down: { group: 'cluster', usage: '[--purge]', summary: 'stop everything, remove the lab (--purge: also delete data, configs, logs)', run: (a) => down(a.includes('--purge'), a.includes('--processes-only')) },
+  down: { group: 'cluster', usage: '[--purge]', summary: 'stop everything, remove the lab (--purge: also delete data, configs, logs)', locks: true, run: (a) => down(a.includes('--purge'), a.includes('--processes-only')) },
   logs: { group: 'cluster', usage: 'HOST', summary: "follow that host's logs", run: (a) => logs(a[0]) },
-  deploy: { group: 'cluster', usage: '', summary: "replace every app node with the checkout's code, one at a time, without downtime", inLab: true, run: () => deploy() },
+  deploy: { group: 'cluster', usage: '', summary: "replace every app node with the checkout's code, one at a time, without downtime", inLab: true, locks: true, run: () => deploy() },
   migrate: { group: 'cluster', usage: '', summary: 'apply pending SQL migrations through HAProxy as the schema owner', inLab: true, run: async () => (migrate(loadInventory()), 0) },
   env: { group: 'cluster', usage: '[--json]', summary: 'the addresses and secret files the test suite needs, as `export` lines', inLab: true, run: (a) => printTestEnvironment(a.includes('--json')) },
   configs: { group: 'cluster', usage: '[--inventory FILE] [--out DIR] [--secrets DIR] [--fresh] [--no-validate]', summary: "every host's configuration files from an inventory, checked by each program's own validator (real hosts too)", program: 'infra/launcher/generate-configs.ts' },
@@ -99,6 +102,10 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   const inv = loadInventory()
+  if (command.locks) {
+    const code = await underLauncherLock(inv, argv)
+    if (code !== null) return code
+  }
   const inOps = inv.lab !== undefined && runningInside(opsNamespace(inv))
   // Once, in the root namespace: the re-run inside the ops namespace finds everything installed.
   if (name === 'up' && !inOps) await installPrerequisites('cluster')
