@@ -31,9 +31,15 @@ async function main(argv: string[]): Promise<number> {
   const e = endpoints(inv)
   const officers = makeOfficers(Number(values.officers))
   console.log(`workload: profile ${profile} with ${k6.version}, ${officers.departure.length} officers per office; journal ${runDir}/journal.jsonl`)
-  const run = startK6({ k6: k6.path, runDir, officers, profile, baseUrl: e.httpBaseUrl, caFile: e.caFile })
+  const run = startK6({ k6: k6.path, runDir, officers, profile, baseUrl: e.httpBaseUrl, caFile: e.caFile, ownProcessGroup: true })
   // Ctrl-C: k6 stops gracefully and writes its summary; the check below still runs on what was done.
-  const stop = () => run.interrupt()
+  // The signal may come twice (the terminal's, and the one the CLI passes on): k6 gets one.
+  let stopping = false
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    run.interrupt()
+  }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   const k6Exit = await run.exited

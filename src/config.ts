@@ -3,7 +3,7 @@ import { isIP } from 'node:net'
 import { MIN_HS256_SECRET_BYTES } from './services/jwt-service.ts'
 
 // The only reader of process.env. Every key has a doc string, a format, a default and its variable,
-// so `node src/commands/config-command.ts` style tooling and docs/operations can list them.
+// so command-line tooling and docs/operations can list them.
 
 export interface Config {
   nodeName: string

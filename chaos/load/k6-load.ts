@@ -32,6 +32,8 @@ export interface K6Options {
   baseUrl: string
   /** The CA k6 trusts (the cluster's): Go reads SSL_CERT_FILE instead of the system's roots. */
   caFile: string
+  /** See spawnK6. */
+  ownProcessGroup?: boolean
   /** The officers' client timeout: a request unanswered by then counts as failed (default: officer-api.js's 30 s). */
   requestTimeoutS?: number
 }
@@ -41,12 +43,25 @@ export interface K6Options {
  * `logFile`, the cluster's CA trusted (Go reads SSL_CERT_FILE instead of the system's roots), no
  * usage report. The drills' officer workload, the benchmark's steps and `npm run workload` call it.
  */
-export function spawnK6(o: { k6: string; script: string; args?: string[]; env: Record<string, string>; caFile: string; logFile: string }): ChildProcess {
+export function spawnK6(o: {
+  k6: string
+  script: string
+  args?: string[]
+  env: Record<string, string>
+  caFile: string
+  logFile: string
+  /**
+   * k6 in a process group of its own: a Ctrl-C at the terminal reaches only its parent, which stops
+   * k6 with exactly one SIGINT (a second one makes k6 stop hard, without its summary).
+   */
+  ownProcessGroup?: boolean
+}): ChildProcess {
   const log = openSync(o.logFile, 'a')
   const child = spawn(o.k6, ['run', '--quiet', '--no-color', '--log-format=raw', ...(o.args ?? []), join(REPO_ROOT, o.script)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...o.env, K6_NO_USAGE_REPORT: 'true', SSL_CERT_FILE: o.caFile },
     stdio: ['ignore', log, log],
+    detached: o.ownProcessGroup ?? false,
   })
   closeSync(log)
   return child
@@ -76,6 +91,7 @@ export function startK6(opts: K6Options): K6Run {
     },
     caFile: opts.caFile,
     logFile,
+    ownProcessGroup: opts.ownProcessGroup,
   })
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code))

@@ -1,17 +1,20 @@
 // Checks a load run's acknowledged writes against every PostgreSQL node of the local cluster:
 //
-//   node chaos/verify/check-journal.ts .run/k6/<run>/journal.jsonl
+//   npm run journal-check -- .run/k6/<run>/journal.jsonl
 //
 // Exit 1 when an acknowledged write is missing or duplicated, or the check could not be completed.
-import { loadInventory } from '../../infra/launcher/cluster-api.ts'
+import { enterOpsNamespace, loadInventory } from '../../infra/launcher/cluster-api.ts'
 import { checkAcknowledgedWrites, missingAnywhere } from './acknowledged-writes.ts'
 import { readJournal, succeeded } from './journal.ts'
 
 const file = process.argv[2]
 if (!file) {
-  console.error('usage: node chaos/verify/check-journal.ts JOURNAL.jsonl')
+  console.error('usage: npm run journal-check -- JOURNAL.jsonl')
   process.exit(2)
 }
+// In a namespace lab the database nodes are reached from its ops namespace only.
+const inLab = await enterOpsNamespace(loadInventory())
+if (inLab !== null) process.exit(inLab)
 const journal = readJournal(file)
 const failed = journal.requests.filter((r) => !succeeded(r))
 console.log(`${journal.requests.length} requests (${failed.length} failed), ${journal.acks.length} acknowledged writes, ${journal.unreadable} unreadable lines`)

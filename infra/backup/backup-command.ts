@@ -1,14 +1,14 @@
 // Backups and point-in-time recovery of the cluster in the inventory (TQDT_INVENTORY, default
 // infra/inventory/production.json), with pgBackRest. docs/operations/backup.md is the operator's guide.
 //
-//   node infra/backup/backup-command.ts backup [--type full|diff|incr]
-//   node infra/backup/backup-command.ts list [--json]
-//   node infra/backup/backup-command.ts info [--json]        recovery window, archive lag, repository state
-//   node infra/backup/backup-command.ts check                 archive round trip (pgbackrest check)
-//   node infra/backup/backup-command.ts restore TARGET [--name NAME] [--port N] [--replace] [--json]
-//   node infra/backup/backup-command.ts scratch list | stop NAME | drop NAME
-//   node infra/backup/backup-command.ts rebuild TARGET --yes [--discard-old-data] [--no-backup] [--json]
-//   node infra/backup/backup-command.ts find-audit ENTITY_TYPE ENTITY_ID   audit rows with their transaction ids
+//   npm run backup -- backup [--type full|diff|incr]
+//   npm run backup -- list [--json]
+//   npm run backup -- info [--json]        recovery window, archive lag, repository state
+//   npm run backup -- check                 archive round trip (pgbackrest check)
+//   npm run backup -- restore TARGET [--name NAME] [--port N] [--replace] [--json]
+//   npm run backup -- scratch list | stop NAME | drop NAME
+//   npm run backup -- rebuild TARGET --yes [--discard-old-data] [--no-backup] [--json]
+//   npm run backup -- find-audit ENTITY_TYPE ENTITY_ID   audit rows with their transaction ids
 //
 // TARGET: --latest | --to TIME | --before TIME | --before-xid XID | --before-lsn LSN
 //         | --before-audit STRIPE:SEQ (the transaction that wrote that audit row)   [--set LABEL]
@@ -27,12 +27,12 @@ import { beforeLsn, beforeTime, beforeXid, latest, toTime } from './restore-targ
 import { dropScratch, listScratch, restoreToScratch, scratchInstance, stopScratch } from './scratch-restore.ts'
 import { postgresSsl } from '../launcher/tls/certificates.ts'
 
-const USAGE = `usage: node infra/backup/backup-command.ts backup [--type full|diff|incr]
-       node infra/backup/backup-command.ts list [--json] | info [--json] | check
-       node infra/backup/backup-command.ts restore TARGET [--name NAME] [--port N] [--replace] [--json]
-       node infra/backup/backup-command.ts scratch list | stop NAME | drop NAME
-       node infra/backup/backup-command.ts rebuild TARGET --yes [--discard-old-data] [--no-backup] [--json]
-       node infra/backup/backup-command.ts find-audit ENTITY_TYPE ENTITY_ID
+const USAGE = `usage: npm run backup -- backup [--type full|diff|incr]
+       npm run backup -- list [--json] | info [--json] | check
+       npm run backup -- restore TARGET [--name NAME] [--port N] [--replace] [--json]
+       npm run backup -- scratch list | stop NAME | drop NAME
+       npm run backup -- rebuild TARGET --yes [--discard-old-data] [--no-backup] [--json]
+       npm run backup -- find-audit ENTITY_TYPE ENTITY_ID
 TARGET: --latest | --to TIME | --before TIME | --before-xid XID | --before-lsn LSN | --before-audit STRIPE:SEQ  [--set LABEL]`
 
 class UsageError extends Error {}
@@ -238,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
         if (r.recoveryStop) console.log(`PostgreSQL: ${r.recoveryStop}`)
         console.log(`read it:   psql "host=${r.connection.host} port=${r.connection.port} user=${r.connection.user} dbname=${r.connection.database}"   (the live cluster's passwords)`)
         console.log(`copy back: pg_dump -h ${r.connection.host} -p ${r.connection.port} -U ${r.connection.user} -t TABLE --data-only ${r.connection.database} | psql -h <HAProxy> -p 5000 ...`)
-        console.log(`drop it:   node infra/backup/backup-command.ts scratch drop ${name}`)
+        console.log(`drop it:   npm run backup -- scratch drop ${name}`)
       }
       return 0
     }

@@ -64,8 +64,10 @@ export function readProcess(pid: number, opts: { zombies?: boolean } = {}): Proc
     const after = stat.slice(close + 2).split(' ')
     if (after[0] === 'Z' && !opts.zombies) return null
     const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-    // Programs that rewrite their title (Redis) leave one string with spaces instead of NULs.
-    const argv = raw.split('\0').filter(Boolean).flatMap((a, i) => (i === 0 ? a.split(' ') : [a]))
+    // Programs that rewrite their title (Redis, PostgreSQL's backends) leave one string with spaces
+    // instead of NULs; a real argv keeps its words, so a path with a space stays one word.
+    const words = raw.split('\0').filter(Boolean)
+    const argv = words.length === 1 ? words[0].split(' ') : words
     // utime and stime: fields 14 and 15 of proc_pid_stat(5), i.e. 11 and 12 after the command name.
     const cpuTicks = Number(after[11]) + Number(after[12])
     return { pid, state: after[0], ppid: Number(after[1]), comm: stat.slice(stat.indexOf('(') + 1, close), argv, cpuTicks }

@@ -20,7 +20,7 @@ export interface K6Binary {
 function versionOf(path: string): string | null {
   if (!existsSync(path)) return null
   const res = spawnSync(path, ['version'], { encoding: 'utf8' })
-  return res.status === 0 ? res.stdout.split('\n')[0].trim() : null
+  return res.status === 0 ? (res.stdout ?? '').split('\n')[0].trim() : null
 }
 
 /** A recent Go (Debian's golang package is too old for k6): on PATH, or where the Go tarball puts it. */
@@ -37,7 +37,7 @@ export async function ensureK6(onProgress: (line: string) => void): Promise<K6Bi
   const cached = versionOf(binary)
   if (cached?.startsWith(`k6 ${K6_VERSION} `)) return { path: binary, version: cached }
   const go = goToolchain()
-  const goVersion = spawnSync(go, ['version'], { encoding: 'utf8' }).stdout.split(' ')[2] ?? 'go'
+  const goVersion = spawnSync(go, ['version'], { encoding: 'utf8' }).stdout?.split(' ')[2] ?? 'go'
   onProgress(`building k6 ${K6_VERSION} with ${goVersion} (the first build takes a few minutes on 2 cores)`)
   mkdirSync(target, { recursive: true })
   const build = mkdtempSync(join(target, '.build.'))

@@ -2,8 +2,10 @@
 // end here (tqdt.sh only provides Node); `npm run tqdt -- help` lists every command.
 //
 // The cluster's commands run in this process; the app's and the tools' programs run as a child with
-// the same Node, signals passed on. Every command that talks to a namespace lab's hosts runs inside
-// the lab's ops namespace, the only place besides the hosts with a route to them.
+// the same Node, signals passed on. In a namespace lab the hosts are reached only from its ops
+// namespace: the cluster's commands, the drills, the benchmark, the workload and journal-check go
+// there by themselves; the service's programs, configured by their environment as on a real host,
+// are run there with `npm run lab-exec -- npm run officer -- …`.
 import { join } from 'node:path'
 import { deploy } from './commands/cluster-deploy.ts'
 import { down } from './commands/cluster-down.ts'
@@ -101,6 +103,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${name}": the commands are ${Object.keys(COMMANDS).join(', ')} (npm run tqdt -- help says what each does)`)
     return 2
   }
+  // The programs find their own way: the app's read their environment, the drills and the benchmark
+  // enter the lab themselves. Only the cluster's commands read the inventory here.
+  if (command.program) return runProgram(command.program, args)
+  if (!command.locks && !command.inLab) return command.run!(args)
   const inv = loadInventory()
   if (command.locks) {
     const code = await underLauncherLock(inv, argv)
@@ -118,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     const code = await enterOpsNamespace(inv, argv)
     if (code !== null) return code
   }
-  return command.program ? runProgram(command.program, args) : command.run!(args)
+  return command.run!(args)
 }
 
 if (import.meta.main) {

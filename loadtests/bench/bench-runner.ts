@@ -672,9 +672,13 @@ async function main(): Promise<number> {
   return 0
 }
 
-// Ctrl-C or a kill: stop what this run started (by PID) before going.
+// Ctrl-C or a kill: stop what this run started (by PID) before going. The same signal may come twice
+// (the terminal's to the whole group, and the one the CLI passes on): a repeat must not cut the cleanup short.
+let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
     say(`${signal}: stopping what this run started`)
     void Promise.allSettled(cleanups.reverse().map((c) => c())).then(() => process.exit(130))
   })

@@ -1,6 +1,6 @@
 // Uploads a back-entry file (CSV or JSON) and shows a progress bar until the batch is done, then
 // the counts and every rejected row with its reason.
-//   node src/commands/back-entry-upload-command.ts FILE [--api URL] [--token TOKEN] [--interval MS] [--timeout S]
+//   npm run back-entry:upload -- FILE [--api URL] [--token TOKEN] [--interval MS] [--timeout S]
 // --api defaults to $API (else http://127.0.0.1:3000), --token to $TOKEN. The Idempotency-Key is
 // derived from the file's content, so running the command again after a network error neither
 // uploads twice nor applies anything twice (the service also recognises the same content itself).
@@ -29,7 +29,7 @@ const BAR_WIDTH = 30
 
 function usage(message: string): never {
   console.error(`back-entry-upload: ${message}`)
-  console.error('usage: node src/commands/back-entry-upload-command.ts FILE [--api URL] [--token TOKEN] [--interval MS] [--timeout S]')
+  console.error('usage: npm run back-entry:upload -- FILE [--api URL] [--token TOKEN] [--interval MS] [--timeout S]')
   process.exit(2)
 }
 

@@ -10,7 +10,7 @@
 // problem of the refusal is listed in docs/api.md's table "What the schema cannot say". A new kind of
 // refusal fails the stage until the schema says it or the table does.
 //
-//   node test/contract/run-contract-fuzz.ts [--max-examples N] [--roles officer,supervisor,admin]
+//   npm run lab-exec -- node test/contract/run-contract-fuzz.ts [--max-examples N] [--roles officer,supervisor,admin]
 // Replay a run with CONTRACT_SEED=<the seed it printed>.
 import { execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'

@@ -72,7 +72,7 @@ async function ensureFirstBackup(inv: Inventory): Promise<void> {
     say(`pgBackRest: full backup ${run.label} taken ${run.fromStandby ? 'from a standby' : 'from the primary'} in ${run.seconds.toFixed(1)} s`)
   } catch (err) {
     const message = err instanceof BackupError ? err.message : String(err)
-    say(`WARNING: first backup failed: ${message} (run node infra/backup/backup-command.ts backup --type full)`)
+    say(`WARNING: first backup failed: ${message} (run npm run backup -- backup --type full)`)
   }
 }
 

@@ -68,7 +68,8 @@ function venv(dir: string, packages: string[]): void {
 
 function ensurePatroni(): void {
   const bin = join(PATRONI_VENV, 'bin/patroni')
-  if (existsSync(bin) && spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim() === PATRONI_VERSION) return
+  // A venv whose interpreter is gone (Python upgraded) fails to run at all: rebuilt like a wrong version.
+  if (existsSync(bin) && spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim() === PATRONI_VERSION) return
   say(`installing ${PATRONI_SPEC.join(' ')} into .tools/patroni-venv`)
   venv(PATRONI_VENV, PATRONI_SPEC)
   run('chmod', ['-R', 'a+rX', PATRONI_VENV])

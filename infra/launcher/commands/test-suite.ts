@@ -4,6 +4,7 @@
 // A failing stage is counted and the next one runs: one run shows everything that is broken.
 import { spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { constants } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../inventory.ts'
 import { cliArgv } from '../cli-entry.ts'
@@ -19,21 +20,21 @@ interface StageResult {
 const LOG_DIR = join(REPO_ROOT, '.run/test-logs')
 const stamp = () => new Date().toISOString().slice(11, 19)
 
-/** The CLI itself, as a child: every stage is a command a person could type. */
-const tqdt = cliArgv
+// Every stage is the CLI itself as a child (cliArgv): a command a person could type.
 /**
  * In a namespace lab the stages that talk to the cluster run in its ops namespace (the only place,
  * besides the hosts, with a route to their addresses); with a loopback inventory this adds nothing.
  */
-const inLab = (...command: string[]) => tqdt('lab-exec', '--', ...command)
+const inLab = (...command: string[]) => cliArgv('lab-exec', '--', ...command)
 
 let current: ReturnType<typeof spawn> | null = null
 
-/** Runs argv with its output both shown and kept; resolves with the exit code and the full output. */
-function runTee(argv: string[], logFile: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+/** Runs argv with its output both shown and kept; resolves with the exit code, the full output and stdout alone. */
+function runTee(argv: string[], logFile: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; stdout: string }> {
   return new Promise((resolve) => {
     const log = createWriteStream(logFile)
     const chunks: Buffer[] = []
+    const out: Buffer[] = []
     const child = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     current = child
     const take = (c: Buffer) => {
@@ -41,13 +42,20 @@ function runTee(argv: string[], logFile: string, env: NodeJS.ProcessEnv): Promis
       log.write(c)
       process.stdout.write(c)
     }
-    child.stdout!.on('data', take)
+    child.stdout!.on('data', (c: Buffer) => {
+      out.push(c)
+      take(c)
+    })
     child.stderr!.on('data', take)
     child.on('error', (err) => take(Buffer.from(`cannot run ${argv[0]}: ${err.message}\n`)))
     child.on('close', (code, signal) => {
       current = null
       log.end()
-      resolve({ code: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString('utf8') })
+      resolve({
+        code: code ?? 128 + (signal ? constants.signals[signal] : 0),
+        output: Buffer.concat(chunks).toString('utf8'),
+        stdout: Buffer.concat(out).toString('utf8'),
+      })
     })
   })
 }
@@ -84,36 +92,27 @@ export async function testSuite(): Promise<number> {
   // Ctrl-C or CI's TERM: the running stage gets the signal (a drill heals its faults on it), and the
   // cluster this run started is still stopped below.
   const onSignal = (sig: NodeJS.Signals) => {
+    // A repeat (the terminal's signal to the group, then CI's or the CLI's) changes nothing.
+    if (interrupted) return
     console.log(`test: interrupted (${sig})`)
     interrupted = true
     current?.kill(sig)
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  try {
-    // Debian packages (promtool for the rule tests, PostgreSQL, …), Patroni, schemathesis, k6: before any stage.
-    await stage('setup', tqdt('setup'))
-    // The README's first command on a fresh machine: a fresh clone bootstraps its own Node (issue 12).
-    await stage('bootstrap on a fresh clone', ['npx', 'tap', 'test/bootstrap'])
-    await stage('typecheck', tqdt('typecheck'))
-    await stage('openapi current', tqdt('openapi', '--check'))
-    await stage('unit tests', ['npx', 'tap', 'test/unit'])
-    // A namespace lab of its own (not the cluster below): airtight, and `down` leaves nothing (issue 16).
-    await stage('namespace lab', ['npx', 'tap', 'test/lab'])
-
-    const alreadyUp = (await runTee(tqdt('status'), join(LOG_DIR, 'status-before.log'), env)).code === 0
+  /** The stages that need the cluster: it is brought up first unless it already runs. */
+  const clusterStages = async () => {
+    const alreadyUp = (await runTee(cliArgv('status'), join(LOG_DIR, 'status-before.log'), env)).code === 0
     if (alreadyUp) console.log(`==> [${stamp()}] the cluster is already up: using it (it stays up afterwards)`)
     else {
       startedCluster = true
-      await stage('cluster up', tqdt('up'))
+      await stage('cluster up', cliArgv('up'))
     }
 
     // Addresses and secret files from the inventory (TQDT_INVENTORY, default production.json).
     // Integration tests read their own writes at once, so they use the primary only; the replica
     // route (reads that may trail by a moment) is exercised by the cluster tests and the drills.
-    const vars = await runTee(tqdt('env', '--json'), join(LOG_DIR, 'cluster-env.log'), env)
+    const vars = await runTee(cliArgv('env', '--json'), join(LOG_DIR, 'cluster-env.log'), env)
     try {
-      env = { ...env, ...(JSON.parse(vars.output.slice(vars.output.indexOf('{'))) as Record<string, string>) }
+      env = { ...env, ...(JSON.parse(vars.stdout) as Record<string, string>) }
     } catch {
       results.push({ name: 'cluster addresses', passed: 0, failed: 1, exit: vars.code || 1, seconds: 0 })
       console.log('test: could not read the cluster\'s addresses from the inventory')
@@ -130,18 +129,34 @@ export async function testSuite(): Promise<number> {
     // The drills CI must pass (issue 4): the 25-1-2019 double fault and a frozen-then-resumed primary,
     // under k6 load, judged on everything (chaos/verify/drill-verdict.ts). Holds shortened for CI and
     // not recorded (--no-docs): docs/chaos.md shows only runs at the drills' full holds.
-    await stage('drill incident-2019-01-25', tqdt('drill', 'incident-2019-01-25', '--hold', '30', '--after', '60', '--no-docs'))
-    await stage('drill primary-freeze', tqdt('drill', 'primary-freeze', '--hold', '40', '--after', '60', '--no-docs'))
+    await stage('drill incident-2019-01-25', cliArgv('drill', 'incident-2019-01-25', '--hold', '30', '--after', '60', '--no-docs'))
+    await stage('drill primary-freeze', cliArgv('drill', 'primary-freeze', '--hold', '40', '--after', '60', '--no-docs'))
     // The benchmark machinery only (tiny rates, a temp folder): it must not fail on speed (issue 7).
-    await stage('bench smoke', tqdt('bench', '--smoke'))
-    await stage('bench smoke (interleaved)', tqdt('bench', '--smoke', '--interleaved'))
+    await stage('bench smoke', cliArgv('bench', '--smoke'))
+    await stage('bench smoke (interleaved)', cliArgv('bench', '--smoke', '--interleaved'))
+  }
+
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    // Debian packages (promtool for the rule tests, PostgreSQL, …), Patroni, schemathesis, k6: before any stage.
+    await stage('setup', cliArgv('setup'))
+    // The README's first command on a fresh machine: a fresh clone bootstraps its own Node (issue 12).
+    await stage('bootstrap on a fresh clone', ['npx', 'tap', 'test/bootstrap'])
+    await stage('typecheck', cliArgv('typecheck'))
+    await stage('openapi current', cliArgv('openapi', '--check'))
+    await stage('unit tests', ['npx', 'tap', 'test/unit'])
+    // A namespace lab of its own (not the cluster below): airtight, and `down` leaves nothing (issue 16).
+    await stage('namespace lab', ['npx', 'tap', 'test/lab'])
+
+    // Interrupted before this point: no cluster to find, start or stop.
+    if (!interrupted) await clusterStages()
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     if (startedCluster) {
       console.log(`==> [${stamp()}] stopping the cluster this run started`)
-      interrupted = false
-      await runTee(tqdt('down'), join(LOG_DIR, 'cluster-down.log'), env)
+      await runTee(cliArgv('down'), join(LOG_DIR, 'cluster-down.log'), env)
     }
   }
 
