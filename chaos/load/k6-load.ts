@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { HAPROXY_TIMING, REPO_ROOT } from '../../infra/launcher/cluster-api.ts'
 import type { OfficerSet } from './officer-tokens.ts'
 import type { RequestRecord } from '../verify/journal.ts'
@@ -48,7 +48,8 @@ export function spawnK6(o: {
   script: string
   args?: string[]
   env: Record<string, string>
-  caFile: string
+  /** The CA k6 trusts (none: the system's, for a plain-HTTP target). */
+  caFile?: string
   logFile: string
   /**
    * k6 in a process group of its own: a Ctrl-C at the terminal reaches only its parent, which stops
@@ -57,9 +58,9 @@ export function spawnK6(o: {
   ownProcessGroup?: boolean
 }): ChildProcess {
   const log = openSync(o.logFile, 'a')
-  const child = spawn(o.k6, ['run', '--quiet', '--no-color', '--log-format=raw', ...(o.args ?? []), join(REPO_ROOT, o.script)], {
+  const child = spawn(o.k6, ['run', '--quiet', '--no-color', '--log-format=raw', ...(o.args ?? []), resolve(REPO_ROOT, o.script)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...o.env, K6_NO_USAGE_REPORT: 'true', SSL_CERT_FILE: o.caFile },
+    env: { ...process.env, ...o.env, K6_NO_USAGE_REPORT: 'true', ...(o.caFile ? { SSL_CERT_FILE: o.caFile } : {}) },
     stdio: ['ignore', log, log],
     detached: o.ownProcessGroup ?? false,
   })

@@ -20,6 +20,8 @@ export interface RequestRecord {
   resent?: Attempt[]
   /** What the first attempt got when there were several (it may be the deciding one, only slow). */
   first?: Attempt | null
+  /** A write's Idempotency-Key: ties a late answer to its request and to its ack line. */
+  key?: string
 }
 
 export interface Attempt {

@@ -103,6 +103,7 @@ async function send(method, path, officer, kind, op, body, extraHeaders) {
   const deadline = start + BUDGET_MS
   const payload = body === undefined ? null : JSON.stringify(body)
   const params = { headers: headers(officer, extraHeaders), tags: { kind, op, name: kind } }
+  const key = extraHeaders?.['Idempotency-Key'] ?? null
   const attempts = []
   const launch = () => {
     const a = { t0: Date.now(), res: null, end: null, seen: false }
@@ -160,13 +161,13 @@ async function send(method, path, officer, kind, op, body, extraHeaders) {
       : { status: 0, code: null, error: 'no answer yet (left open)', ms: decided.end - a.t0 }
   // What the first attempt got says why the others were sent (it may be the deciding one: slow).
   const earlier = attempts.filter((a) => a !== decided).map(describe)
-  journalRequest(kind, op, start, decided.end, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null)
+  journalRequest(kind, op, start, decided.end, decided.res, earlier, earlier.length ? { ...describe(attempts[0]), decided: attempts[0] === decided } : null, key)
   // An attempt left open still gets an answer (or its timeout, inside the budget); k6 ends the
   // iteration only after it (an iteration waits for its pending requests), so journaling it costs
   // the load nothing and lets the drill judge what the service answered there.
   // k6 resolves with a status-0 response rather than rejecting (throw: false); a rejection anyway is
   // journaled as an error of its own, never left uncaught.
-  for (const a of open()) a.promise.then((done) => journalLate(kind, op, done.t0, done.end, done.res), (err) => journalLate(kind, op, a.t0, Date.now(), { status: 0, error: String(err) }))
+  for (const a of open()) a.promise.then((done) => journalLate(kind, op, done.t0, done.end, done.res, key), (err) => journalLate(kind, op, a.t0, Date.now(), { status: 0, error: String(err) }, key))
   return decided.res
 }
 

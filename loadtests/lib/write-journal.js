@@ -4,16 +4,17 @@
 // killed mid-run (handleSummary would not). The drill runner and the checker read it
 // (chaos/verify/journal.ts):
 //
-//   {"t":"req","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"status":201,"code":null,"error":null}
+//   {"t":"req","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"status":201,"code":null,"error":null,"key":"<Idempotency-Key>"}
 //   … with "resent":[{"status":0,"code":null,"error":"no answer yet (left open)","ms":10000}] when the
 //   client sent it more than once (officer-api.js): every attempt but the one whose answer decided,
 //   in the order sent, and "first": what the first attempt got (why the others were sent; it may be
 //   the deciding one, only slow); start is the first attempt's and ms runs from it, as the officer waited.
 //   {"t":"ack","kind":"handover.create","caller":"<officer id>","key":"<Idempotency-Key>","id":"<entity id>","at":<ms>,"expect":{...}}
-//   {"t":"late","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"end":<ms>,"status":503,"code":"DATABASE_UNAVAILABLE","error":null}
+//   {"t":"late","kind":"handover.create","op":"write","start":<ms>,"ms":<duration>,"end":<ms>,"status":503,"code":"DATABASE_UNAVAILABLE","error":null,"key":"<Idempotency-Key>"}
 //   … the answer an attempt left open got after its request was decided (start: when that attempt
 //   was sent): the officer no longer waits for it, but the service still answered it, and the drill
-//   judges that answer too.
+//   judges that answer too. A write's lines carry its Idempotency-Key, so a late answer is tied to the
+//   request it belongs to (and to its ack line, when it was acknowledged).
 //
 // An ack line is written only for a 2xx answer that carries the entity's id: exactly the writes a
 // client was told are done, which must all be found in the database afterwards.
@@ -32,7 +33,7 @@ function answerOf(res) {
   return { status: res.status, code, error: res.status === 0 ? String(res.error || res.error_code || 'no response') : null }
 }
 
-export function journalRequest(kind, op, start, end, res, resent = [], first = null) {
+export function journalRequest(kind, op, start, end, res, resent = [], first = null, key = null) {
   console.log(
     JSON.stringify({
       t: 'req',
@@ -45,13 +46,14 @@ export function journalRequest(kind, op, start, end, res, resent = [], first = n
       end,
       ...answerOf(res),
       ...(resent.length ? { resent, first } : {}),
+      ...(key ? { key } : {}),
     }),
   )
 }
 
 /** The answer of an attempt that was still open when its request was decided, once it comes. */
-export function journalLate(kind, op, sentAt, end, res) {
-  console.log(JSON.stringify({ t: 'late', kind, op, start: sentAt, ms: end - sentAt, end, ...answerOf(res) }))
+export function journalLate(kind, op, sentAt, end, res, key = null) {
+  console.log(JSON.stringify({ t: 'late', kind, op, start: sentAt, ms: end - sentAt, end, ...answerOf(res), ...(key ? { key } : {}) }))
 }
 
 export function journalAck(kind, caller, key, id, expect = {}) {

@@ -68,6 +68,23 @@ t.test('the docs name only commands that exist, and no program by its path', asy
   t.same(byPath, [], 'no doc runs a program by its path: it names the command')
 })
 
+t.test("programs' messages and usage lines name commands too, except what a launcher itself starts", async (t) => {
+  // Started by the launcher or the benchmark, never typed: the front door's two forwarders, the bare server.
+  const startedByUs = new Set(['infra/launcher/lab/front-door.ts', 'loadtests/bench/bare-server.ts'])
+  const code = ['src', 'infra', 'chaos', 'loadtests', 'test'].flatMap((dir) => files(join(REPO_ROOT, dir), (p) => /\.(ts|js)$/.test(p)))
+  t.ok(code.length > 300, `${code.length} files read`)
+  const byPath: string[] = []
+  for (const file of code) {
+    const name = relative(REPO_ROOT, file)
+    if (startedByUs.has(name) || name === 'test/unit/command-line.test.ts') continue
+    for (const m of readFileSync(file, 'utf8').matchAll(/(lab-exec -- )?\b(?:node|bash) +((?:src|infra|chaos|loadtests|test)\/[\w./-]+\.(?:ts|sh))/g)) {
+      // tqdt.sh is the front door itself; `npm run lab-exec -- node FILE` runs a test program where the lab is reachable.
+      if (!m[1] && m[2] !== 'infra/launcher/tqdt.sh') byPath.push(`${name}: ${m[0]}`)
+    }
+  }
+  t.same(byPath, [], 'no program tells a person to run a file by its path')
+})
+
 t.test('the CLI: help lists every command; a wrong command is refused with the list, not a stack trace', async (t) => {
   const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 })
   const help = run('help')

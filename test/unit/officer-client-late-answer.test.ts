@@ -9,7 +9,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawn } from 'node:child_process'
+import { spawnK6 } from '../../chaos/load/k6-load.ts'
 import { ensureK6 } from '../../infra/launcher/k6-build.ts'
 import { parseJournal } from '../../chaos/verify/journal.ts'
 import { REPO_ROOT } from '../../infra/launcher/inventory.ts'
@@ -48,9 +48,12 @@ export default async function () {
   const journalFile = join(dir, 'journal.jsonl')
   const k6 = await ensureK6(() => {})
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(k6.path, ['run', '--quiet', '--no-color', `--console-output=${journalFile}`, '--log-format=raw', script], {
-      env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, CLIENT_WRITE_SILENCE_MS: String(SILENCE_MS), K6_NO_USAGE_REPORT: 'true' },
-      stdio: 'ignore',
+    const child = spawnK6({
+      k6: k6.path,
+      script,
+      args: [`--console-output=${journalFile}`],
+      env: { BASE_URL: `http://127.0.0.1:${port}`, CLIENT_WRITE_SILENCE_MS: String(SILENCE_MS) },
+      logFile: join(dir, 'k6.log'),
     })
     // One write of at most the client's 30 s: a k6 still running after a minute is stopped.
     const stop = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -69,5 +72,7 @@ export default async function () {
   t.same(journal.late.map((r) => [r.kind, r.op, r.status, r.code]), [['handover.create', 'write', 500, 'INTERNAL_ERROR']], "the first attempt's later answer")
   const late = journal.late[0]!
   t.ok(late.ms >= FIRST_ANSWERS_AFTER_MS - 100 && late.end - late.start === late.ms, `timed from that attempt's sending (${late.ms} ms)`)
+  t.equal(journal.requests[0]?.key, 'k-1', 'the request carries its Idempotency-Key')
+  t.equal(late.key, 'k-1', 'so does the late answer: it is tied to its request')
   t.equal(journal.unreadable, 0)
 })
