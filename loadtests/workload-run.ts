@@ -9,8 +9,7 @@ import { parseArgs } from 'node:util'
 import { REPO_ROOT, endpoints, ensureK6, enterOpsNamespace, loadInventory } from '../infra/launcher/cluster-api.ts'
 import { startK6 } from '../chaos/load/k6-load.ts'
 import { makeOfficers } from '../chaos/load/officer-tokens.ts'
-import { checkAcknowledgedWrites, missingAnywhere } from '../chaos/verify/acknowledged-writes.ts'
-import { readJournal, succeeded } from '../chaos/verify/journal.ts'
+import { checkJournal } from '../chaos/verify/check-journal.ts'
 
 const PROFILES = ['smoke', 'average', 'spike', 'soak']
 
@@ -46,15 +45,9 @@ async function main(argv: string[]): Promise<number> {
   process.off('SIGINT', stop)
   process.off('SIGTERM', stop)
 
-  const journal = readJournal(run.journalFile)
-  const failed = journal.requests.filter((r) => !succeeded(r))
   console.log(`workload: k6 exited ${k6Exit} (99 = an SLO threshold failed; see ${run.summaryFile} and ${run.logFile})`)
-  console.log(`workload: ${journal.requests.length} requests, ${failed.length} failed, ${journal.acks.length} acknowledged writes`)
-  const check = await checkAcknowledgedWrites(inv, journal.acks)
-  for (const n of check.nodes) console.log(`  ${n.node} ${n.role}${n.caughtUp ? ' (caught up)' : ''}: ${n.missing.length} missing${n.error ? ` — ${n.error}` : ''}`)
-  const bad = check.lost.length + missingAnywhere(check) + check.duplicates.length + check.problems.length
-  console.log(bad === 0 ? 'workload: every acknowledged write is on every node' : `workload: ACKNOWLEDGED WRITES MISSING OR DUPLICATED: check again with npm run journal-check -- ${run.journalFile}`)
-  return bad === 0 && k6Exit === 0 ? 0 : 1
+  const whole = await checkJournal(inv, run.journalFile)
+  return whole && k6Exit === 0 ? 0 : 1
 }
 
 process.exitCode = await main(process.argv.slice(2))
