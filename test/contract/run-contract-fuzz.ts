@@ -41,7 +41,7 @@ export function rulesTheSchemaCannotSay(markdown: string): Rule[] {
       const [codes = '', fields = ''] = line.split('|').slice(1)
       const ticks = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string)
       const patterns = ticks(fields).map(
-        (f) => new RegExp(`^${f.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('\\.N\\.', '\\.\\d+\\.').replaceAll('*', '.*')}$`),
+        (f) => new RegExp(`^${f.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\\\.N(?=\\\.|$)/g, '\\.\\d+').replaceAll('*', '.*')}$`),
       )
       return ticks(codes).map((code) => ({ code, fields: patterns }))
     })
