@@ -78,6 +78,23 @@ const PRIMARY_SUSPECT_MS = 3000
 // for a GET, after which it would ask another app node (HAPROXY_TIMING.readServerTimeoutS).
 const READ_RETRY_MS = 2000
 
+/**
+ * A read attempt that hung this long before its failover-class error was caught on a node that went
+ * silent (power loss, freeze) until HAProxy marked the node down and cut its sessions, 2–3 s later.
+ * Its failure says nothing about the other nodes, which it never asked: the read gets one attempt more,
+ * on a fresh connection, even past READ_RETRY_MS. The second-failure drill of 2026-12-06 (run
+ * 20261206T174949Z) answered two searches 503 at 2.3 and 2.7 s that way, while the synchronous standby
+ * was up and would have answered at once.
+ */
+const READ_HUNG_MS = 1000
+
+/**
+ * That last attempt starts only this soon after the read began: under HAProxy's 3 s wait for a GET
+ * (HAPROXY_TIMING.readServerTimeoutS; test/unit/request-budget.test.ts), so when it hangs too HAProxy
+ * asks another app node rather than wait for this one.
+ */
+export const READ_LATE_ATTEMPT_BEFORE_MS = 2800
+
 // At most this long between attempts of a write held through a failover: it goes through within
 // half a second of the new primary taking writes, well inside its hold.
 const MAX_WRITE_BACKOFF_MS = 500
@@ -255,12 +272,23 @@ export class Database implements Queryable {
   }
 
   private async retryRead<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + READ_RETRY_MS
+    const started = Date.now()
+    const deadline = started + READ_RETRY_MS
+    let lateAttemptMade = false
     for (let n = 1; ; n++) {
+      const attemptStarted = Date.now()
       try {
         return await attempt()
       } catch (err) {
-        if (!isFailoverError(err) || Date.now() + 200 >= deadline) throw err
+        if (!isFailoverError(err)) throw err
+        const now = Date.now()
+        if (now + 200 >= deadline) {
+          const hung = now - attemptStarted >= READ_HUNG_MS
+          if (lateAttemptMade || !hung || now >= started + READ_LATE_ATTEMPT_BEFORE_MS) throw err
+          lateAttemptMade = true
+          this.events.onRetry?.('read', err, n)
+          continue
+        }
         this.events.onRetry?.('read', err, n)
         await sleep(Math.min(100 * n, Math.max(0, deadline - Date.now())))
       }

@@ -1,10 +1,12 @@
 // The executor's failover behaviour against a real PostgreSQL: a connection killed mid-transaction
 // is destroyed and the write retried (once in effect); a database that stays away ends in
 // DATABASE_UNAVAILABLE at the deadline; ordinary SQL errors are not retried.
+import net from 'node:net'
 import t from 'tap'
 import pg from 'pg'
-import { Database, withinRequestHold } from '../../src/db/database.ts'
+import { Database, READ_LATE_ATTEMPT_BEFORE_MS, withinRequestHold } from '../../src/db/database.ts'
 import { createPool } from '../../src/db/pool-factory.ts'
+import { isFailoverError } from '../../src/db/failover-errors.ts'
 import { loadConfig } from '../../src/config.ts'
 import { DomainError } from '../../src/domain/errors.ts'
 import { toAppError } from '../../src/errors.ts'
@@ -128,4 +130,94 @@ t.test("a request's statements share one hold from its arrival: the second gets 
   // a timer due at the deadline was seen 1 ms early in CI (c651289). Early by a whole statement
   // (≈ 600 ms) or late by a whole hold (≥ 1,600 ms) still fails.
   t.ok(waited >= 999 && waited < 1500, `answered at the request's deadline (${waited} ms), not 600 ms + a whole hold`)
+})
+
+/**
+ * A loopback TCP proxy to the test database. silence() makes every session open now go quiet (nothing
+ * forwarded either way, as from a host that lost power) and cuts them `cutAfterMs` later, as HAProxy
+ * does once its checks mark the node down; sessions opened afterwards pass, as through the route to
+ * the node that is still up.
+ */
+async function silencingProxy(t: Parameters<typeof createTestSchema>[0]) {
+  const target = new URL(testDatabaseUrl())
+  const sessions = new Set<{ client: net.Socket; upstream: net.Socket; quiet: boolean }>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname)
+    const session = { client, upstream, quiet: false }
+    sessions.add(session)
+    const end = () => {
+      client.destroy()
+      upstream.destroy()
+      sessions.delete(session)
+    }
+    for (const s of [client, upstream]) s.on('error', end).on('close', end)
+    client.on('data', (d) => { if (!session.quiet) upstream.write(d) })
+    upstream.on('data', (d) => { if (!session.quiet) client.write(d) })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  t.teardown(async () => {
+    for (const s of sessions) { s.client.destroy(); s.upstream.destroy() }
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  const url = new URL(target)
+  url.hostname = '127.0.0.1'
+  url.port = String((server.address() as net.AddressInfo).port)
+  // Through the proxy the server's certificate cannot name the address dialled: still verify that it
+  // chains to the cluster CA (libpq's verify-ca), just not the name.
+  if (url.searchParams.get('sslmode') === 'verify-full') {
+    url.searchParams.set('sslmode', 'verify-ca')
+    url.searchParams.set('uselibpqcompat', 'true')
+  }
+  return {
+    url: url.toString(),
+    silence(cutAfterMs: number) {
+      const quiet = [...sessions]
+      for (const s of quiet) s.quiet = true
+      setTimeout(() => { for (const s of quiet) { s.client.destroy(); s.upstream.destroy() } }, cutAfterMs).unref()
+      return quiet.length
+    },
+  }
+}
+
+t.test('a read that hung on a silent node until its session was cut gets one attempt more, past its retry window', async (t) => {
+  const schema = await createTestSchema(t)
+  const proxy = await silencingProxy(t)
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: proxy.url, databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: 1 })
+  const retries: string[] = []
+  const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000, {
+    onRetry: (kind, err) => retries.push(`${kind}: ${(err as Error).message}`),
+  })
+  t.teardown(() => db.close())
+  t.equal(await db.read(async (q) => (await q.query('SELECT 1 AS one')).rows[0].one), 1, 'a pooled session, as the app has')
+  // 2.3 s: the slower of the two reads the second-failure drill lost (run 20261206T174949Z) hung 2.3 and 2.7 s.
+  t.equal(proxy.silence(2300), 1, 'the pooled session goes silent')
+  const started = Date.now()
+  const one = await db.read(async (q) => (await q.query('SELECT 1 AS one')).rows[0].one)
+  const tookMs = Date.now() - started
+  t.equal(one, 1, 'answered by the attempt made after the cut, not 503')
+  t.ok(tookMs >= 2300 && tookMs < READ_LATE_ATTEMPT_BEFORE_MS + 500, `answered in ${tookMs} ms: after the cut, within HAProxy's wait`)
+  t.equal(retries.length, 1, `one attempt more: ${retries.join('; ')}`)
+})
+
+t.test('a read whose late attempt hangs too fails, once, rather than try again', async (t) => {
+  const schema = await createTestSchema(t)
+  const proxy = await silencingProxy(t)
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: proxy.url, databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: 1, connectTimeoutMs: 300 })
+  let attempts = 0
+  const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000)
+  t.teardown(() => db.close())
+  await db.read(async (q) => q.query('SELECT 1'))
+  proxy.silence(2100)
+  const started = Date.now()
+  // The late attempt's own session goes silent too, and is cut after 1.2 s (a second node lost).
+  const failure = await db
+    .read(async (q) => {
+      attempts++
+      if (attempts === 2) proxy.silence(1200)
+      return q.query('SELECT 1')
+    })
+    .then(() => null, (err: unknown) => err)
+  t.ok(isFailoverError(failure), `failed with a failover-class error (${(failure as Error | null)?.message}), which errors.ts answers 503`)
+  t.equal(attempts, 2, 'the hung attempt and one late attempt, no third')
+  t.ok(Date.now() - started < 4000, `gave up in ${Date.now() - started} ms`)
 })

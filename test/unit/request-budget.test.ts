@@ -5,10 +5,16 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { HAPROXY_TIMING as T } from '../../infra/launcher/render/haproxy-config.ts'
 import { LOAD_BALANCER_TAKEOVER_S } from '../../chaos/drill-definition.ts'
+import { READ_LATE_ATTEMPT_BEFORE_MS } from '../../src/db/database.ts'
 
 t.test('a read HAProxy moves off a dead app node is answered before the client adds an attempt', async (t) => {
   // HAProxy's server timeout, its connect to another node, and that node's answer (well under 1 s).
   t.ok(T.readServerTimeoutS + T.connectTimeoutS + 1 <= T.clientReadSilenceS, `${T.readServerTimeoutS} + ${T.connectTimeoutS} + 1 s ≤ ${T.clientReadSilenceS} s`)
+})
+
+t.test("a read's late attempt after a hung one starts before HAProxy would ask another app node", async (t) => {
+  // Past it, HAProxy's response timeout ends the request on this node anyway and asks another.
+  t.ok(READ_LATE_ATTEMPT_BEFORE_MS < T.readServerTimeoutS * 1000, `${READ_LATE_ATTEMPT_BEFORE_MS} ms < ${T.readServerTimeoutS} s`)
 })
 
 t.test('a request the dying load balancer had received is answered inside the client budget', async (t) => {
