@@ -53,7 +53,7 @@ export const COMMANDS: Record<string, Command> = {
   'lab-exec': { group: 'cluster', usage: '[--host HOST] -- COMMAND…', summary: "run a command where the lab's hosts are reachable (the ops namespace, or HOST's)", run: (a) => labExec(a) },
 
   test: { group: 'tests and drills', usage: '', summary: 'the whole suite against real servers, as CI runs it (brings the cluster up if it is not)', run: () => testSuite() },
-  typecheck: { group: 'tests and drills', usage: '', summary: 'tsc --noEmit', run: (a) => runForwardingSignals([process.execPath, join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', ...a]) },
+  typecheck: { group: 'tests and drills', usage: '[TSC ARGS…]', summary: 'tsc --noEmit', run: (a) => runForwardingSignals([process.execPath, join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', ...a]) },
   drill: { group: 'tests and drills', usage: 'NAME | --all | --list | --page | --heal', summary: 'a chaos drill under k6 load, judged on everything', program: 'chaos/drill-runner.ts' },
   bench: { group: 'tests and drills', usage: '[--interleaved | --tls-cost | --sync-cost | --smoke]', summary: 'the service against its ceiling; records in docs/benchmarks/runs/', program: 'loadtests/bench/bench-runner.ts' },
   workload: { group: 'tests and drills', usage: 'smoke|average|spike|soak [--officers N]', summary: 'the officer workload with a shared profile, then every acknowledged write checked', program: 'loadtests/workload-run.ts' },
@@ -101,6 +101,18 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name]
   if (!command) {
     console.error(`unknown command "${name}": the commands are ${Object.keys(COMMANDS).join(', ')} (npm run tqdt -- help says what each does)`)
+    return 2
+  }
+  const usage = `usage: npm run ${name}${command.usage ? ` -- ${command.usage}` : ''}\n  ${command.summary}`
+  // `npm run deploy -- --help` once deployed: a command asked for help says what it does and does
+  // nothing. Only the arguments before `--` are the command's own (lab-exec's command follows it).
+  const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args
+  if (own.includes('--help') || own.includes('-h')) {
+    console.log(usage)
+    return 0
+  }
+  if (command.usage === '' && args.length > 0) {
+    console.error(`${name} takes no arguments (got ${args.join(' ')})\n${usage}`)
     return 2
   }
   // The programs find their own way: the app's read their environment, the drills and the benchmark

@@ -97,6 +97,23 @@ t.test('the CLI: help lists every command; a wrong command is refused with the l
   t.equal(run().status, 2, 'no command: the help, exit 2')
 })
 
+t.test('a command asked for help says what it does and does nothing; one that takes nothing refuses arguments', async (t) => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TQDT_INVENTORY: '/nonexistent/inventory.json' } })
+  // An inventory that does not exist: a command that went on to its work would fail to load it.
+  for (const name of Object.keys(COMMANDS)) {
+    const help = run(name, '--help')
+    t.equal(help.status, 0, `${name} --help: exit 0`)
+    t.match(help.stdout, new RegExp(`^usage: npm run ${name.replace(/[:]/g, '\\$&')}\\b`), `${name} --help prints its usage`)
+    t.notMatch(help.stdout + help.stderr, /deploying|nonexistent/, `${name} --help does nothing else`)
+  }
+  t.equal(run('deploy', '-h').status, 0, '-h too')
+  const extra = run('deploy', 'now')
+  t.equal(extra.status, 2, 'deploy takes no arguments: exit 2')
+  t.match(extra.stderr, /deploy takes no arguments \(got now\)\nusage: npm run deploy/)
+  const passed = run('lab-exec', '--', 'echo', '--help')
+  t.notMatch(passed.stdout, /^usage: npm run lab-exec/, "after `--`, --help belongs to lab-exec's command")
+})
+
 t.test("the test suite's stage counts come from tap's closing line", async (t) => {
   t.same(stageCounts('ok 1\n# { total: 2425, pass: 2425 }\n', 0), { passed: 2425, failed: 0 })
   t.same(stageCounts('# { total: 10, pass: 9, fail: 1 }\n', 1), { passed: 9, failed: 1 })
