@@ -38,7 +38,8 @@ export interface Queryable {
 
 export interface DatabaseEvents {
   /** A failover-class error was met; the work will be retried. */
-  onRetry?: (kind: 'read' | 'write', err: unknown, attempt: number) => void
+  /** `late`: a read's one attempt past its retry window after a hung attempt (READ_HUNG_MS). */
+  onRetry?: (kind: 'read' | 'write', err: unknown, attempt: number, late?: boolean) => void
   /** A write gave up at its deadline. */
   onGiveUp?: (err: unknown) => void
   /** An error on an idle or checked-out connection (logged, never fatal). */
@@ -286,7 +287,7 @@ export class Database implements Queryable {
           const hung = now - attemptStarted >= READ_HUNG_MS
           if (lateAttemptMade || !hung || now >= started + READ_LATE_ATTEMPT_BEFORE_MS) throw err
           lateAttemptMade = true
-          this.events.onRetry?.('read', err, n)
+          this.events.onRetry?.('read', err, n, true)
           continue
         }
         this.events.onRetry?.('read', err, n)

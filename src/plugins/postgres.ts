@@ -45,9 +45,9 @@ async function postgresPlugin(app: FastifyInstance, opts: { config: Config }) {
       counters.connectionError()
       app.log.warn({ err }, 'database connection error')
     },
-    onRetry: (kind, err, attempt) => {
+    onRetry: (kind, err, attempt, late) => {
       counters.retry(kind)
-      app.log.warn({ kind, attempt, err: (err as Error).message }, 'database failover-class error; retrying')
+      app.log.warn({ kind, attempt, late, err: (err as Error).message }, late ? 'read hung until its session was cut; one attempt more' : 'database failover-class error; retrying')
     },
     onGiveUp: (err) => {
       counters.giveUp()
