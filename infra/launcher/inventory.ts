@@ -142,7 +142,7 @@ export interface Inventory {
   file: string
 }
 
-class InventoryError extends Error {}
+export class InventoryError extends Error {}
 
 export function loadInventory(file: string = process.env.TQDT_INVENTORY || DEFAULT_INVENTORY): Inventory {
   const path = isAbsolute(file) ? file : resolve(REPO_ROOT, file)

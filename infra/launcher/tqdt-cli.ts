@@ -15,7 +15,7 @@ import { installPrerequisites } from './commands/prerequisites-install.ts'
 import { testSuite } from './commands/test-suite.ts'
 import { migrate } from './database-setup.ts'
 import { printHostProcesses } from './host-processes.ts'
-import { REPO_ROOT, loadInventory } from './inventory.ts'
+import { InventoryError, REPO_ROOT, loadInventory } from './inventory.ts'
 import { opsNamespace, runningInside } from './lab/lab-namespaces.ts'
 import { ensureLabNetwork } from './lab/lab-network.ts'
 import { enterOpsNamespace, labExec, runForwardingSignals } from './lab/run-in-lab.ts'
@@ -34,6 +34,8 @@ export interface Command {
   inLab?: boolean
   /** Starts or stops the cluster's programs: one such command at a time per inventory (launcher-lock.ts). */
   locks?: boolean
+  /** The program answers --help itself, at more length than the usage line here. */
+  ownHelp?: boolean
 }
 
 const runProgram = (file: string, args: string[]) => runForwardingSignals([process.execPath, join(REPO_ROOT, file), ...args])
@@ -54,7 +56,7 @@ export const COMMANDS: Record<string, Command> = {
 
   test: { group: 'tests and drills', usage: '', summary: 'the whole suite against real servers, as CI runs it (brings the cluster up if it is not)', run: () => testSuite() },
   typecheck: { group: 'tests and drills', usage: '[TSC ARGS…]', summary: 'tsc --noEmit', run: (a) => runForwardingSignals([process.execPath, join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', ...a]) },
-  drill: { group: 'tests and drills', usage: 'NAME | --all | --list | --page | --heal', summary: 'a chaos drill under k6 load, judged on everything', program: 'chaos/drill-runner.ts' },
+  drill: { group: 'tests and drills', usage: 'NAME | --all | --list | --page | --heal', summary: 'a chaos drill under k6 load, judged on everything', program: 'chaos/drill-runner.ts', ownHelp: true },
   bench: { group: 'tests and drills', usage: '[--interleaved | --tls-cost | --sync-cost | --smoke]', summary: 'the service against its ceiling; records in docs/benchmarks/runs/', program: 'loadtests/bench/bench-runner.ts' },
   workload: { group: 'tests and drills', usage: 'smoke|average|spike|soak [--officers N]', summary: 'the officer workload with a shared profile, then every acknowledged write checked', program: 'loadtests/workload-run.ts' },
   'backup-drill': { group: 'tests and drills', usage: 'table-dropped | site-lost [ARGS]', summary: 'a restore drill: a dropped table brought back to a scratch instance, or the whole site rebuilt from the repository', run: ([name, ...rest]) => {
@@ -107,13 +109,24 @@ async function main(argv: string[]): Promise<number> {
   // `npm run deploy -- --help` once deployed: a command asked for help says what it does and does
   // nothing. Only the arguments before `--` are the command's own (lab-exec's command follows it).
   const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args
-  if (own.includes('--help') || own.includes('-h')) {
+  if ((own.includes('--help') || own.includes('-h')) && !command.ownHelp) {
     console.log(usage)
     return 0
   }
   if (command.usage === '' && args.length > 0) {
     console.error(`${name} takes no arguments (got ${args.join(' ')})\n${usage}`)
     return 2
+  }
+  // A wrong TQDT_INVENTORY is said here, once, in a sentence: the programs read it as they load
+  // (the fault primitives name their nft table and cgroups by it), where it would be a stack trace.
+  if (process.env.TQDT_INVENTORY && !own.includes('--help') && !own.includes('-h')) {
+    try {
+      loadInventory()
+    } catch (err) {
+      if (!(err instanceof InventoryError)) throw err
+      console.error(`${name}: TQDT_INVENTORY=${process.env.TQDT_INVENTORY}: ${err.message}`)
+      return 2
+    }
   }
   // The programs find their own way: the app's read their environment, the drills and the benchmark
   // enter the lab themselves. Only the cluster's commands read the inventory here.
