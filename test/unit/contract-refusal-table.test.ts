@@ -53,9 +53,23 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
+/** Refusals at a field the document itself rules out, by `field:CODE`. */
+const SCHEMA_SAYS_IT: Record<string, string> = {
+  'body:FIELD_REQUIRED': "a back-entry upload without a body: the document marks the batch's requestBody required",
+}
+
 const emitted = new Map<string, string>()
+/** `field:CODE` of each problem whose field is a literal, a list index (`${i}`) standing for N. */
+const atFields = new Map<string, string>()
 for (const file of [...sourceFiles(join(ROOT, 'src/services')), ...sourceFiles(join(ROOT, 'src/routes'))]) {
-  for (const m of readFileSync(file, 'utf8').matchAll(/\bcode: '([A-Z][A-Z0-9_]+)'/g)) emitted.set(m[1] as string, file.slice(ROOT.length + 1))
+  const source = readFileSync(file, 'utf8')
+  const where = file.slice(ROOT.length + 1)
+  for (const m of source.matchAll(/\bcode: '([A-Z][A-Z0-9_]+)'/g)) emitted.set(m[1] as string, where)
+  for (const m of source.matchAll(/\bfield: ('[^'`$]*'|`[^`]*`), code: '([A-Z][A-Z0-9_]+)'/g)) {
+    const field = (m[1] as string).slice(1, -1).replace(/\$\{(?:i|j|k|index)\}/g, '0')
+    // A field built from another value (a prefix, a column name) is checked by its code only.
+    if (!field.includes('${')) atFields.set(`${field}:${m[2]}`, where)
+  }
 }
 
 t.test('every problem code of the services and routes is in the table or cannot refuse a schema-valid request', async (t) => {
@@ -67,6 +81,18 @@ t.test('every problem code of the services and routes is in the table or cannot 
   t.same(stale, [], 'a reason for a code no source emits any more')
   const both = Object.keys(NOT_A_SCHEMA_VALID_REFUSAL).filter((code) => inTable.has(code))
   t.same(both, [], 'a code is either allowed by the table or never a refusal, not both')
+})
+
+t.test('every problem at a literal field is allowed there by the table, or cannot refuse a schema-valid request', async (t) => {
+  t.ok(atFields.size > 50, `found the problems at literal fields (${atFields.size})`)
+  const missing = [...atFields]
+    .filter(([pair]) => !(pair in SCHEMA_SAYS_IT) && !(pair.slice(pair.lastIndexOf(':') + 1) in NOT_A_SCHEMA_VALID_REFUSAL))
+    .filter(([pair]) => {
+      const at = pair.lastIndexOf(':')
+      return unexplained({ code: 'VALIDATION_FAILED', details: [{ field: pair.slice(0, at), code: pair.slice(at + 1) }] }, rules) !== null
+    })
+  t.same(missing.map(([pair, file]) => `${pair} (${file})`), [], 'a table row names the code but not this field (a list index is written N)')
+  t.same(Object.keys(SCHEMA_SAYS_IT).filter((pair) => !atFields.has(pair)), [], 'a reason for a problem no source emits any more')
 })
 
 t.test('the table allows a refusal only for its code at its fields', async (t) => {
