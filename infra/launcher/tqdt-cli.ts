@@ -76,7 +76,7 @@ export const COMMANDS: Record<string, Command> = {
   'back-entry:upload': { group: 'the service', usage: 'FILE', summary: 'upload a batch of paper-period records with a progress bar', program: 'src/commands/back-entry-upload-command.ts' },
   'outbox:receiver': { group: 'the service', usage: '[--host H] [--port 8099] [--fail-first N]', summary: "a stand-in for the wider customs system that receives the outbox's events (tests and demos)", program: 'src/commands/outbox-receiver-command.ts' },
 
-  'audit:verify': { group: 'operations', usage: '', summary: 'verify the whole audit trail against every signed checkpoint', program: 'src/commands/audit-verify-command.ts' },
+  'audit:verify': { group: 'operations', usage: '[--store DIR …] [--json]', summary: 'verify the whole audit trail against every signed checkpoint', program: 'src/commands/audit-verify-command.ts' },
   backup: { group: 'operations', usage: 'info | backup | restore --before TIME | rebuild', summary: 'backups and the recovery window (docs/operations/backup.md)', program: 'infra/backup/backup-command.ts' },
   pki: { group: 'operations', usage: 'status | rotate', summary: "the cluster CA's certificates: what each endpoint serves, rotation", program: 'infra/launcher/tls/certificate-rotation.ts' },
 }
@@ -94,6 +94,17 @@ function help(): string {
   return lines.join('\n')
 }
 
+/**
+ * The arguments that are the command's own, where --help is looked for: those before `--`. Without
+ * `--`, lab-exec's arguments are the command it runs (npm drops the `--` of `npm run lab-exec -- psql
+ * -h HOST`), so only a --help of its own comes first.
+ */
+function ownArguments(name: string, args: string[]): string[] {
+  if (args.includes('--')) return args.slice(0, args.indexOf('--'))
+  if (name !== 'lab-exec') return args
+  return args[0] === '--help' || args[0] === '-h' ? [args[0]] : []
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -108,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
   const usage = `usage: npm run ${name}${command.usage ? ` -- ${command.usage}` : ''}\n  ${command.summary}`
   // `npm run deploy -- --help` once deployed: a command asked for help says what it does and does
   // nothing. Only the arguments before `--` are the command's own (lab-exec's command follows it).
-  const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args
+  const own = ownArguments(name, args)
   if ((own.includes('--help') || own.includes('-h')) && !command.ownHelp) {
     console.log(usage)
     return 0

@@ -115,9 +115,23 @@ t.test('a command asked for help says what it does and does nothing; one that ta
   t.equal(lost.status, 2, 'an inventory that cannot be read: exit 2')
   t.match(lost.stderr, /^status: TQDT_INVENTORY=\/nonexistent\/inventory.json: cannot read inventory/m, 'said in a sentence')
   t.notMatch(lost.stderr, /\n\s+at /, 'no stack trace')
-  const passed = run('lab-exec', '--', 'echo', '--help')
-  t.notMatch(passed.stdout, /^usage: npm run lab-exec/, "after `--`, --help belongs to lab-exec's command")
-  t.match(passed.stderr, /cannot read inventory/, 'lab-exec went on to its work (and stopped at the inventory)')
+  // With TQDT_INVENTORY unset, lab-exec runs the command right here when the inventory has no lab;
+  // with the default (a lab), it needs the lab. Either way it is not the usage line.
+  for (const args of [['--', 'echo', '--help'], ['echo', '-h']]) {
+    const passed = run('lab-exec', ...args)
+    t.notMatch(passed.stdout, /^usage: npm run lab-exec/, `lab-exec ${args.join(' ')}: the -h is the command's, not lab-exec's`)
+    t.match(passed.stderr, /cannot read inventory/, `lab-exec ${args.join(' ')} went past the help, to reading the inventory`)
+  }
+  t.match(run('lab-exec', '--help').stdout, /^usage: npm run lab-exec/, "lab-exec's own --help")
+})
+
+t.test('a program whose command shows no arguments reads none', async (t) => {
+  // Such a command refuses arguments (exit 2): a program that reads options would lose them all.
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    if (!command.program || command.usage !== '') continue
+    const source = readFileSync(join(REPO_ROOT, command.program), 'utf8')
+    t.notMatch(source, /parseArgs\(|process\.argv\.slice\(2\)/, `${name} (${command.program}) reads arguments: give its usage`)
+  }
 })
 
 t.test("the test suite's stage counts come from tap's closing line", async (t) => {
