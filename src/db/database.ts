@@ -38,7 +38,7 @@ export interface Queryable {
 
 export interface DatabaseEvents {
   /** A failover-class error was met; the work will be retried. */
-  /** `late`: a read's one attempt past its retry window after a hung attempt (READ_HUNG_MS). */
+  /** `late`: a read's attempt hung (READ_HUNG_MS), and its window is stretched to READ_LATE_ATTEMPT_BEFORE_MS. */
   onRetry?: (kind: 'read' | 'write', err: unknown, attempt: number, late?: boolean) => void
   /** A write gave up at its deadline. */
   onGiveUp?: (err: unknown) => void
@@ -82,19 +82,30 @@ const READ_RETRY_MS = 2000
 /**
  * A read attempt that hung this long before its failover-class error was caught on a node that went
  * silent (power loss, freeze) until HAProxy marked the node down and cut its sessions, 2–3 s later.
- * Its failure says nothing about the other nodes, which it never asked: the read gets one attempt more,
- * on a fresh connection, even past READ_RETRY_MS. The second-failure drill of 2026-12-06 (run
- * 20261206T174949Z) answered two searches 503 at 2.3 and 2.7 s that way, while the synchronous standby
- * was up and would have answered at once.
+ * Its failure says nothing about the nodes it never asked, so the read's window is stretched for it
+ * (READ_LATE_ATTEMPT_BEFORE_MS). The second-failure drill of 2026-12-06 (run 20261206T174949Z)
+ * answered two searches 503 at 2.3 and 2.7 s that way, while the synchronous standby was up and
+ * would have answered at once. A wait for a free slot of a full pool also ends in a timeout: that is
+ * load, not a silent node, and stretches nothing.
  */
 const READ_HUNG_MS = 1000
 
 /**
- * That last attempt starts only this soon after the read began: under HAProxy's 3 s wait for a GET
- * (HAPROXY_TIMING.readServerTimeoutS; test/unit/request-budget.test.ts), so when it hangs too HAProxy
- * asks another app node rather than wait for this one.
+ * After a hung attempt, attempts may start until this long after the read began: under HAProxy's 3 s
+ * wait for a GET (HAPROXY_TIMING.readServerTimeoutS; test/unit/request-budget.test.ts), so that when
+ * one hangs too, HAProxy asks another app node. (The request's work before the read also counts
+ * against those 3 s; past them HAProxy asks another node anyway, which for a read is harmless.)
  */
 export const READ_LATE_ATTEMPT_BEFORE_MS = 2800
+
+/**
+ * The pause before an attempt after a hung one. HAProxy cut every session to the lost node at once:
+ * the pool's other idle clients to it are closed too, and drop out of the pool once their sockets'
+ * close is handled, a moment later. Without the pause the attempt could take one of them.
+ */
+const AFTER_HUNG_PAUSE_MS = 20
+
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect'
 
 // At most this long between attempts of a write held through a failover: it goes through within
 // half a second of the new primary taking writes, well inside its hold.
@@ -274,8 +285,8 @@ export class Database implements Queryable {
 
   private async retryRead<T>(attempt: () => Promise<T>): Promise<T> {
     const started = Date.now()
-    const deadline = started + READ_RETRY_MS
-    let lateAttemptMade = false
+    /** The attempt that hung, once one has. */
+    let hungAttempt = 0
     for (let n = 1; ; n++) {
       const attemptStarted = Date.now()
       try {
@@ -283,15 +294,14 @@ export class Database implements Queryable {
       } catch (err) {
         if (!isFailoverError(err)) throw err
         const now = Date.now()
-        if (now + 200 >= deadline) {
-          const hung = now - attemptStarted >= READ_HUNG_MS
-          if (lateAttemptMade || !hung || now >= started + READ_LATE_ATTEMPT_BEFORE_MS) throw err
-          lateAttemptMade = true
-          this.events.onRetry?.('read', err, n, true)
-          continue
-        }
-        this.events.onRetry?.('read', err, n)
-        await sleep(Math.min(100 * n, Math.max(0, deadline - Date.now())))
+        const stretches = hungAttempt === 0 && now - attemptStarted >= READ_HUNG_MS && !String((err as Error).message).includes(POOL_WAIT_TIMEOUT)
+        if (stretches) hungAttempt = n
+        const hung = hungAttempt > 0
+        const pause = !hung ? 100 * n : n === hungAttempt ? AFTER_HUNG_PAUSE_MS : 100 * (n - hungAttempt)
+        const lastStart = hung ? started + READ_LATE_ATTEMPT_BEFORE_MS : started + READ_RETRY_MS
+        if (now + (hung ? pause : 200) >= lastStart) throw err
+        this.events.onRetry?.('read', err, n, stretches)
+        await sleep(Math.min(pause, lastStart - now))
       }
     }
   }

@@ -47,7 +47,7 @@ async function postgresPlugin(app: FastifyInstance, opts: { config: Config }) {
     },
     onRetry: (kind, err, attempt, late) => {
       counters.retry(kind)
-      app.log.warn({ kind, attempt, late, err: (err as Error).message }, late ? 'read hung until its session was cut; one attempt more' : 'database failover-class error; retrying')
+      app.log.warn({ kind, attempt, late, err: (err as Error).message }, late ? 'read hung until its session was cut; asking again until 2.8 s after it began' : 'database failover-class error; retrying')
     },
     onGiveUp: (err) => {
       counters.giveUp()
