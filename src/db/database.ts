@@ -70,6 +70,9 @@ class CommitOutcomeUnknownError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** A checkout now would wait in the pool's queue: every client is in use and no new one may be made. */
+const poolIsFull = (pool: Pool) => pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)
+
 // After a failover-class error from the primary, fresh reads go to a replica for this long instead of
 // each waiting out a connect timeout against a primary that is gone; any primary success ends it.
 const PRIMARY_SUSPECT_MS = 3000
@@ -348,6 +351,12 @@ export class Database implements Queryable {
     } catch (err) {
       if (!isFailoverError(err)) throw err
       this.events.onRetry?.('read', err, 1)
+      // No slot free in the primary's pool: during a failover it is full of writes held for a
+      // synchronous standby, for up to their whole hold, and this read would queue behind them until
+      // the connect timeout (2 s), while the replica route is back within a moment. retryRead asks
+      // the replica route again instead. (second-failure, run 20261206T202559Z: two searches answered
+      // 503 that way 160 ms before the replica route had the promoted node.)
+      if (poolIsFull(this.primary)) throw err
       return this.withClient(this.primary, fn)
     }
   }

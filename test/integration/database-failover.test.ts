@@ -238,3 +238,27 @@ t.test('a read that hangs again after a hung attempt fails when that ends, witho
   t.equal(attempts, 2, 'the hung attempt and one more, no third: the second ended past 2.8 s')
   t.ok(Date.now() - started < 4000, `gave up in ${Date.now() - started} ms`)
 })
+
+t.test("a read whose replica route failed does not queue behind writes that fill the primary's pool", async (t) => {
+  const schema = await createTestSchema(t)
+  const proxy = await silencingProxy(t)
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: 1 })
+  const replicaConfig = { ...config, databaseUrl: proxy.url }
+  const retries: string[] = []
+  const db = new Database(createPool(config, config.databaseUrl, 'primary'), createPool(replicaConfig, proxy.url, 'replica'), 4000, {
+    onRetry: (kind, err) => retries.push(`${kind}: ${(err as Error).message}`),
+  })
+  t.teardown(() => db.close())
+  t.equal(await db.read(selectOne), 1, 'a pooled replica session')
+  // The primary's one slot is taken for 3 s, as by a write held for a synchronous standby.
+  const held = db.primary.query('SELECT pg_sleep(3)')
+  // The replica route's session is cut 0.3 s into the read, as when HAProxy takes a node out of it.
+  proxy.silence(300)
+  const started = Date.now()
+  const one = await db.read(selectOne)
+  const tookMs = Date.now() - started
+  await held
+  t.equal(one, 1, 'answered')
+  t.ok(tookMs < 1000, `by the replica route again, in ${tookMs} ms, not after a wait for the primary's slot (2 s)`)
+  t.ok(retries.length >= 1, `the replica's failure was retried: ${retries.join('; ')}`)
+})
