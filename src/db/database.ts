@@ -71,7 +71,7 @@ class CommitOutcomeUnknownError extends Error {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A checkout now would wait in the pool's queue: every client is in use and no new one may be made. */
-const poolIsFull = (pool: Pool) => pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)
+const poolIsFull = (pool: Pool) => pool.idleCount === 0 && pool.totalCount >= (pool.options.max as number)
 
 // After a failover-class error from the primary, fresh reads go to a replica for this long instead of
 // each waiting out a connect timeout against a primary that is gone; any primary success ends it.
@@ -283,28 +283,35 @@ export class Database implements Queryable {
 
   /** A read that may be slightly stale (lists, searches): a replica first, the primary if none answers. */
   async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.retryRead(() => this.readOnce(fn))
+    return this.retryRead((laterAttemptPossible) => this.readOnce(fn, laterAttemptPossible))
   }
 
-  private async retryRead<T>(attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` until it succeeds or no attempt may start any more. `attempt` is told whether a
+   * later one could still start (readOnce then need not queue for the primary's pool).
+   */
+  private async retryRead<T>(attempt: (laterAttemptPossible: () => boolean) => Promise<T>): Promise<T> {
     const started = Date.now()
     /** The attempt that hung, once one has. */
     let hungAttempt = 0
+    // Before a hang, the next attempt must start 200 ms before READ_RETRY_MS ends; after one, it may
+    // start up to READ_LATE_ATTEMPT_BEFORE_MS, after the short pause.
+    const lastStart = () => (hungAttempt > 0 ? started + READ_LATE_ATTEMPT_BEFORE_MS : started + READ_RETRY_MS)
+    const margin = () => (hungAttempt > 0 ? AFTER_HUNG_PAUSE_MS : 200)
+    const laterAttemptPossible = () => Date.now() + margin() < lastStart()
     for (let n = 1; ; n++) {
       const attemptStarted = Date.now()
       try {
-        return await attempt()
+        return await attempt(laterAttemptPossible)
       } catch (err) {
         if (!isFailoverError(err)) throw err
         const now = Date.now()
         const stretches = hungAttempt === 0 && now - attemptStarted >= READ_HUNG_MS && !String((err as Error).message).includes(POOL_WAIT_TIMEOUT)
         if (stretches) hungAttempt = n
-        const hung = hungAttempt > 0
-        const pause = !hung ? 100 * n : n === hungAttempt ? AFTER_HUNG_PAUSE_MS : 100 * (n - hungAttempt)
-        const lastStart = hung ? started + READ_LATE_ATTEMPT_BEFORE_MS : started + READ_RETRY_MS
-        if (now + (hung ? pause : 200) >= lastStart) throw err
+        if (now + margin() >= lastStart()) throw err
+        const pause = hungAttempt === 0 ? 100 * n : n === hungAttempt ? AFTER_HUNG_PAUSE_MS : 100 * (n - hungAttempt)
         this.events.onRetry?.('read', err, n, stretches)
-        await sleep(Math.min(pause, lastStart - now))
+        await sleep(Math.min(pause, lastStart() - now))
       }
     }
   }
@@ -344,19 +351,21 @@ export class Database implements Queryable {
     }
   }
 
-  private async readOnce<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async readOnce<T>(fn: (q: Queryable) => Promise<T>, laterAttemptPossible: () => boolean): Promise<T> {
     if (!this.replica) return this.withClient(this.primary, fn)
     try {
       return await this.withClient(this.replica, fn)
     } catch (err) {
       if (!isFailoverError(err)) throw err
-      this.events.onRetry?.('read', err, 1)
       // No slot free in the primary's pool: during a failover it is full of writes held for a
       // synchronous standby, for up to their whole hold, and this read would queue behind them until
-      // the connect timeout (2 s), while the replica route is back within a moment. retryRead asks
-      // the replica route again instead. (second-failure, run 20261206T202559Z: two searches answered
-      // 503 that way 160 ms before the replica route had the promoted node.)
-      if (poolIsFull(this.primary)) throw err
+      // the connect timeout (2 s), while the replica route is usually back within a moment. So while
+      // a later attempt can still start, retryRead asks the replica route again instead; the last
+      // attempt queues for the primary, as a full pool of fast queries frees a slot in milliseconds.
+      // (second-failure, run 20261206T202559Z: the replica route had no server for 160 ms, and two
+      // searches queued for the primary's pool answered 503 at 2 s.)
+      if (poolIsFull(this.primary) && laterAttemptPossible()) throw err
+      this.events.onRetry?.('read', err, 1)
       return this.withClient(this.primary, fn)
     }
   }
