@@ -52,6 +52,21 @@ function requiredUrl(name: string): string {
 
 /** The app's role, as the app connects (TEST_DATABASE_URL). */
 export const testDatabaseUrl = () => requiredUrl('TEST_DATABASE_URL')
+/**
+ * The app's URL (TEST_DATABASE_URL) through a loopback TCP proxy of a test on `port`. Through the
+ * proxy the server's certificate cannot name the address dialled: the URL still verifies that it
+ * chains to the cluster CA (libpq's verify-ca), just not the name.
+ */
+export function testDatabaseUrlVia(port: number): string {
+  const url = new URL(testDatabaseUrl())
+  url.hostname = '127.0.0.1'
+  url.port = String(port)
+  if (url.searchParams.get('sslmode') === 'verify-full') {
+    url.searchParams.set('sslmode', 'verify-ca')
+    url.searchParams.set('uselibpqcompat', 'true')
+  }
+  return url.toString()
+}
 /** The schema owner's role: only the migrations (and a test's setup that needs DDL) use it. */
 export const testOwnerDatabaseUrl = () => requiredUrl('TEST_OWNER_DATABASE_URL')
 /** A superuser over the primary's local socket: the attacks of test/integration/audit-attacks.test.ts. */

@@ -10,7 +10,7 @@ import { isFailoverError } from '../../src/db/failover-errors.ts'
 import { loadConfig } from '../../src/config.ts'
 import { DomainError } from '../../src/domain/errors.ts'
 import { toAppError } from '../../src/errors.ts'
-import { createTestSchema, schemaQuery, testDatabaseUrl, testOwnerDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
+import { createTestSchema, schemaQuery, testDatabaseUrl, testDatabaseUrlVia, testOwnerDatabaseUrl, TEST_JWT_SECRET } from '../helper.ts'
 
 async function setup(t: Parameters<typeof createTestSchema>[0], overrides: Record<string, unknown> = {}) {
   const schema = await createTestSchema(t)
@@ -161,17 +161,8 @@ async function silencingProxy(t: Parameters<typeof createTestSchema>[0]) {
     for (const s of sessions) { s.client.destroy(); s.upstream.destroy() }
     await new Promise<void>((r) => server.close(() => r()))
   })
-  const url = new URL(target)
-  url.hostname = '127.0.0.1'
-  url.port = String((server.address() as net.AddressInfo).port)
-  // Through the proxy the server's certificate cannot name the address dialled: still verify that it
-  // chains to the cluster CA (libpq's verify-ca), just not the name.
-  if (url.searchParams.get('sslmode') === 'verify-full') {
-    url.searchParams.set('sslmode', 'verify-ca')
-    url.searchParams.set('uselibpqcompat', 'true')
-  }
   return {
-    url: url.toString(),
+    url: testDatabaseUrlVia((server.address() as net.AddressInfo).port),
     /** Sessions opened through the proxy so far. */
     opened: () => opened,
     silence(cutAfterMs: number) {
@@ -183,13 +174,18 @@ async function silencingProxy(t: Parameters<typeof createTestSchema>[0]) {
   }
 }
 
-/** A Database whose pool reaches the test database through a silencingProxy; its read retries, as logged. */
-async function behindSilencingProxy(t: Parameters<typeof createTestSchema>[0], poolMax: number) {
+/**
+ * A Database whose `route` pool (the primary's, or the replica route's beside a direct primary)
+ * reaches the test database through a silencingProxy; its read retries, as reported.
+ */
+async function behindSilencingProxy(t: Parameters<typeof createTestSchema>[0], poolMax: number, route: 'primary' | 'replica' = 'primary') {
   const schema = await createTestSchema(t)
   const proxy = await silencingProxy(t)
-  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: proxy.url, databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: poolMax })
+  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: poolMax })
   const retries: string[] = []
-  const db = new Database(createPool(config, config.databaseUrl, 'primary'), null, 4000, {
+  const primary = createPool(config, route === 'primary' ? proxy.url : config.databaseUrl, 'primary')
+  const replica = route === 'replica' ? createPool(config, proxy.url, 'replica') : null
+  const db = new Database(primary, replica, 4000, {
     onRetry: (kind, err, _attempt, late) => retries.push(`${kind}${late ? ' late' : ''}: ${(err as Error).message}`),
   })
   t.teardown(() => db.close())
@@ -243,18 +239,11 @@ t.test('a read that hangs again after a hung attempt fails when that ends, witho
   t.ok(Date.now() - started < 4000, `gave up in ${Date.now() - started} ms`)
 })
 
-/** A Database with the test database as its primary (pool of one) and a replica route through a silencingProxy. */
+/** A replica route through a silencingProxy with one pooled session, beside a primary with a pool of one. */
 async function replicaBehindSilencingProxy(t: Parameters<typeof createTestSchema>[0]) {
-  const schema = await createTestSchema(t)
-  const proxy = await silencingProxy(t)
-  const config = loadConfig({}, { jwtSecret: TEST_JWT_SECRET, databaseUrl: testDatabaseUrl(), databaseSchema: schema, nodeName: `dbtest-${schema}`, databasePoolMax: 1 })
-  const retries: string[] = []
-  const db = new Database(createPool(config, config.databaseUrl, 'primary'), createPool({ ...config, databaseUrl: proxy.url }, proxy.url, 'replica'), 4000, {
-    onRetry: (kind, err) => retries.push(`${kind}: ${(err as Error).message}`),
-  })
-  t.teardown(() => db.close())
-  t.equal(await db.read(selectOne), 1, 'a pooled replica session')
-  return { db, proxy, retries }
+  const behind = await behindSilencingProxy(t, 1, 'replica')
+  t.equal(await behind.db.read(selectOne), 1, 'a pooled replica session')
+  return behind
 }
 
 t.test("a read whose replica route failed does not queue behind writes that fill the primary's pool", async (t) => {

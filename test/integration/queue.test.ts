@@ -57,7 +57,7 @@ if (process.env.QUEUE_KILL_CHILD === '1') {
 
 async function runTests() {
   const { default: t } = await import('tap')
-  const { buildTestApp } = await import('../helper.ts')
+  const { buildTestApp, testDatabaseUrlVia } = await import('../helper.ts')
   const { startOutboxReceiver } = await import('../../src/commands/outbox-receiver-command.ts')
   type T = Parameters<typeof buildTestApp>[0]
 
@@ -90,17 +90,8 @@ async function runTests() {
       for (const s of sockets) s.destroy()
       await new Promise<void>((r) => server.close(() => r()))
     })
-    const url = new URL(target)
-    url.hostname = '127.0.0.1'
-    url.port = String(port)
-    // Through the proxy the server's certificate cannot name the address dialled: still verify that
-    // it chains to the cluster CA (libpq's verify-ca), just not the name.
-    if (url.searchParams.get('sslmode') === 'verify-full') {
-      url.searchParams.set('sslmode', 'verify-ca')
-      url.searchParams.set('uselibpqcompat', 'true')
-    }
     return {
-      url: url.toString(),
+      url: testDatabaseUrlVia(port),
       open: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r())),
       /** The database goes away: every connection is cut and new ones are refused. */
       cut: async () => {
